@@ -1,0 +1,165 @@
+//! Backend failures, each phrased as one sentence that says what is wrong and what to do.
+
+use super::BackendId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Nothing listens there, or the host cannot be reached.
+    Unreachable,
+    ConnectTimeout,
+    /// Connected, but no token arrived within the first-token timeout.
+    FirstTokenTimeout,
+    /// The answer started, then the server went quiet for the idle timeout.
+    IdleTimeout,
+    /// An HTTP error status before the stream started.
+    Status(u16),
+    ModelNotFound,
+    Auth,
+    /// The server's bytes were not the protocol.
+    Malformed,
+    /// The server reported an error inside an answer that had started.
+    StreamError,
+    /// The connection ended before the server said the answer was complete.
+    Truncated,
+    /// The endpoint is not on this machine and `allow_remote` is off.
+    RemoteNotAllowed,
+    /// The backend is switched off in the config.
+    Disabled,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct BackendError {
+    pub backend: BackendId,
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl BackendError {
+    pub fn new(backend: BackendId, kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            backend,
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// True when the server could not take the request at all (refused, a timeout before
+    /// the first token, a 5xx), so another server may answer instead.
+    pub fn is_unavailable(&self) -> bool {
+        match self.kind {
+            ErrorKind::Unreachable | ErrorKind::ConnectTimeout | ErrorKind::FirstTokenTimeout => {
+                true
+            }
+            ErrorKind::Status(code) => code >= 500 || code == 429,
+            _ => false,
+        }
+    }
+
+    pub fn unreachable(backend: BackendId, endpoint: &str, why: &str) -> Self {
+        Self::new(
+            backend,
+            ErrorKind::Unreachable,
+            format!(
+                "{} is not answering on {} ({why}) — {}",
+                backend.label(),
+                endpoint.trim_end_matches('/'),
+                start_hint(backend)
+            ),
+        )
+    }
+
+    pub fn status(backend: BackendId, code: u16, server_message: &str) -> Self {
+        let label = backend.label();
+        let msg = server_message.trim();
+        let (kind, text) = match code {
+            401 | 403 => (
+                ErrorKind::Auth,
+                format!(
+                    "{label} refused the request ({code}: {msg}) — set the server's API key with \
+                     `codecrucible config set {}.api_key KEY`",
+                    crate::config::Config::section(backend)
+                ),
+            ),
+            503 => (
+                ErrorKind::Status(code),
+                format!("{label} is busy or still loading (503: {msg}) — try again in a moment"),
+            ),
+            _ => (
+                ErrorKind::Status(code),
+                format!("{label} answered with an error ({code}: {msg})"),
+            ),
+        };
+        Self::new(backend, kind, text)
+    }
+
+    pub fn cut(backend: BackendId, detail: &str) -> Self {
+        Self::new(
+            backend,
+            ErrorKind::Truncated,
+            format!(
+                "{} stopped in the middle of the answer ({detail}); the partial answer is kept",
+                backend.label()
+            ),
+        )
+    }
+
+    pub fn malformed(backend: BackendId, detail: &str) -> Self {
+        Self::new(
+            backend,
+            ErrorKind::Malformed,
+            format!(
+                "{} sent something that is not its protocol ({detail}); is the endpoint right and \
+                 is `api` set to the server's protocol?",
+                backend.label()
+            ),
+        )
+    }
+
+    pub fn in_stream(backend: BackendId, server_message: &str) -> Self {
+        Self::new(
+            backend,
+            ErrorKind::StreamError,
+            format!(
+                "{} reported an error while answering: {}",
+                backend.label(),
+                server_message.trim()
+            ),
+        )
+    }
+}
+
+/// What a user does to bring each server up.
+pub fn start_hint(backend: BackendId) -> String {
+    match backend {
+        BackendId::Lmstudio => "start LM Studio's server in its Developer tab or run `lms server start`, \
+             or point hybrid.lm_studio.endpoint (or --lmstudio-url) at your OpenAI-compatible server"
+            .into(),
+        BackendId::Ollama => "start it with `ollama serve` (or the Ollama app), or point \
+             hybrid.ollama.endpoint (or --ollama-url, OLLAMA_HOST) at your server"
+            .into(),
+    }
+}
+
+/// A short reason for a reqwest failure, without URLs or headers (which may hold secrets).
+pub fn describe_reqwest(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut source = e.source();
+    let mut deepest = None;
+    while let Some(s) = source {
+        deepest = Some(s.to_string());
+        source = s.source();
+    }
+    let text = deepest.unwrap_or_else(|| e.to_string()).to_lowercase();
+    if text.contains("refused") {
+        "connection refused".into()
+    } else if text.contains("reset") {
+        "connection reset".into()
+    } else if text.contains("dns") || text.contains("resolve") || text.contains("lookup") {
+        "the host name does not resolve".into()
+    } else if e.is_timeout() {
+        "timed out".into()
+    } else {
+        text
+    }
+}

@@ -1,0 +1,377 @@
+//! The HTTP plumbing both protocols share: the client, the local-only rule, the bearer
+//! token, JSON GETs, and the streaming driver that applies the first-token and idle
+//! timeouts around a protocol [`Decoder`].
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use reqwest::Url;
+use serde::de::DeserializeOwned;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use super::error::describe_reqwest;
+use super::{endpoint, BackendError, BackendId, ErrorKind, EventStream, StreamEvent};
+use crate::config::{BackendConfig, Config};
+
+/// Metadata requests (model lists, versions) are small; they should never take long.
+const META_TIMEOUT: Duration = Duration::from_secs(10);
+const LOCAL_PROBE: Duration = Duration::from_millis(300);
+
+pub(crate) type Item = Result<StreamEvent, BackendError>;
+
+/// Turns a protocol's bytes into events. `finish` is called at end of stream and must
+/// report a stream that ended before the protocol's end marker.
+pub(crate) trait Decoder: Send + 'static {
+    fn feed(&mut self, bytes: &[u8], out: &mut VecDeque<Item>);
+    fn finish(&mut self, out: &mut VecDeque<Item>);
+    fn done(&self) -> bool;
+}
+
+pub(crate) struct Http {
+    pub id: BackendId,
+    pub configured: String,
+    base: Result<Url, BackendError>,
+    resolved: Mutex<Option<Url>>,
+    client: reqwest::Client,
+    first_token: Duration,
+    idle: Duration,
+}
+
+impl Http {
+    pub fn new(id: BackendId, cfg: &BackendConfig) -> Self {
+        let base = check_endpoint(id, cfg);
+        let local = base.as_ref().is_ok_and(endpoint::is_local);
+        let mut headers = HeaderMap::new();
+        if let Some(key) = cfg.api_key.expose() {
+            if let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {key}")) {
+                v.set_sensitive(true);
+                headers.insert(AUTHORIZATION, v);
+            }
+        }
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
+            .default_headers(headers)
+            .tcp_nodelay(true)
+            .user_agent(concat!("codecrucible/", env!("CARGO_PKG_VERSION")));
+        if local {
+            // A proxy must never see traffic meant for a server on this machine.
+            builder = builder.no_proxy();
+        }
+        let client = builder.build().unwrap_or_default();
+        Self {
+            id,
+            configured: cfg.endpoint.clone(),
+            base,
+            resolved: Mutex::new(None),
+            client,
+            first_token: Duration::from_secs(cfg.first_token_timeout_secs),
+            idle: Duration::from_secs(cfg.idle_timeout_secs),
+        }
+    }
+
+    /// The base URL to connect to, with `localhost` pinned to the loopback address that
+    /// answers. Pinned once something answered; retried while nothing does.
+    async fn base(&self) -> Result<Url, BackendError> {
+        let base = self.base.clone()?;
+        let mut cached = self.resolved.lock().await;
+        if let Some(url) = cached.as_ref() {
+            return Ok(url.clone());
+        }
+        let (url, settled) = endpoint::resolve_local(&base, LOCAL_PROBE).await;
+        if settled {
+            *cached = Some(url.clone());
+        }
+        Ok(url)
+    }
+
+    async fn url(&self, path: &str) -> Result<Url, BackendError> {
+        let base = self.base().await?;
+        base.join(path.trim_start_matches('/'))
+            .map_err(|e| BackendError::malformed(self.id, &format!("bad path {path}: {e}")))
+    }
+
+    fn send_error(&self, e: &reqwest::Error) -> BackendError {
+        let why = describe_reqwest(e);
+        if e.is_timeout() && e.is_connect() {
+            BackendError::new(
+                self.id,
+                ErrorKind::ConnectTimeout,
+                format!(
+                    "{} did not accept a connection on {} in time — is the address right? {}",
+                    self.id.label(),
+                    self.configured,
+                    super::error::start_hint(self.id)
+                ),
+            )
+        } else {
+            BackendError::unreachable(self.id, &self.configured, &why)
+        }
+    }
+
+    /// GETs `path` and decodes JSON. `Ok(None)` when the route does not exist (404/405/501),
+    /// so optional routes such as LM Studio's `/api/v1/models` can be tried.
+    pub async fn get_optional<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Option<T>, BackendError> {
+        let url = self.url(path).await?;
+        let req = self.client.get(url).timeout(META_TIMEOUT).send();
+        let resp = req.await.map_err(|e| self.send_error(&e))?;
+        let status = resp.status().as_u16();
+        if matches!(status, 404 | 405 | 501) {
+            return Ok(None);
+        }
+        let body = resp.bytes().await.map_err(|e| self.send_error(&e))?;
+        if !(200..300).contains(&status) {
+            return Err(BackendError::status(self.id, status, &error_message(&body)));
+        }
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|e| BackendError::malformed(self.id, &format!("GET {path}: {e}")))
+    }
+
+    /// Like [`Http::get_optional`], but a missing route is an error.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, BackendError> {
+        self.get_optional(path).await?.ok_or_else(|| {
+            BackendError::malformed(self.id, &format!("the server has no {path} route"))
+        })
+    }
+
+    /// POSTs `body` to `path` and streams the answer through `decoder`.
+    pub fn stream<D: Decoder>(
+        self: &Arc<Self>,
+        path: &'static str,
+        model: String,
+        body: Vec<u8>,
+        decoder: D,
+    ) -> EventStream {
+        let state = Driver {
+            http: Arc::clone(self),
+            path,
+            model,
+            body: Some(body),
+            body_stream: None,
+            decoder,
+            pending: VecDeque::new(),
+            got_first: false,
+            deadline: Instant::now() + self.first_token,
+            eof: false,
+            ended: false,
+        };
+        Box::pin(futures_util::stream::unfold(state, Driver::next))
+    }
+}
+
+fn check_endpoint(id: BackendId, cfg: &BackendConfig) -> Result<Url, BackendError> {
+    let section = Config::section(id);
+    let url = endpoint::parse_base_url(&cfg.endpoint).map_err(|why| {
+        BackendError::new(
+            id,
+            ErrorKind::Disabled,
+            format!("{section}.endpoint \"{}\" {why}", cfg.endpoint),
+        )
+    })?;
+    if !cfg.allow_remote && !endpoint::is_local(&url) {
+        return Err(BackendError::new(
+            id,
+            ErrorKind::RemoteNotAllowed,
+            format!(
+                "{section}.endpoint is {}, which is not on this machine; CodeCrucible only talks \
+                 to local servers unless you set {section}.allow_remote = true",
+                cfg.endpoint
+            ),
+        ));
+    }
+    Ok(url)
+}
+
+/// The message inside an error body: `{"error":"..."}`, `{"error":{"message":"..."}}`, or
+/// the start of the raw text.
+pub(crate) fn error_message(body: &[u8]) -> String {
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        if let Some(m) = json_error(&v) {
+            return m;
+        }
+    }
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        "no details given".into()
+    } else {
+        text.chars().take(200).collect()
+    }
+}
+
+/// The message of an `error` key in either shape, if the object has one.
+pub(crate) fn json_error(v: &serde_json::Value) -> Option<String> {
+    let e = v.get("error")?;
+    if e.is_null() {
+        return None;
+    }
+    Some(match e {
+        serde_json::Value::String(s) => s.clone(),
+        other => other
+            .get("message")
+            .and_then(|m| m.as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| other.to_string()),
+    })
+}
+
+type BodyStream = std::pin::Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send>>;
+
+struct Driver<D> {
+    http: Arc<Http>,
+    path: &'static str,
+    model: String,
+    body: Option<Vec<u8>>,
+    body_stream: Option<BodyStream>,
+    decoder: D,
+    pending: VecDeque<Item>,
+    got_first: bool,
+    /// Until the first token: when to give up. After it, reset by each chunk.
+    deadline: Instant,
+    eof: bool,
+    ended: bool,
+}
+
+impl<D: Decoder> Driver<D> {
+    async fn next(mut self) -> Option<(Item, Self)> {
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                if item.is_err() {
+                    // An error ends the stream; nothing after it is meaningful.
+                    self.ended = true;
+                    self.pending.clear();
+                }
+                return Some((item, self));
+            }
+            if self.ended || self.eof {
+                return None;
+            }
+            if let Err(e) = self.step().await {
+                self.ended = true;
+                return Some((Err(e), self));
+            }
+        }
+    }
+
+    async fn step(&mut self) -> Result<(), BackendError> {
+        let Some(stream) = self.body_stream.as_mut() else {
+            let resp = self.send().await?;
+            self.body_stream = Some(Box::pin(resp.bytes_stream()));
+            return Ok(());
+        };
+        let deadline = if self.got_first {
+            Instant::now() + self.http.idle
+        } else {
+            self.deadline
+        };
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Err(_) => Err(self.timeout_error()),
+            Ok(Some(Ok(bytes))) => {
+                self.decoder.feed(&bytes, &mut self.pending);
+                self.got_first |= self.pending.iter().any(is_first_token);
+                self.eof = self.decoder.done();
+                Ok(())
+            }
+            Ok(Some(Err(e))) => Err(BackendError::cut(self.http.id, &describe_reqwest(&e))),
+            Ok(None) => {
+                self.decoder.finish(&mut self.pending);
+                self.eof = true;
+                Ok(())
+            }
+        }
+    }
+
+    async fn send(&mut self) -> Result<reqwest::Response, BackendError> {
+        let http = &self.http;
+        let url = http.url(self.path).await?;
+        let body = self.body.take().unwrap_or_default();
+        let req = http
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send();
+        let resp = match tokio::time::timeout_at(self.deadline, req).await {
+            Err(_) => return Err(self.timeout_error()),
+            Ok(r) => r.map_err(|e| http.send_error(&e))?,
+        };
+        let status = resp.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(resp);
+        }
+        let body = tokio::time::timeout(META_TIMEOUT, resp.bytes())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let msg = error_message(&body);
+        if status == 404 {
+            return Err(BackendError::new(
+                http.id,
+                ErrorKind::ModelNotFound,
+                format!(
+                    "{} does not have the model \"{}\" ({msg}) — `codecrucible doctor` lists the models it has",
+                    http.id.label(),
+                    self.model
+                ),
+            ));
+        }
+        Err(BackendError::status(http.id, status, &msg))
+    }
+
+    fn timeout_error(&self) -> BackendError {
+        let id = self.http.id;
+        let section = Config::section(id);
+        if self.got_first {
+            BackendError::new(
+                id,
+                ErrorKind::IdleTimeout,
+                format!(
+                    "{} went quiet for {} s in the middle of the answer; the partial answer is kept \
+                     (raise {section}.idle_timeout_secs if the server is just slow)",
+                    id.label(),
+                    self.http.idle.as_secs()
+                ),
+            )
+        } else {
+            BackendError::new(
+                id,
+                ErrorKind::FirstTokenTimeout,
+                format!(
+                    "{} sent no answer within {} s — the model may still be loading or too large for \
+                     this machine (raise {section}.first_token_timeout_secs to wait longer)",
+                    id.label(),
+                    self.http.first_token.as_secs()
+                ),
+            )
+        }
+    }
+}
+
+fn is_first_token(item: &Item) -> bool {
+    matches!(item, Ok(StreamEvent::Text(_) | StreamEvent::Reasoning(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_in_both_shapes() {
+        assert_eq!(error_message(br#"{"error":"No models loaded"}"#), "No models loaded");
+        assert_eq!(
+            error_message(br#"{"error":{"message":"Model not found","type":"x"}}"#),
+            "Model not found"
+        );
+        assert_eq!(error_message(b"plain text"), "plain text");
+        assert_eq!(error_message(b""), "no details given");
+    }
+}

@@ -1,0 +1,197 @@
+//! The backends: one trait, two wire protocols.
+//!
+//! A backend turns a chat request into a stream of typed events. Framing is done by the
+//! small parsers in [`sse`] and [`ndjson`]; the protocol files decode JSON on top of them.
+//! Every failure is a [`BackendError`] phrased for the user, and an error in the middle of
+//! a stream is just the stream's last item: what came before it is kept by the caller.
+
+pub mod endpoint;
+mod error;
+mod http;
+pub mod models;
+pub mod ndjson;
+pub mod ollama;
+pub mod openai;
+pub mod sse;
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+
+use crate::config::BackendConfig;
+
+pub use error::{BackendError, ErrorKind};
+pub use models::{ModelChoice, ModelInfo};
+
+/// The two roles a server plays. The name is the role, not the protocol: the fast role may
+/// be a llama-server and the quality role a vLLM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendId {
+    Lmstudio,
+    Ollama,
+}
+
+impl BackendId {
+    pub const ALL: [BackendId; 2] = [BackendId::Lmstudio, BackendId::Ollama];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendId::Lmstudio => "lmstudio",
+            BackendId::Ollama => "ollama",
+        }
+    }
+
+    /// The name users know the server by.
+    pub fn label(self) -> &'static str {
+        match self {
+            BackendId::Lmstudio => "LM Studio",
+            BackendId::Ollama => "Ollama",
+        }
+    }
+
+    pub fn other(self) -> BackendId {
+        match self {
+            BackendId::Lmstudio => BackendId::Ollama,
+            BackendId::Ollama => BackendId::Lmstudio,
+        }
+    }
+
+    /// The flag that forces this backend.
+    pub fn flag(self) -> &'static str {
+        match self {
+            BackendId::Lmstudio => "--fast",
+            BackendId::Ollama => "--analyze",
+        }
+    }
+}
+
+impl std::fmt::Display for BackendId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which wire protocol a backend section speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    Openai,
+    Ollama,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+        }
+    }
+}
+
+/// One chat request, protocol-neutral.
+#[derive(Debug, Clone, Default)]
+pub struct ChatRequest {
+    pub model: String,
+    pub messages: Vec<ChatMessage>,
+    pub temperature: Option<f32>,
+    pub max_tokens: Option<u32>,
+    /// Ask for token logprobs (used to score confidence).
+    pub logprobs: bool,
+}
+
+/// One token's log probability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenLogprob {
+    pub token: String,
+    pub logprob: f64,
+}
+
+/// Counts and speed as the server reported them; `None` where it gave nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    /// Generation speed measured by the server itself.
+    pub tokens_per_second: Option<f64>,
+}
+
+/// What a backend's stream yields.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamEvent {
+    Text(String),
+    /// Thinking or reasoning text, kept apart from the answer.
+    Reasoning(String),
+    Logprobs(Vec<TokenLogprob>),
+    Usage(Usage),
+    /// The server finished the answer; `finish_reason` is e.g. `stop` or `length`.
+    Done { finish_reason: Option<String> },
+}
+
+pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, BackendError>> + Send>>;
+
+/// What kind of server answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerKind {
+    LmStudio,
+    LlamaServer,
+    Ollama,
+    /// Some other OpenAI-compatible server (vLLM, a cloud endpoint).
+    OpenaiCompatible,
+}
+
+impl ServerKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ServerKind::LmStudio => "LM Studio",
+            ServerKind::LlamaServer => "llama.cpp llama-server",
+            ServerKind::Ollama => "Ollama",
+            ServerKind::OpenaiCompatible => "an OpenAI-compatible server",
+        }
+    }
+}
+
+/// What a server says about itself: used by `doctor`, health checks and model choice.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerInfo {
+    pub kind: ServerKind,
+    pub version: Option<String>,
+    pub models: Vec<ModelInfo>,
+}
+
+/// One interface for every server. Implementations are cheap to share behind an `Arc`.
+pub trait Backend: Send + Sync {
+    fn id(&self) -> BackendId;
+    /// The base URL as configured, for messages.
+    fn endpoint(&self) -> &str;
+    /// Asks the server what it is, its version, and its models with their loaded state.
+    fn probe(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>>;
+    /// Streams one chat answer. Dropping the stream aborts the HTTP request.
+    fn chat(&self, req: ChatRequest) -> EventStream;
+}
+
+/// Builds the client for a backend section, by its `api` setting.
+pub fn build(id: BackendId, cfg: &BackendConfig) -> Arc<dyn Backend> {
+    match cfg.api {
+        Api::Openai => Arc::new(openai::OpenAiBackend::new(id, cfg)),
+        Api::Ollama => Arc::new(ollama::OllamaBackend::new(id, cfg)),
+    }
+}

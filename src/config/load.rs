@@ -1,0 +1,299 @@
+//! Finding, reading, checking and layering the configuration.
+
+use std::path::{Path, PathBuf};
+
+use toml_edit::{Item, TableLike};
+
+use super::schema::{self, check, is_table, join, keys, nearest_key};
+use super::Config;
+use crate::backend::endpoint;
+
+/// Settings given on the command line; they win over every other layer.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_path: Option<PathBuf>,
+    pub lmstudio_url: Option<String>,
+    pub ollama_url: Option<String>,
+}
+
+/// A configuration problem, already phrased for the user (file, line and key included).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Where the user's config file is: `--config`, `CODECRUCIBLE_CONFIG`, or the platform's
+/// config directory.
+pub fn config_path(overrides: &Overrides) -> Result<PathBuf, ConfigError> {
+    if let Some(p) = &overrides.config_path {
+        return Ok(p.clone());
+    }
+    if let Some(p) = env_nonempty("CODECRUCIBLE_CONFIG") {
+        return Ok(PathBuf::from(p));
+    }
+    project_dirs()
+        .map(|d| d.config_dir().join("config.toml"))
+        .ok_or_else(no_home)
+}
+
+/// Where sessions, logs and caches go: `CODECRUCIBLE_DATA_DIR` or the platform's data dir.
+pub fn data_dir() -> Result<PathBuf, ConfigError> {
+    if let Some(p) = env_nonempty("CODECRUCIBLE_DATA_DIR") {
+        return Ok(PathBuf::from(p));
+    }
+    project_dirs()
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or_else(no_home)
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("dev", "codecrucible", "codecrucible")
+}
+
+fn no_home() -> ConfigError {
+    ConfigError(
+        "cannot find a home directory for CodeCrucible's files; set CODECRUCIBLE_CONFIG and \
+         CODECRUCIBLE_DATA_DIR"
+            .into(),
+    )
+}
+
+fn env_nonempty(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    /// Loads every layer from the real environment.
+    pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
+        Self::load_with_env(overrides, &|k| env_nonempty(k))
+    }
+
+    /// Loads with `env` standing in for the process environment (used by tests).
+    pub fn load_with_env(
+        overrides: &Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let path = config_path(overrides)?;
+        let user_text = read_user_file(&path, overrides.config_path.is_some())?;
+        let mut merged: toml::Table = toml::from_str(schema::DEFAULT_TOML)
+            .map_err(|e| ConfigError(format!("embedded defaults are invalid: {e}")))?;
+        let mut user_sets_ollama_endpoint = false;
+        if let Some(text) = &user_text {
+            let user = parse_user_text(&path, text)?;
+            user_sets_ollama_endpoint = user
+                .get("hybrid")
+                .and_then(|h| h.get("ollama"))
+                .and_then(|o| o.get("endpoint"))
+                .is_some();
+            deep_merge(&mut merged, user);
+        }
+        let mut config: Config = merged
+            .try_into()
+            .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        config.source = user_text.is_some().then(|| path.clone());
+        apply_env(&mut config, env, user_sets_ollama_endpoint)?;
+        apply_flags(&mut config, overrides)?;
+        Ok(config)
+    }
+}
+
+fn read_user_file(path: &Path, explicit: bool) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ConfigError(format!(
+            "config file {} does not exist; create it with `codecrucible --config {} config set KEY VALUE` or drop --config",
+            path.display(),
+            path.display()
+        ))),
+        Err(e) => Err(ConfigError(format!(
+            "cannot read config file {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Parses and checks the user's file; every problem names the file, the line and the key.
+pub fn parse_user_text(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
+    let doc = toml_edit::Document::parse(text.to_owned()).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+        ConfigError(format!(
+            "{}, line {line}: this is not valid TOML: {}",
+            path.display(),
+            e.message().trim_end()
+        ))
+    })?;
+    check_table(doc.as_table(), "", text, path)?;
+    toml::from_str(text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+}
+
+fn check_table(
+    table: &dyn TableLike,
+    prefix: &str,
+    text: &str,
+    path: &Path,
+) -> Result<(), ConfigError> {
+    for (k, item) in table.iter() {
+        let full = join(prefix, k);
+        let span = table
+            .get_key_value(k)
+            .and_then(|(key, _)| key.span())
+            .or_else(|| item.span());
+        let line = span.map(|s| line_of(text, s.start)).unwrap_or(1);
+        let at = || format!("{}, line {line}", path.display());
+        match item {
+            Item::Value(v) if keys().contains_key(&full) => {
+                check(&full, v)
+                    .map_err(|why| ConfigError(format!("{}: `{full}` {why}", at())))?;
+            }
+            _ if is_table(&full) => match item.as_table_like() {
+                Some(t) => check_table(t, &full, text, path)?,
+                None => {
+                    return Err(ConfigError(format!(
+                        "{}: `{full}` must be a table of settings",
+                        at()
+                    )))
+                }
+            },
+            _ => return Err(ConfigError(format!("{}: {}", at(), unknown_key(&full)))),
+        }
+    }
+    Ok(())
+}
+
+/// "unknown key `x`; did you mean `y`?"
+pub fn unknown_key(key: &str) -> String {
+    match nearest_key(key) {
+        Some(near) => format!("unknown key `{key}`; did you mean `{near}`?"),
+        None => format!(
+            "unknown key `{key}`; `codecrucible config show` lists every key"
+        ),
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn deep_merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => deep_merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+fn apply_env(
+    config: &mut Config,
+    env: &dyn Fn(&str) -> Option<String>,
+    user_sets_ollama_endpoint: bool,
+) -> Result<(), ConfigError> {
+    // An explicit value in the user's file wins over OLLAMA_HOST, as the issue asks.
+    if !user_sets_ollama_endpoint {
+        if let Some(host) = env("OLLAMA_HOST") {
+            config.hybrid.ollama.endpoint = endpoint::ollama_host(&host).to_string();
+        }
+    }
+    let urls = [
+        ("CODECRUCIBLE_LMSTUDIO_URL", &mut config.hybrid.lm_studio.endpoint),
+        ("CODECRUCIBLE_OLLAMA_URL", &mut config.hybrid.ollama.endpoint),
+    ];
+    for (var, slot) in urls {
+        if let Some(url) = env(var) {
+            endpoint::parse_base_url(&url)
+                .map_err(|why| ConfigError(format!("{var}=\"{url}\" {why}")))?;
+            *slot = url;
+        }
+    }
+    if let Some(key) = env("CODECRUCIBLE_LMSTUDIO_API_KEY") {
+        config.hybrid.lm_studio.api_key = super::Secret::new(key);
+    }
+    if let Some(key) = env("CODECRUCIBLE_OLLAMA_API_KEY") {
+        config.hybrid.ollama.api_key = super::Secret::new(key);
+    }
+    Ok(())
+}
+
+fn apply_flags(config: &mut Config, o: &Overrides) -> Result<(), ConfigError> {
+    let urls = [
+        ("--lmstudio-url", &o.lmstudio_url, &mut config.hybrid.lm_studio.endpoint),
+        ("--ollama-url", &o.ollama_url, &mut config.hybrid.ollama.endpoint),
+    ];
+    for (flag, value, slot) in urls {
+        if let Some(url) = value {
+            endpoint::parse_base_url(url)
+                .map_err(|why| ConfigError(format!("{flag} \"{url}\" {why}")))?;
+            *slot = url.clone();
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Provider;
+
+    fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, text).unwrap();
+        let o = Overrides {
+            config_path: Some(path),
+            ..Default::default()
+        };
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::load_with_env(&o, &move |k| {
+            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn user_file_overrides_defaults() {
+        let c = load("[hybrid.routing]\ndefault_provider = \"ollama\"\n", &[]).unwrap();
+        assert_eq!(c.hybrid.routing.default_provider, Provider::Ollama);
+        assert_eq!(c.hybrid.lm_studio.max_concurrent, 2);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_suggestion() {
+        let e = load("\n[hybrid.routing]\nescalation_treshold = 0.5\n", &[]).unwrap_err();
+        assert!(e.0.contains("line 3"), "{e}");
+        assert!(e.0.contains("escalation_threshold"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_rule() {
+        let e = load("[hybrid.routing]\nescalation_threshold = 3\n", &[]).unwrap_err();
+        assert!(e.0.contains("between 0 and 1"), "{e}");
+        let e = load("[hybrid.ollama]\nmax_concurrent = \"two\"\n", &[]).unwrap_err();
+        assert!(e.0.contains("whole number"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_give_a_line() {
+        let e = load("[hybrid.routing\n", &[]).unwrap_err();
+        assert!(e.0.contains("line 1") && e.0.contains("not valid TOML"), "{e}");
+    }
+
+    #[test]
+    fn ollama_host_applies_unless_the_file_sets_the_endpoint() {
+        let c = load("", &[("OLLAMA_HOST", "0.0.0.0:9999")]).unwrap();
+        assert_eq!(c.hybrid.ollama.endpoint, "http://0.0.0.0:9999/");
+        let c = load(
+            "[hybrid.ollama]\nendpoint = \"http://127.0.0.1:1111\"\n",
+            &[("OLLAMA_HOST", "0.0.0.0:9999")],
+        )
+        .unwrap();
+        assert_eq!(c.hybrid.ollama.endpoint, "http://127.0.0.1:1111");
+    }
+}

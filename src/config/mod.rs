@@ -1,0 +1,154 @@
+//! Configuration: the typed settings, where the file lives, and how layers combine.
+//!
+//! Layers, lowest first: the embedded `config/default.toml`, `OLLAMA_HOST` (only where the
+//! user's file does not set the Ollama endpoint), the user's file, `CODECRUCIBLE_*`
+//! variables, then command-line flags ([`Overrides`]).
+
+pub mod edit;
+pub mod load;
+pub mod schema;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::backend::{Api, BackendId};
+
+pub use load::{ConfigError, Overrides};
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Config {
+    pub hybrid: Hybrid,
+    /// The user's file this was loaded from, if it exists.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Hybrid {
+    pub routing: Routing,
+    pub lm_studio: BackendConfig,
+    pub ollama: BackendConfig,
+    pub performance: Performance,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Auto,
+    Lmstudio,
+    Ollama,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Routing {
+    pub default_provider: Provider,
+    pub escalation_threshold: f64,
+    pub confidence_scoring: bool,
+    pub learning_enabled: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct BackendConfig {
+    pub api: Api,
+    pub endpoint: String,
+    pub enabled: bool,
+    pub models: Vec<String>,
+    pub task_types: Vec<String>,
+    pub streaming_enabled: bool,
+    pub max_concurrent: usize,
+    pub api_key: Secret,
+    pub allow_remote: bool,
+    pub connect_timeout_ms: u64,
+    pub first_token_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Performance {
+    pub cache_enabled: bool,
+    pub metrics_collection: bool,
+    pub auto_optimization: bool,
+    pub health_checking: bool,
+}
+
+/// A credential that never shows itself in `Debug` output, logs or errors.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> Option<&str> {
+        (!self.0.is_empty()).then_some(self.0.as_str())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "<unset>"
+        } else {
+            "<redacted>"
+        })
+    }
+}
+
+impl Default for Config {
+    /// The embedded defaults, untouched by environment or files.
+    fn default() -> Self {
+        let table: toml::Table = toml::from_str(schema::DEFAULT_TOML).unwrap_or_default();
+        // The embedded file is checked by tests; this cannot fail in a released binary.
+        table
+            .try_into()
+            .map(|hybrid: Config| hybrid)
+            .unwrap_or_else(|e| panic!("embedded config/default.toml is invalid: {e}"))
+    }
+}
+
+impl Config {
+    pub fn backend(&self, id: BackendId) -> &BackendConfig {
+        match id {
+            BackendId::Lmstudio => &self.hybrid.lm_studio,
+            BackendId::Ollama => &self.hybrid.ollama,
+        }
+    }
+
+    pub fn backend_mut(&mut self, id: BackendId) -> &mut BackendConfig {
+        match id {
+            BackendId::Lmstudio => &mut self.hybrid.lm_studio,
+            BackendId::Ollama => &mut self.hybrid.ollama,
+        }
+    }
+
+    /// The config section name of a backend, as the user writes it in the file.
+    pub fn section(id: BackendId) -> &'static str {
+        match id {
+            BackendId::Lmstudio => "hybrid.lm_studio",
+            BackendId::Ollama => "hybrid.ollama",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_load() {
+        let c = Config::default();
+        assert_eq!(c.hybrid.routing.default_provider, Provider::Auto);
+        assert_eq!(c.hybrid.lm_studio.api, Api::Openai);
+        assert_eq!(c.hybrid.ollama.api, Api::Ollama);
+        assert!(c.hybrid.lm_studio.first_token_timeout_secs >= 300);
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let s = Secret::new("sk-very-secret");
+        assert!(!format!("{s:?}").contains("very"));
+    }
+}

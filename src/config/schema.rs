@@ -1,0 +1,297 @@
+//! What every setting is allowed to hold. The keys and their types come from the embedded
+//! `config/default.toml`; the rules here add what a type alone cannot say (enums, ranges,
+//! URLs). The same checks serve a loaded file and `config set`.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use toml_edit::{Item, Value};
+
+/// The embedded defaults, the source of truth for which keys exist.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+pub const TASK_TYPES: &[&str] = &[
+    "format",
+    "edit",
+    "boilerplate",
+    "documentation",
+    "analysis",
+    "planning",
+    "debugging",
+    "security",
+    "multi_file",
+    "refactor",
+    "generation",
+];
+
+/// The shape of a setting's value, taken from its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Bool,
+    Integer,
+    Float,
+    String,
+    StringList,
+}
+
+impl Kind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Bool => "true or false",
+            Kind::Integer => "a whole number",
+            Kind::Float => "a number",
+            Kind::String => "a string",
+            Kind::StringList => "a list of strings",
+        }
+    }
+}
+
+/// Every valid dotted key (snake_case) with its kind, in file order.
+pub fn keys() -> &'static BTreeMap<String, Kind> {
+    static KEYS: OnceLock<BTreeMap<String, Kind>> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        let doc: toml_edit::DocumentMut = DEFAULT_TOML.parse().unwrap_or_default();
+        let mut out = BTreeMap::new();
+        collect(doc.as_table(), "", &mut out);
+        out
+    })
+}
+
+fn collect(table: &toml_edit::Table, prefix: &str, out: &mut BTreeMap<String, Kind>) {
+    for (k, item) in table.iter() {
+        let path = join(prefix, k);
+        match item {
+            Item::Table(t) => collect(t, &path, out),
+            Item::Value(v) => {
+                if let Some(kind) = kind_of(v) {
+                    out.insert(path, kind);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+pub fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn kind_of(v: &Value) -> Option<Kind> {
+    Some(match v {
+        Value::Boolean(_) => Kind::Bool,
+        Value::Integer(_) => Kind::Integer,
+        Value::Float(_) => Kind::Float,
+        Value::String(_) => Kind::String,
+        Value::Array(_) => Kind::StringList,
+        _ => return None,
+    })
+}
+
+/// True when `path` names a table that holds settings (such as `hybrid.routing`).
+pub fn is_table(path: &str) -> bool {
+    let prefix = format!("{path}.");
+    keys().keys().any(|k| k.starts_with(&prefix))
+}
+
+/// Checks one value for `key`; the error is a phrase such as "must be between 0 and 1".
+pub fn check(key: &str, value: &Value) -> Result<(), String> {
+    let Some(&kind) = keys().get(key) else {
+        return Err("is not a setting".into());
+    };
+    check_kind(kind, value)?;
+    let last = key.rsplit('.').next().unwrap_or(key);
+    match last {
+        "api" => one_of(value, &["openai", "ollama"]),
+        "default_provider" => one_of(value, &["auto", "lmstudio", "ollama"]),
+        "escalation_threshold" => in_range(value, 0.0, 1.0),
+        "max_concurrent" => in_range(value, 1.0, 64.0),
+        "connect_timeout_ms" => in_range(value, 1.0, 600_000.0),
+        "first_token_timeout_secs" | "idle_timeout_secs" => in_range(value, 1.0, 86_400.0),
+        "endpoint" => check_url(value),
+        "task_types" => each_one_of(value, TASK_TYPES),
+        _ => Ok(()),
+    }
+}
+
+fn check_kind(kind: Kind, value: &Value) -> Result<(), String> {
+    let ok = match (kind, value) {
+        (Kind::Bool, Value::Boolean(_)) => true,
+        (Kind::Integer, Value::Integer(_)) => true,
+        (Kind::Float, Value::Float(_) | Value::Integer(_)) => true,
+        (Kind::String, Value::String(_)) => true,
+        (Kind::StringList, Value::Array(a)) => a.iter().all(|v| v.is_str()),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("must be {}", kind.describe()))
+    }
+}
+
+fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Integer(i) => Some(*i.value() as f64),
+        Value::Float(f) => Some(*f.value()),
+        _ => None,
+    }
+}
+
+fn in_range(value: &Value, lo: f64, hi: f64) -> Result<(), String> {
+    match number(value) {
+        Some(n) if n >= lo && n <= hi => Ok(()),
+        _ => Err(format!("must be between {lo} and {hi}")),
+    }
+}
+
+fn one_of(value: &Value, allowed: &[&str]) -> Result<(), String> {
+    match value.as_str() {
+        Some(s) if allowed.contains(&s) => Ok(()),
+        _ => Err(format!("must be one of {}", quoted(allowed))),
+    }
+}
+
+fn each_one_of(value: &Value, allowed: &[&str]) -> Result<(), String> {
+    let Some(arr) = value.as_array() else {
+        return Err("must be a list of strings".into());
+    };
+    for v in arr.iter() {
+        let s = v.as_str().unwrap_or_default();
+        if !allowed.contains(&s) {
+            return Err(format!(
+                "has unknown task type \"{s}\"; valid ones are {}",
+                quoted(allowed)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_url(value: &Value) -> Result<(), String> {
+    let s = value.as_str().unwrap_or_default();
+    crate::backend::endpoint::parse_base_url(s).map(|_| ())
+}
+
+fn quoted(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Accepts the seed's camelCase spelling as well as snake_case: `hybrid.lmStudio.maxConcurrent`
+/// becomes `hybrid.lm_studio.max_concurrent`.
+pub fn normalize_key(key: &str) -> String {
+    key.trim()
+        .split('.')
+        .map(snake_case)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn snake_case(part: &str) -> String {
+    let mut out = String::with_capacity(part.len() + 4);
+    for (i, c) in part.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The valid key closest to `key` by edit distance, when it is close enough to be a typo.
+pub fn nearest_key(key: &str) -> Option<&'static str> {
+    let key = normalize_key(key);
+    let leaf = key.rsplit('.').next().unwrap_or(&key).to_owned();
+    keys()
+        .keys()
+        .map(|k| {
+            // Compare whole paths, but let a matching leaf in another section count too.
+            let k_leaf = k.rsplit('.').next().unwrap_or(k);
+            (levenshtein(&key, k).min(levenshtein(&leaf, k_leaf) + 2), k)
+        })
+        .filter(|(d, _)| *d <= key.len().max(4) / 3 + 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_define_the_seed_schema() {
+        let k = keys();
+        for key in [
+            "hybrid.routing.default_provider",
+            "hybrid.routing.escalation_threshold",
+            "hybrid.routing.confidence_scoring",
+            "hybrid.routing.learning_enabled",
+            "hybrid.lm_studio.endpoint",
+            "hybrid.lm_studio.max_concurrent",
+            "hybrid.ollama.task_types",
+            "hybrid.performance.health_checking",
+        ] {
+            assert!(k.contains_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn every_default_passes_its_own_checks() {
+        let doc: toml_edit::DocumentMut = DEFAULT_TOML.parse().unwrap();
+        for key in keys().keys() {
+            let mut item = doc.as_item();
+            for part in key.split('.') {
+                item = &item[part];
+            }
+            check(key, item.as_value().unwrap()).unwrap_or_else(|e| panic!("{key} {e}"));
+        }
+    }
+
+    #[test]
+    fn camel_case_paths_normalize() {
+        assert_eq!(
+            normalize_key("hybrid.routing.escalationThreshold"),
+            "hybrid.routing.escalation_threshold"
+        );
+        assert_eq!(
+            normalize_key("hybrid.lmStudio.maxConcurrent"),
+            "hybrid.lm_studio.max_concurrent"
+        );
+    }
+
+    #[test]
+    fn typos_suggest_the_nearest_key() {
+        assert_eq!(
+            nearest_key("hybrid.routing.escalation_treshold"),
+            Some("hybrid.routing.escalation_threshold")
+        );
+        assert_eq!(nearest_key("zzzz.qqqq"), None);
+    }
+}
