@@ -1,4 +1,16 @@
-//! CodeCrucible: a terminal coding assistant that routes between local LLM servers.
+//! CodeCrucible: a terminal coding assistant that routes each request between local LLM
+//! servers — a fast one (LM Studio or any OpenAI-compatible server) and a quality one
+//! (Ollama). See [`HybridClient`] for use from Rust.
 
 pub mod backend;
+pub mod cli;
+mod client;
 pub mod config;
+pub mod engine;
+pub mod logging;
+pub mod tui;
+
+pub use backend::{BackendId, ChatMessage, Role};
+pub use client::{Answer, HybridClient, Request, RequestError, SYSTEM_PROMPT};
+pub use config::Config;
+pub use engine::{Event, EventKind, RouteMode};

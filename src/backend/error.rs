@@ -27,6 +27,31 @@ pub enum ErrorKind {
     Disabled,
 }
 
+impl ErrorKind {
+    /// A stable name for scripts reading `--json`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Unreachable => "unreachable",
+            ErrorKind::ConnectTimeout => "connect_timeout",
+            ErrorKind::FirstTokenTimeout => "first_token_timeout",
+            ErrorKind::IdleTimeout => "idle_timeout",
+            ErrorKind::Status(_) => "http_error",
+            ErrorKind::ModelNotFound => "model_not_found",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Malformed => "protocol",
+            ErrorKind::StreamError => "server_error",
+            ErrorKind::Truncated => "truncated",
+            ErrorKind::RemoteNotAllowed => "remote_not_allowed",
+            ErrorKind::Disabled => "config",
+        }
+    }
+
+    /// Failures that come from the configuration rather than the server.
+    pub fn is_config(self) -> bool {
+        matches!(self, ErrorKind::RemoteNotAllowed | ErrorKind::Disabled)
+    }
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct BackendError {

@@ -1,0 +1,109 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXAMPLES: &str = "\
+Examples:
+  codecrucible                          open the full-screen app
+  codecrucible -p \"write a haiku about borrowck\"
+  cat err.log | codecrucible -p \"explain this error\"
+  codecrucible -p --analyze \"find the race in src/pool.rs\" > review.md
+  codecrucible --json -p \"hello\"        one JSON event per line
+  codecrucible doctor                   check that LM Studio and Ollama answer
+  codecrucible config set hybrid.routing.escalationThreshold 0.8
+
+Exit codes: 0 done, 1 the request failed, 2 usage or config error, 130 interrupted.";
+
+/// CodeCrucible: a coding assistant that routes each request between your local LLM
+/// servers: LM Studio (fast) and Ollama (quality).
+#[derive(Debug, Parser)]
+#[command(name = "codecrucible", version, after_help = EXAMPLES)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// The prompt; `-` reads it from stdin. Without one, the full-screen app opens.
+    pub prompt: Option<String>,
+
+    /// Print the answer and exit (headless). Implied when stdout is not a terminal.
+    #[arg(short = 'p', long = "print")]
+    pub print: bool,
+
+    /// Print every event as one JSON object per line instead of plain text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Use LM Studio (the fast server) only.
+    #[arg(long, conflicts_with_all = ["analyze", "backend"])]
+    pub fast: bool,
+
+    /// Use Ollama (the quality server) only.
+    #[arg(long, conflicts_with = "backend")]
+    pub analyze: bool,
+
+    /// Which server answers: lmstudio, ollama, or auto (route each request).
+    #[arg(long, value_enum, value_name = "BACKEND")]
+    pub backend: Option<BackendArg>,
+
+    /// The model to use on the selected server; it must exist there.
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// Flags that apply to every subcommand.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Use this config file instead of the default one (also CODECRUCIBLE_CONFIG).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// LM Studio's (or any OpenAI-compatible server's) base URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub lmstudio_url: Option<String>,
+
+    /// Ollama's base URL (overrides OLLAMA_HOST and the config file).
+    #[arg(long, global = true, value_name = "URL")]
+    pub ollama_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendArg {
+    Lmstudio,
+    Ollama,
+    Auto,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Read and change settings.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCmd,
+    },
+    /// Check that each configured server answers, and say how to fix what does not.
+    Doctor {
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Print a setting's effective value.
+    Get { key: String },
+    /// Change a setting in your config file (camelCase keys work too).
+    Set { key: String, value: String },
+    /// Remove a setting from your config file, so the default applies.
+    Reset { key: String },
+    /// Print every effective setting (secrets redacted).
+    Show,
+    /// Print the path of the config file in effect.
+    Path,
+}

@@ -1,0 +1,110 @@
+//! `codecrucible doctor`: is each server reachable, which version, which models, which are
+//! loaded, and for every problem what to do about it.
+
+use super::{EXIT_FAILED, EXIT_OK};
+use crate::backend::{models::same_model, BackendId, ModelInfo};
+use crate::config::Config;
+use crate::engine::{BackendHealth, Slot};
+
+pub async fn run(config: Config, json: bool) -> i32 {
+    let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id)));
+    let (a, b) = tokio::join!(slots[0].health(), slots[1].health());
+    let report = [a, b];
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        for h in &report {
+            print!("{}", describe(&config, h));
+        }
+    }
+    let all_up = report.iter().all(|h| h.up || !h.enabled);
+    if all_up {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+fn describe(config: &Config, h: &BackendHealth) -> String {
+    let cfg = config.backend(h.backend);
+    let role = match h.backend {
+        BackendId::Lmstudio => "fast",
+        BackendId::Ollama => "quality",
+    };
+    let api = match cfg.api {
+        crate::backend::Api::Openai => "openai",
+        crate::backend::Api::Ollama => "ollama",
+    };
+    let mut s = format!("{} ({role}) · {} · api {api}\n", h.backend.label(), h.endpoint);
+    if !h.enabled {
+        s += &format!(
+            "  - switched off ({}.enabled = false)\n",
+            Config::section(h.backend)
+        );
+        return s;
+    }
+    if let Some(e) = &h.error {
+        s += &format!("  ✗ {e}\n");
+        return s;
+    }
+    let server = h.server.map(|k| k.label()).unwrap_or("server");
+    match &h.version {
+        Some(v) => s += &format!("  ✓ {server} is up, version {v}\n"),
+        None => s += &format!("  ✓ {server} is up\n"),
+    }
+    s += &models_lines(h);
+    s += &preference_lines(cfg, h);
+    s
+}
+
+fn models_lines(h: &BackendHealth) -> String {
+    if h.models.is_empty() {
+        let fix = match h.backend {
+            BackendId::Ollama => "run `ollama pull qwen2.5-coder` (or any model)",
+            BackendId::Lmstudio => "download a model in LM Studio (or `lms get`) and load it",
+        };
+        return format!("  ✗ no models — {fix}\n");
+    }
+    let names: Vec<&str> = h.models.iter().map(|m| m.name.as_str()).collect();
+    let mut s = format!("  ✓ {} model(s): {}\n", names.len(), names.join(", "));
+    let loaded: Vec<&ModelInfo> = h.models.iter().filter(|m| m.loaded == Some(true)).collect();
+    if loaded.is_empty() && h.models.iter().any(|m| m.loaded.is_some()) {
+        s += "  · no model loaded now; the first request loads one, which can take a while\n";
+    }
+    for m in loaded {
+        s += &format!("  ✓ loaded: {}{}\n", m.name, loaded_detail(m));
+    }
+    s
+}
+
+fn loaded_detail(m: &ModelInfo) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = m.vram_bytes {
+        parts.push(format!("{:.1} GiB in VRAM", v as f64 / (1u64 << 30) as f64));
+    }
+    if let Some(c) = m.context_length {
+        parts.push(format!("context {c}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+fn preference_lines(cfg: &crate::config::BackendConfig, h: &BackendHealth) -> String {
+    let mut s = String::new();
+    for want in &cfg.models {
+        if !h.models.iter().any(|m| same_model(cfg.api, &m.name, want)) {
+            let fix = match h.backend {
+                BackendId::Ollama => format!("run `ollama pull {want}`"),
+                BackendId::Lmstudio => format!("download \"{want}\" in LM Studio (`lms get {want}`)"),
+            };
+            s += &format!(
+                "  ! preferred model \"{want}\" is not on this server — {fix}, or remove it from {}.models\n",
+                Config::section(h.backend)
+            );
+        }
+    }
+    s
+}

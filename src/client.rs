@@ -1,0 +1,230 @@
+//! `HybridClient`: the engine as a plain async Rust API.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+use crate::backend::{BackendId, ChatMessage, Role};
+use crate::config::{Config, ConfigError, Overrides};
+use crate::engine::{self, BackendHealth, Command, Event, EventKind, RequestId, RouteMode, Submit};
+
+/// The default system prompt until voices arrive.
+pub const SYSTEM_PROMPT: &str = "You are CodeCrucible, a coding assistant running on the \
+developer's own machine. Answer precisely and concisely; put code in fenced blocks with the \
+language named.";
+
+/// A request: the prompt, optional earlier turns, and where it may go.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub messages: Vec<ChatMessage>,
+    pub route: RouteMode,
+    pub model: Option<String>,
+}
+
+impl Request {
+    /// A single prompt with the default system prompt, routed automatically.
+    pub fn new(prompt: impl Into<String>) -> Self {
+        Self {
+            messages: vec![
+                ChatMessage::new(Role::System, SYSTEM_PROMPT),
+                ChatMessage::new(Role::User, prompt),
+            ],
+            route: RouteMode::Auto,
+            model: None,
+        }
+    }
+
+    /// Sends it to this backend only, with no fallback.
+    pub fn backend(mut self, id: BackendId) -> Self {
+        self.route = RouteMode::Force(id);
+        self
+    }
+
+    /// Uses this model on the selected backend; it must exist there.
+    pub fn model(mut self, name: impl Into<String>) -> Self {
+        self.model = Some(name.into());
+        self
+    }
+}
+
+/// A finished answer.
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    pub text: String,
+    pub reasoning: String,
+    pub backend: Option<BackendId>,
+    pub model: String,
+    /// The first backend was unavailable and the other answered.
+    pub fell_back: bool,
+    pub ttft_ms: Option<f64>,
+    pub output_tokens: Option<u64>,
+}
+
+/// Why a request produced no complete answer. The text received so far is kept.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct RequestError {
+    pub message: String,
+    pub partial: Answer,
+}
+
+type Routes = Arc<Mutex<HashMap<RequestId, mpsc::UnboundedSender<Event>>>>;
+
+/// Talks to LM Studio and Ollama through the engine.
+///
+/// ```no_run
+/// use codecrucible::{HybridClient, Request, BackendId, Config};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let client = HybridClient::new(Config::default());
+/// // Routed automatically: the fast server first, the quality server if it is down.
+/// let answer = client.ask(Request::new("Write a Rust function that reverses a string")).await?;
+/// println!("{} answered: {}", answer.backend.map(|b| b.label()).unwrap_or("?"), answer.text);
+/// // Forced to Ollama with a chosen model.
+/// let review = client
+///     .ask(Request::new("Review this for SQL injection: ...").backend(BackendId::Ollama).model("qwen2.5-coder"))
+///     .await?;
+/// println!("{}", review.text);
+/// # Ok(()) }
+/// ```
+pub struct HybridClient {
+    commands: mpsc::UnboundedSender<Command>,
+    routes: Routes,
+    next_id: AtomicU64,
+}
+
+impl HybridClient {
+    /// Starts an engine on the current tokio runtime.
+    pub fn new(config: Config) -> Self {
+        let handle = engine::spawn(config);
+        let routes: Routes = Arc::default();
+        tokio::spawn(dispatch(handle.events, Arc::clone(&routes)));
+        Self {
+            commands: handle.commands,
+            routes,
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// Loads the user's configuration (file, environment) and starts an engine.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self::new(Config::load(&Overrides::default())?))
+    }
+
+    /// Starts a request and returns its id and its events as they happen.
+    pub fn stream(&self, req: Request) -> (RequestId, mpsc::UnboundedReceiver<Event>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let rx = self.register(id);
+        let submit = Submit {
+            id,
+            messages: req.messages,
+            route: req.route,
+            model: req.model,
+        };
+        self.send(Command::Submit(submit));
+        (id, rx)
+    }
+
+    /// Runs a request to the end and returns the whole answer.
+    pub async fn ask(&self, req: Request) -> Result<Answer, RequestError> {
+        let (_, mut rx) = self.stream(req);
+        let mut answer = Answer::default();
+        while let Some(ev) = rx.recv().await {
+            match ev.kind {
+                EventKind::Delta { text, .. } => answer.text.push_str(&text),
+                EventKind::Reasoning { text, .. } => answer.reasoning.push_str(&text),
+                EventKind::Fallback { .. } => {
+                    answer.fell_back = true;
+                    answer.text.clear();
+                }
+                EventKind::Done {
+                    backend,
+                    model,
+                    ttft_ms,
+                    output_tokens,
+                    ..
+                } => {
+                    answer.backend = Some(backend);
+                    answer.model = model;
+                    answer.ttft_ms = ttft_ms;
+                    answer.output_tokens = output_tokens;
+                    return Ok(answer);
+                }
+                EventKind::Error { message, .. } => {
+                    return Err(RequestError { message, partial: answer })
+                }
+                EventKind::Cancelled { .. } => {
+                    return Err(RequestError {
+                        message: "the request was cancelled".into(),
+                        partial: answer,
+                    })
+                }
+                _ => {}
+            }
+        }
+        Err(RequestError {
+            message: "the engine stopped".into(),
+            partial: answer,
+        })
+    }
+
+    /// Stops a request; its connection to the server is closed.
+    pub fn cancel(&self, id: RequestId) {
+        self.send(Command::Cancel(id));
+    }
+
+    /// Probes both servers.
+    pub async fn health(&self) -> Vec<BackendHealth> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut rx = self.register(id);
+        self.send(Command::HealthCheck(id));
+        while let Some(ev) = rx.recv().await {
+            if let EventKind::Health { backends } = ev.kind {
+                return backends;
+            }
+        }
+        Vec::new()
+    }
+
+    fn register(&self, id: RequestId) -> mpsc::UnboundedReceiver<Event> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        if let Ok(mut routes) = self.routes.lock() {
+            routes.insert(id, tx);
+        }
+        rx
+    }
+
+    fn send(&self, cmd: Command) {
+        // Fails only when the engine has stopped; the caller's receiver then ends.
+        let _ = self.commands.send(cmd);
+    }
+}
+
+impl Drop for HybridClient {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Shutdown);
+    }
+}
+
+/// Hands each engine event to the receiver of its request.
+async fn dispatch(mut events: mpsc::UnboundedReceiver<Event>, routes: Routes) {
+    while let Some(ev) = events.recv().await {
+        let last = matches!(
+            ev.kind,
+            EventKind::Done { .. }
+                | EventKind::Error { .. }
+                | EventKind::Cancelled { .. }
+                | EventKind::Health { .. }
+                | EventKind::Models { .. }
+        );
+        let Ok(mut routes) = routes.lock() else { return };
+        if let Some(tx) = routes.get(&ev.id) {
+            let _ = tx.send(ev.clone());
+        }
+        if last {
+            routes.remove(&ev.id);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! What goes into the engine and what comes out of it.
+
+use serde::Serialize;
+
+use crate::backend::{BackendId, ChatMessage, ModelInfo, ServerKind, TokenLogprob};
+
+pub type RequestId = u64;
+
+/// How a request picks its backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteMode {
+    /// The config's `default_provider` decides (`auto` routes).
+    Auto,
+    /// This backend and no other (`--fast`, `--analyze`).
+    Force(BackendId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Submit {
+    pub id: RequestId,
+    /// The conversation so far: system prompt, prior user and final assistant messages,
+    /// and the new user message last.
+    pub messages: Vec<crate::backend::ChatMessage>,
+    pub route: RouteMode,
+    /// A model name for the selected backend; it must exist there.
+    pub model: Option<String>,
+}
+
+impl Submit {
+    pub fn new(id: RequestId, messages: Vec<ChatMessage>) -> Self {
+        Self {
+            id,
+            messages,
+            route: RouteMode::Auto,
+            model: None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Command {
+    Submit(Submit),
+    /// Stops a request; its HTTP connection is closed and a `cancelled` event follows.
+    Cancel(RequestId),
+    /// Probes every backend; answered by a `health` event.
+    HealthCheck(RequestId),
+    /// Lists a backend's models; answered by a `models` event.
+    ListModels(RequestId, BackendId),
+    Shutdown,
+}
+
+/// Every event carries the id of the request or command it belongs to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub id: RequestId,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Route {
+        selected: BackendId,
+        reasoning: String,
+        /// The backend tried when the selected one is unavailable, if any.
+        fallback: Option<BackendId>,
+    },
+    /// The backend is at `maxConcurrent`; the request waits behind `depth - 1` others.
+    Queued {
+        backend: BackendId,
+        depth: usize,
+    },
+    Model {
+        backend: BackendId,
+        model: String,
+        reason: String,
+    },
+    /// Progress worth telling the user, such as a model still loading.
+    Status {
+        backend: BackendId,
+        message: String,
+    },
+    Delta {
+        backend: BackendId,
+        text: String,
+    },
+    Reasoning {
+        backend: BackendId,
+        text: String,
+    },
+    Logprobs {
+        backend: BackendId,
+        tokens: Vec<TokenLogprob>,
+    },
+    Fallback {
+        from: BackendId,
+        to: BackendId,
+        error: String,
+    },
+    Done {
+        backend: BackendId,
+        model: String,
+        ttft_ms: Option<f64>,
+        total_ms: f64,
+        input_tokens: Option<u64>,
+        output_tokens: Option<u64>,
+        tokens_per_second: Option<f64>,
+        finish_reason: Option<String>,
+    },
+    Error {
+        backend: Option<BackendId>,
+        message: String,
+        /// A stable name for the failure, e.g. `unreachable` or `model_not_found`.
+        code: &'static str,
+        /// Some answer text had arrived before the failure; the front end keeps it.
+        partial: bool,
+    },
+    Cancelled {
+        partial: bool,
+    },
+    Health {
+        backends: Vec<BackendHealth>,
+    },
+    Models {
+        backend: BackendId,
+        models: Vec<ModelInfo>,
+        error: Option<String>,
+    },
+}
+
+/// One backend's state, as `doctor`, health checks and the resource pane show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackendHealth {
+    pub backend: BackendId,
+    pub endpoint: String,
+    pub enabled: bool,
+    pub up: bool,
+    pub server: Option<ServerKind>,
+    pub version: Option<String>,
+    pub models: Vec<ModelInfo>,
+    pub error: Option<String>,
+    pub in_flight: usize,
+    pub queued: usize,
+    pub max_concurrent: usize,
+}

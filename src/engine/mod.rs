@@ -1,0 +1,138 @@
+//! The engine actor. Front ends send [`Command`]s and receive [`Event`]s; the engine owns
+//! the backends and runs each request as its own task, so several can be in flight and a
+//! slow server never blocks the front end.
+
+pub mod events;
+mod request;
+mod slot;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+pub use events::{BackendHealth, Command, Event, EventKind, RequestId, RouteMode, Submit};
+pub use slot::Slot;
+
+use crate::backend::{Backend, BackendId};
+use crate::config::Config;
+
+/// What request tasks share: the config and one slot per backend.
+pub struct Shared {
+    pub config: Config,
+    slots: [Slot; 2],
+}
+
+impl Shared {
+    pub fn slot(&self, id: BackendId) -> &Slot {
+        match id {
+            BackendId::Lmstudio => &self.slots[0],
+            BackendId::Ollama => &self.slots[1],
+        }
+    }
+}
+
+/// The front end's side of the engine.
+pub struct EngineHandle {
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub events: mpsc::UnboundedReceiver<Event>,
+}
+
+/// Starts the engine on the current tokio runtime with clients built from `config`.
+pub fn spawn(config: Config) -> EngineHandle {
+    let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id)));
+    spawn_with_slots(config, slots)
+}
+
+/// Starts the engine with the given backend clients (for tests and embedding).
+pub fn spawn_with_backends(config: Config, backends: [Arc<dyn Backend>; 2]) -> EngineHandle {
+    let [lm, ol] = backends;
+    let slots = [
+        Slot::with_backend(BackendId::Lmstudio, &config.hybrid.lm_studio, lm),
+        Slot::with_backend(BackendId::Ollama, &config.hybrid.ollama, ol),
+    ];
+    spawn_with_slots(config, slots)
+}
+
+fn spawn_with_slots(config: Config, slots: [Slot; 2]) -> EngineHandle {
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let shared = Arc::new(Shared { config, slots });
+    tokio::spawn(actor(shared, cmd_rx, ev_tx));
+    EngineHandle {
+        commands: cmd_tx,
+        events: ev_rx,
+    }
+}
+
+async fn actor(
+    shared: Arc<Shared>,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::UnboundedSender<Event>,
+) {
+    let mut running: HashMap<RequestId, oneshot::Sender<()>> = HashMap::new();
+    while let Some(cmd) = commands.recv().await {
+        match cmd {
+            Command::Submit(submit) => {
+                // Requests that finished dropped their receiver; forget them.
+                running.retain(|_, tx| !tx.is_closed());
+                let (tx, rx) = oneshot::channel();
+                running.insert(submit.id, tx);
+                let run = request::Run {
+                    shared: Arc::clone(&shared),
+                    events: events.clone(),
+                    submit,
+                    cancel: rx,
+                    partial: false,
+                };
+                tokio::spawn(run.go());
+            }
+            Command::Cancel(id) => {
+                if let Some(tx) = running.remove(&id) {
+                    let _ = tx.send(());
+                }
+            }
+            Command::HealthCheck(id) => {
+                let shared = Arc::clone(&shared);
+                let events = events.clone();
+                tokio::spawn(async move {
+                    let backends = health(&shared).await;
+                    let _ = events.send(Event {
+                        id,
+                        kind: EventKind::Health { backends },
+                    });
+                });
+            }
+            Command::ListModels(id, backend) => {
+                let shared = Arc::clone(&shared);
+                let events = events.clone();
+                tokio::spawn(async move {
+                    let (models, error) = match shared.slot(backend).info().await {
+                        Ok(info) => (info.models, None),
+                        Err(e) => (Vec::new(), Some(e.message)),
+                    };
+                    let kind = EventKind::Models {
+                        backend,
+                        models,
+                        error,
+                    };
+                    let _ = events.send(Event { id, kind });
+                });
+            }
+            Command::Shutdown => break,
+        }
+    }
+    // Dropping the senders tells every running request to stop.
+    for (_, tx) in running.drain() {
+        let _ = tx.send(());
+    }
+}
+
+/// Probes both backends at once.
+pub async fn health(shared: &Shared) -> Vec<BackendHealth> {
+    let (a, b) = tokio::join!(
+        shared.slot(BackendId::Lmstudio).health(),
+        shared.slot(BackendId::Ollama).health()
+    );
+    vec![a, b]
+}
