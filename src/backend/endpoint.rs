@@ -95,7 +95,10 @@ fn split_host_port(s: &str) -> Option<(String, String)> {
 pub fn is_local(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback() || ip.is_unspecified(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback() || ip.is_unspecified(),
+        Some(url::Host::Ipv6(ip)) => {
+            let mapped = ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback());
+            ip.is_loopback() || ip.is_unspecified() || mapped
+        }
         Some(url::Host::Domain(d)) => {
             let d = d.trim_end_matches('.').to_ascii_lowercase();
             d == "localhost" || d.ends_with(".localhost")

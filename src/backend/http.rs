@@ -365,6 +365,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn allow_remote_lifts_the_local_only_rule() {
+        let mut cfg = Config::default().hybrid.ollama;
+        cfg.endpoint = "https://gpu-box.example:11434".into();
+        let e = check_endpoint(BackendId::Ollama, &cfg).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::RemoteNotAllowed);
+        cfg.allow_remote = true;
+        assert!(check_endpoint(BackendId::Ollama, &cfg).is_ok());
+    }
+
+    #[test]
     fn error_bodies_in_both_shapes() {
         assert_eq!(error_message(br#"{"error":"No models loaded"}"#), "No models loaded");
         assert_eq!(

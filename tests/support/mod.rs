@@ -1,0 +1,411 @@
+//! Fake LLM servers on a raw TCP listener, so tests control every byte: events split
+//! across reads, connections cut mid-stream, servers that hang. Each runs on its own
+//! thread and runtime, so both async tests and assert_cmd tests can use it.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+pub mod protocol;
+
+/// How a streamed body is framed on the wire.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Framing {
+    /// `Transfer-Encoding: chunked`, as llama-server, LM Studio and Ollama send.
+    Chunked,
+    /// No length: the body ends when the server closes the connection.
+    CloseDelimited,
+}
+
+/// How a stream ends after its last part.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum End {
+    /// The body ends properly.
+    Finish,
+    /// The connection is dropped without ending the body (a crash or a cut cable).
+    Cut,
+    /// The connection stays open and silent until the client gives up.
+    Hold,
+}
+
+#[derive(Clone, Debug)]
+pub enum Part {
+    Bytes(Vec<u8>),
+    Delay(Duration),
+}
+
+#[derive(Clone, Debug)]
+pub enum Reply {
+    Full {
+        status: u16,
+        content_type: &'static str,
+        body: Vec<u8>,
+    },
+    Stream {
+        status: u16,
+        content_type: &'static str,
+        framing: Framing,
+        parts: Vec<Part>,
+        end: End,
+    },
+    /// Read the request, then never answer.
+    Hang,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: &str) -> Self {
+        Reply::Full {
+            status,
+            content_type: "application/json",
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    /// A stream whose parts each go out as a separate write, a little apart, so the
+    /// client sees them as separate reads.
+    pub fn stream(content_type: &'static str, parts: Vec<&[u8]>) -> Self {
+        let mut out = Vec::new();
+        for p in parts {
+            out.push(Part::Bytes(p.to_vec()));
+            out.push(Part::Delay(Duration::from_millis(2)));
+        }
+        Reply::Stream {
+            status: 200,
+            content_type,
+            framing: Framing::Chunked,
+            parts: out,
+            end: End::Finish,
+        }
+    }
+
+    pub fn sse(parts: Vec<&[u8]>) -> Self {
+        Self::stream("text/event-stream", parts)
+    }
+
+    pub fn ndjson(parts: Vec<&[u8]>) -> Self {
+        Self::stream("application/x-ndjson", parts)
+    }
+
+    pub fn with_end(mut self, new_end: End) -> Self {
+        if let Reply::Stream { end, .. } = &mut self {
+            *end = new_end;
+        }
+        self
+    }
+
+    pub fn with_framing(mut self, new: Framing) -> Self {
+        if let Reply::Stream { framing, .. } = &mut self {
+            *framing = new;
+        }
+        self
+    }
+
+    /// Inserts a pause before the first part (a model that takes a while to load).
+    pub fn delayed(mut self, d: Duration) -> Self {
+        if let Reply::Stream { parts, .. } = &mut self {
+            parts.insert(0, Part::Delay(d));
+        }
+        self
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+impl Recorded {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    /// Replies per "METHOD /path"; several are used in turn, the last one repeats.
+    routes: Mutex<HashMap<String, Vec<Reply>>>,
+    recorded: Mutex<Vec<Recorded>>,
+    /// Connections the client closed while a stream was still open.
+    client_hangups: AtomicUsize,
+    streams_started: AtomicUsize,
+}
+
+pub struct FakeServer {
+    pub addr: SocketAddr,
+    state: Arc<State>,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+impl FakeServer {
+    pub fn start() -> Self {
+        Self::start_on("127.0.0.1:0")
+    }
+
+    pub fn start_on(bind: &str) -> Self {
+        let state = Arc::new(State::default());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let st = Arc::clone(&state);
+        let bind = bind.to_owned();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("test runtime");
+            rt.block_on(async move {
+                let listener = TcpListener::bind(&bind).await.expect("bind fake server");
+                tx.send(listener.local_addr().expect("addr")).ok();
+                loop {
+                    let Ok((sock, _)) = listener.accept().await else { continue };
+                    tokio::spawn(serve_conn(sock, Arc::clone(&st)));
+                }
+            });
+        });
+        let addr = rx.recv().expect("fake server started");
+        Self {
+            addr,
+            state,
+            _thread: thread,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Answers `method path` with `reply` (replacing earlier replies).
+    pub fn on(&self, method: &str, path: &str, reply: Reply) -> &Self {
+        self.on_seq(method, path, vec![reply])
+    }
+
+    /// Answers successive requests with successive replies; the last one repeats.
+    pub fn on_seq(&self, method: &str, path: &str, replies: Vec<Reply>) -> &Self {
+        self.state
+            .routes
+            .lock()
+            .unwrap()
+            .insert(format!("{method} {path}"), replies);
+        self
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.recorded.lock().unwrap().clone()
+    }
+
+    pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
+        self.requests().into_iter().filter(|r| r.path == path).collect()
+    }
+
+    pub fn client_hangups(&self) -> usize {
+        self.state.client_hangups.load(Ordering::SeqCst)
+    }
+
+    pub fn streams_started(&self) -> usize {
+        self.state.streams_started.load(Ordering::SeqCst)
+    }
+
+    /// Waits (up to `limit`) until `f` holds; for effects that happen on the server side.
+    pub fn wait_until(&self, limit: Duration, f: impl Fn(&Self) -> bool) -> bool {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if f(self) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        f(self)
+    }
+}
+
+async fn serve_conn(mut sock: TcpStream, state: Arc<State>) {
+    let _ = sock.set_nodelay(true);
+    let mut buf = Vec::new();
+    loop {
+        let Some(req) = read_request(&mut sock, &mut buf).await else { return };
+        let key = format!("{} {}", req.method, req.path);
+        state.recorded.lock().unwrap().push(req);
+        let reply = next_reply(&state, &key);
+        let keep_open = match reply {
+            Some(r) => write_reply(&mut sock, r, &state).await,
+            None => {
+                let body = format!("{{\"error\":\"no route for {key}\"}}");
+                write_full(&mut sock, 404, "application/json", body.as_bytes()).await
+            }
+        };
+        if !keep_open {
+            return;
+        }
+    }
+}
+
+fn next_reply(state: &State, key: &str) -> Option<Reply> {
+    let mut routes = state.routes.lock().unwrap();
+    let list = routes.get_mut(key)?;
+    if list.len() > 1 {
+        Some(list.remove(0))
+    } else {
+        list.first().cloned()
+    }
+}
+
+async fn read_request(sock: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Recorded> {
+    let head_end = loop {
+        if let Some(i) = find(buf, b"\r\n\r\n") {
+            break i;
+        }
+        let mut tmp = [0u8; 4096];
+        let n = sock.read(&mut tmp).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&tmp[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next()?.split(' ');
+    let method = first.next()?.to_owned();
+    let path = first.next()?.to_owned();
+    let headers: HashMap<String, String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let len: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let body_start = head_end + 4;
+    while buf.len() < body_start + len {
+        let mut tmp = [0u8; 4096];
+        let n = sock.read(&mut tmp).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&tmp[..n]);
+    }
+    let body = String::from_utf8_lossy(&buf[body_start..body_start + len]).into_owned();
+    buf.drain(..body_start + len);
+    Some(Recorded {
+        method,
+        path,
+        headers,
+        body,
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+async fn write_full(sock: &mut TcpStream, status: u16, ct: &str, body: &[u8]) -> bool {
+    let head = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
+        reason(status),
+        body.len()
+    );
+    sock.write_all(head.as_bytes()).await.is_ok() && sock.write_all(body).await.is_ok()
+}
+
+/// Writes one reply; returns whether the connection can serve another request.
+async fn write_reply(sock: &mut TcpStream, reply: Reply, state: &State) -> bool {
+    match reply {
+        Reply::Full {
+            status,
+            content_type,
+            body,
+        } => write_full(sock, status, content_type, &body).await,
+        Reply::Hang => {
+            wait_for_hangup(sock, state).await;
+            false
+        }
+        Reply::Stream {
+            status,
+            content_type,
+            framing,
+            parts,
+            end,
+        } => {
+            state.streams_started.fetch_add(1, Ordering::SeqCst);
+            let framing_header = match framing {
+                Framing::Chunked => "Transfer-Encoding: chunked\r\n",
+                Framing::CloseDelimited => "Connection: close\r\n",
+            };
+            let head = format!(
+                "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\n{framing_header}\r\n",
+                reason(status)
+            );
+            if sock.write_all(head.as_bytes()).await.is_err() {
+                return false;
+            }
+            for part in parts {
+                let ok = match part {
+                    Part::Delay(d) => {
+                        tokio::time::sleep(d).await;
+                        true
+                    }
+                    Part::Bytes(b) => write_part(sock, framing, &b).await,
+                };
+                if !ok {
+                    state.client_hangups.fetch_add(1, Ordering::SeqCst);
+                    return false;
+                }
+            }
+            match end {
+                End::Finish if framing == Framing::Chunked => {
+                    sock.write_all(b"0\r\n\r\n").await.is_ok()
+                }
+                End::Finish | End::Cut => false,
+                End::Hold => {
+                    wait_for_hangup(sock, state).await;
+                    false
+                }
+            }
+        }
+    }
+}
+
+async fn write_part(sock: &mut TcpStream, framing: Framing, b: &[u8]) -> bool {
+    let r = match framing {
+        Framing::Chunked => {
+            let mut frame = format!("{:x}\r\n", b.len()).into_bytes();
+            frame.extend_from_slice(b);
+            frame.extend_from_slice(b"\r\n");
+            sock.write_all(&frame).await
+        }
+        Framing::CloseDelimited => sock.write_all(b).await,
+    };
+    r.is_ok() && sock.flush().await.is_ok()
+}
+
+/// Keeps the connection open until the client closes it, and counts that.
+async fn wait_for_hangup(sock: &mut TcpStream, state: &State) {
+    let mut tmp = [0u8; 1024];
+    loop {
+        match sock.read(&mut tmp).await {
+            Ok(0) | Err(_) => {
+                state.client_hangups.fetch_add(1, Ordering::SeqCst);
+                return;
+            }
+            Ok(_) => {}
+        }
+    }
+}
