@@ -21,6 +21,7 @@ pub struct Request {
     pub messages: Vec<ChatMessage>,
     pub route: RouteMode,
     pub model: Option<String>,
+    pub max_tokens: Option<u32>,
 }
 
 impl Request {
@@ -33,12 +34,19 @@ impl Request {
             ],
             route: RouteMode::Auto,
             model: None,
+            max_tokens: None,
         }
     }
 
     /// Sends it to this backend only, with no fallback.
     pub fn backend(mut self, id: BackendId) -> Self {
         self.route = RouteMode::Force(id);
+        self
+    }
+
+    /// Caps the answer's length in tokens.
+    pub fn max_tokens(mut self, n: u32) -> Self {
+        self.max_tokens = Some(n);
         self
     }
 
@@ -122,6 +130,7 @@ impl HybridClient {
             messages: req.messages,
             route: req.route,
             model: req.model,
+            max_tokens: req.max_tokens,
         };
         self.send(Command::Submit(submit));
         (id, rx)

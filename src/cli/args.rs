@@ -20,7 +20,6 @@ Exit codes: 0 done, 1 the request failed, 2 usage or config error, 130 interrupt
 /// servers: LM Studio (fast) and Ollama (quality).
 #[derive(Debug, Parser)]
 #[command(name = "codecrucible", version, after_help = EXAMPLES)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     /// The prompt; `-` reads it from stdin. Without one, the full-screen app opens.
     pub prompt: Option<String>,
@@ -48,6 +47,10 @@ pub struct Cli {
     /// The model to use on the selected server; it must exist there.
     #[arg(long, value_name = "NAME")]
     pub model: Option<String>,
+
+    /// Stop the answer after this many tokens.
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u32>,
 
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -14,6 +14,7 @@ pub struct Options {
     pub json: bool,
     pub route: RouteMode,
     pub model: Option<String>,
+    pub max_tokens: Option<u32>,
 }
 
 const REQUEST_ID: u64 = 1;
@@ -35,6 +36,7 @@ pub async fn run(config: Config, opts: Options) -> i32 {
         ],
         route: opts.route,
         model: opts.model,
+        max_tokens: opts.max_tokens,
     };
     let _ = engine.commands.send(Command::Submit(submit));
     let mut out = Output::new(opts.json);

@@ -43,6 +43,7 @@ pub fn run(cli: Cli) -> i32 {
             json: cli.json,
             route,
             model: cli.model.clone(),
+            max_tokens: cli.max_tokens,
         };
         runtime(|| headless::run(config, opts))
     })

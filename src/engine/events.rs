@@ -25,6 +25,8 @@ pub struct Submit {
     pub route: RouteMode,
     /// A model name for the selected backend; it must exist there.
     pub model: Option<String>,
+    /// A cap on the answer's length in tokens.
+    pub max_tokens: Option<u32>,
 }
 
 impl Submit {
@@ -34,6 +36,7 @@ impl Submit {
             messages,
             route: RouteMode::Auto,
             model: None,
+            max_tokens: None,
         }
     }
 }

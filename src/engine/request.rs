@@ -171,6 +171,7 @@ impl Run {
         let req = ChatRequest {
             model: choice.name.clone(),
             messages: self.submit.messages.clone(),
+            max_tokens: self.submit.max_tokens,
             logprobs: true,
             ..ChatRequest::default()
         };
