@@ -52,7 +52,7 @@ impl ErrorKind {
     }
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct BackendError {
     pub backend: BackendId,

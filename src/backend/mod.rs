@@ -188,6 +188,29 @@ pub trait Backend: Send + Sync {
     fn chat(&self, req: ChatRequest) -> EventStream;
 }
 
+/// Decodes a captured chat stream, given as the reads it arrived in, into the events a
+/// backend would yield (an error ends the list). Used to replay captures and in tests.
+pub fn decode_stream(api: Api, reads: &[&[u8]]) -> Vec<Result<StreamEvent, BackendError>> {
+    use http::Decoder;
+    fn run<D: Decoder>(mut d: D, reads: &[&[u8]]) -> Vec<Result<StreamEvent, BackendError>> {
+        let mut out = std::collections::VecDeque::new();
+        for r in reads {
+            if d.done() {
+                break;
+            }
+            d.feed(r, &mut out);
+        }
+        if !d.done() {
+            d.finish(&mut out);
+        }
+        out.into()
+    }
+    match api {
+        Api::Openai => run(openai::OpenAiDecoder::new(BackendId::Lmstudio), reads),
+        Api::Ollama => run(ollama::OllamaDecoder::new(BackendId::Ollama), reads),
+    }
+}
+
 /// Builds the client for a backend section, by its `api` setting.
 pub fn build(id: BackendId, cfg: &BackendConfig) -> Arc<dyn Backend> {
     match cfg.api {

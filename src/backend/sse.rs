@@ -34,6 +34,9 @@ impl SseParser {
 
     /// Parses `chunk`, pushing every event it completes onto `out`.
     pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<SseEvent>) {
+        if chunk.is_empty() {
+            return; // keep a pending CR's state for the next real read
+        }
         if self.skip_lf {
             self.skip_lf = false;
             if let Some(rest) = chunk.strip_prefix(b"\n") {
@@ -152,7 +155,7 @@ mod tests {
 
     #[test]
     fn crlf_split_between_reads_is_one_line_end() {
-        let out = parse_all(&[b"data: a\r", b"\n\r", b"\ndata: b\r\n\r\n"]);
+        let out = parse_all(&[b"data: a\r", b"", b"\n\r", b"\ndata: b\r\n\r\n"]);
         assert_eq!(out, vec![data("a"), data("b")]);
     }
 
