@@ -84,7 +84,7 @@ start() {
   url="http://127.0.0.1:$port"
   LD_LIBRARY_PATH="$LIBS" nohup "$dir/llama-server" --model "$MODEL" --alias gemma-3-270m \
     --host 127.0.0.1 --port "$port" --ctx-size 4096 --parallel 2 --threads 2 \
-    --chat-template gemma >"$LOG" 2>&1 &
+    --no-jinja --chat-template gemma >"$LOG" 2>&1 &
   pid=$!
   echo "$pid" >"$RUN/pid"
   echo "$url" >"$RUN/url"

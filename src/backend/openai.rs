@@ -260,6 +260,9 @@ pub struct OpenAiDecoder {
     finish_reason: Option<String>,
     /// llama-server's `timings.predicted_per_second`, merged into the usage figures.
     tokens_per_second: Option<f64>,
+    /// llama-server's `timings.prompt_n + cache_n`: its `usage.prompt_tokens` leaves out
+    /// the part of the prompt it had cached, which is still part of the context.
+    prompt_with_cache: Option<u64>,
     usage_sent: bool,
     done: bool,
 }
@@ -272,6 +275,7 @@ impl OpenAiDecoder {
             scratch: Vec::new(),
             finish_reason: None,
             tokens_per_second: None,
+            prompt_with_cache: None,
             usage_sent: false,
             done: false,
         }
@@ -325,8 +329,11 @@ impl OpenAiDecoder {
             let msg = json_error(&json!({ "error": err })).unwrap_or_default();
             return self.fail(BackendError::in_stream(self.id, &msg), out);
         }
-        if let Some(t) = chunk.timings.and_then(|t| t.predicted_per_second) {
-            self.tokens_per_second = Some(t);
+        if let Some(t) = chunk.timings {
+            self.tokens_per_second = t.predicted_per_second.or(self.tokens_per_second);
+            if let Some(n) = t.prompt_n {
+                self.prompt_with_cache = Some(n + t.cache_n.unwrap_or(0));
+            }
         }
         for choice in chunk.choices {
             if let Some(d) = choice.delta {
@@ -347,7 +354,7 @@ impl OpenAiDecoder {
         if let Some(u) = chunk.usage {
             self.usage_sent = true;
             out.push_back(Ok(StreamEvent::Usage(Usage {
-                input_tokens: u.prompt_tokens,
+                input_tokens: self.prompt_with_cache.or(u.prompt_tokens),
                 output_tokens: u.completion_tokens,
                 tokens_per_second: self.tokens_per_second,
             })));
@@ -432,6 +439,10 @@ struct RawUsage {
 struct Timings {
     #[serde(default)]
     predicted_per_second: Option<f64>,
+    #[serde(default)]
+    prompt_n: Option<u64>,
+    #[serde(default)]
+    cache_n: Option<u64>,
 }
 
 #[cfg(test)]
@@ -454,7 +465,7 @@ mod tests {
         let out = decode(&[
             "data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null}}]}\n\n",
             "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n",
-            "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"length\"}],\"timings\":{\"predicted_per_second\":42.5}}\n\n",
+            "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"length\"}],\"timings\":{\"predicted_per_second\":42.5,\"prompt_n\":2,\"cache_n\":3}}\n\n",
             "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,\"total_tokens\":6}}\n\n",
             "data: [DONE]\n\n",
         ]);
