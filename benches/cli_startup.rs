@@ -30,15 +30,32 @@ fn refused_port() -> u16 {
 fn main() {
     let dir = std::env::temp_dir().join("codecrucible-bench");
     let envs = vec![
-        ("CODECRUCIBLE_CONFIG", dir.join("none.toml").display().to_string()),
+        (
+            "CODECRUCIBLE_CONFIG",
+            dir.join("none.toml").display().to_string(),
+        ),
         ("CODECRUCIBLE_DATA_DIR", dir.display().to_string()),
-        ("CODECRUCIBLE_LMSTUDIO_URL", format!("http://localhost:{}", refused_port())),
-        ("CODECRUCIBLE_OLLAMA_URL", format!("http://localhost:{}", refused_port())),
+        (
+            "CODECRUCIBLE_LMSTUDIO_URL",
+            format!("http://localhost:{}", refused_port()),
+        ),
+        (
+            "CODECRUCIBLE_OLLAMA_URL",
+            format!("http://localhost:{}", refused_port()),
+        ),
     ];
     let (m, max) = time(&["--help"], &envs, 50);
-    println!("--help               : median {:>7.1} ms   max {:>7.1} ms   (target < 100 ms)", ms(m), ms(max));
+    println!(
+        "--help               : median {:>7.1} ms   max {:>7.1} ms   (target < 100 ms)",
+        ms(m),
+        ms(max)
+    );
     let (m, max) = time(&["doctor"], &envs, 20);
-    println!("doctor, refused ports: median {:>7.1} ms   max {:>7.1} ms   (target < 1500 ms)", ms(m), ms(max));
+    println!(
+        "doctor, refused ports: median {:>7.1} ms   max {:>7.1} ms   (target < 1500 ms)",
+        ms(m),
+        ms(max)
+    );
 }
 
 fn ms(d: Duration) -> f64 {

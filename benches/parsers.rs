@@ -76,9 +76,13 @@ fn decode(c: &mut Criterion) {
     let nd = ndjson_stream();
     let mut g = c.benchmark_group("decode");
     g.throughput(Throughput::Bytes(sse.len() as u64));
-    g.bench_function("openai_sse", |b| b.iter(|| decode_stream(Api::Openai, &reads(&sse))));
+    g.bench_function("openai_sse", |b| {
+        b.iter(|| decode_stream(Api::Openai, &reads(&sse)))
+    });
     g.throughput(Throughput::Bytes(nd.len() as u64));
-    g.bench_function("ollama_ndjson", |b| b.iter(|| decode_stream(Api::Ollama, &reads(&nd))));
+    g.bench_function("ollama_ndjson", |b| {
+        b.iter(|| decode_stream(Api::Ollama, &reads(&nd)))
+    });
     g.finish();
 }
 

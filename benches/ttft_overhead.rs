@@ -29,7 +29,11 @@ fn main() {
 
 async fn run(addr: std::net::SocketAddr) {
     let url = format!("http://{addr}");
-    let client = reqwest::Client::builder().no_proxy().tcp_nodelay(true).build().expect("client");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .tcp_nodelay(true)
+        .build()
+        .expect("client");
     let mut config = Config::default();
     config.hybrid.lm_studio.endpoint = url.clone();
     let mut engine = engine::spawn(config);
@@ -44,8 +48,16 @@ async fn run(addr: std::net::SocketAddr) {
     }
     let (dm, d99) = stats(&mut direct);
     let (em, e99) = stats(&mut via_engine);
-    println!("ttft direct HTTP : median {:>8.3} ms   p99 {:>8.3} ms", ms(dm), ms(d99));
-    println!("ttft via engine  : median {:>8.3} ms   p99 {:>8.3} ms", ms(em), ms(e99));
+    println!(
+        "ttft direct HTTP : median {:>8.3} ms   p99 {:>8.3} ms",
+        ms(dm),
+        ms(d99)
+    );
+    println!(
+        "ttft via engine  : median {:>8.3} ms   p99 {:>8.3} ms",
+        ms(em),
+        ms(e99)
+    );
     println!(
         "engine overhead  : median {:>8.3} ms   p99 {:>8.3} ms   (targets: 1 ms, 5 ms; {SAMPLES} samples)",
         ms(em.saturating_sub(dm)),
@@ -91,7 +103,10 @@ async fn engine_ttft(engine: &mut engine::EngineHandle, id: u64) -> Duration {
         ..Submit::new(id, vec![ChatMessage::new(Role::User, "hi")])
     };
     let start = Instant::now();
-    engine.commands.send(Command::Submit(submit)).expect("engine alive");
+    engine
+        .commands
+        .send(Command::Submit(submit))
+        .expect("engine alive");
     let mut first = None;
     while let Some(ev) = engine.events.recv().await {
         match ev.kind {
@@ -108,9 +123,14 @@ async fn engine_ttft(engine: &mut engine::EngineHandle, id: u64) -> Duration {
 fn start_server() -> std::net::SocketAddr {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("rt");
         rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
             tx.send(l.local_addr().expect("addr")).expect("send addr");
             loop {
                 let (sock, _) = l.accept().await.expect("accept");
@@ -152,7 +172,8 @@ async fn serve(mut sock: tokio::net::TcpStream) {
         let other_get = head.starts_with("get ");
         buf.drain(..head_end + len);
         let reply = if get_models {
-            let body = r#"{"object":"list","data":[{"id":"m","object":"model","owned_by":"llamacpp"}]}"#;
+            let body =
+                r#"{"object":"list","data":[{"id":"m","object":"model","owned_by":"llamacpp"}]}"#;
             format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())
         } else if other_get {
             "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned()

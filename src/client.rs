@@ -162,7 +162,10 @@ impl HybridClient {
                     return Ok(answer);
                 }
                 EventKind::Error { message, .. } => {
-                    return Err(RequestError { message, partial: answer })
+                    return Err(RequestError {
+                        message,
+                        partial: answer,
+                    })
                 }
                 EventKind::Cancelled { .. } => {
                     return Err(RequestError {
@@ -228,7 +231,9 @@ async fn dispatch(mut events: mpsc::UnboundedReceiver<Event>, routes: Routes) {
                 | EventKind::Health { .. }
                 | EventKind::Models { .. }
         );
-        let Ok(mut routes) = routes.lock() else { return };
+        let Ok(mut routes) = routes.lock() else {
+            return;
+        };
         if let Some(tx) = routes.get(&ev.id) {
             let _ = tx.send(ev.clone());
         }

@@ -18,12 +18,21 @@ struct Writer<'a>(&'a LazyFile);
 
 impl Write for Writer<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut guard = self.0.file.lock().map_err(|_| io::Error::other("log lock poisoned"))?;
+        let mut guard = self
+            .0
+            .file
+            .lock()
+            .map_err(|_| io::Error::other("log lock poisoned"))?;
         if guard.is_none() {
             if let Some(dir) = self.0.path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            *guard = Some(OpenOptions::new().create(true).append(true).open(&self.0.path)?);
+            *guard = Some(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.0.path)?,
+            );
         }
         match guard.as_mut() {
             Some(f) => f.write(buf),
@@ -45,7 +54,11 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LazyFile {
 
 /// Installs the file logger. Failing to set it up never stops the program.
 pub fn init() {
-    let level = match std::env::var("CODECRUCIBLE_LOG").unwrap_or_default().to_ascii_lowercase().as_str() {
+    let level = match std::env::var("CODECRUCIBLE_LOG")
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "off" | "none" => return,
         "trace" => Level::TRACE,
         "debug" => Level::DEBUG,
@@ -53,7 +66,9 @@ pub fn init() {
         "error" => Level::ERROR,
         _ => Level::WARN,
     };
-    let Ok(dir) = crate::config::load::data_dir() else { return };
+    let Ok(dir) = crate::config::load::data_dir() else {
+        return;
+    };
     let writer = LazyFile {
         path: dir.join("codecrucible.log"),
         file: Mutex::new(None),

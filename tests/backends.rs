@@ -73,7 +73,9 @@ async fn lmstudio_stream_sends_usage_and_logprob_options() {
 async fn every_split_crlf_and_pings_give_the_same_answer() {
     let whole: Vec<u8> = llama_stream(&["Hel", "lo", " wörld"], "stop").concat();
     // One byte per read, CRLF line ends and ping comments sprinkled in.
-    let crlf = String::from_utf8(whole.clone()).unwrap().replace('\n', "\r\n");
+    let crlf = String::from_utf8(whole.clone())
+        .unwrap()
+        .replace('\n', "\r\n");
     let with_pings = format!(": ping\r\n\r\n{crlf}");
     let bytes = with_pings.into_bytes();
     let parts: Vec<&[u8]> = bytes.chunks(1).collect();
@@ -83,9 +85,14 @@ async fn every_split_crlf_and_pings_give_the_same_answer() {
     let (text, events, err) = collect(b.as_ref(), request("gemma")).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(text, "Hello wörld");
-    let lp: Vec<_> = events.iter().filter(|e| matches!(e, StreamEvent::Logprobs(_))).collect();
+    let lp: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e, StreamEvent::Logprobs(_)))
+        .collect();
     assert_eq!(lp.len(), 3, "llama-server's logprobs are passed on");
-    assert!(events.iter().any(|e| matches!(e, StreamEvent::Usage(u) if u.tokens_per_second == Some(44.5))));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, StreamEvent::Usage(u) if u.tokens_per_second == Some(44.5))));
 }
 
 #[tokio::test]
@@ -93,21 +100,30 @@ async fn eof_without_done_keeps_the_text_and_reports_a_cut() {
     let parts = lmstudio_stream("m", &["partial ", "answer"], "stop");
     // Everything but the usage chunk and [DONE], then the server closes cleanly.
     let s = FakeServer::start();
-    let r = Reply::sse(parts[..3].iter().map(|p| p.as_slice()).collect()).with_framing(Framing::CloseDelimited);
+    let r = Reply::sse(parts[..3].iter().map(|p| p.as_slice()).collect())
+        .with_framing(Framing::CloseDelimited);
     s.on("POST", "/v1/chat/completions", r);
     let b = backend::build(BackendId::Lmstudio, &cfg(BackendId::Lmstudio, &s.url()));
     let (text, _, err) = collect(b.as_ref(), request("m")).await;
     assert_eq!(text, "partial answer");
     let err = err.expect("an error");
     assert_eq!(err.kind, ErrorKind::Truncated);
-    assert!(err.message.contains("partial answer is kept"), "{}", err.message);
+    assert!(
+        err.message.contains("partial answer is kept"),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test]
 async fn a_connection_cut_mid_chunk_is_an_error_not_a_panic() {
     let parts = lmstudio_stream("m", &["abc"], "stop");
     let s = FakeServer::start();
-    s.on("POST", "/v1/chat/completions", Reply::sse(parts[..2].iter().map(|p| p.as_slice()).collect()).with_end(End::Cut));
+    s.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(parts[..2].iter().map(|p| p.as_slice()).collect()).with_end(End::Cut),
+    );
     let b = backend::build(BackendId::Lmstudio, &cfg(BackendId::Lmstudio, &s.url()));
     let (text, _, err) = collect(b.as_ref(), request("m")).await;
     assert_eq!(text, "abc");
@@ -116,11 +132,18 @@ async fn a_connection_cut_mid_chunk_is_an_error_not_a_panic() {
 
 #[tokio::test]
 async fn error_objects_in_the_middle_of_the_stream_in_both_shapes() {
-    for shape in [r#"{"error":{"code":500,"message":"kv cache full","type":"server_error"}}"#, r#"{"error":"kv cache full"}"#] {
+    for shape in [
+        r#"{"error":{"code":500,"message":"kv cache full","type":"server_error"}}"#,
+        r#"{"error":"kv cache full"}"#,
+    ] {
         let first = lmstudio_stream("m", &["so far"], "stop");
         let err_line = format!("data: {shape}\n\n");
         let s = FakeServer::start();
-        s.on("POST", "/v1/chat/completions", Reply::sse(vec![&first[0], &first[1], err_line.as_bytes()]).with_end(End::Hold));
+        s.on(
+            "POST",
+            "/v1/chat/completions",
+            Reply::sse(vec![&first[0], &first[1], err_line.as_bytes()]).with_end(End::Hold),
+        );
         let b = backend::build(BackendId::Lmstudio, &cfg(BackendId::Lmstudio, &s.url()));
         let (text, _, err) = collect(b.as_ref(), request("m")).await;
         assert_eq!(text, "so far");
@@ -133,7 +156,14 @@ async fn error_objects_in_the_middle_of_the_stream_in_both_shapes() {
 #[tokio::test]
 async fn legacy_sse_error_field_then_done() {
     let s = FakeServer::start();
-    s.on("POST", "/v1/chat/completions", Reply::sse(vec![b"error: {\"message\":\"context overflow\"}\n\n", b"data: [DONE]\n\n"]));
+    s.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(vec![
+            b"error: {\"message\":\"context overflow\"}\n\n",
+            b"data: [DONE]\n\n",
+        ]),
+    );
     let b = backend::build(BackendId::Lmstudio, &cfg(BackendId::Lmstudio, &s.url()));
     let (_, _, err) = collect(b.as_ref(), request("m")).await;
     assert!(err.expect("error").message.contains("context overflow"));
@@ -149,14 +179,25 @@ async fn http_errors_before_the_stream_in_both_shapes() {
     assert_eq!(err.kind, ErrorKind::ModelNotFound);
     assert!(err.message.contains("Please specify a valid model"));
 
-    s.on("POST", "/v1/chat/completions", Reply::json(400, r#"{"error":"No models loaded. Please load a model"}"#));
+    s.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::json(400, r#"{"error":"No models loaded. Please load a model"}"#),
+    );
     let (_, _, err) = collect(b.as_ref(), request("x")).await;
     let err = err.expect("error");
     assert_eq!(err.kind, ErrorKind::Status(400));
     assert!(err.message.contains("No models loaded"));
     assert!(!err.is_unavailable());
 
-    s.on("POST", "/v1/chat/completions", Reply::json(503, r#"{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}"#));
+    s.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::json(
+            503,
+            r#"{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}"#,
+        ),
+    );
     let (_, _, err) = collect(b.as_ref(), request("x")).await;
     assert!(err.expect("error").is_unavailable());
 }
@@ -178,10 +219,23 @@ async fn a_hanging_server_hits_the_first_token_timeout() {
 #[tokio::test]
 async fn pings_do_not_count_as_a_first_token_but_a_slow_load_is_waited_for() {
     let parts = lmstudio_stream("m", &["late"], "stop");
-    let mut all: Vec<Part> = vec![Part::Bytes(b": ping\n\n".to_vec()), Part::Delay(Duration::from_millis(1500))];
+    let mut all: Vec<Part> = vec![
+        Part::Bytes(b": ping\n\n".to_vec()),
+        Part::Delay(Duration::from_millis(1500)),
+    ];
     all.extend(parts.into_iter().map(Part::Bytes));
     let s = FakeServer::start();
-    s.on("POST", "/v1/chat/completions", Reply::Stream { status: 200, content_type: "text/event-stream", framing: Framing::Chunked, parts: all, end: End::Finish });
+    s.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::Stream {
+            status: 200,
+            content_type: "text/event-stream",
+            framing: Framing::Chunked,
+            parts: all,
+            end: End::Finish,
+        },
+    );
     // 1.5 s of loading exceeds the idle timeout (1 s) but not the first-token timeout (2 s).
     let b = backend::build(BackendId::Lmstudio, &cfg(BackendId::Lmstudio, &s.url()));
     let (text, _, err) = collect(b.as_ref(), request("m")).await;
@@ -193,7 +247,11 @@ async fn pings_do_not_count_as_a_first_token_but_a_slow_load_is_waited_for() {
 async fn a_server_that_goes_quiet_mid_answer_hits_the_idle_timeout() {
     let parts = lmstudio_stream("m", &["begun"], "stop");
     let s = FakeServer::start();
-    s.on("POST", "/v1/chat/completions", Reply::sse(vec![&parts[0], &parts[1]]).with_end(End::Hold));
+    s.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(vec![&parts[0], &parts[1]]).with_end(End::Hold),
+    );
     let b = backend::build(BackendId::Lmstudio, &cfg(BackendId::Lmstudio, &s.url()));
     let (text, _, err) = collect(b.as_ref(), request("m")).await;
     assert_eq!(text, "begun");
@@ -209,8 +267,18 @@ async fn the_bearer_token_is_sent_and_never_shown() {
     let (_, _, err) = collect(b.as_ref(), request("m")).await;
     assert!(err.is_none());
     let r = &s.requests_to("/v1/chat/completions")[0];
-    assert_eq!(r.headers.get("authorization").map(String::as_str), Some("Bearer sk-local-123"));
-    s.on("POST", "/v1/chat/completions", Reply::json(401, r#"{"error":{"code":401,"message":"Invalid API Key","type":"authentication_error"}}"#));
+    assert_eq!(
+        r.headers.get("authorization").map(String::as_str),
+        Some("Bearer sk-local-123")
+    );
+    s.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::json(
+            401,
+            r#"{"error":{"code":401,"message":"Invalid API Key","type":"authentication_error"}}"#,
+        ),
+    );
     let (_, _, err) = collect(b.as_ref(), request("m")).await;
     let err = err.expect("error");
     assert_eq!(err.kind, ErrorKind::Auth);
@@ -227,13 +295,21 @@ async fn lmstudio_loaded_state_from_v1_then_v0() {
     assert_eq!((qwen.loaded, qwen.context_length), (Some(true), Some(8192)));
 
     let s = FakeServer::start();
-    s.on("GET", "/v1/models", Reply::json(200, &openai_models(&["a", "b"], "organization_owner")));
+    s.on(
+        "GET",
+        "/v1/models",
+        Reply::json(200, &openai_models(&["a", "b"], "organization_owner")),
+    );
     s.on("GET", "/api/v0/models", Reply::json(200, r#"{"object":"list","data":[{"id":"a","object":"model","type":"llm","publisher":"x","arch":"llama","compatibility_type":"gguf","quantization":"Q4_K_M","state":"not-loaded","max_context_length":131072},{"id":"b","object":"model","type":"llm","state":"loaded","loaded_context_length":4096,"max_context_length":131072}]}"#));
     let b = backend::build(BackendId::Lmstudio, &cfg(BackendId::Lmstudio, &s.url()));
     let info = b.probe().await.unwrap();
     assert_eq!(info.kind, ServerKind::LmStudio);
     assert_eq!(info.models[1].loaded, Some(true));
-    assert_eq!(s.requests_to("/api/v1/models").len(), 1, "v1 was tried first");
+    assert_eq!(
+        s.requests_to("/api/v1/models").len(),
+        1,
+        "v1 was tried first"
+    );
 }
 
 #[tokio::test]
@@ -244,10 +320,17 @@ async fn llama_server_is_detected_through_props_and_a_plain_server_still_works()
     assert_eq!(info.kind, ServerKind::LlamaServer);
     assert_eq!(info.version.as_deref(), Some("b6100-abc"));
     assert_eq!(info.models[0].context_length, Some(4096));
-    assert!(s.requests_to("/api/v1/models").is_empty(), "llama-server has no LM Studio routes");
+    assert!(
+        s.requests_to("/api/v1/models").is_empty(),
+        "llama-server has no LM Studio routes"
+    );
 
     let s = FakeServer::start();
-    s.on("GET", "/v1/models", Reply::json(200, &openai_models(&["vllm-model"], "vllm")));
+    s.on(
+        "GET",
+        "/v1/models",
+        Reply::json(200, &openai_models(&["vllm-model"], "vllm")),
+    );
     let b = backend::build(BackendId::Lmstudio, &cfg(BackendId::Lmstudio, &s.url()));
     let info = b.probe().await.unwrap();
     assert_eq!(info.kind, ServerKind::OpenaiCompatible);
@@ -276,14 +359,24 @@ async fn ollama_chat_streams_thinking_apart_and_reads_final_stats() {
 "#;
     let fin = br#"{"model":"qwen3","created_at":"2025-01-01T00:00:01Z","message":{"role":"assistant","content":""},"done_reason":"length","done":true,"total_duration":182242375,"load_duration":41295167,"prompt_eval_count":169,"prompt_eval_duration":24573166,"eval_count":15,"eval_duration":115959084}
 "#;
-    s.on("POST", "/api/chat", Reply::ndjson(vec![think, &text[..20], &text[20..], fin]));
+    s.on(
+        "POST",
+        "/api/chat",
+        Reply::ndjson(vec![think, &text[..20], &text[20..], fin]),
+    );
     let b = backend::build(BackendId::Ollama, &cfg(BackendId::Ollama, &s.url()));
     let (answer, events, err) = collect(b.as_ref(), request("qwen3")).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(answer, "42");
     assert_eq!(events[0], StreamEvent::Reasoning("Let me see.".into()));
     assert!(matches!(&events[1], StreamEvent::Logprobs(l) if l[0].token == "42"));
-    let usage = events.iter().find_map(|e| match e { StreamEvent::Usage(u) => Some(u.clone()), _ => None }).unwrap();
+    let usage = events
+        .iter()
+        .find_map(|e| match e {
+            StreamEvent::Usage(u) => Some(u.clone()),
+            _ => None,
+        })
+        .unwrap();
     assert_eq!(usage.output_tokens, Some(15));
     assert!((usage.tokens_per_second.unwrap() - 129.35).abs() < 0.1);
     assert_eq!(done_reason(&events), Some(Some("length".into())));
@@ -296,7 +389,14 @@ async fn ollama_chat_streams_thinking_apart_and_reads_final_stats() {
 async fn ollama_error_line_after_200_keeps_the_partial_answer() {
     let s = FakeServer::start();
     let parts = ollama_chat("m", &["half "], "stop");
-    s.on("POST", "/api/chat", Reply::ndjson(vec![&parts[0], b"{\"error\":\"an error was encountered while running the model\"}\n"]));
+    s.on(
+        "POST",
+        "/api/chat",
+        Reply::ndjson(vec![
+            &parts[0],
+            b"{\"error\":\"an error was encountered while running the model\"}\n",
+        ]),
+    );
     let b = backend::build(BackendId::Ollama, &cfg(BackendId::Ollama, &s.url()));
     let (text, _, err) = collect(b.as_ref(), request("m")).await;
     assert_eq!(text, "half ");
@@ -308,11 +408,22 @@ async fn ollama_error_line_after_200_keeps_the_partial_answer() {
 #[tokio::test]
 async fn ollama_missing_model_and_full_queue() {
     let s = FakeServer::start();
-    s.on("POST", "/api/chat", Reply::json(404, r#"{"error":"model 'foo' not found"}"#));
+    s.on(
+        "POST",
+        "/api/chat",
+        Reply::json(404, r#"{"error":"model 'foo' not found"}"#),
+    );
     let b = backend::build(BackendId::Ollama, &cfg(BackendId::Ollama, &s.url()));
     let (_, _, err) = collect(b.as_ref(), request("foo")).await;
     assert_eq!(err.expect("error").kind, ErrorKind::ModelNotFound);
-    s.on("POST", "/api/chat", Reply::json(503, r#"{"error":"server busy, please try again.  maximum pending requests exceeded"}"#));
+    s.on(
+        "POST",
+        "/api/chat",
+        Reply::json(
+            503,
+            r#"{"error":"server busy, please try again.  maximum pending requests exceeded"}"#,
+        ),
+    );
     let (_, _, err) = collect(b.as_ref(), request("foo")).await;
     let err = err.expect("error");
     assert_eq!(err.kind, ErrorKind::Status(503));
@@ -323,7 +434,11 @@ async fn ollama_missing_model_and_full_queue() {
 async fn ollama_cut_without_done_line() {
     let s = FakeServer::start();
     let parts = ollama_chat("m", &["a", "b"], "stop");
-    s.on("POST", "/api/chat", Reply::ndjson(vec![&parts[0], &parts[1]]).with_end(End::Cut));
+    s.on(
+        "POST",
+        "/api/chat",
+        Reply::ndjson(vec![&parts[0], &parts[1]]).with_end(End::Cut),
+    );
     let b = backend::build(BackendId::Ollama, &cfg(BackendId::Ollama, &s.url()));
     let (text, _, err) = collect(b.as_ref(), request("m")).await;
     assert_eq!(text, "ab");
@@ -353,7 +468,10 @@ async fn remote_endpoints_are_refused_unless_allowed() {
 
 #[tokio::test]
 async fn unreachable_servers_say_how_to_start_them() {
-    let b = backend::build(BackendId::Lmstudio, &cfg(BackendId::Lmstudio, &refused_url()));
+    let b = backend::build(
+        BackendId::Lmstudio,
+        &cfg(BackendId::Lmstudio, &refused_url()),
+    );
     let err = b.probe().await.unwrap_err();
     assert_eq!(err.kind, ErrorKind::Unreachable);
     assert!(err.message.contains("lms server start"), "{}", err.message);

@@ -15,7 +15,10 @@ fn server_url() -> Option<String> {
         return Some(url);
     }
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/real-server.sh");
-    let out = std::process::Command::new("bash").args([script, "url"]).output().ok()?;
+    let out = std::process::Command::new("bash")
+        .args([script, "url"])
+        .output()
+        .ok()?;
     let url = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     if out.status.success() && !url.is_empty() {
         return Some(url);
@@ -43,7 +46,14 @@ fn headless_json_streams_a_real_answer_with_real_usage() {
     let Some(url) = server_url() else { return };
     let dir = tempfile::tempdir().unwrap();
     let out = cc(&url, dir.path())
-        .args(["--fast", "--json", "--max-tokens", "24", "-p", "Write a haiku about the Rust borrow checker."])
+        .args([
+            "--fast",
+            "--json",
+            "--max-tokens",
+            "24",
+            "-p",
+            "Write a haiku about the Rust borrow checker.",
+        ])
         .assert()
         .success()
         .get_output()
@@ -53,7 +63,10 @@ fn headless_json_streams_a_real_answer_with_real_usage() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
-    let model = events.iter().find(|e| e["type"] == "model").expect("model event");
+    let model = events
+        .iter()
+        .find(|e| e["type"] == "model")
+        .expect("model event");
     assert_eq!(model["model"], "gemma-3-270m");
     let text: String = events
         .iter()
@@ -61,15 +74,26 @@ fn headless_json_streams_a_real_answer_with_real_usage() {
         .filter_map(|e| e["text"].as_str())
         .collect();
     assert!(!text.trim().is_empty(), "the model said something");
-    assert!(events.iter().any(|e| e["type"] == "logprobs"), "llama-server returns logprobs");
+    assert!(
+        events.iter().any(|e| e["type"] == "logprobs"),
+        "llama-server returns logprobs"
+    );
     let done = events.last().unwrap();
     assert_eq!(done["type"], "done", "{done}");
-    let output_tokens = done["output_tokens"].as_u64().expect("real output token count");
+    let output_tokens = done["output_tokens"]
+        .as_u64()
+        .expect("real output token count");
     assert!((1..=24).contains(&output_tokens), "{done}");
     assert!(done["input_tokens"].as_u64().unwrap_or(0) > 5, "{done}");
-    assert!(done["tokens_per_second"].as_f64().unwrap_or(0.0) > 0.0, "{done}");
+    assert!(
+        done["tokens_per_second"].as_f64().unwrap_or(0.0) > 0.0,
+        "{done}"
+    );
     assert!(done["ttft_ms"].as_f64().unwrap_or(0.0) > 0.0, "{done}");
-    assert!(matches!(done["finish_reason"].as_str(), Some("length" | "stop")), "{done}");
+    assert!(
+        matches!(done["finish_reason"].as_str(), Some("length" | "stop")),
+        "{done}"
+    );
 }
 
 #[test]
@@ -83,7 +107,10 @@ fn headless_text_streams_to_stdout_with_the_status_on_stderr() {
     let out = assert.get_output();
     assert!(!String::from_utf8_lossy(&out.stdout).trim().is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("LM Studio · gemma-3-270m") && err.contains("loaded now"), "{err}");
+    assert!(
+        err.contains("LM Studio · gemma-3-270m") && err.contains("loaded now"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -22,7 +22,10 @@ pub fn parse_base_url(s: &str) -> Result<Url, String> {
     let mut url = Url::parse(&with_scheme)
         .map_err(|e| format!("is not a valid URL ({e}); give one such as http://127.0.0.1:1234"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("uses \"{}\"; only http and https work", url.scheme()));
+        return Err(format!(
+            "uses \"{}\"; only http and https work",
+            url.scheme()
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err("has no host; give one such as http://127.0.0.1:1234".into());
@@ -58,7 +61,11 @@ pub fn ollama_host(raw: &str) -> Url {
         let host = if bare.is_empty() { "127.0.0.1" } else { bare };
         (host.to_owned(), default_port.to_owned())
     });
-    let host = if host.is_empty() { "127.0.0.1".to_owned() } else { host };
+    let host = if host.is_empty() {
+        "127.0.0.1".to_owned()
+    } else {
+        host
+    };
     let port = match port.parse::<u32>() {
         Ok(n) if n <= 65535 => port,
         _ => default_port.to_owned(),
@@ -125,8 +132,7 @@ pub async fn resolve_local(url: &Url, probe: Duration) -> (Url, bool) {
     let mut answered = false;
     for ip in &candidates {
         let addr = SocketAddr::new(*ip, port);
-        if let Ok(Ok(_)) = tokio::time::timeout(probe, tokio::net::TcpStream::connect(addr)).await
-        {
+        if let Ok(Ok(_)) = tokio::time::timeout(probe, tokio::net::TcpStream::connect(addr)).await {
             chosen = *ip;
             answered = true;
             break;
@@ -176,10 +182,19 @@ mod tests {
 
     #[test]
     fn only_loopback_counts_as_local() {
-        for local in ["http://localhost:1", "http://127.0.0.5:1", "http://[::1]:1", "http://0.0.0.0:1"] {
+        for local in [
+            "http://localhost:1",
+            "http://127.0.0.5:1",
+            "http://[::1]:1",
+            "http://0.0.0.0:1",
+        ] {
             assert!(is_local(&parse_base_url(local).unwrap()), "{local}");
         }
-        for remote in ["http://10.0.0.2:1", "http://example.com", "http://192.168.1.2:1"] {
+        for remote in [
+            "http://10.0.0.2:1",
+            "http://example.com",
+            "http://192.168.1.2:1",
+        ] {
             assert!(!is_local(&parse_base_url(remote).unwrap()), "{remote}");
         }
     }

@@ -376,7 +376,10 @@ mod tests {
 
     #[test]
     fn error_bodies_in_both_shapes() {
-        assert_eq!(error_message(br#"{"error":"No models loaded"}"#), "No models loaded");
+        assert_eq!(
+            error_message(br#"{"error":"No models loaded"}"#),
+            "No models loaded"
+        );
         assert_eq!(
             error_message(br#"{"error":{"message":"Model not found","type":"x"}}"#),
             "Model not found"

@@ -142,7 +142,9 @@ pub enum StreamEvent {
     Logprobs(Vec<TokenLogprob>),
     Usage(Usage),
     /// The server finished the answer; `finish_reason` is e.g. `stop` or `length`.
-    Done { finish_reason: Option<String> },
+    Done {
+        finish_reason: Option<String>,
+    },
 }
 
 pub type EventStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, BackendError>> + Send>>;

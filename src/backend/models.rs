@@ -80,7 +80,10 @@ pub fn choose(
         };
     }
     if let Some(m) = preferences.iter().find_map(|p| find(p)) {
-        return Ok(choice(&m.name, "first of your preferred models the server has"));
+        return Ok(choice(
+            &m.name,
+            "first of your preferred models the server has",
+        ));
     }
     let chat: Vec<&ModelInfo> = models
         .iter()
@@ -89,13 +92,22 @@ pub fn choose(
     let missed = if preferences.is_empty() {
         String::new()
     } else {
-        format!("none of your preferred models ({}) is there; ", preferences.join(", "))
+        format!(
+            "none of your preferred models ({}) is there; ",
+            preferences.join(", ")
+        )
     };
     if let Some(m) = chat.iter().find(|m| m.loaded == Some(true)) {
-        return Ok(choice(&m.name, &format!("{missed}it is the model loaded now")));
+        return Ok(choice(
+            &m.name,
+            &format!("{missed}it is the model loaded now"),
+        ));
     }
     if let Some(m) = chat.first() {
-        return Ok(choice(&m.name, &format!("{missed}first model the server lists")));
+        return Ok(choice(
+            &m.name,
+            &format!("{missed}first model the server lists"),
+        ));
     }
     Err(BackendError::new(
         backend,
@@ -119,7 +131,12 @@ fn choice(name: &str, reason: &str) -> ModelChoice {
 }
 
 /// "Ollama has no model "x"; it has: a, b — run `ollama pull x`".
-pub fn unknown_model(backend: BackendId, api: Api, want: &str, models: &[ModelInfo]) -> BackendError {
+pub fn unknown_model(
+    backend: BackendId,
+    api: Api,
+    want: &str,
+    models: &[ModelInfo],
+) -> BackendError {
     let have: Vec<&str> = models.iter().map(|m| m.name.as_str()).collect();
     let have = if have.is_empty() {
         "none".to_owned()
@@ -156,7 +173,11 @@ mod tests {
     fn ollama_latest_tag_is_implied() {
         assert!(same_model(Api::Ollama, "llama3.2", "llama3.2:latest"));
         assert!(!same_model(Api::Ollama, "llama3.2:1b", "llama3.2:latest"));
-        assert!(same_model(Api::Ollama, "host:5000/ns/m", "host:5000/ns/m:latest"));
+        assert!(same_model(
+            Api::Ollama,
+            "host:5000/ns/m",
+            "host:5000/ns/m:latest"
+        ));
     }
 
     #[test]
@@ -167,13 +188,32 @@ mod tests {
             m("b", ModelKind::Llm, Some(true)),
             m("c:latest", ModelKind::Llm, Some(false)),
         ];
-        let c = choose(BackendId::Ollama, Api::Ollama, None, &["zz".into(), "c".into()], &models)
-            .unwrap();
+        let c = choose(
+            BackendId::Ollama,
+            Api::Ollama,
+            None,
+            &["zz".into(), "c".into()],
+            &models,
+        )
+        .unwrap();
         assert_eq!(c.name, "c:latest");
-        let c = choose(BackendId::Ollama, Api::Ollama, None, &["zz".into()], &models).unwrap();
+        let c = choose(
+            BackendId::Ollama,
+            Api::Ollama,
+            None,
+            &["zz".into()],
+            &models,
+        )
+        .unwrap();
         assert_eq!(c.name, "b");
         assert!(c.reason.contains("zz"));
-        let unloaded: Vec<_> = models.iter().map(|x| ModelInfo { loaded: Some(false), ..x.clone() }).collect();
+        let unloaded: Vec<_> = models
+            .iter()
+            .map(|x| ModelInfo {
+                loaded: Some(false),
+                ..x.clone()
+            })
+            .collect();
         let c = choose(BackendId::Ollama, Api::Ollama, None, &[], &unloaded).unwrap();
         assert_eq!(c.name, "a", "embedding models are never chosen for chat");
     }

@@ -60,7 +60,9 @@ impl OllamaBackend {
 }
 
 fn model_info(t: Tag, running: &[Running]) -> ModelInfo {
-    let run = running.iter().find(|r| same_model(Api::Ollama, &r.name, &t.name));
+    let run = running
+        .iter()
+        .find(|r| same_model(Api::Ollama, &r.name, &t.name));
     let embedding_only = t.capabilities.as_ref().is_some_and(|c| {
         c.iter().any(|x| x == "embedding") && !c.iter().any(|x| x == "completion")
     });
@@ -243,7 +245,8 @@ impl Decoder for OllamaDecoder {
         self.lines.finish(&mut self.scratch);
         self.drain(out);
         if !self.done {
-            let err = BackendError::cut(self.id, "the connection closed before the final done line");
+            let err =
+                BackendError::cut(self.id, "the connection closed before the final done line");
             self.fail(err, out);
         }
     }
@@ -303,9 +306,14 @@ mod tests {
             "{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"logprobs\":[{\"token\":\"Hi\",\"logprob\":-0.1,\"bytes\":[72,105]}],\"done\":false}\n",
             "{\"model\":\"m\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done_reason\":\"length\",\"done\":true,\"total_duration\":182242375,\"prompt_eval_count\":169,\"eval_count\":15,\"eval_duration\":500000000}\n",
         ]);
-        assert_eq!(out[0].as_ref().unwrap(), &StreamEvent::Reasoning("hm".into()));
+        assert_eq!(
+            out[0].as_ref().unwrap(),
+            &StreamEvent::Reasoning("hm".into())
+        );
         assert_eq!(out[1].as_ref().unwrap(), &StreamEvent::Text("Hi".into()));
-        assert!(matches!(out[2].as_ref().unwrap(), StreamEvent::Logprobs(v) if v[0].logprob == -0.1));
+        assert!(
+            matches!(out[2].as_ref().unwrap(), StreamEvent::Logprobs(v) if v[0].logprob == -0.1)
+        );
         assert_eq!(
             out[3].as_ref().unwrap(),
             &StreamEvent::Usage(Usage {

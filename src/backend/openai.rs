@@ -44,23 +44,42 @@ impl OpenAiBackend {
         })?;
         // Optional routes: any failure just means "not this kind of server".
         let props: Option<Props> = self.http.get_optional("/props").await.ok().flatten();
-        let llama = list.data.iter().any(|m| m.owned_by.as_deref() == Some("llamacpp"));
+        let llama = list
+            .data
+            .iter()
+            .any(|m| m.owned_by.as_deref() == Some("llamacpp"));
         if let Some(p) = props.filter(|p| p.default_generation_settings.is_some()) {
             return Ok(llama_server_info(list, p));
         }
         if llama {
             return Ok(llama_server_info(list, Props::default()));
         }
-        if let Some(v1) = self.http.get_optional::<LmV1List>("/api/v1/models").await.ok().flatten() {
+        if let Some(v1) = self
+            .http
+            .get_optional::<LmV1List>("/api/v1/models")
+            .await
+            .ok()
+            .flatten()
+        {
             return Ok(lmstudio_v1_info(v1));
         }
-        if let Some(v0) = self.http.get_optional::<LmV0List>("/api/v0/models").await.ok().flatten() {
+        if let Some(v0) = self
+            .http
+            .get_optional::<LmV0List>("/api/v0/models")
+            .await
+            .ok()
+            .flatten()
+        {
             return Ok(lmstudio_v0_info(v0));
         }
         Ok(ServerInfo {
             kind: ServerKind::OpenaiCompatible,
             version: None,
-            models: list.data.into_iter().map(|m| ModelInfo::named(m.id)).collect(),
+            models: list
+                .data
+                .into_iter()
+                .map(|m| ModelInfo::named(m.id))
+                .collect(),
         })
     }
 }
@@ -298,7 +317,10 @@ impl OpenAiDecoder {
         if ev.event.as_deref() == Some("error") {
             let msg = serde_json::from_str::<serde_json::Value>(data)
                 .ok()
-                .and_then(|v| json_error(&v).or_else(|| v.get("message").and_then(|m| m.as_str()).map(str::to_owned)))
+                .and_then(|v| {
+                    json_error(&v)
+                        .or_else(|| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+                })
                 .unwrap_or_else(|| data.to_owned());
             return self.fail(BackendError::in_stream(self.id, &msg), out);
         }
@@ -337,14 +359,22 @@ impl OpenAiDecoder {
         }
         for choice in chunk.choices {
             if let Some(d) = choice.delta {
-                if let Some(r) = d.reasoning_content.or(d.reasoning).filter(|s| !s.is_empty()) {
+                if let Some(r) = d
+                    .reasoning_content
+                    .or(d.reasoning)
+                    .filter(|s| !s.is_empty())
+                {
                     out.push_back(Ok(StreamEvent::Reasoning(r)));
                 }
                 if let Some(c) = d.content.filter(|s| !s.is_empty()) {
                     out.push_back(Ok(StreamEvent::Text(c)));
                 }
             }
-            if let Some(lp) = choice.logprobs.and_then(|l| l.content).filter(|c| !c.is_empty()) {
+            if let Some(lp) = choice
+                .logprobs
+                .and_then(|l| l.content)
+                .filter(|c| !c.is_empty())
+            {
                 out.push_back(Ok(StreamEvent::Logprobs(lp)));
             }
             if let Some(f) = choice.finish_reason {
@@ -378,7 +408,10 @@ impl Decoder for OpenAiDecoder {
         self.drain(out);
         if !self.done {
             self.fail(
-                BackendError::cut(self.id, "the connection closed before the server sent [DONE]"),
+                BackendError::cut(
+                    self.id,
+                    "the connection closed before the server sent [DONE]",
+                ),
                 out,
             );
         }
@@ -495,7 +528,10 @@ mod tests {
 
     #[test]
     fn both_error_shapes_mid_stream() {
-        for e in [r#"{"error":{"message":"boom","type":"server_error"}}"#, r#"{"error":"boom"}"#] {
+        for e in [
+            r#"{"error":{"message":"boom","type":"server_error"}}"#,
+            r#"{"error":"boom"}"#,
+        ] {
             let out = decode(&[&format!("data: {e}\n\n")]);
             let err = out[0].as_ref().unwrap_err();
             assert_eq!(err.kind, ErrorKind::StreamError);
@@ -511,7 +547,10 @@ mod tests {
             "data: {\"choices\":[{\"delta\":{\"content\":\"A\"},\"logprobs\":{\"content\":[{\"id\":5,\"token\":\"A\",\"logprob\":-0.5,\"bytes\":null,\"top_logprobs\":[]}]}}]}\n\n",
             "data: [DONE]\n\n",
         ]);
-        assert_eq!(out[0].as_ref().unwrap(), &StreamEvent::Reasoning("hmm".into()));
+        assert_eq!(
+            out[0].as_ref().unwrap(),
+            &StreamEvent::Reasoning("hmm".into())
+        );
         assert_eq!(
             out[2].as_ref().unwrap(),
             &StreamEvent::Logprobs(vec![TokenLogprob {

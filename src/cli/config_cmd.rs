@@ -21,20 +21,30 @@ pub fn run(action: &ConfigCmd, overrides: &Overrides) -> i32 {
             let text = edit::show(&c)?;
             match &c.source {
                 Some(p) => println!("# effective settings: defaults + {}\n", p.display()),
-                None => println!("# effective settings: defaults (no file at {})\n", path.display()),
+                None => println!(
+                    "# effective settings: defaults (no file at {})\n",
+                    path.display()
+                ),
             }
             print!("{text}");
             Ok(())
         }),
         ConfigCmd::Set { key, value } => edit::set(&path, key, value).map(|()| {
-            eprintln!("set {} in {}", crate::config::schema::normalize_key(key), path.display());
+            eprintln!(
+                "set {} in {}",
+                crate::config::schema::normalize_key(key),
+                path.display()
+            );
         }),
         ConfigCmd::Reset { key } => edit::reset(&path, key).map(|removed| {
             let key = crate::config::schema::normalize_key(key);
             if removed {
                 eprintln!("reset {key}: the default applies again");
             } else {
-                eprintln!("{key} was not set in {}; the default already applies", path.display());
+                eprintln!(
+                    "{key} was not set in {}; the default already applies",
+                    path.display()
+                );
             }
         }),
     };

@@ -11,7 +11,10 @@ pub async fn run(config: Config, json: bool) -> i32 {
     let (a, b) = tokio::join!(slots[0].health(), slots[1].health());
     let report = [a, b];
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
     } else {
         for h in &report {
             print!("{}", describe(&config, h));
@@ -35,7 +38,11 @@ fn describe(config: &Config, h: &BackendHealth) -> String {
         crate::backend::Api::Openai => "openai",
         crate::backend::Api::Ollama => "ollama",
     };
-    let mut s = format!("{} ({role}) · {} · api {api}\n", h.backend.label(), h.endpoint);
+    let mut s = format!(
+        "{} ({role}) · {} · api {api}\n",
+        h.backend.label(),
+        h.endpoint
+    );
     if !h.enabled {
         s += &format!(
             "  - switched off ({}.enabled = false)\n",
@@ -98,7 +105,9 @@ fn preference_lines(cfg: &crate::config::BackendConfig, h: &BackendHealth) -> St
         if !h.models.iter().any(|m| same_model(cfg.api, &m.name, want)) {
             let fix = match h.backend {
                 BackendId::Ollama => format!("run `ollama pull {want}`"),
-                BackendId::Lmstudio => format!("download \"{want}\" in LM Studio (`lms get {want}`)"),
+                BackendId::Lmstudio => {
+                    format!("download \"{want}\" in LM Studio (`lms get {want}`)")
+                }
             };
             s += &format!(
                 "  ! preferred model \"{want}\" is not on this server — {fix}, or remove it from {}.models\n",

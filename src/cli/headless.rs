@@ -74,7 +74,10 @@ fn build_prompt(arg: Option<&str>) -> Result<String, String> {
         (Some(p), None) => p.to_owned(),
         (None, Some(text)) => text,
         (None, None) => {
-            return Err("no prompt: give one as an argument (codecrucible -p \"...\") or pipe it on stdin".into())
+            return Err(
+                "no prompt: give one as an argument (codecrucible -p \"...\") or pipe it on stdin"
+                    .into(),
+            )
         }
     };
     if prompt.trim().is_empty() {
@@ -139,16 +142,31 @@ impl Output {
     fn human(&mut self, kind: &EventKind) {
         match kind {
             EventKind::Route { reasoning, .. } => self.route_reason = reasoning.clone(),
-            EventKind::Model { backend, model, reason } => {
-                eprintln!("[{} · {model}] {}; model: {reason}", backend.label(), self.route_reason);
+            EventKind::Model {
+                backend,
+                model,
+                reason,
+            } => {
+                eprintln!(
+                    "[{} · {model}] {}; model: {reason}",
+                    backend.label(),
+                    self.route_reason
+                );
             }
             EventKind::Queued { backend, depth } => {
-                eprintln!("[{}] busy: waiting in line ({depth} queued)", backend.label())
+                eprintln!(
+                    "[{}] busy: waiting in line ({depth} queued)",
+                    backend.label()
+                )
             }
             EventKind::Status { message, .. } => eprintln!("[{message}]"),
             EventKind::Fallback { from, to, error } => {
                 self.finish_line();
-                eprintln!("[{} unavailable, {} answers instead] {error}", from.label(), to.label());
+                eprintln!(
+                    "[{} unavailable, {} answers instead] {error}",
+                    from.label(),
+                    to.label()
+                );
             }
             EventKind::Delta { text, .. } => {
                 self.wrote_text = true;
@@ -156,9 +174,15 @@ impl Output {
                 self.stdout(text);
             }
             EventKind::Done { .. } => self.finish_line(),
-            EventKind::Error { message, partial, .. } => {
+            EventKind::Error {
+                message, partial, ..
+            } => {
                 self.finish_line();
-                let kept = if *partial { " (the partial answer above is kept)" } else { "" };
+                let kept = if *partial {
+                    " (the partial answer above is kept)"
+                } else {
+                    ""
+                };
                 eprintln!("codecrucible: {message}{kept}");
             }
             EventKind::Cancelled { .. } => {
@@ -182,7 +206,11 @@ impl Output {
         }
         let mut out = std::io::stdout().lock();
         // A closed pipe (`| head`) means the reader has what it wanted: stop quietly.
-        if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
+        if out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .is_err()
+        {
             self.stdout_gone = true;
         }
     }

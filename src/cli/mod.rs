@@ -32,7 +32,8 @@ pub fn run(cli: Cli) -> i32 {
         }
         None => {}
     }
-    let headless = cli.print || cli.json || cli.prompt.is_some() || !std::io::stdout().is_terminal();
+    let headless =
+        cli.print || cli.json || cli.prompt.is_some() || !std::io::stdout().is_terminal();
     if !headless {
         return with_config(&overrides, |_| crate::tui::placeholder());
     }

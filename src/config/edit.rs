@@ -37,11 +37,13 @@ fn effective_table(config: &Config) -> Result<toml::Table, ConfigError> {
     let mut table = toml::Table::try_from(config)
         .map_err(|e| ConfigError(format!("cannot read the config: {e}")))?;
     for section in ["lm_studio", "ollama"] {
-        if let Some(toml::Value::Table(b)) = table
-            .get_mut("hybrid")
-            .and_then(|h| h.get_mut(section))
+        if let Some(toml::Value::Table(b)) =
+            table.get_mut("hybrid").and_then(|h| h.get_mut(section))
         {
-            let set = b.get("api_key").and_then(|v| v.as_str()).is_some_and(|s| !s.is_empty());
+            let set = b
+                .get("api_key")
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| !s.is_empty());
             if set {
                 b.insert("api_key".into(), toml::Value::String(REDACTED.into()));
             }
@@ -76,9 +78,9 @@ pub fn set(path: &Path, key: &str, raw: &str) -> Result<(), ConfigError> {
             t.set_implicit(true);
             Item::Table(t)
         });
-        table = entry.as_table_mut().ok_or_else(|| {
-            ConfigError(format!("{}: `{part}` is not a table", path.display()))
-        })?;
+        table = entry
+            .as_table_mut()
+            .ok_or_else(|| ConfigError(format!("{}: `{part}` is not a table", path.display())))?;
     }
     table.insert(leaf, value(new));
     write_doc(path, &doc)
@@ -190,8 +192,11 @@ mod tests {
     fn set_keeps_comments_and_accepts_camel_case() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "# mine\n[hybrid.routing]\n# keep me\nlearning_enabled = false\n")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "# mine\n[hybrid.routing]\n# keep me\nlearning_enabled = false\n",
+        )
+        .unwrap();
         set(&path, "hybrid.routing.escalationThreshold", "0.8").unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("# keep me") && text.contains("# mine"));
@@ -220,7 +225,9 @@ mod tests {
         let path = dir.path().join("config.toml");
         set(&path, "hybrid.ollama.max_concurrent", "3").unwrap();
         assert!(reset(&path, "hybrid.ollama.maxConcurrent").unwrap());
-        assert!(!std::fs::read_to_string(&path).unwrap().contains("max_concurrent"));
+        assert!(!std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("max_concurrent"));
     }
 
     #[test]

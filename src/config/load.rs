@@ -142,8 +142,7 @@ fn check_table(
         let at = || format!("{}, line {line}", path.display());
         match item {
             Item::Value(v) if keys().contains_key(&full) => {
-                check(&full, v)
-                    .map_err(|why| ConfigError(format!("{}: `{full}` {why}", at())))?;
+                check(&full, v).map_err(|why| ConfigError(format!("{}: `{full}` {why}", at())))?;
             }
             _ if is_table(&full) => match item.as_table_like() {
                 Some(t) => check_table(t, &full, text, path)?,
@@ -164,9 +163,7 @@ fn check_table(
 pub fn unknown_key(key: &str) -> String {
     match nearest_key(key) {
         Some(near) => format!("unknown key `{key}`; did you mean `{near}`?"),
-        None => format!(
-            "unknown key `{key}`; `codecrucible config show` lists every key"
-        ),
+        None => format!("unknown key `{key}`; `codecrucible config show` lists every key"),
     }
 }
 
@@ -201,8 +198,14 @@ fn apply_env(
         }
     }
     let urls = [
-        ("CODECRUCIBLE_LMSTUDIO_URL", &mut config.hybrid.lm_studio.endpoint),
-        ("CODECRUCIBLE_OLLAMA_URL", &mut config.hybrid.ollama.endpoint),
+        (
+            "CODECRUCIBLE_LMSTUDIO_URL",
+            &mut config.hybrid.lm_studio.endpoint,
+        ),
+        (
+            "CODECRUCIBLE_OLLAMA_URL",
+            &mut config.hybrid.ollama.endpoint,
+        ),
     ];
     for (var, slot) in urls {
         if let Some(url) = env(var) {
@@ -222,8 +225,16 @@ fn apply_env(
 
 fn apply_flags(config: &mut Config, o: &Overrides) -> Result<(), ConfigError> {
     let urls = [
-        ("--lmstudio-url", &o.lmstudio_url, &mut config.hybrid.lm_studio.endpoint),
-        ("--ollama-url", &o.ollama_url, &mut config.hybrid.ollama.endpoint),
+        (
+            "--lmstudio-url",
+            &o.lmstudio_url,
+            &mut config.hybrid.lm_studio.endpoint,
+        ),
+        (
+            "--ollama-url",
+            &o.ollama_url,
+            &mut config.hybrid.ollama.endpoint,
+        ),
     ];
     for (flag, value, slot) in urls {
         if let Some(url) = value {
@@ -282,7 +293,10 @@ mod tests {
     #[test]
     fn syntax_errors_give_a_line() {
         let e = load("[hybrid.routing\n", &[]).unwrap_err();
-        assert!(e.0.contains("line 1") && e.0.contains("not valid TOML"), "{e}");
+        assert!(
+            e.0.contains("line 1") && e.0.contains("not valid TOML"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -109,7 +109,9 @@ impl Run {
                 });
                 self.attempt(to, None).await
             }
-            (Outcome::Failed(e), None) if self.submit.route != RouteMode::Auto && e.is_unavailable() => {
+            (Outcome::Failed(e), None)
+                if self.submit.route != RouteMode::Auto && e.is_unavailable() =>
+            {
                 Outcome::Failed(forced_failure(e))
             }
             (other, _) => other,
@@ -213,7 +215,9 @@ impl Run {
                 Some(Err(e)) => return Outcome::Failed(e),
                 None => return Outcome::Failed(BackendError::cut(id, "the stream ended early")),
             };
-            if matches!(event, StreamEvent::Text(_) | StreamEvent::Reasoning(_)) && stats.ttft.is_none() {
+            if matches!(event, StreamEvent::Text(_) | StreamEvent::Reasoning(_))
+                && stats.ttft.is_none()
+            {
                 stats.ttft = Some(start.elapsed());
             }
             match event {
@@ -221,8 +225,13 @@ impl Run {
                     self.partial = true;
                     self.emit(EventKind::Delta { backend: id, text });
                 }
-                StreamEvent::Reasoning(text) => self.emit(EventKind::Reasoning { backend: id, text }),
-                StreamEvent::Logprobs(tokens) => self.emit(EventKind::Logprobs { backend: id, tokens }),
+                StreamEvent::Reasoning(text) => {
+                    self.emit(EventKind::Reasoning { backend: id, text })
+                }
+                StreamEvent::Logprobs(tokens) => self.emit(EventKind::Logprobs {
+                    backend: id,
+                    tokens,
+                }),
                 StreamEvent::Usage(u) => stats.usage = u,
                 StreamEvent::Done { finish_reason } => {
                     self.emit(stats.done(id, model, start, finish_reason));
@@ -240,7 +249,13 @@ struct Stats {
 }
 
 impl Stats {
-    fn done(self, backend: BackendId, model: String, start: Instant, finish_reason: Option<String>) -> EventKind {
+    fn done(
+        self,
+        backend: BackendId,
+        model: String,
+        start: Instant,
+        finish_reason: Option<String>,
+    ) -> EventKind {
         let total = start.elapsed();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         // Prefer the server's own speed; else estimate it from our clock after the first token.
@@ -264,8 +279,14 @@ impl Stats {
 
 fn loading_message(id: BackendId, model: &str, loaded: Option<bool>) -> String {
     match loaded {
-        Some(true) => format!("waiting for {} to start answering with {model}…", id.label()),
-        _ => format!("{} is loading model {model}; a large model can take minutes…", id.label()),
+        Some(true) => format!(
+            "waiting for {} to start answering with {model}…",
+            id.label()
+        ),
+        _ => format!(
+            "{} is loading model {model}; a large model can take minutes…",
+            id.label()
+        ),
     }
 }
 

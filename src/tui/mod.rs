@@ -52,7 +52,8 @@ fn show() -> io::Result<()> {
     loop {
         match event::read()? {
             Event::Key(k) if k.kind == KeyEventKind::Press => {
-                let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+                let ctrl_c =
+                    k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
                 if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) || ctrl_c {
                     return Ok(());
                 }
@@ -70,7 +71,11 @@ fn draw() -> io::Result<()> {
     let top = h.saturating_sub(LINES.len() as u16) / 2;
     for (i, line) in LINES.iter().enumerate() {
         let len = line.chars().count() as u16;
-        let x = if i == 0 { w.saturating_sub(len) / 2 } else { w.saturating_sub(78) / 2 };
+        let x = if i == 0 {
+            w.saturating_sub(len) / 2
+        } else {
+            w.saturating_sub(78) / 2
+        };
         queue!(out, cursor::MoveTo(x, top + i as u16), Print(line))?;
     }
     out.flush()

@@ -164,7 +164,9 @@ impl FakeServer {
                 let listener = TcpListener::bind(&bind).await.expect("bind fake server");
                 tx.send(listener.local_addr().expect("addr")).ok();
                 loop {
-                    let Ok((sock, _)) = listener.accept().await else { continue };
+                    let Ok((sock, _)) = listener.accept().await else {
+                        continue;
+                    };
                     tokio::spawn(serve_conn(sock, Arc::clone(&st)));
                 }
             });
@@ -201,7 +203,10 @@ impl FakeServer {
     }
 
     pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
-        self.requests().into_iter().filter(|r| r.path == path).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path == path)
+            .collect()
     }
 
     pub fn client_hangups(&self) -> usize {
@@ -229,7 +234,9 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<State>) {
     let _ = sock.set_nodelay(true);
     let mut buf = Vec::new();
     loop {
-        let Some(req) = read_request(&mut sock, &mut buf).await else { return };
+        let Some(req) = read_request(&mut sock, &mut buf).await else {
+            return;
+        };
         let key = format!("{} {}", req.method, req.path);
         state.recorded.lock().unwrap().push(req);
         let reply = next_reply(&state, &key);

@@ -37,14 +37,16 @@ pub fn lmstudio_stream(model: &str, tokens: &[&str], finish: &str) -> Vec<Vec<u8
 /// A llama-server chat stream: role chunk with null content, content chunks carrying
 /// logprobs (with token ids), a finish chunk with `timings`, the usage chunk, `[DONE]`.
 pub fn llama_stream(tokens: &[&str], finish: &str) -> Vec<Vec<u8>> {
-    let base = |choices: serde_json::Value| {
-        json!({"id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 1, "model": "gemma", "system_fingerprint": "b1-abc", "choices": choices})
-    };
-    let mut out = vec![sse(&base(json!([{"index": 0, "delta": {"role": "assistant", "content": null}, "finish_reason": null}])))];
+    let base = |choices: serde_json::Value| json!({"id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 1, "model": "gemma", "system_fingerprint": "b1-abc", "choices": choices});
+    let mut out = vec![sse(&base(
+        json!([{"index": 0, "delta": {"role": "assistant", "content": null}, "finish_reason": null}]),
+    ))];
     for (i, t) in tokens.iter().enumerate() {
         let lp = json!({"content": [{"id": i, "token": t, "bytes": t.as_bytes(), "logprob": -0.25,
             "top_logprobs": [{"id": i, "token": t, "bytes": t.as_bytes(), "logprob": -0.25}]}]});
-        out.push(sse(&base(json!([{"index": 0, "delta": {"content": t}, "logprobs": lp, "finish_reason": null}]))));
+        out.push(sse(&base(
+            json!([{"index": 0, "delta": {"content": t}, "logprobs": lp, "finish_reason": null}]),
+        )));
     }
     let mut fin = base(json!([{"index": 0, "delta": {}, "finish_reason": finish}]));
     fin["timings"] = json!({"cache_n": 0, "prompt_n": 9, "prompt_ms": 20.0, "prompt_per_token_ms": 2.2,
@@ -86,10 +88,31 @@ pub fn lmstudio_v1_models(models: &[(&str, &str)], loaded: &[&str]) -> String {
 /// A fake LM Studio ≥ 0.4 serving `model` (loaded) plus an embedding model.
 pub fn fake_lmstudio(model: &str, tokens: &[&str]) -> FakeServer {
     let s = FakeServer::start();
-    s.on("GET", "/v1/models", Reply::json(200, &openai_models(&[model, "text-embedding-nomic"], "organization_owner")));
-    s.on("GET", "/api/v1/models", Reply::json(200, &lmstudio_v1_models(&[("text-embedding-nomic", "embedding"), (model, "llm")], &[model, "text-embedding-nomic"])));
+    s.on(
+        "GET",
+        "/v1/models",
+        Reply::json(
+            200,
+            &openai_models(&[model, "text-embedding-nomic"], "organization_owner"),
+        ),
+    );
+    s.on(
+        "GET",
+        "/api/v1/models",
+        Reply::json(
+            200,
+            &lmstudio_v1_models(
+                &[("text-embedding-nomic", "embedding"), (model, "llm")],
+                &[model, "text-embedding-nomic"],
+            ),
+        ),
+    );
     let parts = lmstudio_stream(model, tokens, "stop");
-    s.on("POST", "/v1/chat/completions", Reply::sse(parts.iter().map(|p| p.as_slice()).collect()));
+    s.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(parts.iter().map(|p| p.as_slice()).collect()),
+    );
     s
 }
 
@@ -105,9 +128,11 @@ pub fn ollama_tags(names: &[&str]) -> String {
 pub fn ollama_ps(names: &[&str]) -> String {
     let models: Vec<_> = names
         .iter()
-        .map(|n| json!({"name": n, "model": n, "size": 6591830464u64, "digest": "c6eb396d",
+        .map(|n| {
+            json!({"name": n, "model": n, "size": 6591830464u64, "digest": "c6eb396d",
             "details": {"format": "gguf"}, "expires_at": "2025-10-17T16:47:07.93355-07:00",
-            "size_vram": 5333539264u64, "context_length": 4096}))
+            "size_vram": 5333539264u64, "context_length": 4096})
+        })
         .collect();
     json!({"models": models}).to_string()
 }
@@ -117,8 +142,10 @@ pub fn ollama_chat(model: &str, tokens: &[&str], done_reason: &str) -> Vec<Vec<u
     let mut out: Vec<Vec<u8>> = tokens
         .iter()
         .map(|t| {
-            let mut line = json!({"model": model, "created_at": "2023-08-04T08:52:19.385406455-07:00",
-                "message": {"role": "assistant", "content": t, "images": null}, "done": false}).to_string();
+            let mut line =
+                json!({"model": model, "created_at": "2023-08-04T08:52:19.385406455-07:00",
+                "message": {"role": "assistant", "content": t, "images": null}, "done": false})
+                .to_string();
             line.push('\n');
             line.into_bytes()
         })
@@ -136,11 +163,19 @@ pub fn ollama_chat(model: &str, tokens: &[&str], done_reason: &str) -> Vec<Vec<u
 /// A fake Ollama with `names` pulled, the first one loaded.
 pub fn fake_ollama(names: &[&str], tokens: &[&str]) -> FakeServer {
     let s = FakeServer::start();
-    s.on("GET", "/api/version", Reply::json(200, r#"{"version":"0.12.11"}"#));
+    s.on(
+        "GET",
+        "/api/version",
+        Reply::json(200, r#"{"version":"0.12.11"}"#),
+    );
     s.on("GET", "/api/tags", Reply::json(200, &ollama_tags(names)));
     s.on("GET", "/api/ps", Reply::json(200, &ollama_ps(&names[..1])));
     let parts = ollama_chat(names[0], tokens, "stop");
-    s.on("POST", "/api/chat", Reply::ndjson(parts.iter().map(|p| p.as_slice()).collect()));
+    s.on(
+        "POST",
+        "/api/chat",
+        Reply::ndjson(parts.iter().map(|p| p.as_slice()).collect()),
+    );
     s
 }
 
@@ -154,12 +189,21 @@ pub fn fake_llama_server(tokens: &[&str]) -> FakeServer {
         "model_path": "/models/gemma.gguf", "chat_template": "", "modalities": {"vision": false}, "build_info": "b6100-abc", "is_sleeping": false});
     s.on("GET", "/props", Reply::json(200, &props.to_string()));
     let parts = llama_stream(tokens, "stop");
-    s.on("POST", "/v1/chat/completions", Reply::sse(parts.iter().map(|p| p.as_slice()).collect()));
+    s.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(parts.iter().map(|p| p.as_slice()).collect()),
+    );
     s
 }
 
 /// A config file pointing both backends at the given URLs (or refused ports).
-pub fn write_config(dir: &std::path::Path, lmstudio: &str, ollama: &str, extra: &str) -> std::path::PathBuf {
+pub fn write_config(
+    dir: &std::path::Path,
+    lmstudio: &str,
+    ollama: &str,
+    extra: &str,
+) -> std::path::PathBuf {
     let path = dir.join("config.toml");
     let text = format!(
         "[hybrid.lm_studio]\nendpoint = \"{lmstudio}\"\nfirst_token_timeout_secs = 5\nidle_timeout_secs = 5\n\n\
