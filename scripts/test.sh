@@ -11,7 +11,7 @@ if ! url=$(scripts/real-server.sh url 2>/dev/null); then
   url=$(scripts/real-server.sh start)
   started=1
 fi
-cleanup() { [ "$started" = 1 ] && scripts/real-server.sh stop; }
+cleanup() { if [ "$started" = 1 ]; then scripts/real-server.sh stop; fi; }
 trap cleanup EXIT
 export CODECRUCIBLE_REAL_SERVER_URL="$url"
 echo "test.sh: real llama-server at $url" >&2
