@@ -354,3 +354,21 @@ async fn health_reports_both_backends() {
         .unwrap_or("")
         .contains("ollama serve"));
 }
+
+#[tokio::test]
+async fn default_provider_forces_a_backend_and_the_error_says_how_to_undo_it() {
+    let lm = fake_lmstudio("m", &["unused"]);
+    let mut c = config(&lm.url(), &refused_url());
+    c.hybrid.routing.default_provider = codecrucible::config::Provider::Ollama;
+    let mut e = engine::spawn(c);
+    e.commands.send(submit(1, RouteMode::Auto)).unwrap();
+    let ev = run_to_end(&mut e, 1).await;
+    assert!(matches!(&ev[0], EventKind::Route { selected: BackendId::Ollama, fallback: None, .. }));
+    match ev.last() {
+        Some(EventKind::Error { message, .. }) => {
+            assert!(message.contains("config set hybrid.routing.defaultProvider auto"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(lm.requests_to("/v1/chat/completions").is_empty());
+}

@@ -22,48 +22,66 @@ pub struct Plan {
     pub primary: BackendId,
     pub fallback: Option<BackendId>,
     pub reasoning: String,
+    /// Why only one backend may answer, phrased as how to undo it.
+    pub forced: Option<String>,
 }
 
 pub fn plan(shared: &Shared, mode: RouteMode) -> Plan {
     let forced = match mode {
-        RouteMode::Force(b) => Some((b, "you forced it".to_owned())),
+        RouteMode::Force(b) => Some((
+            b,
+            format!("you forced it with {} or --backend", b.flag()),
+            "use --backend auto".to_owned(),
+        )),
         RouteMode::Auto => match shared.config.hybrid.routing.default_provider {
             Provider::Lmstudio => Some((
                 BackendId::Lmstudio,
-                "hybrid.routing.default_provider is \"lmstudio\"".into(),
+                default_provider_why("lmstudio"),
+                default_provider_fix(),
             )),
             Provider::Ollama => Some((
                 BackendId::Ollama,
-                "hybrid.routing.default_provider is \"ollama\"".into(),
+                default_provider_why("ollama"),
+                default_provider_fix(),
             )),
             Provider::Auto => None,
         },
     };
-    if let Some((primary, why)) = forced {
+    if let Some((primary, why, fix)) = forced {
         return Plan {
             primary,
             fallback: None,
             reasoning: format!("{} only: {why}", primary.label()),
+            forced: Some(format!(
+                "{why}; {fix} to let {} answer",
+                primary.other().label()
+            )),
         };
     }
     let enabled = |b: BackendId| shared.slot(b).cfg.enabled;
-    match (enabled(BackendId::Lmstudio), enabled(BackendId::Ollama)) {
-        (true, true) => Plan {
-            primary: BackendId::Lmstudio,
-            fallback: Some(BackendId::Ollama),
-            reasoning: "auto: the fast server (LM Studio) answers first; Ollama takes over if it is unavailable".into(),
-        },
-        (false, true) => Plan {
-            primary: BackendId::Ollama,
-            fallback: None,
-            reasoning: "auto: LM Studio is switched off, so Ollama answers".into(),
-        },
-        _ => Plan {
-            primary: BackendId::Lmstudio,
-            fallback: None,
-            reasoning: "auto: Ollama is switched off, so LM Studio answers".into(),
-        },
+    let (primary, fallback, reasoning) = match (enabled(BackendId::Lmstudio), enabled(BackendId::Ollama)) {
+        (true, true) => (
+            BackendId::Lmstudio,
+            Some(BackendId::Ollama),
+            "auto: the fast server (LM Studio) answers first; Ollama takes over if it is unavailable",
+        ),
+        (false, true) => (BackendId::Ollama, None, "auto: LM Studio is switched off, so Ollama answers"),
+        _ => (BackendId::Lmstudio, None, "auto: Ollama is switched off, so LM Studio answers"),
+    };
+    Plan {
+        primary,
+        fallback,
+        reasoning: reasoning.to_owned(),
+        forced: None,
     }
+}
+
+fn default_provider_why(name: &str) -> String {
+    format!("hybrid.routing.default_provider is \"{name}\"")
+}
+
+fn default_provider_fix() -> String {
+    "run `codecrucible config set hybrid.routing.defaultProvider auto`".to_owned()
 }
 
 /// How an attempt on one backend ended.
@@ -109,11 +127,13 @@ impl Run {
                 });
                 self.attempt(to, None).await
             }
-            (Outcome::Failed(e), None)
-                if self.submit.route != RouteMode::Auto && e.is_unavailable() =>
-            {
-                Outcome::Failed(forced_failure(e))
-            }
+            (Outcome::Failed(e), None) if e.is_unavailable() => match &plan.forced {
+                Some(how) => Outcome::Failed(BackendError {
+                    message: format!("{} ({how})", e.message),
+                    ..e
+                }),
+                None => Outcome::Failed(e),
+            },
             (other, _) => other,
         };
         match outcome {
@@ -288,17 +308,4 @@ fn loading_message(id: BackendId, model: &str, loaded: Option<bool>) -> String {
             id.label()
         ),
     }
-}
-
-/// A forced backend never falls back; say how to let the other one answer.
-fn forced_failure(e: BackendError) -> BackendError {
-    let other = e.backend.other();
-    let message = format!(
-        "{} (you forced {} with {} or default_provider; drop it or use --backend auto to let {} answer)",
-        e.message,
-        e.backend.label(),
-        e.backend.flag(),
-        other.label()
-    );
-    BackendError { message, ..e }
 }
