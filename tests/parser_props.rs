@@ -21,13 +21,9 @@ fn pieces<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
 fn sse_in_pieces(bytes: &[u8], cuts: &[usize]) -> Vec<SseEvent> {
     let mut p = SseParser::new();
     let mut out = Vec::new();
-    let mut start = 0;
-    for &c in cuts {
-        let c = c.min(bytes.len()).max(start);
-        p.feed(&bytes[start..c], &mut out);
-        start = c;
+    for piece in pieces(bytes, cuts) {
+        p.feed(piece, &mut out);
     }
-    p.feed(&bytes[start..], &mut out);
     p.finish(&mut out);
     out
 }
@@ -35,13 +31,9 @@ fn sse_in_pieces(bytes: &[u8], cuts: &[usize]) -> Vec<SseEvent> {
 fn ndjson_in_pieces(bytes: &[u8], cuts: &[usize]) -> Vec<String> {
     let mut p = NdjsonParser::new();
     let mut out = Vec::new();
-    let mut start = 0;
-    for &c in cuts {
-        let c = c.min(bytes.len()).max(start);
-        p.feed(&bytes[start..c], &mut out);
-        start = c;
+    for piece in pieces(bytes, cuts) {
+        p.feed(piece, &mut out);
     }
-    p.feed(&bytes[start..], &mut out);
     p.finish(&mut out);
     out
 }
