@@ -8,7 +8,10 @@ use tokio::sync::mpsc;
 
 use crate::backend::{BackendId, ChatMessage, Role};
 use crate::config::{Config, ConfigError, Overrides};
-use crate::engine::{self, BackendHealth, Command, Event, EventKind, RequestId, RouteMode, Submit};
+use crate::engine::{
+    self, Attachment, BackendHealth, Command, Event, EventKind, RequestId, RouteMode, Submit,
+};
+use crate::voice::Voice;
 
 /// The default system prompt until voices arrive.
 pub const SYSTEM_PROMPT: &str = "You are CodeCrucible, a coding assistant running on the \
@@ -22,6 +25,10 @@ pub struct Request {
     pub route: RouteMode,
     pub model: Option<String>,
     pub max_tokens: Option<u32>,
+    /// Context below the prompt (pasted code, a file); the router weighs it too.
+    pub attachments: Vec<Attachment>,
+    /// The voice to answer in: its system prompt and its routing bias.
+    pub voice: Option<Voice>,
 }
 
 impl Request {
@@ -35,7 +42,27 @@ impl Request {
             route: RouteMode::Auto,
             model: None,
             max_tokens: None,
+            attachments: Vec::new(),
+            voice: None,
         }
+    }
+
+    /// Answers in this voice: its system prompt replaces the default one.
+    pub fn voice(mut self, voice: Voice) -> Self {
+        if let Some(system) = self.messages.iter_mut().find(|m| m.role == Role::System) {
+            system.content = voice.system_prompt.clone();
+        }
+        self.voice = Some(voice);
+        self
+    }
+
+    /// Attaches context (a file, piped input) below the prompt.
+    pub fn attach(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.attachments.push(Attachment {
+            name: name.into(),
+            text: text.into(),
+        });
+        self
     }
 
     /// Sends it to this backend only, with no fallback.
@@ -131,6 +158,8 @@ impl HybridClient {
             route: req.route,
             model: req.model,
             max_tokens: req.max_tokens,
+            attachments: req.attachments,
+            voice: req.voice.as_ref().map(Voice::prior),
         };
         self.send(Command::Submit(submit));
         (id, rx)

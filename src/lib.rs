@@ -8,7 +8,9 @@ mod client;
 pub mod config;
 pub mod engine;
 pub mod logging;
+pub mod router;
 pub mod tui;
+pub mod voice;
 
 pub use backend::{BackendId, ChatMessage, Role};
 pub use client::{Answer, HybridClient, Request, RequestError, SYSTEM_PROMPT};

@@ -74,7 +74,7 @@ async fn auto_mode_falls_back_to_ollama_when_lmstudio_is_down() {
     assert!(matches!(
         ev[0],
         EventKind::Route {
-            selected: BackendId::Lmstudio,
+            backend: BackendId::Lmstudio,
             fallback: Some(BackendId::Ollama),
             ..
         }
@@ -363,10 +363,20 @@ async fn default_provider_forces_a_backend_and_the_error_says_how_to_undo_it() {
     let mut e = engine::spawn(c);
     e.commands.send(submit(1, RouteMode::Auto)).unwrap();
     let ev = run_to_end(&mut e, 1).await;
-    assert!(matches!(&ev[0], EventKind::Route { selected: BackendId::Ollama, fallback: None, .. }));
+    assert!(matches!(
+        &ev[0],
+        EventKind::Route {
+            backend: BackendId::Ollama,
+            fallback: None,
+            ..
+        }
+    ));
     match ev.last() {
         Some(EventKind::Error { message, .. }) => {
-            assert!(message.contains("config set hybrid.routing.defaultProvider auto"), "{message}")
+            assert!(
+                message.contains("config set hybrid.routing.defaultProvider auto"),
+                "{message}"
+            )
         }
         other => panic!("{other:?}"),
     }

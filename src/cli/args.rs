@@ -11,6 +11,8 @@ Examples:
   cat err.log | codecrucible -p \"explain this error\"
   codecrucible -p --analyze \"find the race in src/pool.rs\" > review.md
   codecrucible --json -p \"hello\"        one JSON event per line
+  codecrucible route \"why does this deadlock?\"  show where a prompt would go, and why
+  codecrucible --voice architect -p \"how should we split this service?\"
   codecrucible doctor                   check that LM Studio and Ollama answer
   codecrucible config set hybrid.routing.escalationThreshold 0.8
 
@@ -47,6 +49,11 @@ pub struct Cli {
     /// The model to use on the selected server; it must exist there.
     #[arg(long, value_name = "NAME")]
     pub model: Option<String>,
+
+    /// The voice (archetype) to answer in: explorer, analyzer, developer, implementor,
+    /// security, architect, or one of yours. Also `ui.voice` in the config.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub voice: Option<String>,
 
     /// Stop the answer after this many tokens.
     #[arg(long, value_name = "N")]
@@ -88,6 +95,20 @@ pub enum Cmd {
     Config {
         #[command(subcommand)]
         action: ConfigCmd,
+    },
+    /// Print the routing decision for a prompt, without calling any server.
+    Route {
+        /// The prompt; `-` reads it from stdin.
+        prompt: String,
+        /// Print the decision as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the voices, with their routing bias.
+    Voices {
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Check that each configured server answers, and say how to fix what does not.
     Doctor {

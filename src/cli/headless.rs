@@ -1,13 +1,15 @@
 //! Headless runs: one prompt in, the answer streamed to stdout, one status line on stderr
 //! (or every event as JSON with `--json`).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::Write;
 
+use super::input::read_input;
 use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
 use crate::backend::{ChatMessage, Role};
 use crate::client::SYSTEM_PROMPT;
 use crate::config::Config;
 use crate::engine::{self, Command, Event, EventKind, RouteMode, Submit};
+use crate::voice::Voice;
 
 pub struct Options {
     pub prompt: Option<String>,
@@ -15,28 +17,35 @@ pub struct Options {
     pub route: RouteMode,
     pub model: Option<String>,
     pub max_tokens: Option<u32>,
+    pub voice: Option<Voice>,
 }
 
 const REQUEST_ID: u64 = 1;
 
 pub async fn run(config: Config, opts: Options) -> i32 {
-    let prompt = match build_prompt(opts.prompt.as_deref()) {
+    let (prompt, attachments) = match read_input(opts.prompt.as_deref()) {
         Ok(p) => p,
         Err(msg) => {
             eprintln!("codecrucible: {msg}");
             return EXIT_USAGE;
         }
     };
+    let system = opts
+        .voice
+        .as_ref()
+        .map_or(SYSTEM_PROMPT, |v| v.system_prompt.as_str());
     let mut engine = engine::spawn(config);
     let submit = Submit {
         id: REQUEST_ID,
         messages: vec![
-            ChatMessage::new(Role::System, SYSTEM_PROMPT),
+            ChatMessage::new(Role::System, system),
             ChatMessage::new(Role::User, prompt),
         ],
         route: opts.route,
         model: opts.model,
         max_tokens: opts.max_tokens,
+        attachments,
+        voice: opts.voice.as_ref().map(Voice::prior),
     };
     let _ = engine.commands.send(Command::Submit(submit));
     let mut out = Output::new(opts.json);
@@ -61,43 +70,6 @@ pub async fn run(config: Config, opts: Options) -> i32 {
             return if interrupted { EXIT_INTERRUPTED } else { code };
         }
     }
-}
-
-/// The prompt from the argument and stdin: `-` means stdin is the prompt; otherwise piped
-/// text is attached below the prompt.
-fn build_prompt(arg: Option<&str>) -> Result<String, String> {
-    let stdin = read_stdin()?;
-    let prompt = match (arg, stdin) {
-        (Some("-"), Some(text)) => text,
-        (Some("-"), None) => return Err("the prompt is `-` but nothing came on stdin".into()),
-        (Some(p), Some(text)) => format!("{p}\n\nAttached input:\n```\n{}\n```", text.trim_end()),
-        (Some(p), None) => p.to_owned(),
-        (None, Some(text)) => text,
-        (None, None) => {
-            return Err(
-                "no prompt: give one as an argument (codecrucible -p \"...\") or pipe it on stdin"
-                    .into(),
-            )
-        }
-    };
-    if prompt.trim().is_empty() {
-        return Err("the prompt is empty".into());
-    }
-    Ok(prompt)
-}
-
-fn read_stdin() -> Result<Option<String>, String> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        return Ok(None);
-    }
-    let mut buf = Vec::new();
-    stdin
-        .lock()
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot read stdin: {e}"))?;
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    Ok((!text.trim().is_empty()).then_some(text))
 }
 
 /// Writes events as they come; returns the exit code once the request has ended.
@@ -141,7 +113,7 @@ impl Output {
 
     fn human(&mut self, kind: &EventKind) {
         match kind {
-            EventKind::Route { reasoning, .. } => self.route_reason = reasoning.clone(),
+            EventKind::Route { decision, .. } => self.route_reason = decision.reasoning.clone(),
             EventKind::Model {
                 backend,
                 model,

@@ -4,6 +4,8 @@ pub mod args;
 mod config_cmd;
 mod doctor;
 mod headless;
+mod input;
+mod route_cmd;
 
 use std::io::IsTerminal;
 
@@ -12,6 +14,7 @@ pub use args::{BackendArg, Cli, Cmd};
 use crate::backend::BackendId;
 use crate::config::{Config, ConfigError, Overrides};
 use crate::engine::RouteMode;
+use crate::voice::{Voice, Voices};
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
@@ -30,6 +33,22 @@ pub fn run(cli: Cli) -> i32 {
         Some(Cmd::Doctor { json }) => {
             return with_config(&overrides, |c| runtime(|| doctor::run(c, *json)))
         }
+        Some(Cmd::Route { prompt, json }) => {
+            // Without --voice the route command is neutral, whatever ui.voice says.
+            return with_config(&overrides, |c| match load_voices(&overrides) {
+                Ok(v) => match cli.voice.as_deref().map(|n| v.get(n)).transpose() {
+                    Ok(voice) => route_cmd::route(&c, prompt, voice, *json),
+                    Err(e) => usage_error(&e.to_string()),
+                },
+                Err(e) => usage_error(&e),
+            });
+        }
+        Some(Cmd::Voices { json }) => {
+            return match load_voices(&overrides) {
+                Ok(v) => route_cmd::voices(&v, *json),
+                Err(e) => usage_error(&e),
+            }
+        }
         None => {}
     }
     let headless =
@@ -39,7 +58,12 @@ pub fn run(cli: Cli) -> i32 {
     }
     let route = route_mode(&cli);
     with_config(&overrides, |config| {
+        let voice = match active_voice(&config, &overrides, cli.voice.as_deref()) {
+            Ok(v) => v,
+            Err(e) => return usage_error(&e),
+        };
         let opts = headless::Options {
+            voice,
             prompt: cli.prompt.clone(),
             json: cli.json,
             route,
@@ -64,6 +88,38 @@ fn with_config(overrides: &Overrides, f: impl FnOnce(Config) -> i32) -> i32 {
         Ok(c) => f(c),
         Err(e) => config_error(&e),
     }
+}
+
+fn usage_error(msg: &str) -> i32 {
+    eprintln!("codecrucible: {msg}");
+    EXIT_USAGE
+}
+
+/// The built-in voices plus the user's, from the `voices` folder beside the config file.
+fn load_voices(overrides: &Overrides) -> Result<Voices, String> {
+    let dir = crate::config::load::config_path(overrides)
+        .map_err(|e| e.to_string())?
+        .parent()
+        .map(|d| d.join("voices"));
+    Voices::load(dir.as_deref()).map_err(|e| e.to_string())
+}
+
+/// The voice from `--voice`, else `ui.voice`, else none.
+fn active_voice(
+    config: &Config,
+    overrides: &Overrides,
+    flag: Option<&str>,
+) -> Result<Option<Voice>, String> {
+    let name = flag.unwrap_or(config.default_voice()).trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let voices = load_voices(overrides)?;
+    voices
+        .get(name)
+        .cloned()
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 pub(crate) fn config_error(e: &ConfigError) -> i32 {

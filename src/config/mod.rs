@@ -20,6 +20,7 @@ pub use load::{ConfigError, Overrides};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Config {
     pub hybrid: Hybrid,
+    pub ui: Ui,
     /// The user's file this was loaded from, if it exists.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -31,6 +32,12 @@ pub struct Hybrid {
     pub lm_studio: BackendConfig,
     pub ollama: BackendConfig,
     pub performance: Performance,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Ui {
+    /// The default voice's name; empty for none.
+    pub voice: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -122,6 +129,11 @@ impl Config {
             BackendId::Lmstudio => &mut self.hybrid.lm_studio,
             BackendId::Ollama => &mut self.hybrid.ollama,
         }
+    }
+
+    /// The default voice's name from `ui.voice` (empty for none).
+    pub fn default_voice(&self) -> &str {
+        &self.ui.voice
     }
 
     /// The config section name of a backend, as the user writes it in the file.

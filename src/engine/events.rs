@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::backend::{BackendId, ChatMessage, ModelInfo, ServerKind, TokenLogprob};
+use crate::router::{RoutingDecision, VoicePrior};
 
 pub type RequestId = u64;
 
@@ -27,6 +28,18 @@ pub struct Submit {
     pub model: Option<String>,
     /// A cap on the answer's length in tokens.
     pub max_tokens: Option<u32>,
+    /// Context attached to the new message (piped input, pasted code, files). It is
+    /// weighed by the router and sent below the message.
+    pub attachments: Vec<Attachment>,
+    /// The active voice's routing prior; `None` is neutral.
+    pub voice: Option<VoicePrior>,
+}
+
+/// A named piece of context, such as `stdin` or a file path, with its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    pub text: String,
 }
 
 impl Submit {
@@ -37,6 +50,8 @@ impl Submit {
             route: RouteMode::Auto,
             model: None,
             max_tokens: None,
+            attachments: Vec::new(),
+            voice: None,
         }
     }
 }
@@ -64,10 +79,13 @@ pub struct Event {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
+    /// The routing decision, with every field of [`RoutingDecision`].
     Route {
-        selected: BackendId,
-        reasoning: String,
-        /// The backend tried when the selected one is unavailable, if any.
+        #[serde(flatten)]
+        decision: RoutingDecision,
+        /// The backend that answers first.
+        backend: BackendId,
+        /// The backend tried when the first one is unavailable, if any.
         fallback: Option<BackendId>,
     },
     /// The backend is at `maxConcurrent`; the request waits behind `depth - 1` others.

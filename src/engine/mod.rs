@@ -4,6 +4,7 @@
 
 pub mod events;
 mod request;
+mod route;
 mod slot;
 
 use std::collections::HashMap;
@@ -11,7 +12,10 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
-pub use events::{BackendHealth, Command, Event, EventKind, RequestId, RouteMode, Submit};
+pub use events::{
+    Attachment, BackendHealth, Command, Event, EventKind, RequestId, RouteMode, Submit,
+};
+pub use route::signals;
 pub use slot::Slot;
 
 use crate::backend::{Backend, BackendId};

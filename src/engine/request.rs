@@ -8,81 +8,14 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use super::events::{Event, EventKind, RouteMode, Submit};
+use super::events::{Event, EventKind, Submit};
+use super::route::plan;
 use super::slot::Slot;
 use super::Shared;
 use crate::backend::{models, BackendError, BackendId, ChatRequest, ErrorKind, StreamEvent};
-use crate::config::Provider;
 
 /// After this long without a first token, tell the user the model is probably loading.
 const LOADING_NOTICE: Duration = Duration::from_secs(3);
-
-/// The route before the router lands: where to go first and where to fall back.
-pub struct Plan {
-    pub primary: BackendId,
-    pub fallback: Option<BackendId>,
-    pub reasoning: String,
-    /// Why only one backend may answer, phrased as how to undo it.
-    pub forced: Option<String>,
-}
-
-pub fn plan(shared: &Shared, mode: RouteMode) -> Plan {
-    let forced = match mode {
-        RouteMode::Force(b) => Some((
-            b,
-            format!("you forced it with {} or --backend", b.flag()),
-            "use --backend auto".to_owned(),
-        )),
-        RouteMode::Auto => match shared.config.hybrid.routing.default_provider {
-            Provider::Lmstudio => Some((
-                BackendId::Lmstudio,
-                default_provider_why("lmstudio"),
-                default_provider_fix(),
-            )),
-            Provider::Ollama => Some((
-                BackendId::Ollama,
-                default_provider_why("ollama"),
-                default_provider_fix(),
-            )),
-            Provider::Auto => None,
-        },
-    };
-    if let Some((primary, why, fix)) = forced {
-        return Plan {
-            primary,
-            fallback: None,
-            reasoning: format!("{} only: {why}", primary.label()),
-            forced: Some(format!(
-                "{why}; {fix} to let {} answer",
-                primary.other().label()
-            )),
-        };
-    }
-    let enabled = |b: BackendId| shared.slot(b).cfg.enabled;
-    let (primary, fallback, reasoning) = match (enabled(BackendId::Lmstudio), enabled(BackendId::Ollama)) {
-        (true, true) => (
-            BackendId::Lmstudio,
-            Some(BackendId::Ollama),
-            "auto: the fast server (LM Studio) answers first; Ollama takes over if it is unavailable",
-        ),
-        (false, true) => (BackendId::Ollama, None, "auto: LM Studio is switched off, so Ollama answers"),
-        _ => (BackendId::Lmstudio, None, "auto: Ollama is switched off, so LM Studio answers"),
-    };
-    Plan {
-        primary,
-        fallback,
-        reasoning: reasoning.to_owned(),
-        forced: None,
-    }
-}
-
-fn default_provider_why(name: &str) -> String {
-    format!("hybrid.routing.default_provider is \"{name}\"")
-}
-
-fn default_provider_fix() -> String {
-    "run `codecrucible config set hybrid.routing.defaultProvider auto`".to_owned()
-}
 
 /// How an attempt on one backend ended.
 enum Outcome {
@@ -110,10 +43,10 @@ impl Run {
     }
 
     pub async fn go(mut self) {
-        let plan = plan(&self.shared, self.submit.route);
+        let plan = plan(&self.shared, &self.submit);
         self.emit(EventKind::Route {
-            selected: plan.primary,
-            reasoning: plan.reasoning.clone(),
+            decision: plan.decision.clone(),
+            backend: plan.primary,
             fallback: plan.fallback,
         });
         let explicit = self.submit.model.clone();
@@ -173,7 +106,10 @@ impl Run {
         };
         let info = match info {
             Ok(i) => i,
-            Err(e) => return Outcome::Failed(e),
+            Err(e) => {
+                slot.record(!e.is_unavailable());
+                return Outcome::Failed(e);
+            }
         };
         let choice = models::choose(id, slot.cfg.api, explicit, &slot.cfg.models, &info.models);
         let choice = match choice {
@@ -192,16 +128,17 @@ impl Run {
             .and_then(|m| m.loaded);
         let req = ChatRequest {
             model: choice.name.clone(),
-            messages: self.submit.messages.clone(),
+            messages: super::route::with_attachments(&self.submit),
             max_tokens: self.submit.max_tokens,
             logprobs: true,
             ..ChatRequest::default()
         };
         let outcome = self.stream(slot, req, start, loaded).await;
-        if let Outcome::Failed(e) = &outcome {
-            if e.kind == ErrorKind::ModelNotFound {
-                slot.forget_info().await;
-            }
+        match &outcome {
+            Outcome::Failed(e) if e.kind == ErrorKind::ModelNotFound => slot.forget_info().await,
+            Outcome::Failed(e) => slot.record(!e.is_unavailable()),
+            Outcome::Done => slot.record(true),
+            Outcome::Cancelled => {}
         }
         outcome
     }

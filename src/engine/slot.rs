@@ -12,6 +12,11 @@ use tokio::time::Instant;
 use super::events::BackendHealth;
 use crate::backend::{self, Backend, BackendError, BackendId, ErrorKind, ServerInfo};
 use crate::config::BackendConfig;
+use crate::router::BackendState;
+
+/// How long a server that failed is treated as down by the router. Short: a server that
+/// comes back is used again soon. (The circuit breaker will refine this.)
+const DOWN_FOR: Duration = Duration::from_secs(20);
 
 /// How long a model list stays fresh. Short, so a model loaded in LM Studio shows up soon.
 const INFO_TTL: Duration = Duration::from_secs(30);
@@ -24,6 +29,9 @@ pub struct Slot {
     queued: AtomicUsize,
     in_flight: Arc<AtomicUsize>,
     info: Mutex<Option<(Instant, ServerInfo)>>,
+    /// The last time a request found the server unavailable, and whether one has worked
+    /// since; what the router knows of its health.
+    last: std::sync::Mutex<(Option<Instant>, bool)>,
 }
 
 /// Held while a request talks to the backend; frees the slot when dropped.
@@ -52,7 +60,35 @@ impl Slot {
             queued: AtomicUsize::new(0),
             in_flight: Arc::new(AtomicUsize::new(0)),
             info: Mutex::new(None),
+            last: std::sync::Mutex::new((None, false)),
         }
+    }
+
+    /// Notes how a request went: `false` when the server was unavailable.
+    pub fn record(&self, ok: bool) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = if ok {
+                (None, true)
+            } else {
+                (Some(Instant::now()), false)
+            };
+        }
+    }
+
+    /// The server's state for routing: off, down within the last `DOWN_FOR`, up, or unknown.
+    pub fn state(&self) -> BackendState {
+        if !self.cfg.enabled {
+            return BackendState::Disabled;
+        }
+        match self.last.lock().map(|l| *l) {
+            Ok((Some(at), _)) if at.elapsed() < DOWN_FOR => BackendState::Down,
+            Ok((_, true)) => BackendState::Up,
+            _ => BackendState::Unknown,
+        }
+    }
+
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::SeqCst)
     }
 
     pub fn disabled_error(&self) -> Option<BackendError> {

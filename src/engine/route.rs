@@ -1,0 +1,113 @@
+//! From a submitted request to a plan: analyse the prompt, decide the route with what the
+//! engine knows about the servers, and apply what the front end forced.
+
+use super::events::{RouteMode, Submit};
+use super::Shared;
+use crate::backend::{BackendId, ChatMessage, Role};
+use crate::config::Provider;
+use crate::router::{self, Adjustment, Route, RoutingDecision, Signals};
+
+pub struct Plan {
+    pub primary: BackendId,
+    pub fallback: Option<BackendId>,
+    pub decision: RoutingDecision,
+    /// Why only one backend may answer, phrased as how to undo it.
+    pub forced: Option<String>,
+}
+
+/// The text of the newest user message: what the router reads.
+pub fn prompt(submit: &Submit) -> &str {
+    submit
+        .messages
+        .iter()
+        .rev()
+        .find(|m| m.role == Role::User)
+        .map(|m| m.content.as_str())
+        .unwrap_or("")
+}
+
+pub fn plan(shared: &Shared, submit: &Submit) -> Plan {
+    let attachments: Vec<&str> = submit.attachments.iter().map(|a| a.text.as_str()).collect();
+    let analysis = router::analyze(prompt(submit), &attachments);
+    let signals = signals(shared);
+    let mut decision = router::decide(
+        &analysis,
+        submit.voice.as_ref(),
+        &shared.config.hybrid.routing,
+        &signals,
+    );
+    let forced = match submit.route {
+        RouteMode::Force(b) => {
+            force(&mut decision, b);
+            Some(format!(
+                "you forced {} with {} or --backend; use --backend auto to let {} answer",
+                b.label(),
+                b.flag(),
+                b.other().label()
+            ))
+        }
+        RouteMode::Auto => match shared.config.hybrid.routing.default_provider {
+            Provider::Auto => None,
+            _ => Some(format!(
+                "hybrid.routing.default_provider is \"{}\"; run `codecrucible config set hybrid.routing.defaultProvider auto` to let {} answer",
+                decision.selected.as_str(),
+                decision.first_backend().other().label()
+            )),
+        },
+    };
+    let primary = decision.first_backend();
+    let other = primary.other();
+    let fallback = (forced.is_none() && shared.slot(other).cfg.enabled).then_some(other);
+    Plan {
+        primary,
+        fallback,
+        decision,
+        forced,
+    }
+}
+
+fn force(decision: &mut RoutingDecision, b: BackendId) {
+    let to = match b {
+        BackendId::Lmstudio => Route::Lmstudio,
+        BackendId::Ollama => Route::Ollama,
+    };
+    if decision.selected != to {
+        let reason = format!("you forced {} with {}", b.label(), b.flag());
+        decision.reasoning = format!("{} Forced to {}: {reason}.", decision.reasoning, b.label());
+        decision.adjustments.push(Adjustment {
+            kind: "forced",
+            from: decision.selected,
+            to,
+            reason,
+        });
+    }
+    decision.selected = to;
+    decision.confidence = 1.0;
+    decision.fallback_strategy = "none: a forced server never falls back".into();
+}
+
+/// What the router may know about the servers: switched off, recently down, queue depth.
+pub fn signals(shared: &Shared) -> Signals {
+    let mut s = Signals::default();
+    for b in BackendId::ALL {
+        let slot = shared.slot(b);
+        s.health[b as usize] = slot.state();
+        s.queue_depth[b as usize] = slot.queued();
+        s.max_concurrent[b as usize] = slot.cfg.max_concurrent;
+    }
+    s
+}
+
+/// The conversation to send: the new user message gets its attachments below it.
+pub fn with_attachments(submit: &Submit) -> Vec<ChatMessage> {
+    let mut messages = submit.messages.clone();
+    if submit.attachments.is_empty() {
+        return messages;
+    }
+    if let Some(last) = messages.iter_mut().rev().find(|m| m.role == Role::User) {
+        for a in &submit.attachments {
+            last.content += &format!("\n\nAttached {}:\n```\n{}\n```", a.name, a.text.trim_end());
+        }
+    }
+    messages
+}

@@ -1,0 +1,363 @@
+//! Task analysis: what kind of job a prompt is, how complex, and the features that said so.
+//!
+//! Cues are weighed by where they stand, not just whether they appear: the opening clause
+//! (where the request's verb and object usually are) counts most, words inside code, inline
+//! code and file names count not at all, and structure — a pasted stack trace, several
+//! files, the size of the code — adds evidence of its own.
+
+use serde::Serialize;
+
+use super::lexicon::{self, CueKind};
+use super::task::TaskType;
+use super::text::{self, Parsed};
+
+/// The features the decision rests on, reported so a user can see why.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Features {
+    pub prose_words: usize,
+    pub code_chars: usize,
+    pub code_lines: usize,
+    pub code_languages: Vec<String>,
+    pub files_referenced: usize,
+    pub has_error_trace: bool,
+    /// 0 (an instruction) to 3 (an open design or root-cause question).
+    pub question_depth: u8,
+    pub verbs: Vec<String>,
+    pub artifacts: Vec<String>,
+    pub domain_terms: Vec<String>,
+    pub scope_terms: Vec<String>,
+}
+
+/// One piece of evidence and how much it added to a task type.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    pub what: String,
+    pub task: TaskType,
+    pub weight: f32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub task_type: TaskType,
+    /// How clearly the prompt is this task type rather than the runner-up, in [0,1].
+    pub task_confidence: f32,
+    pub complexity: f32,
+    /// Each task type's probability, in `TaskType::ALL` order.
+    pub probabilities: [f32; 11],
+    pub features: Features,
+    /// The strongest evidence for the chosen task type, strongest first.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Analyses a prompt with its attachments (pasted code, piped input, files).
+pub fn analyze(prompt: &str, attachments: &[&str]) -> Analysis {
+    let parsed = text::parse(prompt, attachments);
+    let mut scores = [0f32; 11];
+    let mut evidence = Vec::new();
+    let mut features = Features::default();
+    match_cues(&parsed, &mut scores, &mut evidence, &mut features);
+    structure(&parsed, &mut scores, &mut evidence);
+    let probabilities = softmax(&scores);
+    let (best, runner_up) = top_two(&probabilities);
+    let task_type = if scores.iter().all(|s| *s <= 0.0) {
+        fallback_type(&parsed)
+    } else {
+        TaskType::ALL[best]
+    };
+    fill_features(&parsed, &mut features);
+    let task_confidence = (probabilities[best] - probabilities[runner_up]).clamp(0.0, 1.0);
+    let complexity = complexity(&parsed, &features, task_type);
+    evidence.retain(|e| e.task == task_type);
+    evidence.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    evidence.truncate(4);
+    Analysis {
+        task_type,
+        task_confidence,
+        complexity,
+        probabilities,
+        features,
+        evidence,
+    }
+}
+
+/// Scales a cue by where it stands: the opening clause leads, later clauses fade.
+fn position_factor(clause: u16, pos: u16, kind: CueKind) -> f32 {
+    let base = match clause {
+        0 if pos < 8 => 1.6,
+        0 => 1.25,
+        1 => 1.0,
+        _ => 0.8,
+    };
+    // The request's own verb is usually among the first words.
+    if clause == 0 && pos < 3 && kind == CueKind::Verb {
+        base * 1.3
+    } else {
+        base
+    }
+}
+
+fn match_cues(p: &Parsed, scores: &mut [f32; 11], evidence: &mut Vec<Evidence>, f: &mut Features) {
+    let index = lexicon::index();
+    let words = &p.words;
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        let Some(cues) = index.get(&w.stem) else {
+            i += 1;
+            continue;
+        };
+        let matched = cues.iter().find(|c| {
+            c.words.len() <= words.len() - i
+                && c.words
+                    .iter()
+                    .zip(&words[i..])
+                    .all(|(cw, pw)| *cw == pw.stem && pw.clause == w.clause)
+        });
+        let Some(first) = matched else {
+            i += 1;
+            continue;
+        };
+        let len = first.words.len();
+        for c in cues.iter().filter(|c| c.words == first.words) {
+            let weight = c.weight * position_factor(w.clause, w.pos, c.kind);
+            scores[c.task.index()] += weight;
+            evidence.push(Evidence {
+                what: format!(
+                    "{} \"{}\"",
+                    kind_name(c.kind),
+                    c.phrase.trim_start_matches("file:")
+                ),
+                task: c.task,
+                weight,
+            });
+            let list = match c.kind {
+                CueKind::Verb => &mut f.verbs,
+                CueKind::Artifact => &mut f.artifacts,
+                CueKind::Domain | CueKind::Question => &mut f.domain_terms,
+                CueKind::Scope => &mut f.scope_terms,
+            };
+            let name = c.phrase.trim_start_matches("file:").to_owned();
+            if !list.contains(&name) {
+                list.push(name);
+            }
+        }
+        i += len;
+    }
+}
+
+fn kind_name(k: CueKind) -> &'static str {
+    match k {
+        CueKind::Verb => "verb",
+        CueKind::Artifact => "asks for",
+        CueKind::Domain => "term",
+        CueKind::Scope => "scope",
+        CueKind::Question => "question",
+    }
+}
+
+/// Evidence from the prompt's shape rather than its words.
+fn structure(p: &Parsed, scores: &mut [f32; 11], evidence: &mut Vec<Evidence>) {
+    let mut add = |task: TaskType, weight: f32, what: String| {
+        scores[task.index()] += weight;
+        evidence.push(Evidence { what, task, weight });
+    };
+    if p.has_trace {
+        add(
+            TaskType::Debugging,
+            3.0,
+            "a pasted error or stack trace".into(),
+        );
+    }
+    let sources = p.files.iter().filter(|f| !is_doc_or_config(f)).count();
+    if sources >= 3 {
+        let w = (1.5 * (sources as f32 - 2.0)).min(4.5) + 1.0;
+        add(
+            TaskType::MultiFile,
+            w,
+            format!("{sources} files referenced"),
+        );
+    } else if sources == 2 {
+        add(TaskType::MultiFile, 1.5, "2 files referenced".into());
+    }
+    let verbs = p.words.iter().take(12).any(|w| {
+        lexicon::index()
+            .get(&w.stem)
+            .is_some_and(|c| c.iter().any(|c| c.kind == CueKind::Verb))
+    });
+    if p.questions > 0 && !verbs {
+        add(TaskType::Analysis, 1.0, "an open question".into());
+    }
+    if p.code_chars() > 0 && p.words.len() <= 3 && p.questions == 0 {
+        // Code with a bare instruction ("thoughts?", "this") asks for a reading of it.
+        add(
+            TaskType::Analysis,
+            0.8,
+            "pasted code with little instruction".into(),
+        );
+    }
+}
+
+fn is_doc_or_config(file: &str) -> bool {
+    let name = file.rsplit('/').next().unwrap_or(file);
+    name.ends_with(".md")
+        || name.starts_with('.')
+        || matches!(
+            name.rsplit('.').next(),
+            Some("toml" | "json" | "yml" | "yaml" | "lock" | "txt" | "ini" | "cfg" | "env")
+        )
+        || !name.contains('.')
+}
+
+/// With no cue at all: a question is analysis, anything else is new code.
+fn fallback_type(p: &Parsed) -> TaskType {
+    if p.questions > 0 || p.code_chars() > 0 {
+        TaskType::Analysis
+    } else {
+        TaskType::Generation
+    }
+}
+
+fn fill_features(p: &Parsed, f: &mut Features) {
+    f.prose_words = p.words.len();
+    f.code_chars = p.code_chars();
+    f.code_lines = p.code_lines();
+    f.code_languages = p.code.iter().filter_map(|c| c.lang.clone()).collect();
+    f.code_languages.dedup();
+    f.files_referenced = p.files.len();
+    f.has_error_trace = p.has_trace;
+    let open = ["why", "how", "should", "what"];
+    let asks = p
+        .words
+        .iter()
+        .filter(|w| open.contains(&w.stem.as_str()))
+        .count();
+    f.question_depth = (p.questions.min(1) + asks.min(2)) as u8;
+}
+
+/// Complexity in [0,1] from size, code, files, question depth and the kind of task.
+fn complexity(p: &Parsed, f: &Features, task: TaskType) -> f32 {
+    let chars = (p.prose_chars + p.code_chars()) as f32;
+    let size = (chars.ln_1p() / 9.0).min(1.0) * 0.3;
+    let code = (p.code_lines() as f32 / 150.0).min(1.0) * 0.15;
+    let files = (p.files.len() as f32 / 5.0).min(1.0) * 0.15;
+    let depth = f32::from(f.question_depth) / 3.0 * 0.1;
+    let kind = match task.route() {
+        super::Route::Ollama => 0.25,
+        super::Route::Hybrid => 0.15,
+        super::Route::Lmstudio => 0.0,
+    };
+    let trace = if p.has_trace { 0.05 } else { 0.0 };
+    (size + code + files + depth + kind + trace).clamp(0.0, 1.0)
+}
+
+fn softmax(scores: &[f32; 11]) -> [f32; 11] {
+    const TEMPERATURE: f32 = 1.6;
+    let max = scores.iter().copied().fold(f32::MIN, f32::max);
+    let mut out = [0f32; 11];
+    let mut sum = 0.0;
+    for (o, s) in out.iter_mut().zip(scores) {
+        *o = ((s - max) / TEMPERATURE).exp();
+        sum += *o;
+    }
+    for o in &mut out {
+        *o /= sum;
+    }
+    out
+}
+
+fn top_two(p: &[f32; 11]) -> (usize, usize) {
+    let mut best = 0;
+    for i in 1..p.len() {
+        if p[i] > p[best] {
+            best = i;
+        }
+    }
+    let mut second = if best == 0 { 1 } else { 0 };
+    for i in 0..p.len() {
+        if i != best && p[i] > p[second] {
+            second = i;
+        }
+    }
+    (best, second)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use TaskType::*;
+
+    fn t(prompt: &str) -> TaskType {
+        analyze(prompt, &[]).task_type
+    }
+
+    #[test]
+    fn keywords_alone_do_not_decide() {
+        assert_eq!(t("add a SECURITY.md template"), Boilerplate);
+        assert_eq!(
+            t("simple question: how should we shard this database?"),
+            Planning
+        );
+        assert_eq!(
+            t("write a commit message for the fix to the auth bypass"),
+            Documentation
+        );
+        assert_eq!(t("rename `debug_mode` to `verbose`"), Edit);
+    }
+
+    #[test]
+    fn each_task_type_on_plain_prompts() {
+        let cases = [
+            ("reformat this file with rustfmt style", Format),
+            ("change the default timeout from 30 to 60 seconds", Edit),
+            ("create a Dockerfile for a Node 20 app", Boilerplate),
+            ("add docstrings to these python functions", Documentation),
+            (
+                "explain why this loop is quadratic and what dominates the runtime",
+                Analysis,
+            ),
+            (
+                "how should we structure the migration from MySQL to Postgres?",
+                Planning,
+            ),
+            (
+                "my test fails with a null pointer exception when the list is empty",
+                Debugging,
+            ),
+            ("audit this login handler for SQL injection", Security),
+            (
+                "rename the User type everywhere across the codebase",
+                MultiFile,
+            ),
+            ("refactor this function into smaller functions", Refactor),
+            (
+                "implement an LRU cache in Go with O(1) get and put",
+                Generation,
+            ),
+        ];
+        for (prompt, want) in cases {
+            assert_eq!(t(prompt), want, "{prompt}");
+        }
+    }
+
+    #[test]
+    fn structure_adds_evidence() {
+        let trace = "Traceback (most recent call last):\n  File \"app.py\", line 3, in <module>\nKeyError: 'id'";
+        assert_eq!(analyze("help", &[trace]).task_type, Debugging);
+        assert_eq!(
+            t("update the imports in src/a.rs, src/b.rs, src/c.rs and src/d.rs"),
+            MultiFile
+        );
+    }
+
+    #[test]
+    fn complexity_grows_with_size_and_depth() {
+        let small = analyze("fix the typo in the README", &[]).complexity;
+        let code = "fn f() {}\n".repeat(200);
+        let big = analyze(
+            "why does this deadlock under load? walk me through it",
+            &[&code],
+        )
+        .complexity;
+        assert!(small < 0.3 && big > 0.6, "{small} {big}");
+    }
+}

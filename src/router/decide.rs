@@ -1,0 +1,535 @@
+//! The routing decision: a pure function of the analysis, the voice, the config and what
+//! the engine knows about the servers. No I/O, so it is cheap and exhaustively testable.
+
+use serde::Serialize;
+
+use super::analyze::Analysis;
+use super::task::{Route, TaskType};
+use crate::backend::BackendId;
+use crate::config::{Provider, Routing};
+
+/// A server's state as far as routing is concerned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendState {
+    #[default]
+    Unknown,
+    Up,
+    Down,
+    Disabled,
+}
+
+impl BackendState {
+    fn usable(self) -> bool {
+        matches!(self, BackendState::Unknown | BackendState::Up)
+    }
+}
+
+/// A learned preference for one task type and complexity band (filled in by the learning
+/// policy; empty until it has evidence).
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnedPreference {
+    pub task_type: TaskType,
+    /// Complexity band: 0 for [0, 1/3), 1 for [1/3, 2/3), 2 for [2/3, 1].
+    pub band: u8,
+    pub route: Route,
+    /// How strongly the evidence prefers `route`, in [0,1]; 0.5 or more moves the route.
+    pub strength: f32,
+    pub samples: u32,
+}
+
+/// What the engine knows about the servers right now.
+#[derive(Debug, Clone, Default)]
+pub struct Signals {
+    pub health: [BackendState; 2],
+    pub queue_depth: [usize; 2],
+    pub max_concurrent: [usize; 2],
+    pub learned: Vec<LearnedPreference>,
+}
+
+impl Signals {
+    fn state(&self, b: BackendId) -> BackendState {
+        self.health[b as usize]
+    }
+    fn queue(&self, b: BackendId) -> usize {
+        self.queue_depth[b as usize]
+    }
+}
+
+/// A voice's pull toward a route, for borderline prompts only.
+#[derive(Debug, Clone, Serialize)]
+pub struct VoicePrior {
+    pub name: String,
+    pub route: Route,
+    pub bias: f32,
+}
+
+/// One thing that moved the route away from what the task type alone says.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Adjustment {
+    /// `complexity`, `voice`, `learning`, `health`, `queue` or `config`.
+    pub kind: &'static str,
+    pub from: Route,
+    pub to: Route,
+    pub reason: String,
+}
+
+/// The seed's `TaskRoutingDecision`, with the task type, complexity and adjustments.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoutingDecision {
+    pub selected: Route,
+    pub confidence: f32,
+    pub reasoning: String,
+    pub fallback_strategy: String,
+    pub task_type: TaskType,
+    pub complexity: f32,
+    pub adjustments: Vec<Adjustment>,
+}
+
+impl RoutingDecision {
+    /// The backend that answers first.
+    pub fn first_backend(&self) -> BackendId {
+        match self.selected {
+            Route::Ollama => BackendId::Ollama,
+            Route::Lmstudio | Route::Hybrid => BackendId::Lmstudio,
+        }
+    }
+}
+
+/// A prompt is borderline when its top two task types are this close.
+const BORDERLINE: f32 = 0.2;
+
+pub fn decide(
+    analysis: &Analysis,
+    voice: Option<&VoicePrior>,
+    routing: &Routing,
+    signals: &Signals,
+) -> RoutingDecision {
+    let mut task = analysis.task_type;
+    let mut route = task.route();
+    let mut adjustments = Vec::new();
+    let mut confidence = route_probability(analysis, route);
+    let forced = match routing.default_provider {
+        Provider::Auto => None,
+        Provider::Lmstudio => Some(Route::Lmstudio),
+        Provider::Ollama => Some(Route::Ollama),
+    };
+    if let Some(to) = forced {
+        push(
+            &mut adjustments,
+            "config",
+            route,
+            to,
+            format!("hybrid.routing.default_provider is \"{}\"", to.as_str()),
+        );
+        route = to;
+        confidence = 1.0;
+    } else {
+        if let Some((t, r)) = borderline_move(analysis, voice) {
+            let (kind, reason) = r;
+            push(&mut adjustments, kind, route, t.route(), reason);
+            task = t;
+            route = t.route();
+            confidence = route_probability(analysis, route);
+        }
+        if let Some(pref) = learned(analysis, task, signals) {
+            let reason = format!(
+                "learned from {} past {} requests in this complexity band",
+                pref.samples, task
+            );
+            push(&mut adjustments, "learning", route, pref.route, reason);
+            route = pref.route;
+            confidence = confidence.max(pref.strength);
+        }
+        route = availability(route, signals, &mut adjustments);
+    }
+    if adjustments
+        .iter()
+        .any(|a| a.kind == "health" || a.kind == "queue")
+    {
+        confidence *= 0.8;
+    }
+    let confidence = (confidence * 100.0).round() / 100.0;
+    RoutingDecision {
+        selected: route,
+        confidence: confidence.clamp(0.0, 1.0),
+        reasoning: reasoning(analysis, task, route, &adjustments),
+        fallback_strategy: fallback_strategy(
+            route,
+            forced.is_some(),
+            routing.escalation_threshold,
+            signals,
+        ),
+        task_type: task,
+        complexity: (analysis.complexity * 100.0).round() / 100.0,
+        adjustments,
+    }
+}
+
+fn push(list: &mut Vec<Adjustment>, kind: &'static str, from: Route, to: Route, reason: String) {
+    if from != to {
+        list.push(Adjustment {
+            kind,
+            from,
+            to,
+            reason,
+        });
+    }
+}
+
+/// The probability mass of every task type that takes `route`.
+fn route_probability(a: &Analysis, route: Route) -> f32 {
+    TaskType::ALL
+        .iter()
+        .filter(|t| t.route() == route)
+        .map(|t| a.probabilities[t.index()])
+        .sum()
+}
+
+/// For a borderline prompt whose runner-up task type takes another route, complexity or
+/// the voice may tip it to the runner-up.
+fn borderline_move(
+    a: &Analysis,
+    voice: Option<&VoicePrior>,
+) -> Option<(TaskType, (&'static str, String))> {
+    if a.task_confidence >= BORDERLINE {
+        return None;
+    }
+    let runner_up = TaskType::ALL
+        .into_iter()
+        .filter(|t| *t != a.task_type)
+        .max_by(|x, y| a.probabilities[x.index()].total_cmp(&a.probabilities[y.index()]))?;
+    let (from, to) = (a.task_type.route(), runner_up.route());
+    if from == to {
+        return None;
+    }
+    let heavier = weight(to) > weight(from);
+    if heavier && a.complexity >= 0.6 {
+        let why = format!(
+            "borderline between {} and {}, and complexity {:.2} is high",
+            a.task_type, runner_up, a.complexity
+        );
+        return Some((runner_up, ("complexity", why)));
+    }
+    if !heavier && a.complexity <= 0.2 {
+        let why = format!(
+            "borderline between {} and {}, and complexity {:.2} is low",
+            a.task_type, runner_up, a.complexity
+        );
+        return Some((runner_up, ("complexity", why)));
+    }
+    let v = voice?;
+    let margin = a.probabilities[a.task_type.index()] - a.probabilities[runner_up.index()];
+    (v.route == to && v.bias >= margin).then(|| {
+        let why = format!(
+            "borderline between {} and {}; the {} voice leans to {}",
+            a.task_type,
+            runner_up,
+            v.name,
+            to.as_str()
+        );
+        (runner_up, ("voice", why))
+    })
+}
+
+fn weight(r: Route) -> u8 {
+    match r {
+        Route::Lmstudio => 0,
+        Route::Hybrid => 1,
+        Route::Ollama => 2,
+    }
+}
+
+fn learned<'a>(a: &Analysis, task: TaskType, s: &'a Signals) -> Option<&'a LearnedPreference> {
+    let band = ((a.complexity * 3.0) as u8).min(2);
+    s.learned.iter().find(|p| {
+        p.task_type == task && p.band == band && p.strength >= 0.5 && p.route != task.route()
+    })
+}
+
+/// Moves the route off a server that is down, switched off, or deeply queued while the
+/// other one is idle.
+fn availability(route: Route, s: &Signals, adj: &mut Vec<Adjustment>) -> Route {
+    use BackendId::{Lmstudio as Fast, Ollama as Quality};
+    let (fast, quality) = (s.state(Fast), s.state(Quality));
+    let to = match route {
+        Route::Lmstudio if !fast.usable() && quality.usable() => {
+            Some((Route::Ollama, state_reason(Fast, fast)))
+        }
+        Route::Ollama if !quality.usable() && fast.usable() => {
+            Some((Route::Lmstudio, state_reason(Quality, quality)))
+        }
+        Route::Hybrid if !fast.usable() && quality.usable() => {
+            Some((Route::Ollama, state_reason(Fast, fast)))
+        }
+        Route::Hybrid if !quality.usable() && fast.usable() => Some((
+            Route::Lmstudio,
+            format!(
+                "{}, so there is nothing to escalate to",
+                state_reason(Quality, quality)
+            ),
+        )),
+        _ => None,
+    };
+    if let Some((to, reason)) = to {
+        push(adj, "health", route, to, reason);
+        return to;
+    }
+    let first = match route {
+        Route::Ollama => Quality,
+        _ => Fast,
+    };
+    let other = first.other();
+    let limit = s.max_concurrent[first as usize].max(1);
+    if s.queue(first) >= 2 * limit && s.queue(other) == 0 && s.state(other).usable() {
+        let to = match other {
+            BackendId::Ollama => Route::Ollama,
+            BackendId::Lmstudio => Route::Lmstudio,
+        };
+        let reason = format!(
+            "{} has {} requests waiting and {} is idle",
+            first.label(),
+            s.queue(first),
+            other.label()
+        );
+        push(adj, "queue", route, to, reason);
+        return to;
+    }
+    route
+}
+
+fn state_reason(b: BackendId, state: BackendState) -> String {
+    match state {
+        BackendState::Disabled => format!("{} is switched off", b.label()),
+        _ => format!("{} is down", b.label()),
+    }
+}
+
+fn reasoning(a: &Analysis, task: TaskType, route: Route, adj: &[Adjustment]) -> String {
+    let mut because: Vec<String> = a
+        .evidence
+        .iter()
+        .filter(|e| e.task == task)
+        .take(3)
+        .map(|e| e.what.clone())
+        .collect();
+    if because.is_empty() {
+        because.push("no strong cue".into());
+    }
+    let mut s = format!(
+        "{} task ({}; complexity {:.2}), so {}",
+        task,
+        because.join(", "),
+        a.complexity,
+        route.label()
+    );
+    for x in adj {
+        s += &format!(
+            "; moved {} → {}: {}",
+            x.from.as_str(),
+            x.to.as_str(),
+            x.reason
+        );
+    }
+    s.push('.');
+    s
+}
+
+fn fallback_strategy(route: Route, forced: bool, threshold: f64, s: &Signals) -> String {
+    if forced {
+        return "none: default_provider forces one server".into();
+    }
+    let other_up = |b: BackendId| s.state(b).usable();
+    match route {
+        Route::Lmstudio if other_up(BackendId::Ollama) => "if LM Studio is unavailable, Ollama answers".into(),
+        Route::Ollama if other_up(BackendId::Lmstudio) => "if Ollama is unavailable, LM Studio answers".into(),
+        Route::Hybrid => format!(
+            "start on LM Studio and escalate to Ollama when confidence is below {threshold:.2}; if LM Studio is unavailable, Ollama answers"
+        ),
+        _ => "none: the other server is unavailable".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::router::analyze;
+
+    fn routing() -> Routing {
+        Config::default().hybrid.routing
+    }
+
+    fn up() -> Signals {
+        Signals {
+            health: [BackendState::Up; 2],
+            max_concurrent: [2, 1],
+            ..Signals::default()
+        }
+    }
+
+    #[test]
+    fn the_route_follows_the_task_type() {
+        let cases = [
+            ("fix the typo in the error message string", Route::Lmstudio),
+            (
+                "why does this deadlock when two workers start at once?",
+                Route::Ollama,
+            ),
+            (
+                "implement a token bucket rate limiter in Rust",
+                Route::Hybrid,
+            ),
+        ];
+        for (p, want) in cases {
+            let d = decide(&analyze(p, &[]), None, &routing(), &up());
+            assert_eq!(d.selected, want, "{p}: {}", d.reasoning);
+            assert!(d.adjustments.is_empty());
+            assert!(d.confidence > 0.0 && d.confidence <= 1.0);
+        }
+    }
+
+    #[test]
+    fn default_provider_forces_with_an_adjustment() {
+        let mut r = routing();
+        r.default_provider = Provider::Lmstudio;
+        let d = decide(
+            &analyze("plan the migration to Postgres", &[]),
+            None,
+            &r,
+            &up(),
+        );
+        assert_eq!(d.selected, Route::Lmstudio);
+        assert_eq!(d.adjustments[0].kind, "config");
+        assert_eq!(d.confidence, 1.0);
+        assert!(d.fallback_strategy.starts_with("none"));
+    }
+
+    #[test]
+    fn health_moves_the_route_and_says_so() {
+        let mut s = up();
+        s.health[BackendId::Ollama as usize] = BackendState::Down;
+        let d = decide(
+            &analyze("audit this handler for XSS", &[]),
+            None,
+            &routing(),
+            &s,
+        );
+        assert_eq!(d.selected, Route::Lmstudio);
+        assert_eq!(d.adjustments[0].kind, "health");
+        assert!(d.reasoning.contains("Ollama is down"), "{}", d.reasoning);
+        let d = decide(
+            &analyze("implement a trie in Go", &[]),
+            None,
+            &routing(),
+            &s,
+        );
+        assert_eq!(
+            d.selected,
+            Route::Lmstudio,
+            "hybrid without a quality server is fast only"
+        );
+        s.health = [BackendState::Disabled, BackendState::Up];
+        let d = decide(
+            &analyze("implement a trie in Go", &[]),
+            None,
+            &routing(),
+            &s,
+        );
+        assert_eq!(d.selected, Route::Ollama);
+        assert!(d.reasoning.contains("switched off"));
+    }
+
+    #[test]
+    fn a_deep_queue_moves_to_an_idle_server() {
+        let mut s = up();
+        s.queue_depth = [5, 0];
+        let d = decide(&analyze("reformat this JSON", &[]), None, &routing(), &s);
+        assert_eq!(d.selected, Route::Ollama);
+        assert_eq!(d.adjustments[0].kind, "queue");
+        s.queue_depth = [1, 0];
+        let d = decide(&analyze("reformat this JSON", &[]), None, &routing(), &s);
+        assert_eq!(d.selected, Route::Lmstudio);
+    }
+
+    #[test]
+    fn learned_preferences_apply_per_task_and_band() {
+        let a = analyze("implement a trie in Go", &[]);
+        let band = ((a.complexity * 3.0) as u8).min(2);
+        let mut s = up();
+        s.learned.push(LearnedPreference {
+            task_type: TaskType::Generation,
+            band,
+            route: Route::Ollama,
+            strength: 0.8,
+            samples: 40,
+        });
+        let d = decide(&a, None, &routing(), &s);
+        assert_eq!(d.selected, Route::Ollama);
+        assert_eq!(d.adjustments[0].kind, "learning");
+        s.learned[0].strength = 0.3;
+        assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Hybrid);
+    }
+
+    #[test]
+    fn a_voice_only_tips_borderline_prompts() {
+        let analyzer = VoicePrior {
+            name: "Analyzer".into(),
+            route: Route::Ollama,
+            bias: 0.25,
+        };
+        let clear = analyze("reformat this file with prettier", &[]);
+        let d = decide(&clear, Some(&analyzer), &routing(), &up());
+        assert_eq!(
+            d.selected,
+            Route::Lmstudio,
+            "a clear prompt ignores the voice"
+        );
+        // Build a borderline analysis by hand: edit narrowly ahead of debugging.
+        let mut a = analyze("change this", &[]);
+        a.task_type = TaskType::Edit;
+        a.probabilities = [0.0; 11];
+        a.probabilities[TaskType::Edit.index()] = 0.45;
+        a.probabilities[TaskType::Debugging.index()] = 0.40;
+        a.task_confidence = 0.05;
+        a.complexity = 0.4;
+        let d = decide(&a, Some(&analyzer), &routing(), &up());
+        assert_eq!(d.selected, Route::Ollama);
+        assert_eq!(d.task_type, TaskType::Debugging);
+        assert_eq!(d.adjustments[0].kind, "voice");
+        assert_eq!(
+            decide(&a, None, &routing(), &up()).selected,
+            Route::Lmstudio
+        );
+    }
+
+    #[test]
+    fn complexity_tips_a_borderline_case() {
+        let mut a = analyze("change this", &[]);
+        a.task_type = TaskType::Edit;
+        a.probabilities = [0.0; 11];
+        a.probabilities[TaskType::Edit.index()] = 0.45;
+        a.probabilities[TaskType::Refactor.index()] = 0.40;
+        a.task_confidence = 0.05;
+        a.complexity = 0.75;
+        let d = decide(&a, None, &routing(), &up());
+        assert_eq!(d.selected, Route::Hybrid);
+        assert_eq!(d.adjustments[0].kind, "complexity");
+    }
+
+    #[test]
+    fn the_reasoning_names_the_deciding_features() {
+        let d = decide(
+            &analyze("add a SECURITY.md template", &[]),
+            None,
+            &routing(),
+            &up(),
+        );
+        assert_eq!(d.task_type, TaskType::Boilerplate);
+        assert!(
+            d.reasoning.contains("template") || d.reasoning.contains("security.md"),
+            "{}",
+            d.reasoning
+        );
+    }
+}

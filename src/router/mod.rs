@@ -1,0 +1,17 @@
+//! Routing: which server a request goes to, and why.
+//!
+//! [`analyze`] reads the prompt (with its attachments) into a task type, a complexity and
+//! the features that led there; [`decide`] turns that, the voice, the config and the
+//! servers' state into a [`RoutingDecision`]. Neither does any I/O.
+
+mod analyze;
+mod decide;
+mod lexicon;
+mod task;
+pub mod text;
+
+pub use analyze::{analyze, Analysis, Evidence, Features};
+pub use decide::{
+    decide, Adjustment, BackendState, LearnedPreference, RoutingDecision, Signals, VoicePrior,
+};
+pub use task::{Route, TaskType};

@@ -1,0 +1,434 @@
+//! Turns a prompt into what the analysis weighs: prose words (with the clause they sit
+//! in), code blocks, file references and error traces. Words inside code, inline code and
+//! file names are kept out of the prose, so "add a SECURITY.md template" does not read as
+//! a security task.
+
+/// One prose word, stemmed, with where it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Word {
+    pub stem: String,
+    /// 0 for the opening clause (where the request's main verb usually is).
+    pub clause: u16,
+    /// Index of the word within its clause.
+    pub pos: u16,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CodeBlock {
+    pub lang: Option<String>,
+    pub lines: usize,
+    pub chars: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub words: Vec<Word>,
+    pub code: Vec<CodeBlock>,
+    /// Distinct file names or paths mentioned, lowercased.
+    pub files: Vec<String>,
+    /// A stack trace, panic or compiler error appears somewhere.
+    pub has_trace: bool,
+    pub questions: usize,
+    pub prose_chars: usize,
+}
+
+impl Parsed {
+    pub fn code_chars(&self) -> usize {
+        self.code.iter().map(|c| c.chars).sum()
+    }
+    pub fn code_lines(&self) -> usize {
+        self.code.iter().map(|c| c.lines).sum()
+    }
+}
+
+/// Reduces a word to a crude stem so that "fixing", "fixed" and "fixes" meet "fix".
+pub fn stem(word: &str) -> String {
+    let mut w = word.to_ascii_lowercase();
+    let n = w.len();
+    if n > 4 && w.ends_with("ies") {
+        w.truncate(n - 3);
+        w.push('y');
+    } else if n > 5 && w.ends_with("ing") {
+        w.truncate(n - 3);
+        undouble(&mut w);
+    } else if n > 4 && w.ends_with("ed") {
+        w.truncate(n - 2);
+        undouble(&mut w);
+    } else if n > 4 && w.ends_with("es") && matches!(w.as_bytes()[n - 3], b's' | b'x' | b'z' | b'h')
+    {
+        w.truncate(n - 2);
+    } else if n > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") {
+        w.truncate(n - 1);
+    }
+    if w.len() > 4 && w.ends_with('e') {
+        w.pop();
+    }
+    w
+}
+
+fn undouble(w: &mut String) {
+    let b = w.as_bytes();
+    let n = b.len();
+    if n >= 3 && b[n - 1] == b[n - 2] && !matches!(b[n - 1], b'l' | b's' | b'z' | b'e' | b'o') {
+        w.pop();
+    }
+}
+
+const SOURCE_EXTS: &[&str] = &[
+    "rs", "py", "js", "ts", "tsx", "jsx", "go", "java", "kt", "kts", "swift", "c", "h", "cc",
+    "cpp", "hpp", "cs", "rb", "php", "scala", "sql", "sh", "bash", "zsh", "yml", "yaml", "toml",
+    "json", "md", "txt", "html", "css", "scss", "vue", "svelte", "lua", "dart", "ex", "exs", "erl",
+    "hs", "ml", "clj", "gradle", "xml", "proto", "tf", "ini", "cfg", "conf", "env", "lock", "mod",
+    "ipynb", "r", "m", "mm", "pl", "ps1", "bat", "cmake", "graphql", "prisma", "csv", "log",
+];
+
+const BARE_FILES: &[&str] = &[
+    "dockerfile",
+    "makefile",
+    "jenkinsfile",
+    "procfile",
+    "gemfile",
+    "rakefile",
+    "vagrantfile",
+    "codeowners",
+    "justfile",
+    "containerfile",
+];
+
+/// A token such as `src/db/pool.rs`, `Cargo.toml`, `.gitignore` or `Dockerfile`.
+pub fn as_file(token: &str) -> Option<String> {
+    let t = token
+        .trim_matches(|c: char| {
+            matches!(
+                c,
+                '"' | '\'' | '`' | ',' | ';' | ')' | '(' | '?' | '!' | ':'
+            )
+        })
+        .trim_end_matches('.');
+    let lower = t.to_ascii_lowercase();
+    if BARE_FILES.contains(&lower.as_str()) {
+        return Some(lower);
+    }
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    if name.starts_with('.')
+        && name.len() > 2
+        && name[1..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Some(lower); // .gitignore, .env, .editorconfig
+    }
+    let (stem, ext) = name.rsplit_once('.')?;
+    let ok_stem = !stem.is_empty()
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    let ok_ext = SOURCE_EXTS.contains(&ext);
+    // "e.g." and "i.e." and version numbers are not files.
+    (ok_stem && ok_ext && !stem.chars().all(|c| c.is_ascii_digit())).then_some(lower)
+}
+
+/// Lines that read as a stack trace, a panic or a compiler error.
+fn is_trace_line(line: &str) -> bool {
+    let l = line.trim_start();
+    const MARKS: &[&str] = &[
+        "Traceback (most recent call last)",
+        "panicked at",
+        "Exception in thread",
+        "Segmentation fault",
+        "segmentation fault",
+        "core dumped",
+        "NullPointerException",
+        "stack backtrace",
+        "Uncaught ",
+        "FATAL",
+        "fatal error:",
+        "undefined reference to",
+        "RuntimeError",
+        "TypeError:",
+        "ValueError:",
+        "KeyError:",
+        "AttributeError:",
+        "ReferenceError:",
+        "IndexError",
+        "java.lang.",
+        "goroutine ",
+        "SIGSEGV",
+        "Caused by:",
+        "AddressSanitizer",
+        "FAILED",
+        "assertion failed",
+        "error[E",
+        "error: ",
+        "Error: ",
+        "ERROR ",
+        "warning: unused",
+    ];
+    MARKS.iter().any(|m| l.contains(m))
+        || (l.starts_with("at ") && l.contains('(') && l.contains(':'))
+        || (l.starts_with("File \"") && l.contains("line "))
+}
+
+/// A line of pasted code outside a fence.
+fn is_code_line(line: &str) -> bool {
+    let l = line.trim();
+    if l.is_empty() || l.len() > 300 {
+        return false;
+    }
+    const STARTS: &[&str] = &[
+        "def ",
+        "fn ",
+        "pub fn",
+        "class ",
+        "import ",
+        "from ",
+        "#include",
+        "public ",
+        "private ",
+        "protected ",
+        "func ",
+        "let ",
+        "const ",
+        "var ",
+        "return ",
+        "if (",
+        "for (",
+        "while (",
+        "}",
+        "@",
+        "struct ",
+        "impl ",
+        "package ",
+        "use ",
+        "async ",
+        "export ",
+        "function ",
+        "SELECT ",
+        "select ",
+        "#!/",
+        "int ",
+        "void ",
+        "static ",
+        "<div",
+        "</",
+        "self.",
+    ];
+    let ends = l.ends_with(';') || l.ends_with('{') || l.ends_with('}') || l.ends_with("):");
+    ends || STARTS.iter().any(|s| l.starts_with(s))
+}
+
+/// Splits the prompt and its attachments into prose and code.
+pub fn parse(prompt: &str, attachments: &[&str]) -> Parsed {
+    let mut p = Parsed::default();
+    let mut prose = String::with_capacity(prompt.len());
+    split_fences(prompt, &mut p, &mut prose);
+    for a in attachments {
+        let lines = a.lines().count().max(1);
+        p.has_trace |= a.lines().any(is_trace_line);
+        p.code.push(CodeBlock {
+            lang: None,
+            lines,
+            chars: a.len(),
+        });
+    }
+    words(&prose, &mut p);
+    p
+}
+
+fn split_fences(prompt: &str, p: &mut Parsed, prose: &mut String) {
+    let mut in_fence: Option<CodeBlock> = None;
+    let mut loose = CodeBlock::default();
+    for line in prompt.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            match in_fence.take() {
+                Some(block) => p.code.push(block),
+                None => {
+                    let lang = t.trim_start_matches(['`', '~']).trim();
+                    in_fence = Some(CodeBlock {
+                        lang: (!lang.is_empty()).then(|| lang.to_ascii_lowercase()),
+                        ..CodeBlock::default()
+                    });
+                }
+            }
+            continue;
+        }
+        if let Some(block) = in_fence.as_mut() {
+            block.lines += 1;
+            block.chars += line.len() + 1;
+            p.has_trace |= is_trace_line(line);
+            continue;
+        }
+        if is_trace_line(line) {
+            p.has_trace = true;
+            loose.lines += 1;
+            loose.chars += line.len() + 1;
+        } else if is_code_line(line) {
+            loose.lines += 1;
+            loose.chars += line.len() + 1;
+        } else {
+            prose.push_str(line);
+            prose.push('\n');
+        }
+    }
+    if let Some(block) = in_fence {
+        p.code.push(block); // an unclosed fence still holds code
+    }
+    if loose.lines > 0 {
+        p.code.push(loose);
+    }
+}
+
+fn words(prose: &str, p: &mut Parsed) {
+    p.prose_chars = prose.len();
+    let prose = strip_preamble(prose);
+    let mut clause: u16 = 0;
+    let mut pos: u16 = 0;
+    let mut in_inline = false;
+    for raw in prose.split_inclusive(|c: char| c.is_whitespace()) {
+        let token = raw.trim();
+        if token.is_empty() {
+            if raw.contains('\n') && pos > 0 {
+                clause += 1;
+                pos = 0;
+            }
+            continue;
+        }
+        let ticks = token.matches('`').count();
+        let was_inline = in_inline;
+        if ticks % 2 == 1 {
+            in_inline = !in_inline;
+        }
+        if let Some(file) = as_file(token) {
+            if !p.files.contains(&file) {
+                p.files.push(file.clone());
+            }
+            p.words.push(Word {
+                stem: format!("file:{}", file.rsplit('/').next().unwrap_or(&file)),
+                clause,
+                pos,
+            });
+            pos += 1;
+        } else if !(was_inline || ticks >= 2 || (ticks == 1 && !was_inline)) {
+            for w in token.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '_')) {
+                let w = w.trim_matches('\'');
+                if !w.is_empty() {
+                    p.words.push(Word {
+                        stem: stem(w),
+                        clause,
+                        pos,
+                    });
+                    pos += 1;
+                }
+            }
+        } else {
+            pos += 1; // inline code occupies a position but says nothing
+        }
+        p.questions += token.matches('?').count();
+        let ends_clause = token.ends_with(['.', '?', '!', ';', ':']) || raw.contains('\n');
+        if ends_clause && pos > 0 && !is_abbreviation(token) {
+            clause = clause.saturating_add(1);
+            pos = 0;
+        }
+    }
+}
+
+fn is_abbreviation(token: &str) -> bool {
+    matches!(
+        token.to_ascii_lowercase().as_str(),
+        "e.g." | "i.e." | "etc." | "vs." | "e.g.," | "i.e.,"
+    )
+}
+
+/// Drops openers that carry no request ("hey,", "quick question:", "so,") so the main verb
+/// leads the first clause.
+fn strip_preamble(prose: &str) -> &str {
+    let mut s = prose.trim_start();
+    loop {
+        let lower = s.to_ascii_lowercase();
+        let mut cut = None;
+        for opener in [
+            "hey", "hi", "hello", "ok so", "okay so", "so", "ok", "okay", "please", "pls", "yo",
+        ] {
+            if lower.starts_with(opener) {
+                let rest = &lower[opener.len()..];
+                if rest.starts_with([',', ' ', '!', ':']) {
+                    cut = Some(opener.len() + 1);
+                    break;
+                }
+            }
+        }
+        if cut.is_none() {
+            // "simple question:", "quick one -", "dumb q:"
+            if let Some(i) = lower.find([':', '-']) {
+                let head = &lower[..i];
+                let filler = head.split_whitespace().count() <= 3
+                    && head
+                        .split_whitespace()
+                        .any(|w| matches!(w, "question" | "q" | "one" | "thing" | "ask" | "task"));
+                if filler {
+                    cut = Some(i + 1);
+                }
+            }
+        }
+        match cut {
+            Some(n) => s = s[n..].trim_start(),
+            None => return s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_meet() {
+        for (a, b) in [
+            ("fixing", "fix"),
+            ("fixed", "fixes"),
+            ("formatting", "format"),
+            ("writing", "write"),
+            ("bugs", "bug"),
+            ("refactoring", "refactor"),
+            ("classes", "class"),
+        ] {
+            assert_eq!(stem(a), stem(b), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn files_are_recognised_and_not_read_as_words() {
+        let p = parse(
+            "add a SECURITY.md template and update src/db/pool.rs and Dockerfile",
+            &[],
+        );
+        assert_eq!(p.files, vec!["security.md", "src/db/pool.rs", "dockerfile"]);
+        assert!(!p.words.iter().any(|w| w.stem == "security"));
+        assert!(as_file("e.g.").is_none() && as_file("1.2").is_none());
+    }
+
+    #[test]
+    fn code_and_traces_leave_the_prose() {
+        let p = parse("why does this crash?\n```rust\nfn main() { let v = vec![1]; }\n```\nthread 'main' panicked at src/main.rs:3:5", &[]);
+        assert_eq!(p.code.len(), 2);
+        assert!(p.has_trace);
+        assert_eq!(p.questions, 1);
+        assert!(!p.words.iter().any(|w| w.stem == "vec"));
+    }
+
+    #[test]
+    fn preambles_are_dropped_so_the_verb_leads() {
+        let p = parse("simple question: how should we shard this database?", &[]);
+        assert_eq!(p.words[0].stem, "how");
+        assert_eq!(p.words[0].clause, 0);
+        let p = parse("hey, please fix the typo", &[]);
+        assert_eq!(p.words[0].stem, "fix");
+    }
+
+    #[test]
+    fn inline_code_says_nothing() {
+        let p = parse("rename `debug_mode` to `verbose`", &[]);
+        assert_eq!(p.words.len(), 2);
+    }
+}
