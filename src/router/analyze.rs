@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::lexicon::{self, CueKind};
 use super::task::TaskType;
-use super::text::{self, Parsed};
+use super::text::{self, Parsed, Word};
 
 /// The features the decision rests on, reported so a user can see why.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -80,19 +80,102 @@ pub fn analyze(prompt: &str, attachments: &[&str]) -> Analysis {
     }
 }
 
-/// Scales a cue by where it stands: the opening clause leads, later clauses fade.
-fn position_factor(clause: u16, pos: u16, kind: CueKind) -> f32 {
-    let base = match clause {
-        0 if pos < 8 => 1.6,
-        0 => 1.25,
+/// Subjects that turn a following verb into a description ("I format the input…"),
+/// not a request.
+const SUBJECTS: &[&str] = &[
+    "i", "we", "they", "it", "he", "she", "thi", "that", "which", "who", "i'm", "we'r", "someon",
+    "somebody",
+];
+/// Words that put a change beyond one file.
+const REPO_WORDS: &[&str] = &[
+    "repo", "codebas", "project", "servic", "crat", "packag", "workspac", "monorepo", "callers",
+    "caller",
+];
+/// "this function": a scope of one unit, so "everywhere" stays inside it.
+const LOCAL_UNITS: &[&str] = &[
+    "function", "fn", "file", "class", "method", "snippet", "modul", "struct", "componen",
+    "script", "loop", "block", "test", "handler", "endpoint", "query", "view",
+];
+
+/// Question words that turn a following verb into part of a question ("how would you split").
+const WH: &[&str] = &["how", "what", "why", "which", "when", "where", "whether"];
+/// Verbs that produce something; an artifact right after one is what the request makes.
+const PRODUCERS: &[&str] = &[
+    "writ",
+    "add",
+    "creat",
+    "generat",
+    "make",
+    "draft",
+    "giv",
+    "need",
+    "want",
+    "build",
+    "prepar",
+    "produc",
+    "updat",
+    "fill",
+    "set",
+    "scaffold",
+    "provid",
+    "document",
+    "regenerat",
+    "improv",
+    "expand",
+];
+
+/// How a cue counts, given where it stands and what comes before it.
+fn cue_factor(words: &[Word], i: usize, kind: CueKind) -> f32 {
+    let w = &words[i];
+    let clause_factor = match w.clause {
+        0 => 1.3,
         1 => 1.0,
         _ => 0.8,
     };
-    // The request's own verb is usually among the first words.
-    if clause == 0 && pos < 3 && kind == CueKind::Verb {
-        base * 1.3
-    } else {
-        base
+    match kind {
+        CueKind::Verb => {
+            let before = |n: usize| {
+                words[i.saturating_sub(n)..i]
+                    .iter()
+                    .filter(|p| p.clause == w.clause)
+            };
+            let described = before(1).any(|p| SUBJECTS.contains(&p.stem.as_str()));
+            let asked = before(3).any(|p| WH.contains(&p.stem.as_str()));
+            if asked {
+                clause_factor * 0.5 // "how would you split…": part of a question
+            } else if described {
+                clause_factor // "I format the input…": a description, not a request
+            } else if w.clause == 0 && w.pos < 3 {
+                2.4 // the request's own verb
+            } else if w.clause == 0 {
+                1.5
+            } else {
+                clause_factor
+            }
+        }
+        CueKind::Artifact => {
+            let produced = words[..i]
+                .iter()
+                .rev()
+                .take_while(|p| p.clause == w.clause)
+                .take(6)
+                .any(|p| PRODUCERS.contains(&p.stem.as_str()));
+            // A request that is only a noun phrase ("semver compare fn in ruby") leads
+            // with its artifact; "the docs say…" leads with a subject.
+            let determined = i > 0
+                && matches!(
+                    words[i - 1].stem.as_str(),
+                    "the" | "our" | "my" | "thi" | "these" | "their" | "your" | "those"
+                );
+            let leads = w.clause == 0 && w.pos < 3 && !determined;
+            // "write a commit message" makes one; "the docs say…" only mentions them.
+            if produced || leads {
+                clause_factor * 1.6
+            } else {
+                clause_factor * 0.6
+            }
+        }
+        _ => clause_factor,
     }
 }
 
@@ -102,7 +185,11 @@ fn match_cues(p: &Parsed, scores: &mut [f32; 11], evidence: &mut Vec<Evidence>, 
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
-        let Some(cues) = index.get(&w.stem) else {
+        let cues = index
+            .get(&w.stem)
+            .or_else(|| file_cue(&w.stem))
+            .or_else(|| lexicon::near_verb(&w.stem));
+        let Some(cues) = cues else {
             i += 1;
             continue;
         };
@@ -111,22 +198,26 @@ fn match_cues(p: &Parsed, scores: &mut [f32; 11], evidence: &mut Vec<Evidence>, 
                 && c.words
                     .iter()
                     .zip(&words[i..])
-                    .all(|(cw, pw)| *cw == pw.stem && pw.clause == w.clause)
+                    .enumerate()
+                    .all(|(k, (cw, pw))| {
+                        // Adjacent words only: inline code between them breaks a phrase.
+                        // The first word is what the cues were found by (maybe one typo away).
+                        (k == 0 || *cw == pw.stem)
+                            && pw.clause == w.clause
+                            && usize::from(pw.pos) == usize::from(w.pos) + k
+                    })
         });
         let Some(first) = matched else {
             i += 1;
             continue;
         };
-        let len = first.words.len();
+        let len = first.words.len().max(1);
         for c in cues.iter().filter(|c| c.words == first.words) {
-            let weight = c.weight * position_factor(w.clause, w.pos, c.kind);
+            let weight = c.weight * cue_factor(words, i, c.kind);
             scores[c.task.index()] += weight;
+            let name = c.phrase.trim_start_matches("file:").to_owned();
             evidence.push(Evidence {
-                what: format!(
-                    "{} \"{}\"",
-                    kind_name(c.kind),
-                    c.phrase.trim_start_matches("file:")
-                ),
+                what: format!("{} \"{name}\"", kind_name(c.kind)),
                 task: c.task,
                 weight,
             });
@@ -136,12 +227,24 @@ fn match_cues(p: &Parsed, scores: &mut [f32; 11], evidence: &mut Vec<Evidence>, 
                 CueKind::Domain | CueKind::Question => &mut f.domain_terms,
                 CueKind::Scope => &mut f.scope_terms,
             };
-            let name = c.phrase.trim_start_matches("file:").to_owned();
             if !list.contains(&name) {
                 list.push(name);
             }
         }
         i += len;
+    }
+}
+
+/// A config or docs file the lexicon does not name (`.pre-commit-config.yaml`) is still
+/// something a request can ask to be made.
+fn file_cue(stem: &str) -> Option<&'static Vec<lexicon::Cue>> {
+    let name = stem.strip_prefix("file:")?;
+    if name.ends_with(".md") || name.ends_with(".rst") {
+        Some(lexicon::generic_doc_file())
+    } else if is_doc_or_config(name) {
+        Some(lexicon::generic_config_file())
+    } else {
+        None
     }
 }
 
@@ -155,29 +258,83 @@ fn kind_name(k: CueKind) -> &'static str {
     }
 }
 
-/// Evidence from the prompt's shape rather than its words.
+/// Evidence from the prompt's shape rather than its words, and from how cues combine.
 fn structure(p: &Parsed, scores: &mut [f32; 11], evidence: &mut Vec<Evidence>) {
-    let mut add = |task: TaskType, weight: f32, what: String| {
+    use TaskType::*;
+    let mut add = |scores: &mut [f32; 11], task: TaskType, weight: f32, what: String| {
         scores[task.index()] += weight;
         evidence.push(Evidence { what, task, weight });
     };
     if p.has_trace {
         add(
-            TaskType::Debugging,
+            scores,
+            Debugging,
             3.0,
             "a pasted error or stack trace".into(),
         );
     }
     let sources = p.files.iter().filter(|f| !is_doc_or_config(f)).count();
     if sources >= 3 {
-        let w = (1.5 * (sources as f32 - 2.0)).min(4.5) + 1.0;
-        add(
-            TaskType::MultiFile,
-            w,
-            format!("{sources} files referenced"),
-        );
+        let w = (2.5 + 1.5 * (sources as f32 - 3.0)).min(6.0);
+        add(scores, MultiFile, w, format!("{sources} files referenced"));
     } else if sources == 2 {
-        add(TaskType::MultiFile, 1.5, "2 files referenced".into());
+        add(scores, MultiFile, 1.5, "2 files referenced".into());
+    }
+    if p.dirs > 0 {
+        add(scores, MultiFile, 2.0, "a folder referenced".into());
+    }
+    let pasted = p.code.iter().filter(|c| c.lines > 0).count();
+    let repo_wide = p
+        .words
+        .iter()
+        .any(|w| REPO_WORDS.contains(&w.stem.as_str()));
+    let local = p
+        .words
+        .windows(2)
+        .any(|w| w[0].stem == "thi" && LOCAL_UNITS.contains(&w[1].stem.as_str()));
+    if !repo_wide
+        && p.dirs == 0
+        && (local || (pasted == 1 && sources <= 1) || (sources == 1 && pasted == 0))
+    {
+        // "everywhere" about one pasted snippet means everywhere in it.
+        scores[MultiFile.index()] *= 0.4;
+    } else if scores[MultiFile.index()] >= 3.0 {
+        // A small change made everywhere is a multi-file job.
+        let carried = 0.5
+            * scores[Edit.index()]
+                .max(scores[Refactor.index()])
+                .max(scores[Format.index()]);
+        add(
+            scores,
+            MultiFile,
+            carried,
+            "a change across many places".into(),
+        );
+    }
+    let concrete = p.has_trace
+        || pasted > 0
+        || p.words
+            .iter()
+            .any(|w| matches!(w.stem.as_str(), "my" | "our" | "thi" | "it" | "we" | "i"));
+    if !concrete {
+        // A failure question with nothing failing in it is a question about behaviour.
+        let moved = scores[Debugging.index()] * 0.35;
+        scores[Debugging.index()] -= moved;
+        scores[Analysis.index()] += moved;
+    }
+    let reviewing = p
+        .words
+        .iter()
+        .take(4)
+        .any(|w| matches!(w.stem.as_str(), "review" | "check" | "audit" | "look"));
+    if reviewing && scores[Security.index()] > 0.0 {
+        let w = scores[Security.index()];
+        add(
+            scores,
+            Security,
+            w,
+            "a review of security-sensitive code".into(),
+        );
     }
     let verbs = p.words.iter().take(12).any(|w| {
         lexicon::index()
@@ -185,12 +342,13 @@ fn structure(p: &Parsed, scores: &mut [f32; 11], evidence: &mut Vec<Evidence>) {
             .is_some_and(|c| c.iter().any(|c| c.kind == CueKind::Verb))
     });
     if p.questions > 0 && !verbs {
-        add(TaskType::Analysis, 1.0, "an open question".into());
+        add(scores, Analysis, 1.0, "an open question".into());
     }
     if p.code_chars() > 0 && p.words.len() <= 3 && p.questions == 0 {
         // Code with a bare instruction ("thoughts?", "this") asks for a reading of it.
         add(
-            TaskType::Analysis,
+            scores,
+            Analysis,
             0.8,
             "pasted code with little instruction".into(),
         );
@@ -208,10 +366,13 @@ fn is_doc_or_config(file: &str) -> bool {
         || !name.contains('.')
 }
 
-/// With no cue at all: a question is analysis, anything else is new code.
+/// With no cue at all: a question or bare code asks for a reading, a few words are a
+/// small change ("MAX_RETRIES -> 5"), anything longer asks for new code.
 fn fallback_type(p: &Parsed) -> TaskType {
     if p.questions > 0 || p.code_chars() > 0 {
         TaskType::Analysis
+    } else if p.prose_chars < 40 {
+        TaskType::Edit
     } else {
         TaskType::Generation
     }

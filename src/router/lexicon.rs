@@ -45,8 +45,8 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("tidy", Format, 1.5, Verb), ("camelcase", Format, 1.0, Domain), ("snake_case", Format, 1.0, Domain),
     ("consistent", Format, 1.0, Domain), ("80 column", Format, 2.0, Domain), ("columns", Format, 0.5, Domain),
     ("line up", Format, 2.0, Verb), ("one per line", Format, 2.0, Domain), ("trailing comma", Format, 2.5, Domain),
-    ("quotes", Format, 1.0, Domain), ("double quotes", Format, 1.5, Domain), ("single quotes", Format, 1.5, Domain),
-    ("sort", Format, 1.0, Verb), ("json", Format, 0.3, Domain),
+    ("quotes", Format, 2.0, Domain), ("double quotes", Format, 2.5, Domain), ("single quotes", Format, 2.5, Domain),
+    ("sort", Format, 1.5, Verb), ("json", Format, 0.3, Domain),
     // edit
     ("rename", Edit, 3.0, Verb), ("change", Edit, 1.8, Verb), ("replace", Edit, 1.8, Verb), ("update", Edit, 1.5, Verb),
     ("bump", Edit, 3.0, Verb), ("remove", Edit, 1.8, Verb), ("delete", Edit, 1.8, Verb), ("add", Edit, 1.0, Verb),
@@ -57,7 +57,7 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("one liner", Edit, 1.0, Domain), ("instead of", Edit, 1.2, Domain), ("set the", Edit, 1.0, Verb), ("make it", Edit, 0.8, Verb),
     ("default value", Edit, 1.5, Domain), ("timeout", Edit, 0.5, Domain), ("constant", Edit, 0.6, Domain), ("version", Edit, 0.8, Domain),
     ("field", Edit, 0.8, Domain), ("parameter", Edit, 0.6, Domain), ("argument", Edit, 0.4, Domain), ("log line", Edit, 1.5, Domain),
-    ("log statement", Edit, 1.5, Domain), ("print statement", Edit, 1.5, Domain), ("flag", Edit, 0.6, Domain), ("rename to", Edit, 1.0, Domain),
+    ("log statement", Edit, 1.5, Domain), ("print statement", Edit, 1.5, Domain), ("flag", Edit, 0.6, Domain),
     ("return type", Edit, 1.0, Domain), ("visibility", Edit, 1.0, Domain), ("make public", Edit, 1.5, Verb), ("make private", Edit, 1.5, Verb),
     ("move", Edit, 1.0, Verb), ("wrong name", Edit, 1.0, Domain), ("spelling", Edit, 2.0, Domain), ("message text", Edit, 1.0, Domain),
     ("hardcoded", Edit, 0.8, Domain), ("env var", Edit, 0.5, Domain), ("from", Edit, 0.2, Domain),
@@ -76,7 +76,7 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("getters", Boilerplate, 2.5, Artifact), ("setters", Boilerplate, 2.5, Artifact), ("dto", Boilerplate, 2.0, Artifact),
     ("pojo", Boilerplate, 2.5, Artifact), ("data class", Boilerplate, 2.0, Artifact), ("entity", Boilerplate, 1.0, Artifact),
     ("model class", Boilerplate, 2.0, Artifact), ("enum", Boilerplate, 0.8, Artifact), ("interface", Boilerplate, 0.8, Artifact),
-    ("controller", Boilerplate, 1.5, Artifact), ("route handler", Boilerplate, 1.2, Artifact), ("routes", Boilerplate, 0.8, Artifact),
+    ("controller", Boilerplate, 2.5, Artifact), ("route handler", Boilerplate, 1.2, Artifact), ("routes", Boilerplate, 0.8, Artifact),
     ("docker", Boilerplate, 1.5, Domain), ("compose", Boilerplate, 1.0, Domain), ("k8s", Boilerplate, 1.0, Domain),
     ("kubernetes manifest", Boilerplate, 3.0, Artifact), ("helm chart", Boilerplate, 2.5, Artifact), ("deployment yaml", Boilerplate, 3.0, Artifact),
     ("editorconfig", Boilerplate, 3.0, Artifact), ("pre commit", Boilerplate, 2.0, Artifact), ("cargo toml", Boilerplate, 2.5, Artifact),
@@ -110,7 +110,7 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     // analysis
     ("explain", Analysis, 2.5, Verb), ("why", Analysis, 1.5, Question), ("what does", Analysis, 2.0, Question),
     ("how does", Analysis, 2.0, Question), ("analyze", Analysis, 3.5, Verb), ("analyse", Analysis, 3.5, Verb), ("analysis", Analysis, 3.0, Verb),
-    ("review", Analysis, 2.5, Verb), ("code review", Analysis, 3.0, Verb), ("compare", Analysis, 3.0, Verb), ("comparison", Analysis, 2.5, Verb),
+    ("review", Analysis, 2.5, Verb), ("code review", Analysis, 3.0, Verb), ("compare", Analysis, 2.0, Verb), ("comparison", Analysis, 2.5, Verb),
     ("evaluate", Analysis, 2.5, Verb), ("assess", Analysis, 2.5, Verb), ("performance", Analysis, 1.8, Domain), ("slow", Analysis, 1.8, Domain),
     ("slower", Analysis, 2.0, Domain), ("faster", Analysis, 1.2, Domain), ("complexity", Analysis, 2.0, Domain), ("big o", Analysis, 3.0, Domain),
     ("time complexity", Analysis, 3.0, Domain), ("bottleneck", Analysis, 2.5, Domain), ("profile", Analysis, 2.0, Verb), ("profiling", Analysis, 2.5, Domain),
@@ -128,7 +128,7 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("plan", Planning, 3.0, Verb), ("design", Planning, 2.5, Verb), ("architecture", Planning, 3.0, Domain), ("architect", Planning, 2.5, Verb),
     ("how should we", Planning, 3.5, Question), ("how should i", Planning, 3.0, Question), ("should we", Planning, 2.5, Question),
     ("should i", Planning, 1.5, Question), ("best way to structure", Planning, 3.5, Question), ("how would you structure", Planning, 3.5, Question),
-    ("how would you design", Planning, 4.0, Question), ("approach", Planning, 1.8, Domain), ("strategy", Planning, 2.5, Domain), ("roadmap", Planning, 3.5, Domain),
+    ("how would you design", Planning, 4.0, Question), ("approach", Planning, 1.8, Domain), ("strategy", Planning, 2.0, Domain), ("roadmap", Planning, 3.5, Domain),
     ("migrate", Planning, 2.0, Verb), ("migration", Planning, 2.0, Domain), ("migration plan", Planning, 4.0, Domain), ("shard", Planning, 3.0, Domain),
     ("sharding", Planning, 3.0, Domain), ("scaling", Planning, 2.5, Domain), ("microservice", Planning, 2.5, Domain), ("monolith", Planning, 2.5, Domain),
     ("schema design", Planning, 3.5, Domain), ("data model", Planning, 2.5, Domain), ("system design", Planning, 4.0, Domain),
@@ -154,7 +154,7 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("hang", Debugging, 3.0, Domain), ("hangs", Debugging, 3.5, Domain), ("freezes", Debugging, 3.5, Domain), ("flaky", Debugging, 3.5, Domain),
     ("off by one", Debugging, 3.5, Domain), ("null pointer", Debugging, 3.5, Domain), ("undefined", Debugging, 1.5, Domain), ("nan", Debugging, 1.5, Domain),
     ("infinite loop", Debugging, 3.5, Domain), ("fix", Debugging, 1.8, Verb), ("investigate", Debugging, 2.5, Verb), ("regression", Debugging, 3.0, Domain),
-    ("returns the wrong", Debugging, 3.5, Domain), ("why does", Debugging, 2.0, Question), ("why is", Debugging, 1.0, Question),
+    ("returns the wrong", Debugging, 3.5, Domain), ("why does", Debugging, 1.5, Question), ("why does", Analysis, 1.0, Question), ("why is", Debugging, 1.0, Question),
     ("troubleshoot", Debugging, 3.5, Verb), ("diagnose", Debugging, 3.0, Verb), ("root cause", Debugging, 3.0, Domain), ("intermittent", Debugging, 3.0, Domain),
     ("sometimes", Debugging, 1.5, Domain), ("randomly", Debugging, 2.0, Domain), ("oom", Debugging, 3.0, Domain), ("out of memory", Debugging, 3.0, Domain),
     ("timeout error", Debugging, 3.0, Domain), ("times out", Debugging, 2.5, Domain), ("blows up", Debugging, 3.0, Domain), ("throws", Debugging, 2.5, Domain),
@@ -174,20 +174,20 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("path traversal", Security, 4.5, Domain), ("directory traversal", Security, 4.5, Domain), ("insecure", Security, 3.5, Domain),
     ("is this safe", Security, 3.0, Question), ("safe", Security, 1.2, Domain), ("unsafe", Security, 1.5, Domain), ("hardening", Security, 3.5, Domain),
     ("harden", Security, 3.5, Verb), ("secret", Security, 1.5, Domain), ("secrets", Security, 2.0, Domain), ("credentials", Security, 2.0, Domain),
-    ("password", Security, 1.5, Domain), ("passwords", Security, 1.5, Domain), ("hashing", Security, 1.0, Domain), ("bcrypt", Security, 2.0, Domain),
-    ("jwt", Security, 1.5, Domain), ("token", Security, 0.5, Domain), ("timing attack", Security, 4.5, Domain), ("deserialization", Security, 2.5, Domain),
+    ("password", Security, 1.5, Domain), ("passwords", Security, 1.5, Domain), ("hashing", Security, 0.4, Domain), ("bcrypt", Security, 2.0, Domain),
+    ("jwt", Security, 2.5, Domain), ("token", Security, 0.5, Domain), ("timing attack", Security, 4.5, Domain), ("deserialization", Security, 2.5, Domain),
     ("rce", Security, 4.5, Domain), ("remote code execution", Security, 4.5, Domain), ("permission", Security, 1.0, Domain), ("permissions", Security, 1.2, Domain),
     ("encrypt", Security, 2.0, Domain), ("encryption", Security, 2.0, Domain), ("tls", Security, 1.0, Domain), ("authentication", Security, 1.5, Domain),
-    ("authorization", Security, 1.5, Domain), ("authz", Security, 2.0, Domain), ("idor", Security, 4.5, Domain), ("cors", Security, 1.5, Domain),
+    ("authorization", Security, 1.5, Domain), ("authz", Security, 2.0, Domain), ("idor", Security, 4.5, Domain), ("cors", Security, 2.5, Domain),
     ("csp", Security, 2.5, Domain), ("untrusted", Security, 3.0, Domain), ("user input", Security, 1.5, Domain), ("leak secrets", Security, 3.0, Domain),
     ("pentest", Security, 4.0, Domain), ("penetration", Security, 3.5, Domain), ("malicious", Security, 3.5, Domain), ("sandbox escape", Security, 4.5, Domain),
     ("buffer overflow", Security, 4.0, Domain), ("use after free", Security, 3.0, Domain), ("reentrancy", Security, 3.5, Domain), ("command injection", Security, 4.5, Domain),
     ("shell injection", Security, 4.5, Domain), ("eval", Security, 1.0, Domain), ("ddos", Security, 3.0, Domain), ("rate limiting", Security, 0.8, Domain),
     ("session fixation", Security, 4.5, Domain), ("open redirect", Security, 4.5, Domain), ("supply chain", Security, 3.0, Domain), ("leaked", Security, 2.0, Domain),
     // multi-file
-    ("across", MultiFile, 1.8, Scope), ("everywhere", MultiFile, 3.0, Scope), ("all files", MultiFile, 3.5, Scope), ("every file", MultiFile, 3.5, Scope),
+    ("across", MultiFile, 2.5, Scope), ("everywhere", MultiFile, 3.0, Scope), ("all files", MultiFile, 3.5, Scope), ("every file", MultiFile, 3.5, Scope),
     ("codebase", MultiFile, 3.0, Scope), ("code base", MultiFile, 3.0, Scope), ("entire project", MultiFile, 3.5, Scope), ("whole project", MultiFile, 3.5, Scope),
-    ("whole repo", MultiFile, 3.5, Scope), ("entire repo", MultiFile, 3.5, Scope), ("the repo", MultiFile, 1.5, Scope), ("monorepo", MultiFile, 3.0, Scope),
+    ("whole repo", MultiFile, 3.5, Scope), ("entire repo", MultiFile, 3.5, Scope), ("the repo", MultiFile, 1.5, Scope), ("monorepo", Planning, 2.5, Domain),
     ("multiple files", MultiFile, 4.0, Scope), ("several files", MultiFile, 4.0, Scope), ("these files", MultiFile, 3.0, Scope), ("both files", MultiFile, 3.0, Scope),
     ("each module", MultiFile, 3.0, Scope), ("all modules", MultiFile, 3.5, Scope), ("every module", MultiFile, 3.5, Scope), ("across services", MultiFile, 4.0, Scope),
     ("all the services", MultiFile, 3.5, Scope), ("all call sites", MultiFile, 3.5, Scope), ("call sites", MultiFile, 2.5, Scope), ("every call", MultiFile, 3.0, Scope),
@@ -196,8 +196,8 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("crates", MultiFile, 1.5, Scope), ("workspace", MultiFile, 1.5, Scope), ("frontend and backend", MultiFile, 3.5, Scope), ("client and server", MultiFile, 2.5, Scope),
     ("end to end", MultiFile, 1.5, Scope), ("wire", MultiFile, 1.0, Verb), ("plumb", MultiFile, 2.5, Verb), ("thread through", MultiFile, 3.0, Verb),
     ("propagate", MultiFile, 2.0, Verb), ("layers", MultiFile, 1.5, Scope), ("all the", MultiFile, 0.6, Scope), ("every", MultiFile, 0.6, Scope),
-    ("same change", MultiFile, 1.5, Scope), ("in sync", MultiFile, 1.5, Scope), ("folder", MultiFile, 1.0, Scope), ("directory", MultiFile, 0.8, Scope),
-    ("microservices", MultiFile, 1.0, Scope), ("files", MultiFile, 1.5, Scope),
+    ("same change", MultiFile, 1.5, Scope), ("in sync", MultiFile, 1.5, Scope), ("folder", MultiFile, 1.0, Scope), ("directory", MultiFile, 0.3, Scope),
+    ("microservices", MultiFile, 1.0, Scope), ("multiple files", MultiFile, 4.0, Scope),
     // refactor
     ("refactor", Refactor, 4.0, Verb), ("restructure", Refactor, 3.5, Verb), ("extract", Refactor, 3.0, Verb), ("split", Refactor, 2.5, Verb),
     ("simplify", Refactor, 3.0, Verb), ("clean up", Refactor, 3.0, Verb), ("cleanup", Refactor, 3.0, Verb), ("decouple", Refactor, 3.5, Verb),
@@ -205,10 +205,10 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("async await", Refactor, 2.0, Domain), ("callbacks", Refactor, 1.5, Domain), ("dry", Refactor, 2.5, Domain), ("deduplicate", Refactor, 3.0, Verb),
     ("pull out", Refactor, 3.0, Verb), ("break up", Refactor, 3.0, Verb), ("separate", Refactor, 1.5, Verb), ("more readable", Refactor, 3.0, Domain),
     ("readability", Refactor, 2.5, Domain), ("reduce nesting", Refactor, 3.5, Domain), ("early return", Refactor, 2.5, Domain), ("early returns", Refactor, 2.5, Domain),
-    ("use generics", Refactor, 2.5, Domain), ("convert", Refactor, 1.8, Verb), ("port", Refactor, 1.0, Verb), ("smaller functions", Refactor, 3.5, Domain),
+    ("use generics", Refactor, 2.5, Domain), ("convert", Refactor, 1.2, Verb), ("port", Refactor, 1.0, Verb), ("smaller functions", Refactor, 3.5, Domain),
     ("helper function", Refactor, 1.5, Domain), ("helpers", Refactor, 1.5, Domain), ("god class", Refactor, 3.5, Domain), ("too long", Refactor, 2.0, Domain),
     ("messy", Refactor, 2.5, Domain), ("mess", Refactor, 2.0, Domain), ("spaghetti", Refactor, 3.0, Domain), ("duplication", Refactor, 3.0, Domain),
-    ("duplicated", Refactor, 2.5, Domain), ("design pattern", Refactor, 1.5, Domain), ("strategy pattern", Refactor, 3.0, Domain), ("builder pattern", Refactor, 2.0, Domain),
+    ("duplicated code", Refactor, 3.0, Domain), ("design pattern", Refactor, 1.5, Domain), ("strategy pattern", Refactor, 3.0, Domain), ("builder pattern", Refactor, 2.0, Domain),
     ("dependency injection", Refactor, 2.0, Domain), ("inline", Refactor, 1.0, Verb), ("replace the", Refactor, 0.5, Verb), ("into a class", Refactor, 2.5, Domain),
     ("into functions", Refactor, 2.5, Domain), ("into its own", Refactor, 2.0, Domain), ("keep the behavior", Refactor, 3.0, Domain), ("keep the behaviour", Refactor, 3.0, Domain),
     ("without changing", Refactor, 3.0, Domain), ("same behavior", Refactor, 3.0, Domain), ("public api the same", Refactor, 3.5, Domain), ("iterator", Refactor, 0.8, Domain),
@@ -216,7 +216,7 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("modernize", Refactor, 3.0, Verb), ("tidy up", Refactor, 2.0, Verb), ("restructure the", Refactor, 1.0, Verb), ("introduce", Refactor, 1.0, Verb),
     ("composition", Refactor, 1.5, Domain), ("inheritance", Refactor, 1.0, Domain), ("trait", Refactor, 0.5, Domain), ("abstraction", Refactor, 1.5, Domain),
     // generation
-    ("write", Generation, 1.8, Verb), ("implement", Generation, 3.0, Verb), ("create", Generation, 1.5, Verb), ("build", Generation, 1.5, Verb),
+    ("write", Generation, 1.0, Verb), ("implement", Generation, 3.0, Verb), ("create", Generation, 1.5, Verb), ("build", Generation, 1.5, Verb),
     ("generate", Generation, 1.5, Verb), ("make a", Generation, 1.5, Verb), ("code a", Generation, 2.5, Verb), ("code up", Generation, 2.5, Verb),
     ("give me a", Generation, 1.5, Verb), ("need a", Generation, 1.2, Verb), ("function that", Generation, 3.0, Artifact), ("function to", Generation, 2.5, Artifact),
     ("class that", Generation, 2.5, Artifact), ("program that", Generation, 3.0, Artifact), ("script that", Generation, 2.5, Artifact), ("script to", Generation, 2.0, Artifact),
@@ -237,7 +237,108 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("escreve", Generation, 2.0, Verb), ("escribe", Generation, 2.0, Verb), ("écris", Generation, 2.0, Verb), ("schreibe", Generation, 2.0, Verb),
     ("implementa", Generation, 2.5, Verb), ("função", Generation, 2.0, Artifact), ("función", Generation, 2.0, Artifact), ("fonction", Generation, 2.0, Artifact),
     ("funktion", Generation, 2.0, Artifact),
+    // added after studying the development set: general phrasings, not prompts
+    ("should be", Edit, 2.0, Domain), ("make", Edit, 1.2, Verb), ("pub", Edit, 2.0, Domain), ("derive", Edit, 1.5, Domain),
+    ("log level", Edit, 2.0, Domain), ("port", Edit, 0.5, Domain), ("to true", Edit, 1.5, Domain), ("to false", Edit, 1.5, Domain),
+    ("braces", Format, 2.5, Domain), ("brace", Format, 2.5, Domain), ("same line", Format, 2.0, Domain), ("style", Format, 1.5, Domain),
+    ("allman", Format, 3.0, Domain), ("reflow", Format, 3.5, Verb), ("wrap at", Format, 3.0, Domain), ("cols", Format, 1.5, Domain),
+    ("alphabetically", Format, 2.5, Domain), ("alphabetical", Format, 2.5, Domain), ("sort the keys", Format, 3.0, Verb), ("syntax", Format, 1.5, Domain),
+    ("new syntax", Format, 2.0, Domain), ("formatiere", Format, 3.5, Verb), ("formatea", Format, 3.5, Verb), ("formate", Format, 3.0, Verb),
+    ("formater", Format, 3.0, Verb), ("formatar", Format, 3.5, Verb), ("stil", Format, 1.5, Domain), ("estilo", Format, 1.5, Domain),
+    ("format string", Debugging, 2.5, Domain), ("garbage", Debugging, 3.0, Domain), ("random order", Debugging, 2.5, Domain),
+    ("but they", Debugging, 1.5, Domain), ("but it", Debugging, 1.5, Domain), ("duplicate rows", Debugging, 3.0, Domain), ("since i added", Debugging, 2.5, Domain),
+    ("does nothing", Debugging, 3.0, Domain), ("works when", Debugging, 2.5, Domain), ("works locally", Debugging, 3.0, Domain), ("only in prod", Debugging, 3.0, Domain),
+    ("risky", Security, 2.5, Domain), ("how bad", Security, 1.5, Question), ("escalate", Security, 2.5, Domain), ("admin", Security, 1.2, Domain),
+    ("as root", Security, 3.0, Domain), ("shell true", Security, 3.5, Domain), ("api key", Security, 2.5, Domain), ("api keys", Security, 2.5, Domain),
+    ("secret key", Security, 3.0, Domain), ("signed cookie", Security, 2.5, Domain), ("cookie", Security, 1.0, Domain), ("upload", Security, 1.2, Domain),
+    ("comes from the", Security, 1.5, Domain), ("user supplied", Security, 3.0, Domain), ("user controlled", Security, 3.5, Domain), ("normal user", Security, 2.0, Domain),
+    ("into the query", Security, 2.5, Domain), ("headers", Security, 0.8, Domain), ("verification", Security, 1.0, Domain), ("signature", Security, 1.5, Domain),
+    ("ok if", Security, 1.0, Question), ("safe to", Security, 1.5, Question),
+    ("better", Analysis, 1.5, Domain), ("better for", Analysis, 2.5, Question), ("vs", Analysis, 1.5, Domain), ("versus", Analysis, 2.5, Domain),
+    ("difference", Analysis, 2.0, Domain), ("memory", Analysis, 1.0, Domain), ("is this", Analysis, 1.5, Question), ("does it matter", Analysis, 2.5, Question),
+    ("how would you", Planning, 3.0, Question), ("polyrepo", Planning, 3.0, Domain), ("deberíamos", Planning, 3.0, Question), ("deveríamos", Planning, 3.0, Question),
+    ("devrions", Planning, 3.0, Question), ("sollten", Planning, 3.0, Question), ("estructurar", Planning, 2.5, Verb), ("estruturar", Planning, 2.5, Verb),
+    ("arquitectura", Planning, 3.0, Domain), ("arquitetura", Planning, 3.0, Domain), ("architektur", Planning, 3.0, Domain), ("milestones", Planning, 3.0, Domain),
+    ("callers", MultiFile, 3.0, Scope), ("all callers", MultiFile, 3.5, Scope), ("every caller", MultiFile, 3.5, Scope), ("every place", MultiFile, 3.5, Scope),
+    ("all places", MultiFile, 3.5, Scope), ("services", MultiFile, 2.0, Scope), ("shared crate", MultiFile, 2.5, Scope), ("shared library", MultiFile, 2.0, Scope),
+    ("frontend", MultiFile, 1.0, Scope), ("backend", MultiFile, 0.8, Scope), ("all over the", MultiFile, 2.0, Scope), ("copy pasted", Refactor, 1.5, Domain),
+    ("pull", Refactor, 1.5, Verb), ("into a separate", Refactor, 3.0, Domain), ("must stay", Refactor, 2.5, Domain), ("stay the same", Refactor, 2.5, Domain),
+    ("smart pointer", Refactor, 2.5, Domain), ("smart pointers", Refactor, 2.5, Domain), ("raw pointer", Refactor, 2.0, Domain), ("decorator", Refactor, 1.5, Domain),
+    ("fmt", Format, 3.0, Verb), ("dedupe", Refactor, 3.5, Verb), ("dedup", Refactor, 3.5, Verb), ("identical", Refactor, 2.0, Domain),
+    ("nearly identical", Refactor, 3.0, Domain), ("copy paste", Refactor, 2.0, Domain), ("must not change", Refactor, 3.0, Domain), ("giant", Refactor, 1.5, Domain),
+    ("switch statement", Refactor, 2.0, Domain), ("doesn't match", Debugging, 3.5, Domain), ("does not match", Debugging, 3.5, Domain), ("off by", Debugging, 3.0, Domain),
+    ("only on some", Debugging, 2.5, Domain), ("rest controller", Boilerplate, 3.0, Artifact), ("health endpoint", Boilerplate, 2.5, Artifact), ("health check", Boilerplate, 2.0, Artifact),
+    ("handle", Generation, 1.2, Domain), ("fn", Generation, 2.0, Artifact), ("func", Generation, 1.5, Artifact),
+    ("erklären", Analysis, 3.0, Verb), ("erkläre", Analysis, 3.0, Verb), ("warum", Analysis, 1.5, Question), ("explique", Analysis, 3.0, Verb),
+    ("explica", Analysis, 3.0, Verb), ("explicar", Analysis, 3.0, Verb), ("pourquoi", Analysis, 1.5, Question), ("por qué", Analysis, 1.5, Question),
+    ("porque", Analysis, 1.0, Question), ("wieso", Analysis, 1.5, Question),
+    ("generator", Generation, 2.0, Artifact), ("tool", Generation, 1.0, Artifact), ("function", Generation, 0.8, Artifact), ("app", Generation, 0.8, Artifact),
 ];
+
+/// A verb cue one typo away ("refacor", "optimze"), for words of six letters or more.
+pub fn near_verb(stem: &str) -> Option<&'static Vec<Cue>> {
+    if stem.len() < 6 || stem.starts_with("file:") {
+        return None;
+    }
+    static VERBS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let verbs = VERBS.get_or_init(|| {
+        index()
+            .iter()
+            .filter(|(k, cues)| {
+                k.len() >= 6
+                    && cues
+                        .iter()
+                        .any(|c| c.kind == CueKind::Verb && c.words.len() == 1)
+            })
+            .map(|(k, _)| k.as_str())
+            .collect()
+    });
+    let near = verbs.iter().find(|v| one_edit_apart(stem, v))?;
+    index().get(*near)
+}
+
+/// True when one insertion, deletion or substitution turns `a` into `b`.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 1 || a == b {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[prefix..], &b[prefix..]);
+    match ra.len().cmp(&rb.len()) {
+        std::cmp::Ordering::Equal => ra[1..] == rb[1..],
+        std::cmp::Ordering::Less => ra == &rb[1..],
+        std::cmp::Ordering::Greater => &ra[1..] == rb,
+    }
+}
+
+/// The cue for a docs file that no phrase names.
+pub fn generic_doc_file() -> &'static Vec<Cue> {
+    static CUE: OnceLock<Vec<Cue>> = OnceLock::new();
+    CUE.get_or_init(|| {
+        vec![Cue {
+            words: vec![],
+            phrase: "a docs file",
+            task: TaskType::Documentation,
+            weight: 2.5,
+            kind: CueKind::Artifact,
+        }]
+    })
+}
+
+/// The cue for a config file that no phrase names.
+pub fn generic_config_file() -> &'static Vec<Cue> {
+    static CUE: OnceLock<Vec<Cue>> = OnceLock::new();
+    CUE.get_or_init(|| {
+        vec![Cue {
+            words: vec![],
+            phrase: "a config file",
+            task: TaskType::Boilerplate,
+            weight: 2.5,
+            kind: CueKind::Artifact,
+        }]
+    })
+}
 
 /// Cues indexed by their first stemmed word.
 pub fn index() -> &'static HashMap<String, Vec<Cue>> {

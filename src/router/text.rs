@@ -26,6 +26,8 @@ pub struct Parsed {
     pub code: Vec<CodeBlock>,
     /// Distinct file names or paths mentioned, lowercased.
     pub files: Vec<String>,
+    /// Directories mentioned (`src/ui/`), which point at many files.
+    pub dirs: usize,
     /// A stack trace, panic or compiler error appears somewhere.
     pub has_trace: bool,
     pub questions: usize,
@@ -211,10 +213,35 @@ fn is_code_line(line: &str) -> bool {
         "static ",
         "<div",
         "</",
+        "#[",
         "self.",
     ];
+    if STARTS.iter().any(|s| l.starts_with(s)) {
+        return true;
+    }
     let ends = l.ends_with(';') || l.ends_with('{') || l.ends_with('}') || l.ends_with("):");
-    ends || STARTS.iter().any(|s| l.starts_with(s))
+    // "create a REST controller that returns {"status":"ok"}" ends like code but reads as
+    // a request: a line that opens with several plain words is prose.
+    ends && leading_prose_words(l) < 3
+}
+
+/// How many plain words open the line before anything code-like.
+fn leading_prose_words(line: &str) -> usize {
+    line.split_whitespace()
+        .take_while(|w| {
+            w.chars()
+                .all(|c| c.is_alphabetic() || matches!(c, ',' | '\'' | ':' | '+'))
+        })
+        .count()
+}
+
+/// Splits "prettify this json: {...}" into the request and the pasted code.
+fn split_inline_code(line: &str) -> Option<(&str, &str)> {
+    let i = line.find(": ")?;
+    let (head, rest) = (&line[..i], line[i + 2..].trim_start());
+    let codeish = rest.starts_with(['{', '[', '<', '(', '`']) || is_code_line(rest);
+    (codeish && leading_prose_words(head) >= 1 && head.split_whitespace().count() <= 12)
+        .then_some((head, rest))
 }
 
 /// Splits the prompt and its attachments into prose and code.
@@ -259,7 +286,12 @@ fn split_fences(prompt: &str, p: &mut Parsed, prose: &mut String) {
             p.has_trace |= is_trace_line(line);
             continue;
         }
-        if is_trace_line(line) {
+        if let Some((head, code)) = split_inline_code(line) {
+            prose.push_str(head);
+            prose.push('\n');
+            loose.lines += 1;
+            loose.chars += code.len() + 1;
+        } else if is_trace_line(line) {
             p.has_trace = true;
             loose.lines += 1;
             loose.chars += line.len() + 1;
@@ -299,7 +331,10 @@ fn words(prose: &str, p: &mut Parsed) {
         if ticks % 2 == 1 {
             in_inline = !in_inline;
         }
-        if let Some(file) = as_file(token) {
+        if is_dir(token) {
+            p.dirs += 1;
+            pos += 1;
+        } else if let Some(file) = as_file(token) {
             if !p.files.contains(&file) {
                 p.files.push(file.clone());
             }
@@ -312,7 +347,9 @@ fn words(prose: &str, p: &mut Parsed) {
         } else if !(was_inline || ticks >= 2 || (ticks == 1 && !was_inline)) {
             for w in token.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '_')) {
                 let w = w.trim_matches('\'');
-                if !w.is_empty() {
+                if is_identifier(w) || is_member_access(token) {
+                    pos += 1; // a name from the code, not a word of the request
+                } else if !w.is_empty() {
                     p.words.push(Word {
                         stem: stem(w),
                         clause,
@@ -331,6 +368,115 @@ fn words(prose: &str, p: &mut Parsed) {
             pos = 0;
         }
     }
+}
+
+/// Acronyms that carry meaning in a request; other all-caps words are names from code.
+const ACRONYMS: &[&str] = &[
+    "sql",
+    "xss",
+    "csrf",
+    "ssrf",
+    "cve",
+    "owasp",
+    "rce",
+    "idor",
+    "cors",
+    "csp",
+    "jwt",
+    "tls",
+    "dto",
+    "crud",
+    "lru",
+    "cli",
+    "oom",
+    "json",
+    "yaml",
+    "api",
+    "ci",
+    "adr",
+    "faq",
+    "rfc",
+    "pr",
+    "k8s",
+    "cqrs",
+    "ddos",
+    "readme",
+    "todo",
+    "http",
+    "url",
+    "orm",
+    "db",
+    "ui",
+    "ux",
+    "io",
+    "cpu",
+    "gpu",
+    "ssl",
+    "ssh",
+    "aws",
+    "gcp",
+    "sdk",
+    "nan",
+    "null",
+    "aes",
+    "rsa",
+    "md5",
+    "sha1",
+    "ram",
+    "ttl",
+    "license",
+    "changelog",
+    "contributing",
+    "security",
+    "makefile",
+    "dockerfile",
+    "rest",
+    "fixme",
+];
+
+/// `snake_case`, `camelCase`, `SCREAMING_CASE` and other names that come from code.
+fn is_identifier(w: &str) -> bool {
+    if w.len() < 2 {
+        return false;
+    }
+    if w.contains('_') {
+        return true;
+    }
+    let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()) {
+        return !ACRONYMS.contains(&w.to_ascii_lowercase().as_str());
+    }
+    // An upper-case letter after a lower-case one: camelCase.
+    w.chars()
+        .zip(w.chars().skip(1))
+        .any(|(a, b)| a.is_lowercase() && b.is_uppercase())
+}
+
+/// `YAML.load`, `foo.bar()`, `std::env::var`: code, not prose.
+fn is_member_access(token: &str) -> bool {
+    let t = token.trim_matches(|c: char| !c.is_alphanumeric() && c != ')');
+    if t.contains("::") || t.contains("()") || t.contains("->") || t.contains("#[") {
+        return true;
+    }
+    // `name(` or `name[`: a call or an index, as in `derive(Debug,` or `panic!(`.
+    let b = t.as_bytes();
+    if b.windows(2)
+        .any(|w| (w[0].is_ascii_alphanumeric() || w[0] == b'!') && (w[1] == b'(' || w[1] == b'['))
+    {
+        return true;
+    }
+    let parts: Vec<&str> = t.split('.').collect();
+    parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || "_()".contains(c)))
+        && parts.iter().all(|p| p.chars().any(|c| c.is_alphabetic()))
+}
+
+/// `src/ui/` or `app/src/main/java/`: a folder, not a file.
+fn is_dir(token: &str) -> bool {
+    let t = token.trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | ',' | ';' | ')' | '('));
+    t.ends_with('/') && t.matches('/').count() >= 2 && !t.contains("://")
 }
 
 fn is_abbreviation(token: &str) -> bool {
@@ -424,6 +570,19 @@ mod tests {
         assert_eq!(p.words[0].clause, 0);
         let p = parse("hey, please fix the typo", &[]);
         assert_eq!(p.words[0].stem, "fix");
+    }
+
+    #[test]
+    fn names_from_code_are_not_words() {
+        let p = parse("change the log level from DEBUG to WARN and make parseConfig use MAX_RETRIES, not YAML.load", &[]);
+        let stems: Vec<&str> = p.words.iter().map(|w| w.stem.as_str()).collect();
+        assert!(
+            !stems.contains(&"debug") && !stems.contains(&"warn") && !stems.contains(&"load"),
+            "{stems:?}"
+        );
+        let p = parse("is this XSS safe? see app/src/ui/", &[]);
+        assert!(p.words.iter().any(|w| w.stem == "xss"));
+        assert_eq!(p.dirs, 1);
     }
 
     #[test]
