@@ -34,6 +34,8 @@ pub struct Evidence {
     pub what: String,
     pub task: TaskType,
     pub weight: f32,
+    #[serde(skip)]
+    kind: Option<CueKind>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -56,6 +58,7 @@ pub fn analyze(prompt: &str, attachments: &[&str]) -> Analysis {
     let mut evidence = Vec::new();
     let mut features = Features::default();
     match_cues(&parsed, &mut scores, &mut evidence, &mut features);
+    content_terms(&mut scores, &evidence);
     structure(&parsed, &mut scores, &mut evidence);
     let probabilities = softmax(&scores);
     let (best, runner_up) = top_two(&probabilities);
@@ -96,6 +99,33 @@ const LOCAL_UNITS: &[&str] = &[
     "function", "fn", "file", "class", "method", "snippet", "modul", "struct", "componen",
     "script", "loop", "block", "test", "handler", "endpoint", "query", "view",
 ];
+
+/// "the docs say…": an artifact followed by one of these is the subject, not the request.
+const SAYS: &[&str] = &[
+    "say",
+    "sai",
+    "claim",
+    "mention",
+    "stat",
+    "suggest",
+    "recommend",
+    "promis",
+    "is",
+    "ar",
+    "were",
+    "was",
+];
+/// Words that open a clause describing context, not the request ("before I scaffold…").
+const CONTEXT: &[&str] = &[
+    "befor", "after", "onc", "when", "if", "until", "whil", "sinc", "becaus",
+];
+
+fn is_verb(stem: &str) -> bool {
+    lexicon::index().get(stem).is_some_and(|c| {
+        c.iter()
+            .any(|c| c.kind == CueKind::Verb && c.words.len() == 1)
+    })
+}
 
 /// Question words that turn a following verb into part of a question ("how would you split").
 const WH: &[&str] = &["how", "what", "why", "which", "when", "where", "whether"];
@@ -139,7 +169,8 @@ fn cue_factor(words: &[Word], i: usize, kind: CueKind) -> f32 {
                     .iter()
                     .filter(|p| p.clause == w.clause)
             };
-            let described = before(1).any(|p| SUBJECTS.contains(&p.stem.as_str()));
+            let described = before(1).any(|p| SUBJECTS.contains(&p.stem.as_str()))
+                || before(3).any(|p| CONTEXT.contains(&p.stem.as_str()));
             let asked = before(3).any(|p| WH.contains(&p.stem.as_str()));
             if asked {
                 clause_factor * 0.5 // "how would you split…": part of a question
@@ -167,7 +198,15 @@ fn cue_factor(words: &[Word], i: usize, kind: CueKind) -> f32 {
                     words[i - 1].stem.as_str(),
                     "the" | "our" | "my" | "thi" | "these" | "their" | "your" | "those"
                 );
-            let leads = w.clause == 0 && w.pos < 3 && !determined;
+            // "design a rate limiter": the verb's object. "semver compare fn": a compound
+            // noun, where the word just before the artifact only modifies it.
+            let verb_before = words[..i.saturating_sub(1)]
+                .iter()
+                .any(|p| p.clause == 0 && is_verb(&p.stem));
+            let subject = words
+                .get(i + 1)
+                .is_some_and(|n| SAYS.contains(&n.stem.as_str()));
+            let leads = w.clause == 0 && w.pos < 3 && !determined && !verb_before && !subject;
             // "write a commit message" makes one; "the docs say…" only mentions them.
             if produced || leads {
                 clause_factor * 1.6
@@ -220,6 +259,7 @@ fn match_cues(p: &Parsed, scores: &mut [f32; 11], evidence: &mut Vec<Evidence>, 
                 what: format!("{} \"{name}\"", kind_name(c.kind)),
                 task: c.task,
                 weight,
+                kind: Some(c.kind),
             });
             let list = match c.kind {
                 CueKind::Verb => &mut f.verbs,
@@ -258,12 +298,43 @@ fn kind_name(k: CueKind) -> &'static str {
     }
 }
 
+/// When the request clearly makes something (a SECURITY.md, a password checker, docs for
+/// the auth module), quality-task terms in it describe the content, not the job: they
+/// count for less.
+fn content_terms(scores: &mut [f32; 11], evidence: &[Evidence]) {
+    use TaskType::*;
+    let head = evidence
+        .iter()
+        .filter(|e| matches!(e.kind, Some(CueKind::Verb | CueKind::Artifact)) && e.weight >= 3.0)
+        .max_by(|a, b| a.weight.total_cmp(&b.weight))
+        .map(|e| e.task);
+    let Some(head) = head.filter(|t| {
+        matches!(
+            t,
+            Format | Edit | Boilerplate | Documentation | Generation | Refactor
+        )
+    }) else {
+        return;
+    };
+    for e in evidence {
+        let content = matches!(e.kind, Some(CueKind::Domain | CueKind::Question));
+        if content && e.task != head && e.task.route() == super::Route::Ollama {
+            scores[e.task.index()] -= 0.4 * e.weight;
+        }
+    }
+}
+
 /// Evidence from the prompt's shape rather than its words, and from how cues combine.
 fn structure(p: &Parsed, scores: &mut [f32; 11], evidence: &mut Vec<Evidence>) {
     use TaskType::*;
     let mut add = |scores: &mut [f32; 11], task: TaskType, weight: f32, what: String| {
         scores[task.index()] += weight;
-        evidence.push(Evidence { what, task, weight });
+        evidence.push(Evidence {
+            what,
+            task,
+            weight,
+            kind: None,
+        });
     };
     if p.has_trace {
         add(

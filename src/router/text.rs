@@ -107,6 +107,10 @@ pub fn as_file(token: &str) -> Option<String> {
             )
         })
         .trim_end_matches('.');
+    // Most tokens are plain words: no dot and not a known extensionless name.
+    if !t.contains('.') && !BARE_FILES.iter().any(|b| b.eq_ignore_ascii_case(t)) {
+        return None;
+    }
     let lower = t.to_ascii_lowercase();
     if BARE_FILES.contains(&lower.as_str()) {
         return Some(lower);
@@ -133,6 +137,18 @@ pub fn as_file(token: &str) -> Option<String> {
 /// Lines that read as a stack trace, a panic or a compiler error.
 fn is_trace_line(line: &str) -> bool {
     let l = line.trim_start();
+    // `java.util.ConcurrentModificationException at ...`, `FooError: ...`
+    let named = l
+        .split(|c: char| c.is_whitespace() || c == ':' || c == '`')
+        .any(|t| {
+            let t = t.trim_end_matches(['.', ',']);
+            t.len() > 9
+                && (t.ends_with("Exception") || t.ends_with("Error"))
+                && t.chars().next().is_some_and(|c| c.is_alphabetic())
+        });
+    if named {
+        return true;
+    }
     const MARKS: &[&str] = &[
         "Traceback (most recent call last)",
         "panicked at",
@@ -165,10 +181,34 @@ fn is_trace_line(line: &str) -> bool {
         "Error: ",
         "ERROR ",
         "warning: unused",
+        "** (exit)",
+        "(EXIT)",
     ];
     MARKS.iter().any(|m| l.contains(m))
         || (l.starts_with("at ") && l.contains('(') && l.contains(':'))
         || (l.starts_with("File \"") && l.contains("line "))
+}
+
+fn is_log_fence(lang: Option<&str>) -> bool {
+    matches!(
+        lang,
+        None | Some(
+            "text"
+                | "txt"
+                | "log"
+                | "console"
+                | "shell"
+                | "sh"
+                | "bash"
+                | "zsh"
+                | "output"
+                | "stderr"
+                | "stacktrace"
+                | "traceback"
+                | "pytb"
+                | "plaintext"
+        )
+    )
 }
 
 /// A line of pasted code outside a fence.
@@ -283,10 +323,15 @@ fn split_fences(prompt: &str, p: &mut Parsed, prose: &mut String) {
         if let Some(block) = in_fence.as_mut() {
             block.lines += 1;
             block.chars += line.len() + 1;
-            p.has_trace |= is_trace_line(line);
+            // Traces are pasted bare or as logs; inside `rust` or `python` code, "Error: "
+            // is just a string.
+            if !p.has_trace && is_log_fence(block.lang.as_deref()) {
+                p.has_trace = is_trace_line(line);
+            }
             continue;
         }
         if let Some((head, code)) = split_inline_code(line) {
+            p.has_trace |= is_trace_line(code);
             prose.push_str(head);
             prose.push('\n');
             loose.lines += 1;
@@ -439,12 +484,28 @@ fn is_identifier(w: &str) -> bool {
     if w.len() < 2 {
         return false;
     }
+    if [
+        "camelcase",
+        "snake_case",
+        "pascalcase",
+        "kebab",
+        "screaming_snake_case",
+    ]
+    .iter()
+    .any(|s| s.eq_ignore_ascii_case(w))
+    {
+        return false; // naming styles, named in a request
+    }
     if w.contains('_') {
         return true;
     }
-    let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
-    if letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()) {
-        return !ACRONYMS.contains(&w.to_ascii_lowercase().as_str());
+    let mut letters = w.chars().filter(|c| c.is_alphabetic()).peekable();
+    let first_upper = letters.peek().is_some_and(|c| c.is_uppercase());
+    if first_upper
+        && w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && letters.all(char::is_uppercase)
+    {
+        return !ACRONYMS.iter().any(|a| a.eq_ignore_ascii_case(w));
     }
     // An upper-case letter after a lower-case one: camelCase.
     w.chars()
@@ -465,19 +526,59 @@ fn is_member_access(token: &str) -> bool {
     {
         return true;
     }
-    let parts: Vec<&str> = t.split('.').collect();
-    parts.len() >= 2
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || "_()".contains(c)))
-        && parts.iter().all(|p| p.chars().any(|c| c.is_alphabetic()))
+    t.contains('.')
+        && t.split('.').all(|p| {
+            !p.is_empty()
+                && p.chars().all(|c| c.is_alphanumeric() || "_()".contains(c))
+                && p.chars().any(|c| c.is_alphabetic())
+        })
 }
 
 /// `src/ui/` or `app/src/main/java/`: a folder, not a file.
 fn is_dir(token: &str) -> bool {
-    let t = token.trim_matches(|c: char| matches!(c, '"' | '\'' | '`' | ',' | ';' | ')' | '('));
-    t.ends_with('/') && t.matches('/').count() >= 2 && !t.contains("://")
+    let t = token.trim_matches(|c: char| {
+        matches!(
+            c,
+            '"' | '\'' | '`' | ',' | ';' | ')' | '(' | '.' | '?' | ':'
+        )
+    });
+    if t.contains("://") || !t.contains('/') {
+        return false;
+    }
+    let segments_ok = t
+        .split('/')
+        .all(|s| s.chars().all(|c| c.is_alphanumeric() || "_-*.".contains(c)));
+    let root = t.split('/').next().unwrap_or("");
+    // "src/components", "config/", "src/routes/*.rs"; but not "async/await" or "and/or".
+    segments_ok
+        && (t.ends_with('/') && t.len() > 2
+            || t.contains('*')
+            || (!t.contains('.') && ROOTS.contains(&root.to_ascii_lowercase().as_str())))
 }
+
+const ROOTS: &[&str] = &[
+    "src",
+    "app",
+    "lib",
+    "pkg",
+    "cmd",
+    "internal",
+    "test",
+    "tests",
+    "config",
+    "components",
+    "pages",
+    "web",
+    "api",
+    "services",
+    "packages",
+    "crates",
+    "docs",
+    "scripts",
+    "modules",
+    "server",
+    "client",
+];
 
 fn is_abbreviation(token: &str) -> bool {
     matches!(
