@@ -388,7 +388,7 @@ pub fn index() -> &'static HashMap<String, Vec<Cue>> {
         }
         // Longest phrases first, so the most specific match is tried first.
         for cues in map.values_mut() {
-            cues.sort_by(|a, b| b.words.len().cmp(&a.words.len()));
+            cues.sort_by_key(|c| std::cmp::Reverse(c.words.len()));
         }
         map
     })

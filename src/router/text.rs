@@ -389,7 +389,7 @@ fn words(prose: &str, p: &mut Parsed) {
                 pos,
             });
             pos += 1;
-        } else if !(was_inline || ticks >= 2 || (ticks == 1 && !was_inline)) {
+        } else if !was_inline && ticks == 0 {
             for w in token.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '_')) {
                 let w = w.trim_matches('\'');
                 if is_identifier(w) || is_member_access(token) {
@@ -597,8 +597,7 @@ fn strip_preamble(prose: &str) -> &str {
         for opener in [
             "hey", "hi", "hello", "ok so", "okay so", "so", "ok", "okay", "please", "pls", "yo",
         ] {
-            if lower.starts_with(opener) {
-                let rest = &lower[opener.len()..];
+            if let Some(rest) = lower.strip_prefix(opener) {
                 if rest.starts_with([',', ' ', '!', ':']) {
                     cut = Some(opener.len() + 1);
                     break;
