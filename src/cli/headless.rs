@@ -113,7 +113,9 @@ impl Output {
 
     fn human(&mut self, kind: &EventKind) {
         match kind {
-            EventKind::Route { decision, .. } => self.route_reason = decision.reasoning.clone(),
+            EventKind::Route { decision, .. } => {
+                self.route_reason = decision.reasoning.trim_end_matches('.').to_owned()
+            }
             EventKind::Model {
                 backend,
                 model,

@@ -386,8 +386,17 @@ pub fn index() -> &'static HashMap<String, Vec<Cue>> {
                 kind,
             });
         }
-        // Longest phrases first, so the most specific match is tried first.
+        // Longest phrases first, so the most specific match is tried first. Two spellings
+        // that stem alike ("deadlock", "deadlocks") are one cue: keep the stronger.
         for cues in map.values_mut() {
+            cues.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+            let mut seen: Vec<(Vec<String>, TaskType)> = Vec::new();
+            cues.retain(|c| {
+                let key = (c.words.clone(), c.task);
+                let new = !seen.contains(&key);
+                seen.push(key);
+                new
+            });
             cues.sort_by_key(|c| std::cmp::Reverse(c.words.len()));
         }
         map
