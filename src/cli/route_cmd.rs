@@ -6,7 +6,7 @@ use super::input::read_input;
 use super::{EXIT_OK, EXIT_USAGE};
 use crate::backend::BackendId;
 use crate::config::Config;
-use crate::router::{self, BackendState, Features, RoutingDecision, Signals};
+use crate::router::{self, BackendState, Features, RoutingDecision, Signals, TaskType};
 use crate::voice::{Voice, Voices};
 
 #[derive(Serialize)]
@@ -15,6 +15,8 @@ struct RouteReport<'a> {
     decision: &'a RoutingDecision,
     voice: Option<&'a str>,
     features: &'a Features,
+    /// Each task type's probability, strongest first.
+    task_probabilities: Vec<(TaskType, f32)>,
 }
 
 pub fn route(config: &Config, prompt: &str, voice: Option<&Voice>, json: bool) -> i32 {
@@ -34,10 +36,21 @@ pub fn route(config: &Config, prompt: &str, voice: Option<&Voice>, json: bool) -
         &static_signals(config),
     );
     if json {
+        let mut task_probabilities: Vec<(TaskType, f32)> = TaskType::ALL
+            .iter()
+            .map(|t| {
+                (
+                    *t,
+                    (analysis.probabilities[t.index()] * 1000.0).round() / 1000.0,
+                )
+            })
+            .collect();
+        task_probabilities.sort_by(|a, b| b.1.total_cmp(&a.1));
         let report = RouteReport {
             decision: &decision,
             voice: voice.map(|v| v.name.as_str()),
             features: &analysis.features,
+            task_probabilities,
         };
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {

@@ -60,9 +60,19 @@ pub fn analyze(prompt: &str, attachments: &[&str]) -> Analysis {
     match_cues(&parsed, &mut scores, &mut evidence, &mut features);
     content_terms(&mut scores, &evidence);
     structure(&parsed, &mut scores, &mut evidence);
-    let probabilities = softmax(&scores);
+    let rules = softmax(&scores);
+    let (rule_best, _) = top_two(&rules);
+    let probabilities = with_corpus(&rules, &super::corpus::log_posterior(&parsed));
     let (best, runner_up) = top_two(&probabilities);
-    let task_type = if scores.iter().all(|s| *s <= 0.0) {
+    if best != rule_best {
+        evidence.push(Evidence {
+            what: "similar labelled prompts".into(),
+            task: TaskType::ALL[best],
+            weight: probabilities[best],
+            kind: None,
+        });
+    }
+    let task_type = if scores.iter().all(|s| *s <= 0.0) && parsed.words.len() < 3 {
         fallback_type(&parsed)
     } else {
         TaskType::ALL[best]
@@ -480,6 +490,20 @@ fn complexity(p: &Parsed, f: &Features, task: TaskType) -> f32 {
     };
     let trace = if p.has_trace { 0.05 } else { 0.0 };
     (size + code + files + depth + kind + trace).clamp(0.0, 1.0)
+}
+
+/// How much the corpus vote counts against the cue rules (chosen by 5-fold
+/// cross-validation on the development sets).
+const CORPUS_WEIGHT: f32 = 0.2;
+
+/// Combines the rules' probabilities with the corpus's log-posterior.
+fn with_corpus(rules: &[f32; 11], corpus: &[f32; 11]) -> [f32; 11] {
+    let combined: [f32; 11] =
+        std::array::from_fn(|i| rules[i].max(1e-6).ln() + CORPUS_WEIGHT * corpus[i]);
+    let max = combined.iter().copied().fold(f32::MIN, f32::max);
+    let exp = combined.map(|c| (c - max).exp());
+    let sum: f32 = exp.iter().sum();
+    exp.map(|e| e / sum)
 }
 
 fn softmax(scores: &[f32; 11]) -> [f32; 11] {

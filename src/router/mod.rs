@@ -5,6 +5,7 @@
 //! servers' state into a [`RoutingDecision`]. Neither does any I/O.
 
 mod analyze;
+mod corpus;
 mod decide;
 mod lexicon;
 mod task;
