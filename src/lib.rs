@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod cli;
 mod client;
+pub mod confidence;
 pub mod config;
 pub mod engine;
 pub mod logging;
