@@ -93,6 +93,12 @@ pub struct Answer {
     pub model: String,
     /// The first backend was unavailable and the other answered.
     pub fell_back: bool,
+    /// A hybrid request's fast draft, kept even when it was replaced.
+    pub draft: Option<String>,
+    /// The draft's confidence score, when it was scored.
+    pub confidence: Option<f32>,
+    /// The draft was weak and the quality server answered instead.
+    pub escalated: bool,
     pub ttft_ms: Option<f64>,
     pub output_tokens: Option<u64>,
 }
@@ -133,7 +139,7 @@ pub struct HybridClient {
 impl HybridClient {
     /// Starts an engine on the current tokio runtime.
     pub fn new(config: Config) -> Self {
-        let handle = engine::spawn(config);
+        let handle = engine::spawn_long_lived(config, engine::HEALTH_INTERVAL);
         let routes: Routes = Arc::default();
         tokio::spawn(dispatch(handle.events, Arc::clone(&routes)));
         Self {
@@ -171,7 +177,12 @@ impl HybridClient {
         let mut answer = Answer::default();
         while let Some(ev) = rx.recv().await {
             match ev.kind {
+                EventKind::Delta {
+                    text, draft: true, ..
+                } => answer.draft.get_or_insert_with(String::new).push_str(&text),
                 EventKind::Delta { text, .. } => answer.text.push_str(&text),
+                EventKind::Confidence { score, .. } => answer.confidence = Some(score),
+                EventKind::Escalate { .. } => answer.escalated = true,
                 EventKind::Reasoning { text, .. } => answer.reasoning.push_str(&text),
                 EventKind::Fallback { .. } => {
                     answer.fell_back = true;
@@ -184,6 +195,10 @@ impl HybridClient {
                     output_tokens,
                     ..
                 } => {
+                    if answer.text.is_empty() {
+                        // A hybrid draft that held up (or outlived a failed escalation) is the answer.
+                        answer.text = answer.draft.clone().unwrap_or_default();
+                    }
                     answer.backend = Some(backend);
                     answer.model = model;
                     answer.ttft_ms = ttft_ms;

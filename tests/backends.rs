@@ -81,7 +81,11 @@ async fn every_split_crlf_and_pings_give_the_same_answer() {
     let parts: Vec<&[u8]> = bytes.chunks(1).collect();
     let s = FakeServer::start();
     s.on("POST", "/v1/chat/completions", Reply::sse(parts));
-    let b = backend::build(BackendId::Lmstudio, &cfg(BackendId::Lmstudio, &s.url()));
+    // Thousands of tiny reads take seconds on a busy machine; this test is about framing.
+    let mut c = cfg(BackendId::Lmstudio, &s.url());
+    c.first_token_timeout_secs = 60;
+    c.idle_timeout_secs = 60;
+    let b = backend::build(BackendId::Lmstudio, &c);
     let (text, events, err) = collect(b.as_ref(), request("gemma")).await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(text, "Hello wörld");

@@ -25,6 +25,10 @@ pub enum ErrorKind {
     RemoteNotAllowed,
     /// The backend is switched off in the config.
     Disabled,
+    /// The circuit breaker is open: the server failed repeatedly and is left alone a while.
+    CoolingDown,
+    /// The prompt does not fit the window the model is loaded with.
+    ContextTooLong,
 }
 
 impl ErrorKind {
@@ -43,6 +47,8 @@ impl ErrorKind {
             ErrorKind::Truncated => "truncated",
             ErrorKind::RemoteNotAllowed => "remote_not_allowed",
             ErrorKind::Disabled => "config",
+            ErrorKind::CoolingDown => "cooling_down",
+            ErrorKind::ContextTooLong => "context_too_long",
         }
     }
 
@@ -73,9 +79,10 @@ impl BackendError {
     /// the first token, a 5xx), so another server may answer instead.
     pub fn is_unavailable(&self) -> bool {
         match self.kind {
-            ErrorKind::Unreachable | ErrorKind::ConnectTimeout | ErrorKind::FirstTokenTimeout => {
-                true
-            }
+            ErrorKind::Unreachable
+            | ErrorKind::ConnectTimeout
+            | ErrorKind::FirstTokenTimeout
+            | ErrorKind::CoolingDown => true,
             ErrorKind::Status(code) => code >= 500 || code == 429,
             _ => false,
         }

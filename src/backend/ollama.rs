@@ -109,10 +109,13 @@ pub fn request_body(req: &ChatRequest) -> Vec<u8> {
     if let Some(n) = req.max_tokens {
         options.insert("num_predict".into(), json!(n));
     }
+    // Ollama truncates a prompt that overflows its window silently by default; we check
+    // the window ourselves, so ask it to fail loudly instead.
     let mut body = json!({
         "model": req.model,
         "messages": req.messages,
         "stream": true,
+        "truncate": false,
     });
     if !options.is_empty() {
         body["options"] = serde_json::Value::Object(options);

@@ -42,7 +42,7 @@ pub struct Cli {
     #[arg(long, conflicts_with = "backend")]
     pub analyze: bool,
 
-    /// Which server answers: lmstudio, ollama, or auto (route each request).
+    /// Which server answers: lmstudio, ollama, hybrid (fast, escalated when weak), or auto.
     #[arg(long, value_enum, value_name = "BACKEND")]
     pub backend: Option<BackendArg>,
 
@@ -86,6 +86,8 @@ pub struct GlobalArgs {
 pub enum BackendArg {
     Lmstudio,
     Ollama,
+    /// Fast first, scored, escalated to the quality server when weak.
+    Hybrid,
     Auto,
 }
 

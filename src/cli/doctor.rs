@@ -7,7 +7,8 @@ use crate::config::Config;
 use crate::engine::{BackendHealth, Slot};
 
 pub async fn run(config: Config, json: bool) -> i32 {
-    let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id)));
+    let b = config.hybrid.circuit_breaker;
+    let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id), b));
     let (a, b) = tokio::join!(slots[0].health(), slots[1].health());
     let report = [a, b];
     if json {

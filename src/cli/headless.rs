@@ -79,6 +79,9 @@ struct Output {
     wrote_text: bool,
     ends_in_newline: bool,
     stdout_gone: bool,
+    /// A hybrid draft: streamed to stderr while it is judged, printed to stdout only if
+    /// it is kept.
+    draft: String,
 }
 
 impl Output {
@@ -89,6 +92,7 @@ impl Output {
             wrote_text: false,
             ends_in_newline: true,
             stdout_gone: false,
+            draft: String::new(),
         }
     }
 
@@ -142,12 +146,51 @@ impl Output {
                     to.label()
                 );
             }
+            EventKind::Delta {
+                text, draft: true, ..
+            } => {
+                self.draft.push_str(text);
+                eprint!("{text}");
+            }
             EventKind::Delta { text, .. } => {
                 self.wrote_text = true;
                 self.ends_in_newline = text.ends_with('\n');
                 self.stdout(text);
             }
-            EventKind::Done { .. } => self.finish_line(),
+            EventKind::Confidence {
+                score, threshold, ..
+            } => {
+                self.end_draft_line();
+                eprintln!("[draft confidence {score:.2}, threshold {threshold:.2}]");
+            }
+            EventKind::Escalate { to, signals, .. } => {
+                let weak: Vec<&str> = signals
+                    .values()
+                    .filter(|s| s.score < 0.5)
+                    .map(|s| s.detail.as_str())
+                    .collect();
+                let why = if weak.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", weak.join("; "))
+                };
+                eprintln!("[escalating to {}{why}]", to.label());
+            }
+            EventKind::Trimmed {
+                dropped, window, ..
+            } => {
+                eprintln!("[dropped the {dropped} oldest turn(s) to fit the model's {window}-token window]")
+            }
+            EventKind::Done { .. } => {
+                if !self.wrote_text && !self.draft.is_empty() {
+                    // The draft was good enough: it is the answer.
+                    let draft = std::mem::take(&mut self.draft);
+                    self.wrote_text = true;
+                    self.ends_in_newline = draft.ends_with('\n');
+                    self.stdout(&draft);
+                }
+                self.finish_line()
+            }
             EventKind::Error {
                 message, partial, ..
             } => {
@@ -164,6 +207,12 @@ impl Output {
                 eprintln!("codecrucible: interrupted");
             }
             _ => {}
+        }
+    }
+
+    fn end_draft_line(&self) {
+        if !self.draft.is_empty() && !self.draft.ends_with('\n') {
+            eprintln!();
         }
     }
 

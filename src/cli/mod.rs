@@ -78,6 +78,7 @@ fn route_mode(cli: &Cli) -> RouteMode {
     match (cli.fast, cli.analyze, cli.backend) {
         (true, _, _) | (_, _, Some(BackendArg::Lmstudio)) => RouteMode::Force(BackendId::Lmstudio),
         (_, true, _) | (_, _, Some(BackendArg::Ollama)) => RouteMode::Force(BackendId::Ollama),
+        (_, _, Some(BackendArg::Hybrid)) => RouteMode::Hybrid,
         _ => RouteMode::Auto,
     }
 }

@@ -53,7 +53,11 @@ pub fn score(d: &Draft) -> Report {
         Signal {
             score: if truncated { 0.0 } else { 1.0 },
             weight: 1.0,
-            detail: if truncated { "the answer was cut off at the token limit".into() } else { "the answer finished".into() },
+            detail: if truncated {
+                "the answer was cut off at the token limit".into()
+            } else {
+                "the answer finished".into()
+            },
         },
     );
     let score = if truncated { 0.0 } else { 1.0 };

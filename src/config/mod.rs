@@ -31,7 +31,15 @@ pub struct Hybrid {
     pub routing: Routing,
     pub lm_studio: BackendConfig,
     pub ollama: BackendConfig,
+    pub circuit_breaker: CircuitBreaker,
     pub performance: Performance,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub struct CircuitBreaker {
+    pub failures: u32,
+    pub window_secs: u64,
+    pub cooldown_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

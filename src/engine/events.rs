@@ -1,6 +1,10 @@
 //! What goes into the engine and what comes out of it.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+
+use crate::confidence::Signal;
 
 use crate::backend::{BackendId, ChatMessage, ModelInfo, ServerKind, TokenLogprob};
 use crate::router::{RoutingDecision, VoicePrior};
@@ -15,6 +19,9 @@ pub enum RouteMode {
     Auto,
     /// This backend and no other (`--fast`, `--analyze`).
     Force(BackendId),
+    /// The hybrid path whatever the task: fast first, scored, escalated when weak
+    /// (`--backend hybrid`).
+    Hybrid,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +113,8 @@ pub enum EventKind {
     Delta {
         backend: BackendId,
         text: String,
+        /// Part of a hybrid draft that is still being judged (and may be replaced).
+        draft: bool,
     },
     Reasoning {
         backend: BackendId,
@@ -119,6 +128,28 @@ pub enum EventKind {
         from: BackendId,
         to: BackendId,
         error: String,
+    },
+    /// A finished fast answer was scored; every signal is reported.
+    Confidence {
+        backend: BackendId,
+        score: f32,
+        threshold: f64,
+        signals: BTreeMap<&'static str, Signal>,
+    },
+    /// The draft scored below the threshold: the quality server answers instead.
+    Escalate {
+        from: BackendId,
+        to: BackendId,
+        confidence: f32,
+        threshold: f64,
+        signals: BTreeMap<&'static str, Signal>,
+    },
+    /// The oldest turns were dropped so that the conversation fits the loaded window.
+    Trimmed {
+        backend: BackendId,
+        dropped: usize,
+        tokens: u64,
+        window: u64,
     },
     Done {
         backend: BackendId,
@@ -165,4 +196,5 @@ pub struct BackendHealth {
     pub in_flight: usize,
     pub queued: usize,
     pub max_concurrent: usize,
+    pub breaker: super::breaker::BreakerState,
 }

@@ -2,6 +2,8 @@
 //! the backends and runs each request as its own task, so several can be in flight and a
 //! slow server never blocks the front end.
 
+pub mod breaker;
+mod context;
 pub mod events;
 mod request;
 mod route;
@@ -42,18 +44,23 @@ pub struct EngineHandle {
     pub events: mpsc::UnboundedReceiver<Event>,
 }
 
+/// How often a long-lived front end (the TUI, the library) has the servers checked.
+pub const HEALTH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Starts the engine on the current tokio runtime with clients built from `config`.
 pub fn spawn(config: Config) -> EngineHandle {
-    let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id)));
+    let breaker = config.hybrid.circuit_breaker;
+    let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id), breaker));
     spawn_with_slots(config, slots)
 }
 
 /// Starts the engine with the given backend clients (for tests and embedding).
 pub fn spawn_with_backends(config: Config, backends: [Arc<dyn Backend>; 2]) -> EngineHandle {
     let [lm, ol] = backends;
+    let b = config.hybrid.circuit_breaker;
     let slots = [
-        Slot::with_backend(BackendId::Lmstudio, &config.hybrid.lm_studio, lm),
-        Slot::with_backend(BackendId::Ollama, &config.hybrid.ollama, ol),
+        Slot::with_backend(BackendId::Lmstudio, &config.hybrid.lm_studio, b, lm),
+        Slot::with_backend(BackendId::Ollama, &config.hybrid.ollama, b, ol),
     ];
     spawn_with_slots(config, slots)
 }
@@ -67,6 +74,28 @@ fn spawn_with_slots(config: Config, slots: [Slot; 2]) -> EngineHandle {
         commands: cmd_tx,
         events: ev_rx,
     }
+}
+
+/// Starts an engine for a long-lived front end: it also checks the servers' health every
+/// `interval` (when `performance.health_checking` is on), which lets a cooled-down server
+/// recover without a user request, and reports each check as a `health` event with id 0.
+pub fn spawn_long_lived(config: Config, interval: std::time::Duration) -> EngineHandle {
+    let checking = config.hybrid.performance.health_checking;
+    let handle = spawn(config);
+    if checking {
+        let commands = handle.commands.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.tick().await; // the first tick is immediate; the first check waits a period
+            loop {
+                tick.tick().await;
+                if commands.send(Command::HealthCheck(0)).is_err() {
+                    return; // the engine has stopped
+                }
+            }
+        });
+    }
+    handle
 }
 
 async fn actor(

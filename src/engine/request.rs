@@ -8,28 +8,59 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use super::context;
 use super::events::{Event, EventKind, Submit};
-use super::route::plan;
+use super::route::{escalation_messages, plan};
 use super::slot::Slot;
 use super::Shared;
-use crate::backend::{models, BackendError, BackendId, ChatRequest, ErrorKind, StreamEvent};
+use crate::backend::{
+    models, BackendError, BackendId, ChatMessage, ChatRequest, ErrorKind, StreamEvent, TokenLogprob,
+};
+use crate::confidence::{self, Draft};
+use crate::router::{Route, RoutingDecision};
 
 /// After this long without a first token, tell the user the model is probably loading.
 const LOADING_NOTICE: Duration = Duration::from_secs(3);
 
+/// One try at one backend: which, with what conversation, and whether its text is a draft.
+struct Leg {
+    id: BackendId,
+    model: Option<String>,
+    messages: Vec<ChatMessage>,
+    draft: bool,
+    /// The last backend that may answer: trim old turns rather than give up on length.
+    may_trim: bool,
+}
+
+/// A finished answer, before its `done` event is sent.
+struct Answer {
+    backend: BackendId,
+    text: String,
+    logprobs: Vec<TokenLogprob>,
+    finish_reason: Option<String>,
+    done: EventKind,
+}
+
 /// How an attempt on one backend ended.
 enum Outcome {
-    Done,
+    Done(Answer),
     Cancelled,
     Failed(BackendError),
 }
+
+/// Ollama answers 503 when its queue is full: wait and retry this often before giving up.
+const BUSY_RETRIES: [Duration; 3] = [
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
 
 pub struct Run {
     pub shared: Arc<Shared>,
     pub events: mpsc::UnboundedSender<Event>,
     pub submit: Submit,
     pub cancel: oneshot::Receiver<()>,
-    /// Some answer text has been sent to the front end.
+    /// Some final (not draft) answer text has been sent to the front end.
     pub partial: bool,
 }
 
@@ -49,16 +80,30 @@ impl Run {
             backend: plan.primary,
             fallback: plan.fallback,
         });
-        let explicit = self.submit.model.clone();
-        let first = self.attempt(plan.primary, explicit.as_deref()).await;
-        let outcome = match (first, plan.fallback) {
-            (Outcome::Failed(e), Some(to)) if e.is_unavailable() && !self.partial => {
+        let hybrid = plan.decision.selected == Route::Hybrid && plan.primary == BackendId::Lmstudio;
+        let messages = super::route::with_attachments(&self.submit);
+        let first = Leg {
+            id: plan.primary,
+            model: self.submit.model.clone(),
+            messages: messages.clone(),
+            draft: hybrid,
+            may_trim: plan.fallback.is_none(),
+        };
+        let outcome = match (self.attempt(first).await, plan.fallback) {
+            (Outcome::Failed(e), Some(to)) if movable(&e) && !self.partial => {
                 self.emit(EventKind::Fallback {
                     from: plan.primary,
                     to,
                     error: e.message.clone(),
                 });
-                self.attempt(to, None).await
+                let leg = Leg {
+                    id: to,
+                    model: None,
+                    messages,
+                    draft: false,
+                    may_trim: true,
+                };
+                self.attempt(leg).await
             }
             (Outcome::Failed(e), None) if e.is_unavailable() => match &plan.forced {
                 Some(how) => Outcome::Failed(BackendError {
@@ -67,10 +112,17 @@ impl Run {
                 }),
                 None => Outcome::Failed(e),
             },
+            (Outcome::Done(draft), _) if hybrid && draft.backend == BackendId::Lmstudio => {
+                self.judge(draft, &plan.decision, messages).await
+            }
             (other, _) => other,
         };
+        self.finish(outcome);
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
         match outcome {
-            Outcome::Done => {}
+            Outcome::Done(answer) => self.emit(answer.done),
             Outcome::Cancelled => self.emit(EventKind::Cancelled {
                 partial: self.partial,
             }),
@@ -83,16 +135,115 @@ impl Run {
         }
     }
 
-    async fn attempt(&mut self, id: BackendId, explicit: Option<&str>) -> Outcome {
+    /// Scores a hybrid draft and escalates it to the quality server when it is weak.
+    async fn judge(
+        &mut self,
+        draft: Answer,
+        decision: &RoutingDecision,
+        messages: Vec<ChatMessage>,
+    ) -> Outcome {
+        let routing = &self.shared.config.hybrid.routing;
+        if !routing.confidence_scoring {
+            return Outcome::Done(draft);
+        }
+        let threshold = routing.escalation_threshold;
+        let report = confidence::score(&Draft {
+            prompt: super::route::prompt(&self.submit),
+            answer: &draft.text,
+            task_type: decision.task_type,
+            finish_reason: draft.finish_reason.as_deref(),
+            logprobs: &draft.logprobs,
+        });
+        self.emit(EventKind::Confidence {
+            backend: draft.backend,
+            score: report.score,
+            threshold,
+            signals: report.signals.clone(),
+        });
+        // 0 never escalates and 1 always does, whatever the score.
+        let weak = threshold >= 1.0 || (threshold > 0.0 && f64::from(report.score) < threshold);
+        if !weak {
+            return Outcome::Done(draft);
+        }
+        let to = BackendId::Ollama;
+        let quality = self.shared.slot(to);
+        if let Some(e) = quality.disabled_error().or_else(|| quality.gate().err()) {
+            self.emit(EventKind::Status {
+                backend: to,
+                message: format!("{}; keeping the fast draft", e.message),
+            });
+            return Outcome::Done(draft);
+        }
+        self.emit(EventKind::Escalate {
+            from: draft.backend,
+            to,
+            confidence: report.score,
+            threshold,
+            signals: report.signals.clone(),
+        });
+        let leg = Leg {
+            id: to,
+            model: None,
+            messages: escalation_messages(messages, &draft.text, &report.problems()),
+            draft: false,
+            may_trim: true,
+        };
+        match self.attempt(leg).await {
+            Outcome::Failed(e) if !self.partial => {
+                let message = format!("escalation failed ({}); keeping the fast draft", e.message);
+                self.emit(EventKind::Status {
+                    backend: to,
+                    message,
+                });
+                Outcome::Done(draft)
+            }
+            other => other,
+        }
+    }
+
+    /// One leg, retried while Ollama signals back-pressure with 503.
+    async fn attempt(&mut self, leg: Leg) -> Outcome {
+        let mut outcome = self.attempt_once(&leg).await;
+        for wait in BUSY_RETRIES {
+            match &outcome {
+                Outcome::Failed(e) if e.kind == ErrorKind::Status(503) && !self.partial => {
+                    let message = format!(
+                        "{} is busy (its queue is full); retrying in {:.1} s",
+                        leg.id.label(),
+                        wait.as_secs_f64()
+                    );
+                    self.emit(EventKind::Status {
+                        backend: leg.id,
+                        message,
+                    });
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = &mut self.cancel => return Outcome::Cancelled,
+                    }
+                    outcome = self.attempt_once(&leg).await;
+                }
+                _ => break,
+            }
+        }
+        outcome
+    }
+
+    async fn attempt_once(&mut self, leg: &Leg) -> Outcome {
         let shared = Arc::clone(&self.shared);
-        let slot = shared.slot(id);
+        let slot = shared.slot(leg.id);
         if let Some(e) = slot.disabled_error() {
+            return Outcome::Failed(e);
+        }
+        if let Err(e) = slot.gate() {
             return Outcome::Failed(e);
         }
         let _permit = match slot.try_acquire() {
             Ok(p) => p,
             Err(depth) => {
-                self.emit(EventKind::Queued { backend: id, depth });
+                self.emit(EventKind::Queued {
+                    backend: leg.id,
+                    depth,
+                });
                 tokio::select! {
                     p = slot.acquire() => p,
                     _ = &mut self.cancel => return Outcome::Cancelled,
@@ -111,36 +262,89 @@ impl Run {
                 return Outcome::Failed(e);
             }
         };
-        let choice = models::choose(id, slot.cfg.api, explicit, &slot.cfg.models, &info.models);
-        let choice = match choice {
+        let choice = match models::choose(
+            leg.id,
+            slot.cfg.api,
+            leg.model.as_deref(),
+            &slot.cfg.models,
+            &info.models,
+        ) {
             Ok(c) => c,
             Err(e) => return Outcome::Failed(e),
         };
         self.emit(EventKind::Model {
-            backend: id,
+            backend: leg.id,
             model: choice.name.clone(),
             reason: choice.reason,
         });
-        let loaded = info
-            .models
-            .iter()
-            .find(|m| m.name == choice.name)
-            .and_then(|m| m.loaded);
+        let model = info.models.iter().find(|m| m.name == choice.name);
+        let messages = match self.fit(leg, &choice.name, model.and_then(|m| m.context_length)) {
+            Ok(m) => m,
+            Err(e) => return Outcome::Failed(e),
+        };
         let req = ChatRequest {
             model: choice.name.clone(),
-            messages: super::route::with_attachments(&self.submit),
+            messages,
             max_tokens: self.submit.max_tokens,
             logprobs: true,
             ..ChatRequest::default()
         };
-        let outcome = self.stream(slot, req, start, loaded).await;
+        let outcome = self
+            .stream(slot, req, start, model.and_then(|m| m.loaded), leg.draft)
+            .await;
         match &outcome {
             Outcome::Failed(e) if e.kind == ErrorKind::ModelNotFound => slot.forget_info().await,
+            Outcome::Failed(e) if e.kind == ErrorKind::Status(503) => {} // back-pressure, not a fault
             Outcome::Failed(e) => slot.record(!e.is_unavailable()),
-            Outcome::Done => slot.record(true),
+            Outcome::Done(_) => slot.record(true),
             Outcome::Cancelled => {}
         }
         outcome
+    }
+
+    /// The context-window pre-check: the conversation must fit the window the model is
+    /// loaded with (not its trained maximum), or the server would truncate it silently.
+    fn fit(
+        &self,
+        leg: &Leg,
+        model: &str,
+        window: Option<u64>,
+    ) -> Result<Vec<ChatMessage>, BackendError> {
+        let Some(window) = window else {
+            return Ok(leg.messages.clone());
+        };
+        let reserve = u64::from(self.submit.max_tokens.unwrap_or(512)).min(window / 4);
+        let budget = window.saturating_sub(reserve);
+        let mut messages = leg.messages.clone();
+        let needed = context::estimate(&messages);
+        if needed <= budget {
+            return Ok(messages);
+        }
+        let too_long = |needed: u64| {
+            BackendError::new(
+                leg.id,
+                ErrorKind::ContextTooLong,
+                format!(
+                    "the conversation needs about {needed} tokens but {model} on {} is loaded with a window of {window} — shorten it, start a new session, or load the model with a larger context",
+                    leg.id.label()
+                ),
+            )
+        };
+        if !leg.may_trim {
+            return Err(too_long(needed));
+        }
+        let dropped = context::trim_oldest(&mut messages, budget);
+        let left = context::estimate(&messages);
+        if left > budget {
+            return Err(too_long(left));
+        }
+        self.emit(EventKind::Trimmed {
+            backend: leg.id,
+            dropped,
+            tokens: left,
+            window,
+        });
+        Ok(messages)
     }
 
     async fn stream(
@@ -149,11 +353,14 @@ impl Run {
         req: ChatRequest,
         start: Instant,
         loaded: Option<bool>,
+        draft: bool,
     ) -> Outcome {
         let id = slot.id;
         let model = req.model.clone();
         let mut stream = slot.backend.chat(req);
         let mut stats = Stats::default();
+        let mut text = String::new();
+        let mut logprobs = Vec::new();
         let notice = tokio::time::sleep(LOADING_NOTICE);
         tokio::pin!(notice);
         let mut noticed = false;
@@ -178,21 +385,35 @@ impl Run {
                 stats.ttft = Some(start.elapsed());
             }
             match event {
-                StreamEvent::Text(text) => {
-                    self.partial = true;
-                    self.emit(EventKind::Delta { backend: id, text });
+                StreamEvent::Text(t) => {
+                    self.partial |= !draft;
+                    text.push_str(&t);
+                    self.emit(EventKind::Delta {
+                        backend: id,
+                        text: t,
+                        draft,
+                    });
                 }
                 StreamEvent::Reasoning(text) => {
                     self.emit(EventKind::Reasoning { backend: id, text })
                 }
-                StreamEvent::Logprobs(tokens) => self.emit(EventKind::Logprobs {
-                    backend: id,
-                    tokens,
-                }),
+                StreamEvent::Logprobs(tokens) => {
+                    logprobs.extend(tokens.iter().cloned());
+                    self.emit(EventKind::Logprobs {
+                        backend: id,
+                        tokens,
+                    });
+                }
                 StreamEvent::Usage(u) => stats.usage = u,
                 StreamEvent::Done { finish_reason } => {
-                    self.emit(stats.done(id, model, start, finish_reason));
-                    return Outcome::Done;
+                    let done = stats.done(id, model, start, finish_reason.clone());
+                    return Outcome::Done(Answer {
+                        backend: id,
+                        text,
+                        logprobs,
+                        finish_reason,
+                        done,
+                    });
                 }
             }
         }
@@ -232,6 +453,12 @@ impl Stats {
             finish_reason,
         }
     }
+}
+
+/// Errors after which the other server may take the request: it was unavailable, or the
+/// conversation did not fit this one's window.
+fn movable(e: &BackendError) -> bool {
+    e.is_unavailable() || e.kind == ErrorKind::ContextTooLong
 }
 
 fn loading_message(id: BackendId, model: &str, loaded: Option<bool>) -> String {

@@ -46,6 +46,10 @@ pub fn plan(shared: &Shared, submit: &Submit) -> Plan {
                 b.other().label()
             ))
         }
+        RouteMode::Hybrid => {
+            force_hybrid(&mut decision);
+            None
+        }
         RouteMode::Auto => match shared.config.hybrid.routing.default_provider {
             Provider::Auto => None,
             _ => Some(format!(
@@ -86,6 +90,21 @@ fn force(decision: &mut RoutingDecision, b: BackendId) {
     decision.fallback_strategy = "none: a forced server never falls back".into();
 }
 
+fn force_hybrid(decision: &mut RoutingDecision) {
+    if decision.selected != Route::Hybrid {
+        let reason = "you asked for the hybrid path with --backend hybrid".to_owned();
+        decision.reasoning = format!("{} Forced to hybrid: {reason}.", decision.reasoning);
+        decision.adjustments.push(Adjustment {
+            kind: "forced",
+            from: decision.selected,
+            to: Route::Hybrid,
+            reason,
+        });
+    }
+    decision.selected = Route::Hybrid;
+    decision.confidence = 1.0;
+}
+
 /// What the router may know about the servers: switched off, recently down, queue depth.
 pub fn signals(shared: &Shared) -> Signals {
     let mut s = Signals::default();
@@ -108,6 +127,29 @@ pub fn with_attachments(submit: &Submit) -> Vec<ChatMessage> {
         for a in &submit.attachments {
             last.content += &format!("\n\nAttached {}:\n```\n{}\n```", a.name, a.text.trim_end());
         }
+    }
+    messages
+}
+
+/// The conversation for the quality server after a weak draft: the task, the draft, and
+/// what was wrong with it.
+pub fn escalation_messages(
+    mut messages: Vec<ChatMessage>,
+    draft: &str,
+    problems: &[String],
+) -> Vec<ChatMessage> {
+    let problems = if problems.is_empty() {
+        "it scored below the confidence threshold".to_owned()
+    } else {
+        problems.join("; ")
+    };
+    let note = format!(
+        "\n\nA faster model drafted the answer below, and it looks weak: {problems}.\n\n<draft>\n{}\n</draft>\n\nWrite a correct and complete answer to the request above. Reuse what is right in the draft; do not mention it.",
+        draft.trim()
+    );
+    match messages.iter_mut().rev().find(|m| m.role == Role::User) {
+        Some(last) => last.content.push_str(&note),
+        None => messages.push(ChatMessage::new(Role::User, note)),
     }
     messages
 }

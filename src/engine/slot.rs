@@ -9,14 +9,12 @@ use std::time::Duration;
 use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
+use super::breaker::{Allow, Breaker, BreakerState};
 use super::events::BackendHealth;
 use crate::backend::{self, Backend, BackendError, BackendId, ErrorKind, ServerInfo};
 use crate::config::BackendConfig;
+use crate::config::CircuitBreaker as BreakerSettings;
 use crate::router::BackendState;
-
-/// How long a server that failed is treated as down by the router. Short: a server that
-/// comes back is used again soon. (The circuit breaker will refine this.)
-const DOWN_FOR: Duration = Duration::from_secs(20);
 
 /// How long a model list stays fresh. Short, so a model loaded in LM Studio shows up soon.
 const INFO_TTL: Duration = Duration::from_secs(30);
@@ -29,9 +27,9 @@ pub struct Slot {
     queued: AtomicUsize,
     in_flight: Arc<AtomicUsize>,
     info: Mutex<Option<(Instant, ServerInfo)>>,
-    /// The last time a request found the server unavailable, and whether one has worked
-    /// since; what the router knows of its health.
-    last: std::sync::Mutex<(Option<Instant>, bool)>,
+    breaker: std::sync::Mutex<Breaker>,
+    /// A request has worked since the breaker last closed.
+    seen_ok: std::sync::atomic::AtomicBool,
 }
 
 /// Held while a request talks to the backend; frees the slot when dropped.
@@ -47,11 +45,16 @@ impl Drop for Permit {
 }
 
 impl Slot {
-    pub fn new(id: BackendId, cfg: &BackendConfig) -> Self {
-        Self::with_backend(id, cfg, backend::build(id, cfg))
+    pub fn new(id: BackendId, cfg: &BackendConfig, breaker: BreakerSettings) -> Self {
+        Self::with_backend(id, cfg, breaker, backend::build(id, cfg))
     }
 
-    pub fn with_backend(id: BackendId, cfg: &BackendConfig, backend: Arc<dyn Backend>) -> Self {
+    pub fn with_backend(
+        id: BackendId,
+        cfg: &BackendConfig,
+        breaker: BreakerSettings,
+        backend: Arc<dyn Backend>,
+    ) -> Self {
         Self {
             id,
             cfg: cfg.clone(),
@@ -60,30 +63,61 @@ impl Slot {
             queued: AtomicUsize::new(0),
             in_flight: Arc::new(AtomicUsize::new(0)),
             info: Mutex::new(None),
-            last: std::sync::Mutex::new((None, false)),
+            breaker: std::sync::Mutex::new(Breaker::new(breaker)),
+            seen_ok: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
     /// Notes how a request went: `false` when the server was unavailable.
     pub fn record(&self, ok: bool) {
-        if let Ok(mut last) = self.last.lock() {
-            *last = if ok {
-                (None, true)
+        if let Ok(mut b) = self.breaker.lock() {
+            if ok {
+                b.record_success();
             } else {
-                (Some(Instant::now()), false)
-            };
+                b.record_failure();
+            }
+        }
+        self.seen_ok.store(ok, Ordering::SeqCst);
+    }
+
+    /// Whether a request may go to this server now; a cooling server says for how long.
+    pub fn gate(&self) -> Result<(), BackendError> {
+        let allow = self
+            .breaker
+            .lock()
+            .map(|mut b| b.allow())
+            .unwrap_or(Allow::Yes);
+        match allow {
+            Allow::Yes | Allow::Probe => Ok(()),
+            Allow::No(wait) => Err(BackendError::new(
+                self.id,
+                ErrorKind::CoolingDown,
+                format!(
+                    "{} failed repeatedly and is cooling down; it will be tried again in {:.0} s",
+                    self.id.label(),
+                    wait.as_secs_f64().ceil()
+                ),
+            )),
         }
     }
 
-    /// The server's state for routing: off, down within the last `DOWN_FOR`, up, or unknown.
+    pub fn breaker_state(&self) -> BreakerState {
+        self.breaker
+            .lock()
+            .map(|b| b.state())
+            .unwrap_or(BreakerState::Closed)
+    }
+
+    /// The server's state for routing: off, cooling down, up, or unknown.
     pub fn state(&self) -> BackendState {
         if !self.cfg.enabled {
             return BackendState::Disabled;
         }
-        match self.last.lock().map(|l| *l) {
-            Ok((Some(at), _)) if at.elapsed() < DOWN_FOR => BackendState::Down,
-            Ok((_, true)) => BackendState::Up,
-            _ => BackendState::Unknown,
+        match self.breaker_state() {
+            BreakerState::Open => BackendState::Cooling,
+            BreakerState::HalfOpen => BackendState::Unknown,
+            BreakerState::Closed if self.seen_ok.load(Ordering::SeqCst) => BackendState::Up,
+            BreakerState::Closed => BackendState::Unknown,
         }
     }
 
@@ -158,6 +192,12 @@ impl Slot {
         } else {
             None
         };
+        // A health check is a probe too: it can close an open breaker, or open it.
+        match &probed {
+            Some(Ok(_)) => self.record(true),
+            Some(Err(e)) if e.is_unavailable() => self.record(false),
+            _ => {}
+        }
         let (info, error) = match probed {
             Some(Ok(info)) => (Some(info), None),
             Some(Err(e)) => (None, Some(e.message)),
@@ -175,6 +215,7 @@ impl Slot {
             in_flight: self.in_flight.load(Ordering::SeqCst),
             queued: self.queued.load(Ordering::SeqCst),
             max_concurrent: self.cfg.max_concurrent,
+            breaker: self.breaker_state(),
         }
     }
 }

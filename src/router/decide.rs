@@ -16,6 +16,8 @@ pub enum BackendState {
     Unknown,
     Up,
     Down,
+    /// The circuit breaker is open: failed repeatedly, left alone for a cool-down.
+    Cooling,
     Disabled,
 }
 
@@ -301,6 +303,7 @@ fn availability(route: Route, s: &Signals, adj: &mut Vec<Adjustment>) -> Route {
 fn state_reason(b: BackendId, state: BackendState) -> String {
     match state {
         BackendState::Disabled => format!("{} is switched off", b.label()),
+        BackendState::Cooling => format!("{} is cooling down after repeated failures", b.label()),
         _ => format!("{} is down", b.label()),
     }
 }
