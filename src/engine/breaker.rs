@@ -54,6 +54,15 @@ impl Breaker {
         self.state
     }
 
+    /// The state as the router should see it: an open breaker whose cool-down is over is
+    /// ready for its probe, so requests may be routed to it again.
+    pub fn routable_state(&self) -> BreakerState {
+        match self.state {
+            BreakerState::Open if Instant::now() >= self.open_until => BreakerState::HalfOpen,
+            s => s,
+        }
+    }
+
     fn cooldown(&self) -> Duration {
         Duration::from_secs(self.settings.cooldown_secs)
     }

@@ -13,7 +13,8 @@ pub fn estimate(messages: &[ChatMessage]) -> u64 {
 }
 
 /// Drops the oldest turns (never the system prompt or the newest user message) until the
-/// conversation fits `budget`, and says how many were dropped.
+/// conversation fits `budget`, and says how many messages were dropped. A user message
+/// goes with the assistant reply that followed it, so no answer is left without its question.
 pub fn trim_oldest(messages: &mut Vec<ChatMessage>, budget: u64) -> usize {
     let mut dropped = 0;
     while estimate(messages) > budget {
@@ -24,8 +25,13 @@ pub fn trim_oldest(messages: &mut Vec<ChatMessage>, budget: u64) -> usize {
             .position(|(i, m)| m.role != Role::System && Some(i) != last_user);
         match oldest {
             Some(i) => {
-                messages.remove(i);
+                let was_user = messages.remove(i).role == Role::User;
                 dropped += 1;
+                let reply_follows = messages.get(i).is_some_and(|m| m.role == Role::Assistant);
+                if was_user && reply_follows && i + 1 < messages.len() {
+                    messages.remove(i);
+                    dropped += 1;
+                }
             }
             None => break,
         }
@@ -60,7 +66,7 @@ mod tests {
     fn trims_the_oldest_turns_and_keeps_system_and_newest() {
         let mut m = conv(5, 700); // 5 turns of ~200 tokens
         let dropped = trim_oldest(&mut m, 450);
-        assert_eq!(dropped, 3);
+        assert_eq!(dropped, 4, "two whole turns");
         assert_eq!(m[0].role, Role::System);
         assert_eq!(m.last().map(|x| x.role), Some(Role::User));
         let mut alone = conv(1, 7000);

@@ -104,7 +104,7 @@ impl Slot {
     pub fn breaker_state(&self) -> BreakerState {
         self.breaker
             .lock()
-            .map(|b| b.state())
+            .map(|b| b.routable_state())
             .unwrap_or(BreakerState::Closed)
     }
 
