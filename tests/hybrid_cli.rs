@@ -1,0 +1,127 @@
+//! Headless hybrid runs through the real binary: stdout holds the final answer only, the
+//! draft streams to stderr while it is judged, and `--json` shows every step.
+
+mod support;
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+use support::protocol::*;
+use support::Reply;
+
+fn cc(dir: &std::path::Path) -> Command {
+    let mut c = Command::cargo_bin("codecrucible").unwrap();
+    c.env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
+        .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
+        .env_remove("OLLAMA_HOST")
+        .timeout(Duration::from_secs(60));
+    c
+}
+
+fn truncating_lmstudio() -> support::FakeServer {
+    let s = fake_lmstudio("m", &[]);
+    let parts = lmstudio_stream("m", &["def tokenize(s):\n", "    out = ["], "length");
+    s.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(parts.iter().map(|p| p.as_slice()).collect()),
+    );
+    s
+}
+
+const PROMPT: &str = "implement a tokenizer for arithmetic expressions in Python";
+
+#[test]
+fn an_escalated_answer_is_alone_on_stdout_and_the_draft_went_to_stderr() {
+    let lm = truncating_lmstudio();
+    let ol = fake_ollama(&["q"], &["def tokenize(s):\n    return s.split()\n"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &ol.url(), "");
+    cc(dir.path())
+        .args(["-p", PROMPT])
+        .assert()
+        .success()
+        .stdout("def tokenize(s):\n    return s.split()\n")
+        .stderr(
+            contains("out = [")
+                .and(contains("draft confidence"))
+                .and(contains("escalating to Ollama"))
+                .and(contains("cut off")),
+        );
+}
+
+#[test]
+fn a_good_draft_is_printed_to_stdout_once_judged() {
+    let lm = fake_lmstudio("m", &["def add(a, b):\n", "    return a + b\n"]);
+    let ol = fake_ollama(&["q"], &["unused"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &ol.url(), "");
+    cc(dir.path())
+        .args(["-p", PROMPT])
+        .assert()
+        .success()
+        .stdout("def add(a, b):\n    return a + b\n")
+        .stderr(contains("draft confidence").and(contains("escalating to Ollama").not()));
+    assert!(ol.requests_to("/api/chat").is_empty());
+}
+
+#[test]
+fn json_shows_draft_deltas_confidence_and_escalation() {
+    let lm = truncating_lmstudio();
+    let ol = fake_ollama(&["q"], &["final"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &ol.url(), "");
+    let out = cc(dir.path())
+        .args(["--json", "-p", PROMPT])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ev: Vec<serde_json::Value> = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = ev.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let pos = |k: &str| {
+        kinds
+            .iter()
+            .position(|x| *x == k)
+            .unwrap_or_else(|| panic!("no {k} in {kinds:?}"))
+    };
+    assert!(
+        pos("route") < pos("confidence")
+            && pos("confidence") < pos("escalate")
+            && pos("escalate") < pos("done")
+    );
+    let first_delta = &ev[pos("delta")];
+    assert_eq!(first_delta["draft"], true);
+    let esc = &ev[pos("escalate")];
+    assert_eq!(
+        (esc["from"].as_str(), esc["to"].as_str()),
+        (Some("lmstudio"), Some("ollama"))
+    );
+    assert!(esc["confidence"].as_f64().unwrap() < esc["threshold"].as_f64().unwrap());
+    assert!(esc["signals"]["truncation"]["score"].is_number());
+    let conf = &ev[pos("confidence")];
+    assert!(
+        conf["score"].is_number() && conf["threshold"].is_number() && conf["signals"].is_object()
+    );
+    assert_eq!(ev.last().unwrap()["backend"], "ollama");
+}
+
+#[test]
+fn backend_hybrid_forces_the_hybrid_path() {
+    let lm = truncating_lmstudio();
+    let ol = fake_ollama(&["q"], &["{\"a\": 1}"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &ol.url(), "");
+    cc(dir.path())
+        .args(["--backend", "hybrid", "-p", "reformat this json"])
+        .assert()
+        .success()
+        .stdout("{\"a\": 1}\n")
+        .stderr(contains("escalating"));
+}
