@@ -4,6 +4,8 @@
 //! `CODECRUCIBLE_REAL_SERVER_URL` points at it. In CI the test fails without it; on a
 //! developer's machine it uses a server the script left running, or says how to start one.
 
+mod support;
+
 use std::time::Duration;
 
 use assert_cmd::Command;
@@ -123,4 +125,69 @@ async fn the_real_server_is_recognised_as_llama_server() {
     assert_eq!(info.kind, ServerKind::LlamaServer);
     assert_eq!(info.models[0].loaded, Some(true));
     assert!(info.models[0].context_length.unwrap_or(0) >= 1024);
+}
+
+#[test]
+fn a_real_draft_escalates_to_ollama_when_the_threshold_is_one() {
+    let Some(url) = server_url() else { return };
+    let ollama = support::protocol::fake_ollama(
+        &["qwen2.5-coder:32b"],
+        &["def tokenize(s):\n    return s.split()\n"],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "[hybrid.routing]\nescalation_threshold = 1.0\n[hybrid.ollama]\nendpoint = \"{}\"\n",
+            ollama.url()
+        ),
+    )
+    .unwrap();
+    let out = cc(&url, dir.path())
+        .args([
+            "--json",
+            "--max-tokens",
+            "24",
+            "-p",
+            "implement a tokenizer for arithmetic expressions in Python",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let draft: String = events
+        .iter()
+        .filter(|e| e["type"] == "delta" && e["draft"] == true && e["backend"] == "lmstudio")
+        .filter_map(|e| e["text"].as_str())
+        .collect();
+    assert!(!draft.trim().is_empty(), "the real model drafted an answer");
+    let conf = events
+        .iter()
+        .find(|e| e["type"] == "confidence")
+        .expect("the draft was scored");
+    assert!(conf["score"].is_number());
+    let esc = events
+        .iter()
+        .find(|e| e["type"] == "escalate")
+        .expect("threshold 1.0 always escalates");
+    assert_eq!(esc["threshold"], 1.0);
+    let done = events.last().unwrap();
+    assert_eq!(
+        (done["type"].as_str(), done["backend"].as_str()),
+        (Some("done"), Some("ollama"))
+    );
+    let asked = ollama.requests_to("/api/chat")[0].json();
+    let user = asked["messages"].as_array().unwrap().last().unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        user.contains(draft.trim()),
+        "the quality server was given the real draft"
+    );
 }
