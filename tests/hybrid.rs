@@ -251,6 +251,10 @@ async fn repeated_failures_cool_a_backend_down_and_it_recovers() {
         "{}",
         decision.reasoning
     );
+    assert!(
+        ev.iter().any(|e| matches!(e, EventKind::Fallback { from: BackendId::Lmstudio, to: BackendId::Ollama, error } if error.contains("cooling"))),
+        "the move is a visible fallback"
+    );
     assert_eq!(lm.requests_to("/v1/chat/completions").len(), 2);
     // After the cool-down one request probes it; it works, so the breaker closes.
     tokio::time::sleep(Duration::from_millis(1200)).await;

@@ -80,6 +80,22 @@ impl Run {
             backend: plan.primary,
             fallback: plan.fallback,
         });
+        // A server the router moved away from (down, cooling) is a fallback the user sees.
+        for adj in plan
+            .decision
+            .adjustments
+            .iter()
+            .filter(|a| a.kind == "health")
+        {
+            let from = first_backend(adj.from);
+            if from != plan.primary {
+                self.emit(EventKind::Fallback {
+                    from,
+                    to: plan.primary,
+                    error: adj.reason.clone(),
+                });
+            }
+        }
         let hybrid = plan.decision.selected == Route::Hybrid && plan.primary == BackendId::Lmstudio;
         let messages = super::route::with_attachments(&self.submit);
         let first = Leg {
@@ -452,6 +468,13 @@ impl Stats {
             tokens_per_second: tps,
             finish_reason,
         }
+    }
+}
+
+fn first_backend(route: Route) -> BackendId {
+    match route {
+        Route::Ollama => BackendId::Ollama,
+        Route::Lmstudio | Route::Hybrid => BackendId::Lmstudio,
     }
 }
 
