@@ -12,16 +12,8 @@ use predicates::str::contains;
 use support::protocol::*;
 use support::{End, FakeServer, Reply};
 
-/// The binary with a private config and data dir, and no inherited server settings.
 fn cc(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("codecrucible").unwrap();
-    c.env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
-        .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
-        .env_remove("OLLAMA_HOST")
-        .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
-        .env_remove("CODECRUCIBLE_OLLAMA_URL")
-        .timeout(Duration::from_secs(60));
-    c
+    support::cli(dir)
 }
 
 fn setup(lm: &str, ol: &str) -> tempfile::TempDir {

@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -12,12 +10,7 @@ use support::protocol::*;
 use support::Reply;
 
 fn cc(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("codecrucible").unwrap();
-    c.env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
-        .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
-        .env_remove("OLLAMA_HOST")
-        .timeout(Duration::from_secs(60));
-    c
+    support::cli(dir)
 }
 
 fn truncating_lmstudio() -> support::FakeServer {

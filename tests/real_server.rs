@@ -6,8 +6,6 @@
 
 mod support;
 
-use std::time::Duration;
-
 use assert_cmd::Command;
 use codecrucible::backend::{self, BackendId, ServerKind};
 use codecrucible::config::Config;
@@ -34,12 +32,8 @@ fn server_url() -> Option<String> {
 }
 
 fn cc(url: &str, dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("codecrucible").unwrap();
-    c.env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
-        .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
-        .env_remove("OLLAMA_HOST")
-        .args(["--lmstudio-url", url])
-        .timeout(Duration::from_secs(180));
+    let mut c = support::cli(dir);
+    c.args(["--lmstudio-url", url]);
     c
 }
 

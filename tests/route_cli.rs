@@ -3,20 +3,13 @@
 
 mod support;
 
-use std::time::Duration;
-
 use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
 use support::protocol::*;
 
 fn cc(dir: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("codecrucible").unwrap();
-    c.env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
-        .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
-        .env_remove("OLLAMA_HOST")
-        .timeout(Duration::from_secs(60));
-    c
+    support::cli(dir)
 }
 
 fn route_json(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {

@@ -119,17 +119,31 @@ fn report(name: &str, s: &Score) -> (f64, f64) {
     (route, task)
 }
 
+/// Measures one labelled set against its floors.
+fn measure(name: &str, file: &str, min_rows: usize, route_floor: f64, task_floor: f64) {
+    let rows = load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(file));
+    assert!(rows.len() >= min_rows, "{file} has {} rows", rows.len());
+    let (route, task) = report(name, &evaluate(&rows));
+    assert!(
+        route >= route_floor,
+        "{name}: route agreement {route:.3} is under {route_floor}"
+    );
+    assert!(
+        task >= task_floor,
+        "{name}: task-type agreement {task:.3} is under {task_floor}"
+    );
+}
+
 /// The development sets are also the corpus the router's naive Bayes vote is trained on,
 /// so these two measure fit, not generalisation; the held-out set measures that.
 #[test]
 fn development_set() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/routing_dev.jsonl");
-    let rows = load(&path);
-    assert!(rows.len() >= 150);
-    let (route, task) = report("development set", &evaluate(&rows));
-    assert!(
-        route >= 0.85 && task >= 0.75,
-        "route {route:.3} task {task:.3}"
+    measure(
+        "development set",
+        "tests/data/routing_dev.jsonl",
+        150,
+        0.85,
+        0.75,
     );
 }
 
@@ -137,13 +151,12 @@ fn development_set() {
 /// measurement (79% route agreement), then used for development and corpus training.
 #[test]
 fn second_development_set() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/routing_dev2.jsonl");
-    let rows = load(&path);
-    assert!(rows.len() >= 100);
-    let (route, task) = report("second development set", &evaluate(&rows));
-    assert!(
-        route >= 0.85 && task >= 0.80,
-        "route {route:.3} task {task:.3}"
+    measure(
+        "second development set",
+        "tests/data/routing_dev2.jsonl",
+        100,
+        0.85,
+        0.80,
     );
 }
 
@@ -152,23 +165,23 @@ fn second_development_set() {
 /// estimate of accuracy on prompts the router has not seen.
 #[test]
 fn held_out_set() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/routing_holdout.jsonl");
-    let rows = load(&path);
-    assert!(rows.len() >= 100);
-    let (route, task) = report("held-out set", &evaluate(&rows));
-    assert!(
-        route >= 0.88 && task >= 0.82,
-        "route {route:.3} task {task:.3}"
+    measure(
+        "held-out set",
+        "tests/data/routing_holdout.jsonl",
+        100,
+        0.88,
+        0.82,
     );
 }
 
+/// The floors on ../shared/eval: 90% route and 85% task-type agreement.
 #[test]
 fn public_set_meets_the_floors() {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/routing_public.jsonl");
-    let rows = load(&path);
-    assert_eq!(rows.len(), 60);
-    let (route, task) = report("public set", &evaluate(&rows));
-    assert!(route >= 0.90, "route agreement {route:.3} is under 90%");
-    assert!(task >= 0.85, "task-type agreement {task:.3} is under 85%");
+    measure(
+        "public set",
+        "../shared/eval/routing_public.jsonl",
+        60,
+        0.90,
+        0.85,
+    );
 }

@@ -14,6 +14,19 @@ use tokio::net::{TcpListener, TcpStream};
 
 pub mod protocol;
 
+/// The real binary with a private config file and data dir, and none of the user's server
+/// settings inherited from the environment.
+pub fn cli(dir: &std::path::Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("codecrucible").expect("the binary is built");
+    c.env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
+        .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
+        .env_remove("OLLAMA_HOST")
+        .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
+        .env_remove("CODECRUCIBLE_OLLAMA_URL")
+        .timeout(Duration::from_secs(180));
+    c
+}
+
 /// How a streamed body is framed on the wire.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Framing {
