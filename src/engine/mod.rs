@@ -69,6 +69,8 @@ fn spawn_with_slots(config: Config, slots: [Slot; 2]) -> EngineHandle {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     let shared = Arc::new(Shared { config, slots });
+    // Off the runtime's workers, so that commands are served meanwhile.
+    tokio::task::spawn_blocking(crate::router::warm);
     tokio::spawn(actor(shared, cmd_rx, ev_tx));
     EngineHandle {
         commands: cmd_tx,

@@ -12,6 +12,12 @@ mod task;
 pub mod text;
 
 pub use analyze::{analyze, Analysis, Evidence, Features};
+
+/// Builds the cue index and trains the corpus vote now (a few milliseconds), so that the
+/// first request does not pay for it.
+pub fn warm() {
+    let _ = analyze("warm up", &[]);
+}
 pub use decide::{
     decide, Adjustment, BackendState, LearnedPreference, RoutingDecision, Signals, VoicePrior,
 };
