@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod logging;
 pub mod router;
+pub mod store;
 pub mod tui;
 pub mod voice;
 

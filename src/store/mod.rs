@@ -1,0 +1,505 @@
+//! The session store: one SQLite database (WAL) in the data dir holding sessions, their
+//! messages (partial and draft ones too, marked as such) and routing decisions, with
+//! full-text search over every message. Written as things happen, so a crash or a kill
+//! leaves a readable history.
+//!
+//! This is the storage layer; wiring it into the engine and the `sessions` commands is the
+//! next step of the session-history issue.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+pub use schema::SCHEMA_VERSION;
+
+pub type SessionId = i64;
+pub type MessageId = i64;
+
+/// A storage problem, phrased for the user.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct StoreError(pub String);
+
+impl StoreError {
+    fn from_sqlite(what: &str, e: &rusqlite::Error) -> Self {
+        let detail = e.to_string();
+        let hint = if detail.contains("full") {
+            " — the disk is full; free some space"
+        } else if detail.contains("locked") || detail.contains("busy") {
+            " — another CodeCrucible is holding the database; try again"
+        } else {
+            ""
+        };
+        StoreError(format!(
+            "could not {what} in the history database ({detail}){hint}"
+        ))
+    }
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Finished and final.
+    Complete,
+    /// Still streaming (what a crash leaves behind).
+    Streaming,
+    /// Cut short: cancelled, or the server died.
+    Partial,
+    /// A hybrid draft that a quality answer replaced or is judging.
+    Draft,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Complete => "complete",
+            Status::Streaming => "streaming",
+            Status::Partial => "partial",
+            Status::Draft => "draft",
+        }
+    }
+
+    fn parse(s: &str) -> Status {
+        match s {
+            "streaming" => Status::Streaming,
+            "partial" => Status::Partial,
+            "draft" => Status::Draft,
+            _ => Status::Complete,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SessionSummary {
+    pub id: SessionId,
+    pub title: String,
+    pub voice: Option<String>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub messages: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoredMessage {
+    pub id: MessageId,
+    pub role: String,
+    pub content: String,
+    pub status: Status,
+    pub backend: Option<String>,
+    pub model: Option<String>,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SearchHit {
+    pub session_id: SessionId,
+    pub message_id: MessageId,
+    pub title: String,
+    pub snippet: String,
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError(format!(
+                    "cannot create the data directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| {
+            StoreError(format!(
+                "cannot open the history database {}: {e}",
+                path.display()
+            ))
+        })?;
+        Self::prepare(conn, Some(path.to_path_buf()))
+    }
+
+    /// A private in-memory store (for tests and `history.enabled = false` style use).
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()
+            .map_err(|e| StoreError::from_sqlite("open an in-memory database", &e))?;
+        Self::prepare(conn, None)
+    }
+
+    fn prepare(mut conn: Connection, path: Option<PathBuf>) -> Result<Store, StoreError> {
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| StoreError::from_sqlite("set the busy timeout", &e))?;
+        // WAL lets a reader (another instance, the history browser) work while a stream
+        // is written; NORMAL sync is durable across a process kill, which is what we need.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(|e| StoreError::from_sqlite("configure the database", &e))?;
+        schema::migrate(&mut conn)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn with<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let conn = self.conn.lock().map_err(|_| {
+            StoreError(
+                "the history database is unusable after an earlier crash in this process".into(),
+            )
+        })?;
+        f(&conn).map_err(|e| StoreError::from_sqlite(what, &e))
+    }
+
+    /// Starts a session titled after its first prompt.
+    pub fn create_session(
+        &self,
+        first_prompt: &str,
+        voice: Option<&str>,
+    ) -> Result<SessionId, StoreError> {
+        let now = now_ms();
+        let title = title_from(first_prompt);
+        self.with("create a session", |c| {
+            c.execute(
+                "INSERT INTO sessions (created_at, updated_at, title, voice) VALUES (?1, ?1, ?2, ?3)",
+                params![now, title, voice],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+    }
+
+    /// Adds a message to a session.
+    pub fn add_message(
+        &self,
+        session: SessionId,
+        role: &str,
+        content: &str,
+        status: Status,
+        backend: Option<&str>,
+        model: Option<&str>,
+    ) -> Result<MessageId, StoreError> {
+        let now = now_ms();
+        self.with("save a message", |c| {
+            c.execute(
+                "INSERT INTO messages (session_id, role, content, status, backend, model, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![session, role, content, status.as_str(), backend, model, now],
+            )?;
+            let id = c.last_insert_rowid();
+            // Strictly later than before, so "newest first" holds within one millisecond.
+            c.execute(
+                "UPDATE sessions SET updated_at = MAX(?2, updated_at + 1) WHERE id = ?1",
+                params![session, now],
+            )?;
+            Ok(id)
+        })
+    }
+
+    /// Replaces a message's text and status (a streaming answer's periodic flush, or its end).
+    pub fn update_message(
+        &self,
+        id: MessageId,
+        content: &str,
+        status: Status,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        self.with("save an answer", |c| {
+            c.execute(
+                "UPDATE messages SET content = ?2, status = ?3, updated_at = ?4 WHERE id = ?1",
+                params![id, content, status.as_str(), now],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Records a routing decision, confidence report or escalation as JSON.
+    pub fn record_decision(
+        &self,
+        session: SessionId,
+        message: Option<MessageId>,
+        kind: &str,
+        json: &str,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        self.with("save a routing decision", |c| {
+            c.execute(
+                "INSERT INTO decisions (session_id, message_id, kind, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![session, message, kind, json, now],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// The newest sessions first.
+    pub fn list_sessions(&self, limit: usize) -> Result<Vec<SessionSummary>, StoreError> {
+        self.with("list sessions", |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT s.id, s.title, s.voice, s.created_at, s.updated_at,
+                        (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id)
+                 FROM sessions s ORDER BY s.updated_at DESC, s.id DESC LIMIT ?1",
+            )?;
+            let rows = stmt.query_map(params![limit as i64], summary)?;
+            rows.collect()
+        })
+    }
+
+    /// A session and all its messages in order, or `None` when there is no such session.
+    pub fn session(
+        &self,
+        id: SessionId,
+    ) -> Result<Option<(SessionSummary, Vec<StoredMessage>)>, StoreError> {
+        self.with("read a session", |c| {
+            let head = c
+                .query_row(
+                    "SELECT s.id, s.title, s.voice, s.created_at, s.updated_at,
+                            (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id)
+                     FROM sessions s WHERE s.id = ?1",
+                    params![id],
+                    summary,
+                )
+                .optional()?;
+            let Some(head) = head else { return Ok(None) };
+            let mut stmt = c.prepare_cached(
+                "SELECT id, role, content, status, backend, model, created_at FROM messages WHERE session_id = ?1 ORDER BY id",
+            )?;
+            let messages = stmt
+                .query_map(params![id], |r| {
+                    Ok(StoredMessage {
+                        id: r.get(0)?,
+                        role: r.get(1)?,
+                        content: r.get(2)?,
+                        status: Status::parse(&r.get::<_, String>(3)?),
+                        backend: r.get(4)?,
+                        model: r.get(5)?,
+                        created_at_ms: r.get(6)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(Some((head, messages)))
+        })
+    }
+
+    /// Full-text search over every message, best matches first.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        let query = fts_query(text);
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.with("search the history", |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT m.session_id, m.id, s.title, snippet(messages_fts, 0, '[', ']', '…', 12)
+                 FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
+                 JOIN sessions s ON s.id = m.session_id
+                 WHERE messages_fts MATCH ?1 ORDER BY rank LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![query, limit as i64], |r| {
+                Ok(SearchHit {
+                    session_id: r.get(0)?,
+                    message_id: r.get(1)?,
+                    title: r.get(2)?,
+                    snippet: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Deletes a session with its messages and decisions; false when it did not exist.
+    pub fn delete_session(&self, id: SessionId) -> Result<bool, StoreError> {
+        self.with("delete a session", |c| {
+            c.execute("DELETE FROM sessions WHERE id = ?1", params![id])
+                .map(|n| n > 0)
+        })
+    }
+}
+
+fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
+    Ok(SessionSummary {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        voice: r.get(2)?,
+        created_at_ms: r.get(3)?,
+        updated_at_ms: r.get(4)?,
+        messages: r.get(5)?,
+    })
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A session's title: its first prompt's first line, shortened at a word boundary.
+pub fn title_from(prompt: &str) -> String {
+    const MAX: usize = 60;
+    let line = prompt
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("(empty prompt)");
+    if line.chars().count() <= MAX {
+        return line.to_owned();
+    }
+    let cut: String = line.chars().take(MAX).collect();
+    let cut = cut
+        .rsplit_once(' ')
+        .map(|(head, _)| head)
+        .filter(|h| h.len() > MAX / 2)
+        .unwrap_or(&cut);
+    format!("{}…", cut.trim_end())
+}
+
+/// Turns what a user types into a safe FTS5 query: each word quoted, all must match.
+fn fts_query(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.replace('"', "")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_round_trip_with_partial_and_draft_answers() {
+        let s = Store::in_memory().unwrap();
+        let id = s
+            .create_session(
+                "why does my tokio task deadlock?\nmore text",
+                Some("Analyzer"),
+            )
+            .unwrap();
+        s.add_message(
+            id,
+            "user",
+            "why does my tokio task deadlock?",
+            Status::Complete,
+            None,
+            None,
+        )
+        .unwrap();
+        let draft = s
+            .add_message(
+                id,
+                "assistant",
+                "maybe",
+                Status::Streaming,
+                Some("lmstudio"),
+                Some("m"),
+            )
+            .unwrap();
+        s.update_message(draft, "maybe the mutex", Status::Draft)
+            .unwrap();
+        s.add_message(
+            id,
+            "assistant",
+            "The lock order",
+            Status::Partial,
+            Some("ollama"),
+            Some("q"),
+        )
+        .unwrap();
+        let (head, msgs) = s.session(id).unwrap().unwrap();
+        assert_eq!(head.title, "why does my tokio task deadlock?");
+        assert_eq!(head.messages, 3);
+        assert_eq!(msgs[1].status, Status::Draft);
+        assert_eq!(msgs[1].content, "maybe the mutex");
+        assert_eq!(msgs[2].status, Status::Partial);
+        assert!(s.session(999).unwrap().is_none());
+    }
+
+    #[test]
+    fn newest_sessions_first_and_delete_cascades() {
+        let s = Store::in_memory().unwrap();
+        let a = s.create_session("first", None).unwrap();
+        let b = s.create_session("second", None).unwrap();
+        s.add_message(a, "user", "bump", Status::Complete, None, None)
+            .unwrap();
+        let list = s.list_sessions(10).unwrap();
+        assert_eq!(list[0].id, a, "the session written to last is newest");
+        assert_eq!(list[1].id, b);
+        assert!(s.delete_session(a).unwrap());
+        assert!(!s.delete_session(a).unwrap());
+        assert!(
+            s.search("bump", 10).unwrap().is_empty(),
+            "its messages went with it"
+        );
+    }
+
+    #[test]
+    fn full_text_search_finds_words_and_tolerates_any_input() {
+        let s = Store::in_memory().unwrap();
+        let id = s.create_session("kafka rebalancing", None).unwrap();
+        s.add_message(
+            id,
+            "user",
+            "our Kafka consumers rebalance every few minutes",
+            Status::Complete,
+            None,
+            None,
+        )
+        .unwrap();
+        let hits = s.search("consumers rebalance", 10).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert!(
+            hits[0].snippet.contains("[consumers]"),
+            "{}",
+            hits[0].snippet
+        );
+        for weird in ["\"", "AND OR NOT", "*", "a:b", "(", ""] {
+            s.search(weird, 10).unwrap();
+        }
+    }
+
+    #[test]
+    fn titles_are_shortened_at_a_word() {
+        let long = "please refactor the entire billing module so that invoices and credit notes share one pipeline";
+        let t = title_from(long);
+        assert!(t.ends_with('…') && t.chars().count() <= 61, "{t}");
+        assert_eq!(title_from("\n\n  hello  \nworld"), "hello");
+    }
+
+    #[test]
+    fn two_stores_on_one_file_share_it_safely() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        let a = Store::open(&path).unwrap();
+        let b = Store::open(&path).unwrap();
+        let id = a.create_session("from a", None).unwrap();
+        b.add_message(id, "user", "from b", Status::Complete, None, None)
+            .unwrap();
+        assert_eq!(a.session(id).unwrap().unwrap().1[0].content, "from b");
+        let check: String = a
+            .with("check", |c| {
+                c.query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            })
+            .unwrap();
+        assert_eq!(check, "ok");
+    }
+}

@@ -1,0 +1,111 @@
+//! The versioned schema. `PRAGMA user_version` holds the version; each migration brings a
+//! database from the version before it, in one transaction, so a database from any earlier
+//! version (or a new, empty one) ends up current.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Each entry migrates from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 0 → 1: sessions, messages with full-text search, routing decisions.
+    "CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        voice TEXT
+    );
+    CREATE INDEX sessions_by_update ON sessions(updated_at DESC, id DESC);
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        status TEXT NOT NULL,
+        backend TEXT,
+        model TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE INDEX messages_by_session ON messages(session_id, id);
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        message_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX decisions_by_session ON decisions(session_id);
+    CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', content_rowid='id');
+    CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END;
+    CREATE TRIGGER messages_ad AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    END;
+    CREATE TRIGGER messages_au AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END;",
+];
+
+/// The version a current database has.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let fail = |what: &str, e: rusqlite::Error| StoreError::from_sqlite(what, &e);
+    let version: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| fail("read the schema version", e))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError(format!(
+            "the history database is from a newer CodeCrucible (schema {version}, this one knows {SCHEMA_VERSION}); update CodeCrucible"
+        )));
+    }
+    for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn
+            .transaction()
+            .map_err(|e| fail("start a migration", e))?;
+        tx.execute_batch(sql)
+            .map_err(|e| fail("migrate the schema", e))?;
+        tx.pragma_update(None, "user_version", from as u32 + 1)
+            .map_err(|e| fail("record the schema version", e))?;
+        tx.commit().map_err(|e| fail("finish a migration", e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every earlier version, including an empty database, migrates to the current one.
+    #[test]
+    fn migrates_from_every_earlier_version() {
+        for start in 0..SCHEMA_VERSION {
+            let mut conn = Connection::open_in_memory().unwrap();
+            for (i, sql) in MIGRATIONS.iter().enumerate().take(start as usize) {
+                conn.execute_batch(sql).unwrap();
+                conn.pragma_update(None, "user_version", i as u32 + 1)
+                    .unwrap();
+            }
+            migrate(&mut conn).unwrap();
+            let v: u32 = conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, SCHEMA_VERSION, "from version {start}");
+            migrate(&mut conn).unwrap(); // and running again changes nothing
+        }
+    }
+
+    #[test]
+    fn a_newer_database_is_refused_clearly() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        let e = migrate(&mut conn).unwrap_err();
+        assert!(e.0.contains("newer CodeCrucible"), "{e}");
+    }
+}
