@@ -166,6 +166,7 @@ impl HybridClient {
             max_tokens: req.max_tokens,
             attachments: req.attachments,
             voice: req.voice.as_ref().map(Voice::prior),
+            session: None,
         };
         self.send(Command::Submit(submit));
         (id, rx)

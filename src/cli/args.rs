@@ -55,6 +55,14 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub voice: Option<String>,
 
+    /// Carry on the stored session ID: its earlier turns are sent as the conversation.
+    #[arg(long, value_name = "ID", conflicts_with = "continue_latest")]
+    pub resume: Option<i64>,
+
+    /// Carry on the most recent session.
+    #[arg(long = "continue", short = 'c')]
+    pub continue_latest: bool,
+
     /// Stop the answer after this many tokens.
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,
@@ -106,6 +114,11 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Browse, search, export and delete stored sessions.
+    Sessions {
+        #[command(subcommand)]
+        action: SessionsCmd,
+    },
     /// List the voices, with their routing bias.
     Voices {
         /// Print them as JSON.
@@ -132,4 +145,43 @@ pub enum ConfigCmd {
     Show,
     /// Print the path of the config file in effect.
     Path,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCmd {
+    /// The newest sessions first.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// One session with every message (drafts and partial answers marked).
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over every stored message.
+    Search {
+        text: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Print a session as Markdown or JSON.
+    Export {
+        id: i64,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Markdown)]
+        format: ExportFormat,
+    },
+    /// Delete a session.
+    Delete { id: i64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
 }

@@ -9,6 +9,7 @@ use crate::backend::{ChatMessage, Role};
 use crate::client::SYSTEM_PROMPT;
 use crate::config::Config;
 use crate::engine::{self, Command, Event, EventKind, RouteMode, Submit};
+use crate::store::{SessionId, Status, Store};
 use crate::voice::Voice;
 
 pub struct Options {
@@ -18,6 +19,15 @@ pub struct Options {
     pub model: Option<String>,
     pub max_tokens: Option<u32>,
     pub voice: Option<Voice>,
+    pub session: SessionChoice,
+}
+
+/// Which stored session a run belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionChoice {
+    New,
+    Resume(SessionId),
+    Continue,
 }
 
 const REQUEST_ID: u64 = 1;
@@ -34,18 +44,31 @@ pub async fn run(config: Config, opts: Options) -> i32 {
         .voice
         .as_ref()
         .map_or(SYSTEM_PROMPT, |v| v.system_prompt.as_str());
-    let mut engine = engine::spawn(config);
+    let store = super::sessions_cmd::open_history(&config);
+    let (session, prior) =
+        match session_for(store.as_deref(), opts.session, &prompt, opts.voice.as_ref()) {
+            Ok(s) => s,
+            Err(msg) => {
+                eprintln!("codecrucible: {msg}");
+                return EXIT_USAGE;
+            }
+        };
+    let mut messages = vec![ChatMessage::new(Role::System, system)];
+    messages.extend(prior);
+    messages.push(ChatMessage::new(Role::User, prompt));
+    let mut engine = match store {
+        Some(store) => engine::spawn_with_store(config, store),
+        None => engine::spawn(config),
+    };
     let submit = Submit {
         id: REQUEST_ID,
-        messages: vec![
-            ChatMessage::new(Role::System, system),
-            ChatMessage::new(Role::User, prompt),
-        ],
+        messages,
         route: opts.route,
         model: opts.model,
         max_tokens: opts.max_tokens,
         attachments,
         voice: opts.voice.as_ref().map(Voice::prior),
+        session,
     };
     let _ = engine.commands.send(Command::Submit(submit));
     let mut out = Output::new(opts.json);
@@ -70,6 +93,54 @@ pub async fn run(config: Config, opts: Options) -> i32 {
             return if interrupted { EXIT_INTERRUPTED } else { code };
         }
     }
+}
+
+/// The session to save this run in, and the earlier turns to send: final answers only,
+/// drafts and cut-short answers left out.
+fn session_for(
+    store: Option<&Store>,
+    choice: SessionChoice,
+    prompt: &str,
+    voice: Option<&Voice>,
+) -> Result<(Option<SessionId>, Vec<ChatMessage>), String> {
+    let Some(store) = store else {
+        return match choice {
+            SessionChoice::New => Ok((None, Vec::new())),
+            _ => Err("history is off or unavailable, so there is no session to carry on".into()),
+        };
+    };
+    let id = match choice {
+        SessionChoice::New => {
+            let name = voice.map(|v| v.name.as_str());
+            return store
+                .create_session(prompt, name)
+                .map(|id| (Some(id), Vec::new()))
+                .map_err(|e| e.0);
+        }
+        SessionChoice::Resume(id) => id,
+        SessionChoice::Continue => store
+            .latest_session()
+            .map_err(|e| e.0)?
+            .ok_or("there is no earlier session to continue; start one without --continue")?,
+    };
+    let (_, messages) = store.session(id).map_err(|e| e.0)?.ok_or_else(|| {
+        format!("there is no session {id}; `codecrucible sessions list` shows them")
+    })?;
+    let prior = messages
+        .into_iter()
+        .filter(|m| m.status == Status::Complete && (m.role == "user" || m.role == "assistant"))
+        .map(|m| {
+            ChatMessage::new(
+                if m.role == "user" {
+                    Role::User
+                } else {
+                    Role::Assistant
+                },
+                m.content,
+            )
+        })
+        .collect();
+    Ok((Some(id), prior))
 }
 
 /// Writes events as they come; returns the exit code once the request has ended.

@@ -6,6 +6,7 @@ mod doctor;
 mod headless;
 mod input;
 mod route_cmd;
+mod sessions_cmd;
 
 use std::io::IsTerminal;
 
@@ -43,6 +44,9 @@ pub fn run(cli: Cli) -> i32 {
                 Err(e) => usage_error(&e),
             });
         }
+        Some(Cmd::Sessions { action }) => {
+            return with_config(&overrides, |c| sessions_cmd::run(&c, action));
+        }
         Some(Cmd::Voices { json }) => {
             return match load_voices(&overrides) {
                 Ok(v) => route_cmd::voices(&v, *json),
@@ -69,6 +73,11 @@ pub fn run(cli: Cli) -> i32 {
             route,
             model: cli.model.clone(),
             max_tokens: cli.max_tokens,
+            session: match (cli.resume, cli.continue_latest) {
+                (Some(id), _) => headless::SessionChoice::Resume(id),
+                (None, true) => headless::SessionChoice::Continue,
+                (None, false) => headless::SessionChoice::New,
+            },
         };
         runtime(|| headless::run(config, opts))
     })

@@ -20,6 +20,7 @@ pub use load::{ConfigError, Overrides};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Config {
     pub hybrid: Hybrid,
+    pub history: History,
     pub ui: Ui,
     /// The user's file this was loaded from, if it exists.
     #[serde(skip)]
@@ -40,6 +41,12 @@ pub struct CircuitBreaker {
     pub failures: u32,
     pub window_secs: u64,
     pub cooldown_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct History {
+    pub enabled: bool,
+    pub retention_days: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

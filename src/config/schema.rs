@@ -110,6 +110,7 @@ pub fn check(key: &str, value: &Value) -> Result<(), String> {
         "escalation_threshold" => in_range(value, 0.0, 1.0),
         "max_concurrent" => in_range(value, 1.0, 64.0),
         "failures" => in_range(value, 1.0, 1000.0),
+        "retention_days" => in_range(value, 0.0, 36_500.0),
         "window_secs" | "cooldown_secs" => in_range(value, 1.0, 86_400.0),
         "connect_timeout_ms" => in_range(value, 1.0, 600_000.0),
         "first_token_timeout_secs" | "idle_timeout_secs" => in_range(value, 1.0, 86_400.0),

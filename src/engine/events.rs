@@ -40,6 +40,8 @@ pub struct Submit {
     pub attachments: Vec<Attachment>,
     /// The active voice's routing prior; `None` is neutral.
     pub voice: Option<VoicePrior>,
+    /// The stored session this request belongs to; it is saved there as it happens.
+    pub session: Option<crate::store::SessionId>,
 }
 
 /// A named piece of context, such as `stdin` or a file path, with its text.
@@ -59,6 +61,7 @@ impl Submit {
             max_tokens: None,
             attachments: Vec::new(),
             voice: None,
+            session: None,
         }
     }
 }

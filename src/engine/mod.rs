@@ -5,6 +5,7 @@
 pub mod breaker;
 mod context;
 pub mod events;
+mod record;
 mod request;
 mod route;
 mod slot;
@@ -27,6 +28,8 @@ use crate::config::Config;
 pub struct Shared {
     pub config: Config,
     slots: [Slot; 2],
+    /// The session store, when history is on and it could be opened.
+    pub store: Option<Arc<crate::store::Store>>,
 }
 
 impl Shared {
@@ -47,11 +50,18 @@ pub struct EngineHandle {
 /// How often a long-lived front end (the TUI, the library) has the servers checked.
 pub const HEALTH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Starts the engine with a session store: requests that name a session are saved to it.
+pub fn spawn_with_store(config: Config, store: Arc<crate::store::Store>) -> EngineHandle {
+    let breaker = config.hybrid.circuit_breaker;
+    let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id), breaker));
+    start(config, slots, Some(store))
+}
+
 /// Starts the engine on the current tokio runtime with clients built from `config`.
 pub fn spawn(config: Config) -> EngineHandle {
     let breaker = config.hybrid.circuit_breaker;
     let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id), breaker));
-    spawn_with_slots(config, slots)
+    start(config, slots, None)
 }
 
 /// Starts the engine with the given backend clients (for tests and embedding).
@@ -62,13 +72,21 @@ pub fn spawn_with_backends(config: Config, backends: [Arc<dyn Backend>; 2]) -> E
         Slot::with_backend(BackendId::Lmstudio, &config.hybrid.lm_studio, b, lm),
         Slot::with_backend(BackendId::Ollama, &config.hybrid.ollama, b, ol),
     ];
-    spawn_with_slots(config, slots)
+    start(config, slots, None)
 }
 
-fn spawn_with_slots(config: Config, slots: [Slot; 2]) -> EngineHandle {
+fn start(
+    config: Config,
+    slots: [Slot; 2],
+    store: Option<Arc<crate::store::Store>>,
+) -> EngineHandle {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    let shared = Arc::new(Shared { config, slots });
+    let shared = Arc::new(Shared {
+        config,
+        slots,
+        store,
+    });
     // Off the runtime's workers, so that commands are served meanwhile.
     tokio::task::spawn_blocking(crate::router::warm);
     tokio::spawn(actor(shared, cmd_rx, ev_tx));
@@ -113,12 +131,19 @@ async fn actor(
                 running.retain(|_, tx| !tx.is_closed());
                 let (tx, rx) = oneshot::channel();
                 running.insert(submit.id, tx);
+                let recorder = match (&shared.store, submit.session) {
+                    (Some(store), Some(session)) => Some(std::sync::Mutex::new(
+                        record::Recorder::new(Arc::clone(store), session),
+                    )),
+                    _ => None,
+                };
                 let run = request::Run {
                     shared: Arc::clone(&shared),
                     events: events.clone(),
                     submit,
                     cancel: rx,
                     partial: false,
+                    recorder,
                 };
                 tokio::spawn(run.go());
             }

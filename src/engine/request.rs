@@ -62,10 +62,28 @@ pub struct Run {
     pub cancel: oneshot::Receiver<()>,
     /// Some final (not draft) answer text has been sent to the front end.
     pub partial: bool,
+    /// Saves the request to the session store, when the submit names a session.
+    pub recorder: Option<std::sync::Mutex<super::record::Recorder>>,
 }
 
 impl Run {
     fn emit(&self, kind: EventKind) {
+        if let Some(rec) = &self.recorder {
+            if let Ok(mut rec) = rec.lock() {
+                rec.event(&kind);
+                if let Some(problem) = rec.failed.take() {
+                    let message =
+                        format!("{problem}; the conversation goes on without being saved");
+                    let _ = self.events.send(Event {
+                        id: self.submit.id,
+                        kind: EventKind::Status {
+                            backend: BackendId::Lmstudio,
+                            message,
+                        },
+                    });
+                }
+            }
+        }
         // A front end that has gone away no longer needs events.
         let _ = self.events.send(Event {
             id: self.submit.id,
@@ -75,6 +93,17 @@ impl Run {
 
     pub async fn go(mut self) {
         let plan = plan(&self.shared, &self.submit);
+        if let Some(rec) = &self.recorder {
+            let sent = super::route::with_attachments(&self.submit);
+            let content = sent
+                .iter()
+                .rev()
+                .find(|m| m.role == crate::backend::Role::User)
+                .map(|m| m.content.clone());
+            if let (Ok(mut rec), Some(content)) = (rec.lock(), content) {
+                rec.user(&content);
+            }
+        }
         self.emit(EventKind::Route {
             decision: plan.decision.clone(),
             backend: plan.primary,
@@ -380,9 +409,16 @@ impl Run {
         let notice = tokio::time::sleep(LOADING_NOTICE);
         tokio::pin!(notice);
         let mut noticed = false;
+        let mut flush = tokio::time::interval(super::record::FLUSH_EVERY);
         loop {
             let item = tokio::select! {
                 item = stream.next() => item,
+                _ = flush.tick(), if self.recorder.is_some() => {
+                    if let Some(Ok(mut rec)) = self.recorder.as_ref().map(|r| r.lock()) {
+                        rec.flush(true);
+                    }
+                    continue;
+                }
                 _ = &mut self.cancel => return Outcome::Cancelled,
                 _ = &mut notice, if !noticed && stats.ttft.is_none() => {
                     noticed = true;

@@ -325,6 +325,25 @@ impl Store {
         })
     }
 
+    /// Deletes sessions not written to for `days` days (0 keeps everything).
+    pub fn apply_retention(&self, days: u64) -> Result<usize, StoreError> {
+        if days == 0 {
+            return Ok(0);
+        }
+        let cutoff = now_ms() - (days as i64) * 86_400_000;
+        self.with("apply the retention period", |c| {
+            c.execute(
+                "DELETE FROM sessions WHERE updated_at < ?1",
+                params![cutoff],
+            )
+        })
+    }
+
+    /// The most recently written session, for `--continue`.
+    pub fn latest_session(&self) -> Result<Option<SessionId>, StoreError> {
+        Ok(self.list_sessions(1)?.first().map(|s| s.id))
+    }
+
     /// Deletes a session with its messages and decisions; false when it did not exist.
     pub fn delete_session(&self, id: SessionId) -> Result<bool, StoreError> {
         self.with("delete a session", |c| {

@@ -1,0 +1,186 @@
+//! `codecrucible sessions list|show|search|export|delete`, and opening the history for
+//! headless runs.
+
+use std::sync::Arc;
+
+use super::args::{ExportFormat, SessionsCmd};
+use super::{EXIT_FAILED, EXIT_OK};
+use crate::config::{load, Config};
+use crate::store::{SessionSummary, Status, Store, StoredMessage};
+
+/// Opens the history database when history is on. A failure is reported on stderr and
+/// the run goes on without history.
+pub fn open_history(config: &Config) -> Option<Arc<Store>> {
+    if !config.history.enabled {
+        return None;
+    }
+    let opened = load::data_dir()
+        .map_err(|e| e.0)
+        .and_then(|dir| Store::open(&dir.join("history.db")).map_err(|e| e.0));
+    match opened {
+        Ok(store) => {
+            if let Err(e) = store.apply_retention(config.history.retention_days) {
+                eprintln!("codecrucible: {e}");
+            }
+            Some(Arc::new(store))
+        }
+        Err(e) => {
+            eprintln!("codecrucible: {e}; this conversation will not be saved");
+            None
+        }
+    }
+}
+
+pub fn run(config: &Config, action: &SessionsCmd) -> i32 {
+    let dir = match load::data_dir() {
+        Ok(d) => d,
+        Err(e) => return fail(&e.0),
+    };
+    let store = match Store::open(&dir.join("history.db")) {
+        Ok(s) => s,
+        Err(e) => return fail(&e.0),
+    };
+    let _ = config;
+    let result = match action {
+        SessionsCmd::List { json, limit } => {
+            store.list_sessions(*limit).map(|l| print_list(&l, *json))
+        }
+        SessionsCmd::Show { id, json } => show(&store, *id, *json),
+        SessionsCmd::Search { text, json, limit } => store.search(text, *limit).map(|hits| {
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&hits).unwrap_or_default()
+                );
+            } else {
+                for h in hits {
+                    println!(
+                        "{:>6}  {}\n        {}",
+                        h.session_id,
+                        h.title,
+                        h.snippet.replace('\n', " ")
+                    );
+                }
+            }
+        }),
+        SessionsCmd::Export { id, format } => export(&store, *id, *format),
+        SessionsCmd::Delete { id } => store.delete_session(*id).map(|found| {
+            if found {
+                eprintln!("deleted session {id}");
+            } else {
+                eprintln!("there is no session {id}");
+            }
+        }),
+    };
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(e) => fail(&e.0),
+    }
+}
+
+fn fail(msg: &str) -> i32 {
+    eprintln!("codecrucible: {msg}");
+    EXIT_FAILED
+}
+
+fn print_list(list: &[SessionSummary], json: bool) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(list).unwrap_or_default());
+        return;
+    }
+    if list.is_empty() {
+        println!("no sessions yet");
+    }
+    for s in list {
+        println!(
+            "{:>6}  {}  {:>3} msgs  {}",
+            s.id,
+            date(s.updated_at_ms),
+            s.messages,
+            s.title
+        );
+    }
+}
+
+fn not_found(id: i64) -> crate::store::StoreError {
+    crate::store::StoreError(format!(
+        "there is no session {id}; `codecrucible sessions list` shows them"
+    ))
+}
+
+fn show(store: &Store, id: i64, json: bool) -> Result<(), crate::store::StoreError> {
+    let (head, messages) = store.session(id)?.ok_or_else(|| not_found(id))?;
+    if json {
+        let v = serde_json::json!({ "session": head, "messages": messages });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        println!(
+            "session {} · {} · {}\n",
+            head.id,
+            date(head.updated_at_ms),
+            head.title
+        );
+        for m in &messages {
+            println!("── {}\n{}\n", label(m), m.content);
+        }
+    }
+    Ok(())
+}
+
+fn export(store: &Store, id: i64, format: ExportFormat) -> Result<(), crate::store::StoreError> {
+    let (head, messages) = store.session(id)?.ok_or_else(|| not_found(id))?;
+    match format {
+        ExportFormat::Json => {
+            let v = serde_json::json!({ "session": head, "messages": messages });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+        ExportFormat::Markdown => {
+            println!("# {}\n", head.title);
+            for m in &messages {
+                println!("## {}\n\n{}\n", label(m), m.content.trim_end());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn label(m: &StoredMessage) -> String {
+    let who = match (m.role.as_str(), &m.backend, &m.model) {
+        ("assistant", Some(b), Some(model)) => format!("assistant ({b} · {model})"),
+        ("assistant", Some(b), None) => format!("assistant ({b})"),
+        (role, _, _) => role.to_owned(),
+    };
+    match m.status {
+        Status::Complete => who,
+        Status::Draft => format!("{who} — draft"),
+        Status::Partial => format!("{who} — partial"),
+        Status::Streaming => format!("{who} — interrupted"),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC, without a date library.
+fn date(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let (h, m) = (secs.rem_euclid(86_400) / 3600, secs.rem_euclid(3600) / 60);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(mo <= 2);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dates_print_in_utc() {
+        assert_eq!(super::date(0), "1970-01-01 00:00");
+        assert_eq!(super::date(1_795_597_170_000), "2026-11-25 08:59");
+    }
+}

@@ -1,0 +1,164 @@
+//! Writes a request to the session store as it happens: the user's message before it is
+//! sent, the answer as it streams (flushed at least every 250 ms), drafts marked as drafts,
+//! a cut-short answer marked partial, and the routing decisions. Storage failures never
+//! stop a request: the first one is reported once as a status event.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::events::EventKind;
+use crate::backend::BackendId;
+use crate::store::{MessageId, SessionId, Status, Store};
+
+pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+pub struct Recorder {
+    store: Arc<Store>,
+    session: SessionId,
+    answer: Option<Streaming>,
+    model: Option<String>,
+    /// The first storage error, to be reported once.
+    pub failed: Option<String>,
+}
+
+struct Streaming {
+    id: MessageId,
+    backend: BackendId,
+    text: String,
+    draft: bool,
+    flushed: Instant,
+    /// Text has arrived since the last write.
+    dirty: bool,
+}
+
+impl Recorder {
+    pub fn new(store: Arc<Store>, session: SessionId) -> Self {
+        Self {
+            store,
+            session,
+            answer: None,
+            model: None,
+            failed: None,
+        }
+    }
+
+    fn note<T>(&mut self, r: Result<T, crate::store::StoreError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.failed.get_or_insert(e.0);
+                None
+            }
+        }
+    }
+
+    /// The user's message, saved before anything is sent.
+    pub fn user(&mut self, content: &str) {
+        let r = self
+            .store
+            .add_message(self.session, "user", content, Status::Complete, None, None);
+        self.note(r);
+    }
+
+    /// Mirrors one engine event into the store.
+    pub fn event(&mut self, kind: &EventKind) {
+        match kind {
+            EventKind::Model { model, .. } => self.model = Some(model.clone()),
+            EventKind::Delta {
+                backend,
+                text,
+                draft,
+            } => self.text(*backend, text, *draft),
+            EventKind::Route { .. } => self.decision("route", kind),
+            EventKind::Fallback { .. } => self.decision("fallback", kind),
+            EventKind::Confidence { .. } => self.decision("confidence", kind),
+            EventKind::Escalate { .. } => {
+                self.decision("escalate", kind);
+                self.close(Status::Draft);
+            }
+            EventKind::Done { backend, .. } => {
+                // A draft that held up becomes the answer.
+                let status = Status::Complete;
+                if self.answer.as_ref().is_some_and(|a| a.backend == *backend) {
+                    self.close(status);
+                }
+            }
+            EventKind::Error { .. } | EventKind::Cancelled { .. } => self.close(Status::Partial),
+            _ => {}
+        }
+    }
+
+    fn text(&mut self, backend: BackendId, text: &str, draft: bool) {
+        if self.answer.is_none() {
+            // The first text is written at once, with the message.
+            let status = if draft {
+                Status::Draft
+            } else {
+                Status::Streaming
+            };
+            let model = self.model.clone();
+            let r = self.store.add_message(
+                self.session,
+                "assistant",
+                text,
+                status,
+                Some(backend.as_str()),
+                model.as_deref(),
+            );
+            let Some(id) = self.note(r) else { return };
+            let flushed = Instant::now();
+            self.answer = Some(Streaming {
+                id,
+                backend,
+                text: text.to_owned(),
+                draft,
+                flushed,
+                dirty: false,
+            });
+            return;
+        }
+        if let Some(a) = self.answer.as_mut() {
+            a.text.push_str(text);
+            a.dirty = true;
+        }
+        self.flush(false);
+    }
+
+    /// Writes the streaming answer if it changed and `FLUSH_EVERY` has passed (or `now`).
+    /// The engine also calls this on a timer, so a quiet stream is still saved.
+    pub fn flush(&mut self, now: bool) {
+        let Some(a) = self.answer.as_mut() else {
+            return;
+        };
+        if !a.dirty || (!now && a.flushed.elapsed() < FLUSH_EVERY) {
+            return;
+        }
+        a.flushed = Instant::now();
+        a.dirty = false;
+        let status = if a.draft {
+            Status::Draft
+        } else {
+            Status::Streaming
+        };
+        let r = self.store.update_message(a.id, &a.text, status);
+        self.note(r);
+    }
+
+    fn close(&mut self, status: Status) {
+        if let Some(a) = self.answer.take() {
+            let r = self.store.update_message(a.id, &a.text, status);
+            self.note(r);
+        }
+    }
+
+    fn decision(&mut self, kind: &str, event: &EventKind) {
+        let json = serde_json::to_string(event).unwrap_or_default();
+        let message = self.answer.as_ref().map(|a| a.id);
+        let r = self
+            .store
+            .record_decision(self.session, message, kind, &json);
+        self.note(r);
+    }
+}

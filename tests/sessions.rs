@@ -1,0 +1,216 @@
+//! Sessions are saved as they happen, can be listed, shown, searched, exported, deleted
+//! and carried on — through the real binary.
+
+mod support;
+
+use std::io::Read;
+use std::process::Stdio;
+use std::time::Duration;
+
+use codecrucible::store::{Status, Store};
+use predicates::prelude::*;
+use predicates::str::contains;
+use support::protocol::*;
+use support::{cli, End, Framing, Part, Reply};
+
+fn store(dir: &std::path::Path) -> Store {
+    Store::open(&dir.join("data/history.db")).expect("the history database opens")
+}
+
+#[test]
+fn a_headless_run_is_a_session_that_can_be_listed_searched_exported_and_deleted() {
+    let lm = fake_lmstudio("m", &["use a ", "BTreeMap here"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    cli(dir.path())
+        .args(["-p", "which map keeps keys sorted in Rust?"])
+        .assert()
+        .success();
+    let list = store(dir.path()).list_sessions(10).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].title, "which map keeps keys sorted in Rust?");
+    let id = list[0].id.to_string();
+    let (_, msgs) = store(dir.path()).session(list[0].id).unwrap().unwrap();
+    assert_eq!(
+        (msgs[0].role.as_str(), msgs[1].content.as_str()),
+        ("user", "use a BTreeMap here")
+    );
+    assert_eq!(msgs[1].status, Status::Complete);
+    cli(dir.path())
+        .args(["sessions", "list"])
+        .assert()
+        .success()
+        .stdout(contains("which map keeps keys sorted"));
+    cli(dir.path())
+        .args(["sessions", "search", "BTreeMap"])
+        .assert()
+        .success()
+        .stdout(contains("[BTreeMap]"));
+    cli(dir.path())
+        .args(["sessions", "export", &id, "--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(
+            contains("# which map keeps keys sorted").and(contains("## assistant (lmstudio · m)")),
+        );
+    cli(dir.path())
+        .args(["sessions", "show", &id, "--json"])
+        .assert()
+        .success()
+        .stdout(contains("\"status\": \"complete\""));
+    cli(dir.path())
+        .args(["sessions", "delete", &id])
+        .assert()
+        .success();
+    cli(dir.path())
+        .args(["sessions", "show", &id])
+        .assert()
+        .code(1)
+        .stderr(contains("no session"));
+}
+
+#[test]
+fn continue_sends_the_earlier_turns_and_resume_names_a_session() {
+    let lm = fake_lmstudio("m", &["42"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    cli(dir.path())
+        .args(["-p", "what is six times seven?"])
+        .assert()
+        .success();
+    cli(dir.path())
+        .args(["--continue", "-p", "and doubled?"])
+        .assert()
+        .success();
+    let second = lm.requests_to("/v1/chat/completions")[1].json();
+    let msgs = second["messages"].as_array().unwrap();
+    let texts: Vec<&str> = msgs
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &texts[1..],
+        ["what is six times seven?", "42", "and doubled?"]
+    );
+    let list = store(dir.path()).list_sessions(10).unwrap();
+    assert_eq!(list.len(), 1, "the follow-up joined the same session");
+    assert_eq!(list[0].messages, 4);
+    cli(dir.path())
+        .args(["--resume", "999", "-p", "x"])
+        .assert()
+        .code(2)
+        .stderr(contains("no session 999"));
+}
+
+#[test]
+fn a_cut_stream_is_saved_as_partial() {
+    let lm = fake_lmstudio("m", &[]);
+    let parts = lmstudio_stream("m", &["half an answ"], "stop");
+    lm.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(vec![&parts[0], &parts[1]]).with_end(End::Cut),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    cli(dir.path())
+        .args(["--fast", "-p", "hi"])
+        .assert()
+        .code(1);
+    let s = store(dir.path());
+    let id = s.list_sessions(1).unwrap()[0].id;
+    let (_, msgs) = s.session(id).unwrap().unwrap();
+    assert_eq!(
+        (msgs[1].content.as_str(), msgs[1].status),
+        ("half an answ", Status::Partial)
+    );
+}
+
+#[test]
+fn kill_9_mid_stream_leaves_a_sound_database_with_the_flushed_text() {
+    let lm = fake_lmstudio("m", &[]);
+    // The second piece comes later and no more after it: only the timed flush saves it.
+    let parts = lmstudio_stream("m", &["streamed ", "before the kill"], "stop");
+    let pieces = vec![
+        Part::Bytes(parts[0].clone()),
+        Part::Bytes(parts[1].clone()),
+        Part::Delay(Duration::from_millis(100)),
+        Part::Bytes(parts[2].clone()),
+    ];
+    let reply = Reply::Stream {
+        status: 200,
+        content_type: "text/event-stream",
+        framing: Framing::Chunked,
+        parts: pieces,
+        end: End::Hold,
+    };
+    lm.on("POST", "/v1/chat/completions", reply);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("codecrucible"))
+        .args(["-p", "hi", "--fast"])
+        .env("CODECRUCIBLE_CONFIG", dir.path().join("config.toml"))
+        .env("CODECRUCIBLE_DATA_DIR", dir.path().join("data"))
+        .env_remove("OLLAMA_HOST")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 8];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    // The first text is stored at once; wait past one flush period, then kill hard.
+    std::thread::sleep(Duration::from_millis(700));
+    std::process::Command::new("kill")
+        .args(["-9", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let _ = child.wait();
+    let s = store(dir.path());
+    let id = s.list_sessions(1).unwrap()[0].id;
+    let (_, msgs) = s.session(id).unwrap().unwrap();
+    assert_eq!(
+        msgs[0].content, "hi",
+        "the user's message was saved before it was sent"
+    );
+    assert!(
+        msgs.len() == 2 && msgs[1].status == Status::Streaming,
+        "{msgs:?}"
+    );
+    assert_eq!(msgs[1].content, "streamed before the kill");
+    let conn = rusqlite_check(&dir.path().join("data/history.db"));
+    assert_eq!(conn, "ok");
+}
+
+fn rusqlite_check(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])"])
+        .arg(path)
+        .output()
+        .expect("python3 runs");
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn history_can_be_switched_off() {
+    let lm = fake_lmstudio("m", &["ok"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(
+        dir.path(),
+        &lm.url(),
+        &refused_url(),
+        "[history]\nenabled = false\n",
+    );
+    cli(dir.path()).args(["-p", "hi"]).assert().success();
+    assert!(!dir.path().join("data/history.db").exists());
+    cli(dir.path())
+        .args(["--continue", "-p", "x"])
+        .assert()
+        .code(2)
+        .stderr(contains("history is off"));
+}
