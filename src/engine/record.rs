@@ -79,13 +79,17 @@ impl Recorder {
                 self.close(Status::Draft);
             }
             EventKind::Done { backend, .. } => {
+                // Latency, TTFT and tokens/s, for metrics and learning.
+                self.decision("done", kind);
                 // A draft that held up becomes the answer.
-                let status = Status::Complete;
                 if self.answer.as_ref().is_some_and(|a| a.backend == *backend) {
-                    self.close(status);
+                    self.close(Status::Complete);
                 }
             }
-            EventKind::Error { .. } | EventKind::Cancelled { .. } => self.close(Status::Partial),
+            EventKind::Error { .. } | EventKind::Cancelled { .. } => {
+                self.decision("error", kind);
+                self.close(Status::Partial);
+            }
             _ => {}
         }
     }
