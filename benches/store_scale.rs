@@ -21,7 +21,10 @@ fn main() {
         let started = Instant::now();
         drop(Store::open(&path).expect("schema"));
         fill(&path);
-        println!("built {SESSIONS} sessions / {MESSAGES} messages in {:.0?}", started.elapsed());
+        println!(
+            "built {SESSIONS} sessions / {MESSAGES} messages in {:.0?}",
+            started.elapsed()
+        );
     }
     let store = Store::open(&path).expect("open");
     report("newest 100 sessions", 20, || {
@@ -47,7 +50,10 @@ fn report(what: &str, target_ms: u64, mut f: impl FnMut()) {
         .collect();
     times.sort_unstable();
     let median = times[times.len() / 2];
-    println!("{what:<32} median {:>8.2} ms  (target ≤ {target_ms} ms)", median.as_secs_f64() * 1000.0);
+    println!(
+        "{what:<32} median {:>8.2} ms  (target ≤ {target_ms} ms)",
+        median.as_secs_f64() * 1000.0
+    );
 }
 
 /// Session 1 holds 1,000 messages; the rest are spread over the other sessions. A few
@@ -60,14 +66,24 @@ fn fill(path: &Path) {
             .prepare("INSERT INTO sessions (id, created_at, updated_at, title, voice) VALUES (?1, ?2, ?2, ?3, NULL)")
             .expect("prepare");
         for id in 1..=SESSIONS {
-            session.execute(params![id, id * 1000, format!("session {id} about the billing pipeline")]).expect("session");
+            session
+                .execute(params![
+                    id,
+                    id * 1000,
+                    format!("session {id} about the billing pipeline")
+                ])
+                .expect("session");
         }
         let mut message = tx
             .prepare("INSERT INTO messages (session_id, role, content, status, created_at, updated_at) VALUES (?1, ?2, ?3, 'complete', ?4, ?4)")
             .expect("prepare");
         let filler = "the quick brown fox refactors the billing pipeline while the borrow checker watches closely and the tests keep passing on every commit to main; ";
         for n in 0..MESSAGES {
-            let session_id = if n < BIG_SESSION_MESSAGES { 1 } else { 2 + n % (SESSIONS - 1) };
+            let session_id = if n < BIG_SESSION_MESSAGES {
+                1
+            } else {
+                2 + n % (SESSIONS - 1)
+            };
             let mut text = format!("message {n}: ");
             while text.len() < 300 {
                 text.push_str(filler);
@@ -77,7 +93,9 @@ fn fill(path: &Path) {
                 text.replace_range(0..13, "zanzibarquux ");
             }
             let role = if n % 2 == 0 { "user" } else { "assistant" };
-            message.execute(params![session_id, role, text, n]).expect("message");
+            message
+                .execute(params![session_id, role, text, n])
+                .expect("message");
         }
     }
     tx.commit().expect("commit");

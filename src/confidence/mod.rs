@@ -1,5 +1,33 @@
 //! Confidence of a finished fast answer: a score in [0,1] from every signal available,
-//! each reported separately. (Being built; see issue 4.)
+//! each reported separately, so the engine can decide whether to escalate a hybrid request
+//! and tell the quality server what looked wrong.
+//!
+//! Signals (name in the report → module):
+//! - `truncation`: finish reason `length`, or a code block left open (text_signals)
+//! - `refusal`: empty or refusing answers (text_signals)
+//! - `hedging`: density of doubtful phrases in the prose (text_signals)
+//! - `echo`: the answer repeats the prompt instead of answering (text_signals)
+//! - `length`: too short for the task type and prompt (expectation)
+//! - `code_block`: a code task answered without code (expectation)
+//! - `language`: code in another language than the prompt names (expectation)
+//! - `relevance`: no content word of the prompt in the answer (relevance)
+//! - `repetition`: loops and degenerate repeats (repetition)
+//! - `syntax`: share of the code that fails to parse, per fenced block (syntax)
+//! - `logprobs`: mean and 10th percentile of token log probabilities (logprobs)
+//!
+//! A signal that cannot be judged (no logprobs, no code in a known language, no prose) is
+//! left out of the report, never counted as a neutral score with weight.
+
+mod data_formats;
+mod elision;
+mod expectation;
+mod fences;
+mod grammar;
+mod logprobs;
+mod relevance;
+mod repetition;
+mod syntax;
+mod text_signals;
 
 use std::collections::BTreeMap;
 
@@ -44,22 +72,82 @@ impl Report {
     }
 }
 
-/// Scores a draft. Only truncation is judged until the full scorer lands.
+/// How far one weak signal alone may pull the overall score down: a signal scoring `s`
+/// caps the overall score at `1 - severity * (1 - s)`. Truncation, emptiness or refusal and
+/// looping are critical (severity 1: the answer is broken whatever else is right). Broken
+/// syntax, missing code or wrong-language code are nearly as telling; the rest are doubts.
+fn severity(name: &str) -> f32 {
+    match name {
+        "truncation" | "refusal" | "repetition" => 1.0,
+        "syntax" => 0.6,
+        "code_block" | "language" | "hedging" | "echo" => 0.5,
+        "logprobs" | "relevance" => 0.4,
+        _ => 0.3,
+    }
+}
+
+/// Scores a draft from every signal available. Never panics, whatever the answer holds.
 pub fn score(d: &Draft) -> Report {
-    let mut signals = BTreeMap::new();
-    let truncated = d.finish_reason == Some("length");
-    signals.insert(
-        "truncation",
-        Signal {
-            score: if truncated { 0.0 } else { 1.0 },
-            weight: 1.0,
-            detail: if truncated {
-                "the answer was cut off at the token limit".into()
-            } else {
-                "the answer finished".into()
-            },
-        },
-    );
-    let score = if truncated { 0.0 } else { 1.0 };
+    let doc = fences::split(d.answer);
+    let candidates = [
+        (
+            "truncation",
+            Some(text_signals::truncation(d.finish_reason, &doc)),
+        ),
+        ("refusal", Some(text_signals::refusal(d.answer, &doc))),
+        ("hedging", text_signals::hedging(&doc)),
+        ("echo", text_signals::echo(d.prompt, d.answer)),
+        ("length", expectation::length(d)),
+        ("code_block", expectation::code_block(d, &doc)),
+        ("language", expectation::language(d, &doc)),
+        ("relevance", relevance::signal_for(d.prompt, d.answer)),
+        ("repetition", repetition::signal_for(d.answer)),
+        ("syntax", syntax::signal_for(&doc)),
+        ("logprobs", logprobs::signal_for(d.logprobs)),
+    ];
+    let signals: BTreeMap<&'static str, Signal> = candidates
+        .into_iter()
+        .filter_map(|(name, s)| Some((name, s?)))
+        .collect();
+    let score = combine(&signals);
     Report { score, signals }
+}
+
+/// The weighted mean of the present signals, capped by the weakest signal's ceiling.
+///
+/// A plain mean dilutes one damning signal among many that saw nothing wrong: a truncated
+/// answer with valid code and confident tokens would still score about 0.8, and so would
+/// code that does not parse. A product would let every mild doubt compound. So the mean ranks
+/// ordinary answers, and each signal also sets a ceiling by its severity (a min-combination):
+/// an answer cut off at the token limit scores at most 0.05 however good its first half was,
+/// and code that does not parse at all at most 0.4.
+fn combine(signals: &BTreeMap<&'static str, Signal>) -> f32 {
+    let (sum, weights) = signals.values().fold((0.0f32, 0.0f32), |(s, w), sig| {
+        (s + sig.score * sig.weight, w + sig.weight)
+    });
+    let mean = if weights > 0.0 { sum / weights } else { 0.5 };
+    let ceiling = signals
+        .iter()
+        .map(|(name, s)| 1.0 - severity(name) * (1.0 - s.score))
+        .fold(1.0f32, f32::min);
+    let score = mean.min(ceiling);
+    if score.is_finite() {
+        (score.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
+    } else {
+        0.0
+    }
+}
+
+/// A signal with its score kept in [0,1] (NaN reads as no confidence).
+fn signal(score: f32, weight: f32, detail: impl Into<String>) -> Signal {
+    let score = if score.is_nan() {
+        0.0
+    } else {
+        score.clamp(0.0, 1.0)
+    };
+    Signal {
+        score: (score * 1000.0).round() / 1000.0,
+        weight,
+        detail: detail.into(),
+    }
 }

@@ -1,0 +1,411 @@
+//! What the task and the prompt lead us to expect of the answer: enough length, code when
+//! code was asked for, and code in the language the prompt names.
+
+use super::fences::{self, Doc};
+use super::text_signals::{count_phrase, normalise};
+use super::{signal, Draft, Signal};
+use crate::router::TaskType;
+
+const LENGTH_WEIGHT: f32 = 1.0;
+const CODE_WEIGHT: f32 = 1.5;
+const LANGUAGE_WEIGHT: f32 = 1.5;
+
+/// The shortest answer (in characters) that can do the task. Fast tasks may be tiny (an edit
+/// can be one line); explanations and plans need room; code that was pasted to be
+/// reformatted or refactored should come back at a comparable size; longer requests need
+/// longer answers.
+fn expected_length(task: TaskType, prompt: &str) -> f32 {
+    use TaskType::*;
+    let pasted = pasted_code_len(prompt) as f32;
+    let asked = (prompt.chars().count() as f32 - pasted).max(0.0);
+    let (base, per_pasted, per_asked) = match task {
+        Format => (10.0, 0.5, 0.0),
+        Edit => (10.0, 0.2, 0.0),
+        Boilerplate => (120.0, 0.1, 0.1),
+        Documentation => (40.0, 0.2, 0.1),
+        Refactor => (60.0, 0.3, 0.1),
+        Generation => (60.0, 0.1, 0.2),
+        Debugging => (120.0, 0.1, 0.3),
+        Analysis | Security => (150.0, 0.1, 0.3),
+        Planning | MultiFile => (200.0, 0.1, 0.3),
+    };
+    base + (per_pasted * pasted).min(2000.0) + (per_asked * asked).min(300.0)
+}
+
+/// Too short for the task; absent for an empty answer (the refusal signal covers that).
+pub(crate) fn length(d: &Draft) -> Option<Signal> {
+    let len = d.answer.trim().chars().count();
+    if len == 0 {
+        return None;
+    }
+    let expected = expected_length(d.task_type, d.prompt);
+    let ratio = len as f32 / expected;
+    if ratio >= 1.0 {
+        return Some(signal(
+            1.0,
+            LENGTH_WEIGHT,
+            "the answer is long enough for the task",
+        ));
+    }
+    let detail = format!(
+        "the answer is short for a {} task ({len} characters, about {expected:.0} expected)",
+        d.task_type.as_str()
+    );
+    Some(signal(ratio.powf(0.8), LENGTH_WEIGHT, detail))
+}
+
+/// Prose artefacts a generation request may ask for instead of code.
+const PROSE_ASKS: [&str; 9] = [
+    "haiku",
+    "poem",
+    "email",
+    "essay",
+    "story",
+    "summary",
+    "commit message",
+    "explain",
+    "describe",
+];
+
+fn expects_code(task: TaskType, prompt: &str) -> bool {
+    use TaskType::*;
+    match task {
+        Generation => {
+            let p = normalise(prompt);
+            !PROSE_ASKS.iter().any(|w| count_phrase(&p, w) > 0)
+        }
+        Refactor | Boilerplate => true,
+        Format | Edit => pasted_code_len(prompt) > 0,
+        _ => false,
+    }
+}
+
+/// A code task answered without code. Absent for tasks that need no code.
+pub(crate) fn code_block(d: &Draft, doc: &Doc) -> Option<Signal> {
+    if !expects_code(d.task_type, d.prompt) {
+        return None;
+    }
+    let task = d.task_type.as_str();
+    Some(if doc.blocks.iter().any(|b| !b.body.trim().is_empty()) {
+        signal(1.0, CODE_WEIGHT, "the answer has code")
+    } else if doc.prose.lines().any(looks_like_code) {
+        signal(0.6, CODE_WEIGHT, "the answer has code but no code block")
+    } else {
+        signal(
+            0.15,
+            CODE_WEIGHT,
+            format!("no code in the answer to a {task} task"),
+        )
+    })
+}
+
+/// Characters of code pasted in the prompt: fenced blocks, else lines that look like code.
+fn pasted_code_len(prompt: &str) -> usize {
+    let doc = fences::split(prompt);
+    if !doc.blocks.is_empty() {
+        return doc.blocks.iter().map(|b| b.body.len()).sum();
+    }
+    let mut lines = prompt.lines();
+    // The first line is usually the request; code after a colon on it still counts.
+    let first = lines.next().map_or(0, |l| match l.split_once(": ") {
+        Some((_, tail)) if looks_like_code(tail) => tail.len(),
+        _ => 0,
+    });
+    first
+        + lines
+            .filter(|l| looks_like_code(l))
+            .map(str::len)
+            .sum::<usize>()
+}
+
+pub(crate) fn looks_like_code(line: &str) -> bool {
+    const STARTS: [&str; 12] = [
+        "def ",
+        "fn ",
+        "func ",
+        "function ",
+        "class ",
+        "import ",
+        "let ",
+        "const ",
+        "var ",
+        "return ",
+        "#include",
+        "pub ",
+    ];
+    const HAS: [&str; 7] = [";", "{", "}", "=>", "->", "==", "()"];
+    let t = line.trim();
+    STARTS.iter().any(|s| t.starts_with(s)) || HAS.iter().any(|s| t.contains(s)) || is_assignment(t)
+}
+
+/// `name = value` or `name: value` where the name is one identifier.
+fn is_assignment(t: &str) -> bool {
+    let Some((name, value)) = t.split_once(" = ").or_else(|| t.split_once(": ")) else {
+        return false;
+    };
+    let name = name.trim();
+    !name.is_empty()
+        && !value.trim().is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        && name.chars().any(char::is_alphabetic)
+        && !name.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// A language a prompt can name: the words that name it and the fence tags it goes by.
+struct Lang {
+    name: &'static str,
+    words: &'static [&'static str],
+    tags: &'static [&'static str],
+}
+
+const LANGS: [Lang; 12] = [
+    Lang {
+        name: "Rust",
+        words: &["rust"],
+        tags: &["rs", "rust"],
+    },
+    Lang {
+        name: "Python",
+        words: &["python"],
+        tags: &["py", "python", "python3", "py3"],
+    },
+    Lang {
+        name: "JavaScript",
+        words: &["javascript", "js", "node.js", "nodejs"],
+        tags: &["js", "javascript", "jsx", "mjs", "cjs", "node"],
+    },
+    Lang {
+        name: "TypeScript",
+        words: &["typescript", "ts", "tsx"],
+        tags: &["ts", "typescript", "tsx", "mts", "cts"],
+    },
+    Lang {
+        name: "Go",
+        words: &["golang"],
+        tags: &["go", "golang"],
+    },
+    Lang {
+        name: "JSON",
+        words: &["json"],
+        tags: &["json", "jsonc"],
+    },
+    Lang {
+        name: "YAML",
+        words: &["yaml", "yml"],
+        tags: &["yaml", "yml"],
+    },
+    Lang {
+        name: "TOML",
+        words: &["toml"],
+        tags: &["toml"],
+    },
+    Lang {
+        name: "SQL",
+        words: &["sql"],
+        tags: &["sql", "postgresql", "mysql", "sqlite"],
+    },
+    Lang {
+        name: "Java",
+        words: &["java"],
+        tags: &["java"],
+    },
+    Lang {
+        name: "HTML",
+        words: &["html"],
+        tags: &["html"],
+    },
+    Lang {
+        name: "shell",
+        words: &["bash", "shell", "zsh"],
+        tags: &["bash", "sh", "shell", "zsh", "console"],
+    },
+];
+
+/// "Go" is an English verb too: it names the language only capitalised and not opening a
+/// sentence ("a Go server", "in Go").
+fn names_go(prose: &str) -> bool {
+    prose.match_indices("Go").any(|(i, _)| {
+        let before = prose[..i].trim_end();
+        let after = prose[i + 2..].chars().next();
+        let word_end = !after.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let mid_sentence = before
+            .chars()
+            .next_back()
+            .is_some_and(|c| !matches!(c, '.' | '!' | '?' | ':'));
+        let word_start = !prose[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric);
+        word_end && word_start && mid_sentence
+    })
+}
+
+fn named_languages(prompt: &str) -> Vec<&'static Lang> {
+    let prose = fences::split(prompt).prose;
+    let lower = normalise(&prose);
+    LANGS
+        .iter()
+        .filter(|l| {
+            l.words.iter().any(|w| count_phrase(&lower, w) > 0)
+                || (l.name == "Go" && names_go(&prose))
+        })
+        .collect()
+}
+
+/// The prompt names one language and the answer's code is all in others. Absent when the
+/// prompt names none or several, or the answer has no tagged block in a known language.
+/// Only for tasks that produce code: a security review or an explanation may name SQL as
+/// its subject and show Python.
+pub(crate) fn language(d: &Draft, doc: &Doc) -> Option<Signal> {
+    if !expects_code(d.task_type, d.prompt) {
+        return None;
+    }
+    let [want] = named_languages(d.prompt)[..] else {
+        return None;
+    };
+    let known: Vec<&str> = doc
+        .blocks
+        .iter()
+        .map(|b| b.tag.as_str())
+        .filter(|t| LANGS.iter().any(|l| l.tags.contains(t)))
+        .collect();
+    if known.is_empty() {
+        return None;
+    }
+    if known.iter().any(|t| want.tags.contains(t)) {
+        return Some(signal(
+            1.0,
+            LANGUAGE_WEIGHT,
+            format!("the code is in {}", want.name),
+        ));
+    }
+    let detail = format!(
+        "the prompt asks for {} but the code is tagged {}",
+        want.name,
+        known.join(", ")
+    );
+    Some(signal(0.3, LANGUAGE_WEIGHT, detail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fences::split;
+    use super::*;
+
+    fn draft<'a>(task: TaskType, prompt: &'a str, answer: &'a str) -> Draft<'a> {
+        Draft {
+            prompt,
+            answer,
+            task_type: task,
+            finish_reason: Some("stop"),
+            logprobs: &[],
+        }
+    }
+
+    fn length_score(task: TaskType, prompt: &str, answer: &str) -> Option<f32> {
+        let d = draft(task, prompt, answer);
+        length(&d).map(|s| s.score)
+    }
+
+    #[test]
+    fn too_short_depends_on_the_task() {
+        let p = "Why does my service leak memory after each request? It holds a cache of sessions.";
+        let short = length_score(TaskType::Analysis, p, "Memory.").expect("signal");
+        assert!(short < 0.2, "{short}");
+        let edit = length_score(
+            TaskType::Edit,
+            "Fix the typo: 'Teh quick fox'",
+            "The quick fox",
+        );
+        assert_eq!(edit, Some(1.0));
+        let long = "a".repeat(400);
+        assert_eq!(length_score(TaskType::Planning, p, &long), Some(1.0));
+        assert_eq!(length_score(TaskType::Generation, p, "   "), None);
+    }
+
+    #[test]
+    fn pasted_code_raises_the_bar_for_format() {
+        let code = "fn main() { let x = 1; let y = 2; println!(\"{}\", x + y); }\n".repeat(10);
+        let p = format!("Format this:\n```rust\n{code}```");
+        let s = length_score(TaskType::Format, &p, "```rust\nfn main() {}\n```").expect("signal");
+        assert!(s < 0.3, "{s}");
+    }
+
+    #[test]
+    fn code_task_without_code() {
+        let p = "Write a Python function that reverses a string.";
+        let d = draft(
+            TaskType::Generation,
+            p,
+            "You can reverse it by iterating backwards.",
+        );
+        assert!(code_block(&d, &split(d.answer)).expect("signal").score < 0.2);
+        let a = "```python\ndef rev(s):\n    return s[::-1]\n```";
+        let d = draft(TaskType::Generation, p, a);
+        assert_eq!(code_block(&d, &split(a)).map(|s| s.score), Some(1.0));
+        let a = "def rev(s):\n    return s[::-1]";
+        let d = draft(TaskType::Generation, p, a);
+        assert_eq!(code_block(&d, &split(a)).map(|s| s.score), Some(0.6));
+        let d = draft(
+            TaskType::Generation,
+            "Write a haiku about compilers.",
+            "Tokens fall like rain",
+        );
+        assert!(code_block(&d, &split(d.answer)).is_none());
+        let d = draft(TaskType::Documentation, p, "Iterate backwards.");
+        assert!(code_block(&d, &split(d.answer)).is_none());
+        let d = draft(
+            TaskType::Edit,
+            "Rename x to count in: let x = 0; x += 1;",
+            "Done.",
+        );
+        assert!(code_block(&d, &split(d.answer)).expect("signal").score < 0.2);
+        let d = draft(
+            TaskType::Edit,
+            "Fix the typo: 'Teh quick brown fox'",
+            "The quick brown fox",
+        );
+        assert!(code_block(&d, &split(d.answer)).is_none());
+    }
+
+    #[test]
+    fn language_named_in_the_prompt() {
+        let lang = |p: &str, a: &str| {
+            language(&draft(TaskType::Generation, p, a), &split(a)).map(|s| s.score)
+        };
+        let go = "```go\nfunc f() {}\n```";
+        let js = "```javascript\nfunction f() {}\n```";
+        assert_eq!(
+            lang("Write a Go function that adds two ints.", go),
+            Some(1.0)
+        );
+        assert_eq!(
+            lang("Write a Go function that adds two ints.", js),
+            Some(0.3)
+        );
+        assert_eq!(lang("Write a JavaScript function.", go), Some(0.3));
+        assert_eq!(lang("Go ahead and write a function.", js), None);
+        assert_eq!(lang("Convert this Python to Rust.", go), None);
+        assert_eq!(lang("Write a Python script.", "```\nprint(1)\n```"), None);
+        assert_eq!(
+            lang(
+                "Write a Python script.",
+                "```bash\npip install x\n```\n```python\nx = 1\n```"
+            ),
+            Some(1.0)
+        );
+        let p = "Is it safe to build SQL queries with string concatenation?";
+        let a = "```python\ncur.execute(q, (x,))\n```";
+        assert!(language(&draft(TaskType::Security, p, a), &split(a)).is_none());
+    }
+
+    #[test]
+    fn code_lines() {
+        assert!(looks_like_code("let x = 0; x += 1;"));
+        assert!(looks_like_code("name = app, version = 1.0"));
+        assert!(!looks_like_code("Why is my loop slow?"));
+        assert!(!looks_like_code("Note: this is prose"));
+    }
+}

@@ -1,0 +1,118 @@
+//! Off-topic answers: an answer that shares no content word with the prompt (neither the
+//! subject nor a name from the pasted code) is likely about something else. Only a near-total
+//! miss counts: good answers paraphrase, so a low overlap is normal and scores 1.
+
+use std::collections::HashSet;
+
+use super::{signal, Signal};
+
+const WEIGHT: f32 = 1.0;
+/// At or above this share of the prompt's content words found in the answer, no doubt.
+const ENOUGH: f32 = 0.2;
+/// Prompts with fewer content words say too little about the topic.
+const MIN_WORDS: usize = 3;
+
+/// Request words and function words that say nothing about the topic.
+const STOP: [&str; 72] = [
+    "the", "and", "for", "with", "that", "this", "these", "those", "from", "into", "what", "which",
+    "when", "where", "why", "how", "who", "does", "did", "are", "was", "were", "can", "could",
+    "would", "should", "will", "shall", "may", "might", "must", "have", "has", "had", "not", "but",
+    "all", "any", "some", "one", "two", "its", "your", "you", "our", "their", "them", "then",
+    "than", "there", "here", "about", "write", "give", "make", "create", "show", "tell", "explain",
+    "please", "use", "using", "want", "need", "like", "just", "also", "get", "add", "new", "way",
+    "it's",
+];
+
+/// Words of three or more characters, split at anything but letters, digits and apostrophes.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| w.chars().nth(2).is_some())
+}
+
+/// The word's first five characters in lower case, so that "reverses" meets "reversed"
+/// and "function" meets "functions". Written into `buf` to spare an allocation per word.
+fn stem_into(word: &str, buf: &mut String) {
+    buf.clear();
+    buf.extend(word.chars().take(5).flat_map(char::to_lowercase));
+}
+
+/// The prompt's content words, stemmed.
+fn asked(prompt: &str) -> HashSet<String> {
+    words(prompt)
+        .filter(|w| !STOP.iter().any(|s| s.eq_ignore_ascii_case(w)))
+        .map(|w| {
+            let mut buf = String::new();
+            stem_into(w, &mut buf);
+            buf
+        })
+        .collect()
+}
+
+/// How many of the asked stems the answer contains; stops once `enough` are found.
+fn shared(asked: &HashSet<String>, answer: &str, enough: usize) -> usize {
+    let mut found: HashSet<&str> = HashSet::new();
+    let mut buf = String::new();
+    for w in words(answer) {
+        stem_into(w, &mut buf);
+        if let Some(stem) = asked.get(buf.as_str()) {
+            found.insert(stem);
+            if found.len() >= enough {
+                break;
+            }
+        }
+    }
+    found.len()
+}
+
+pub(crate) fn signal_for(prompt: &str, answer: &str) -> Option<Signal> {
+    let asked = asked(prompt);
+    if asked.len() < MIN_WORDS || !answer.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let enough = (ENOUGH * asked.len() as f32).ceil() as usize;
+    let shared = shared(&asked, answer, enough);
+    let share = shared as f32 / asked.len() as f32;
+    if shared >= enough {
+        return Some(signal(1.0, WEIGHT, "the answer is on the prompt's topic"));
+    }
+    let score = 0.3 + 0.7 * share / ENOUGH;
+    let detail = format!(
+        "the answer may be off-topic ({shared} of {} prompt words appear in it)",
+        asked.len()
+    );
+    Some(signal(score, WEIGHT, detail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(p: &str, a: &str) -> Option<f32> {
+        signal_for(p, a).map(|s| s.score)
+    }
+
+    #[test]
+    fn on_and_off_topic() {
+        let p = "Refactor this to use a list comprehension:\nresult = []\nfor x in items:\n    result.append(x * 2)";
+        assert_eq!(
+            rel(p, "```python\nresult = [x * 2 for x in items]\n```"),
+            Some(1.0)
+        );
+        assert_eq!(
+            rel(p, "```go\nfunc negate(n int) int {\n\treturn -n\n}\n```"),
+            Some(0.3)
+        );
+        let p = "Why does my Go program panic with 'assignment to entry in nil map'?";
+        assert_eq!(
+            rel(p, "A nil map cannot be written; create it with make."),
+            Some(1.0)
+        );
+    }
+
+    #[test]
+    fn absent_for_tiny_prompts_or_empty_answers() {
+        assert_eq!(rel("Say hi.", "Hello!"), None);
+        assert_eq!(rel("Write a Rust function that sorts numbers.", ""), None);
+    }
+}

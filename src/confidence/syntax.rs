@@ -1,0 +1,297 @@
+//! The syntax signal: how much of the answer's code fails to parse.
+//!
+//! Each fenced block with a known language is parsed (tree-sitter for programming languages,
+//! the data crates for JSON, TOML and YAML, a line check for diffs) after its elisions are
+//! blanked. The signal is the share of non-blank code lines in error across all checked
+//! blocks, not a single bit: one typo in a long answer is not the same as a block of prose
+//! fenced as Python. Blocks in other languages are neutral and left out.
+
+use super::data_formats;
+use super::elision::{self, Style};
+use super::fences::{Block, Doc};
+use super::grammar::{self, Grammar};
+use super::{signal, Signal};
+
+pub(crate) const WEIGHT: f32 = 2.5;
+
+/// Blocks longer than this are left out, and so are blocks after this much code: tree-sitter
+/// parses a few MB/s, and the scorer's time budget is for answers, not pasted repositories.
+const MAX_BLOCK: usize = 64 * 1024;
+const MAX_CODE: usize = 128 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checker {
+    Tree(Grammar),
+    Json,
+    Toml,
+    Yaml,
+    Diff,
+}
+
+/// The checker for a fence tag; `None` for tags we do not check (neutral).
+pub(crate) fn checker_for(tag: &str) -> Option<Checker> {
+    use Checker::*;
+    Some(match tag {
+        "rs" | "rust" => Tree(Grammar::Rust),
+        "py" | "python" | "python3" | "py3" => Tree(Grammar::Python),
+        "js" | "javascript" | "jsx" | "mjs" | "cjs" | "node" => Tree(Grammar::JavaScript),
+        "ts" | "typescript" | "mts" | "cts" => Tree(Grammar::TypeScript),
+        "tsx" => Tree(Grammar::Tsx),
+        "go" | "golang" => Tree(Grammar::Go),
+        "json" | "jsonc" => Json,
+        "toml" => Toml,
+        "yaml" | "yml" => Yaml,
+        "diff" | "patch" => Diff,
+        _ => return None,
+    })
+}
+
+impl Checker {
+    fn name(self) -> &'static str {
+        match self {
+            Checker::Tree(g) => g.name(),
+            Checker::Json => "json",
+            Checker::Toml => "toml",
+            Checker::Yaml => "yaml",
+            Checker::Diff => "diff",
+        }
+    }
+
+    /// Broken rows of `code`, or `None` when the parser gave no answer (neutral).
+    fn broken_rows(self, code: &str) -> Option<Vec<bool>> {
+        match self {
+            Checker::Tree(Grammar::Python) => {
+                grammar::broken_lines(Grammar::Python, &elision::strip(code, Style::Python))
+            }
+            Checker::Tree(g) => grammar::broken_lines(g, &elision::strip(code, Style::Blank)),
+            Checker::Json => Some(data_formats::json(&strip_json(code))),
+            Checker::Toml => Some(data_formats::toml(&elision::strip(code, Style::Blank))),
+            // `...` alone is YAML's document end marker, so YAML is parsed as written.
+            Checker::Yaml => data_formats::yaml(code),
+            Checker::Diff => Some(data_formats::diff(code)),
+        }
+    }
+}
+
+/// JSON with its elisions and `//` comment lines removed (answers annotate JSON; jsonc
+/// allows it).
+fn strip_json(code: &str) -> String {
+    let no_comments: String = code
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("//") {
+                ""
+            } else {
+                l
+            }
+        })
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    elision::strip(&no_comments, Style::Json)
+}
+
+/// What one block's check found.
+struct Checked {
+    name: &'static str,
+    lines: usize,
+    broken: usize,
+}
+
+fn check(block: &Block) -> Option<Checked> {
+    let checker = checker_for(&block.tag)?;
+    let lines = block.body.lines().filter(|l| !l.trim().is_empty()).count();
+    if lines == 0 {
+        return None;
+    }
+    let rows = checker.broken_rows(&block.body)?;
+    Some(Checked {
+        name: checker.name(),
+        lines,
+        broken: grammar::count_broken(&block.body, &rows),
+    })
+}
+
+/// The syntax signal, absent when no block is in a language we check.
+pub(crate) fn signal_for(doc: &Doc) -> Option<Signal> {
+    let mut code = 0;
+    let checked: Vec<Checked> = doc
+        .blocks
+        .iter()
+        .filter(|b| b.body.len() <= MAX_BLOCK)
+        .take_while(|b| {
+            code += b.body.len();
+            code <= MAX_CODE
+        })
+        .filter_map(check)
+        .collect();
+    if checked.is_empty() {
+        return None;
+    }
+    let lines: usize = checked.iter().map(|c| c.lines).sum();
+    let broken: usize = checked.iter().map(|c| c.broken).sum();
+    let share = broken as f32 / lines.max(1) as f32;
+    Some(signal(score_for(share), WEIGHT, detail(&checked)))
+}
+
+/// A cubic fall-off: a stray error in long code costs little, 10% of lines in error costs a
+/// quarter, half the code in error leaves almost nothing.
+fn score_for(share: f32) -> f32 {
+    (1.0 - share.clamp(0.0, 1.0)).powi(3)
+}
+
+fn detail(checked: &[Checked]) -> String {
+    let bad: Vec<String> = checked
+        .iter()
+        .filter(|c| c.broken > 0)
+        .map(|c| format!("{} ({} of {} lines)", c.name, c.broken, c.lines))
+        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for c in checked {
+        if !names.contains(&c.name) {
+            names.push(c.name);
+        }
+    }
+    if bad.is_empty() {
+        return format!("every checked code block parses ({})", names.join(", "));
+    }
+    format!(
+        "syntax errors in {} of {} code blocks: {}",
+        bad.len(),
+        checked.len(),
+        bad.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fences::split;
+    use super::*;
+
+    fn syntax(answer: &str) -> Option<f32> {
+        signal_for(&split(answer)).map(|s| s.score)
+    }
+
+    fn ok(answer: &str) {
+        let s = signal_for(&split(answer)).expect("a syntax signal");
+        assert_eq!(s.score, 1.0, "{answer}\n{}", s.detail);
+    }
+
+    fn bad(answer: &str) {
+        let s = signal_for(&split(answer)).expect("a syntax signal");
+        assert!(s.score < 0.75, "{answer}\n{} {}", s.score, s.detail);
+    }
+
+    #[test]
+    fn fence_tags_map_to_checkers() {
+        for (tag, name) in [
+            ("rs", "rust"),
+            ("rust", "rust"),
+            ("py", "python"),
+            ("python3", "python"),
+            ("js", "javascript"),
+            ("jsx", "javascript"),
+            ("mjs", "javascript"),
+            ("ts", "typescript"),
+            ("typescript", "typescript"),
+            ("tsx", "tsx"),
+            ("go", "go"),
+            ("golang", "go"),
+            ("json", "json"),
+            ("toml", "toml"),
+            ("yml", "yaml"),
+            ("diff", "diff"),
+        ] {
+            assert_eq!(checker_for(tag).map(Checker::name), Some(name), "{tag}");
+        }
+        assert_eq!(checker_for("bash"), None);
+        assert_eq!(checker_for(""), None);
+    }
+
+    #[test]
+    fn rust_valid_fragment_and_broken() {
+        ok("```rust\nfn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n```");
+        ok("```rs\nlet v: Vec<u8> = Vec::new();\nfor x in &v {\n    println!(\"{x}\");\n}\n```");
+        ok("```rust\nimpl Cache {\n    // ...existing code...\n    pub fn clear(&mut self) {\n        self.map.clear();\n    }\n}\n```");
+        ok("```rust\npub fn len(&self) -> usize {\n    self.items.len()\n}\n```");
+        ok("```rust\nfn run() {\n    ...\n    let x = 1;\n}\n```");
+        bad("```rust\nfn add(a: i32, b: i32) -> i32 {\n    a + \n}}\nfn\n```");
+    }
+
+    #[test]
+    fn python_valid_fragment_and_broken() {
+        ok("```python\ndef f(xs):\n    return [x * 2 for x in xs]\n```");
+        ok("```py\n    def area(self):\n        return self.w * self.h\n```");
+        ok("```python\nclass A:\n    def f(self):\n        # ... unchanged ...\n```");
+        bad("```python\ndef reverse(s: str) -> str {\n  return s[::-1]\n}\n```");
+    }
+
+    #[test]
+    fn javascript_valid_fragment_and_broken() {
+        ok("```js\nconst sum = (xs) => xs.reduce((a, b) => a + b, 0);\n```");
+        ok("```javascript\nif (!user) {\n  return null;\n}\n// ...\n```");
+        ok("```jsx\nconst App = () => <div>{items.map((i) => <p key={i}>{i}</p>)}</div>;\n```");
+        bad("```javascript\nfunction square(x: i64) {\n    return x * x\n}\n```");
+    }
+
+    #[test]
+    fn typescript_and_tsx_valid_fragment_and_broken() {
+        ok("```ts\ninterface User {\n  id: number;\n  name: string;\n}\n```");
+        ok("```typescript\n  async load(id: string): Promise<User> {\n    return this.repo.get(id);\n  }\n```");
+        ok("```tsx\nexport function Hello({ name }: { name: string }) {\n  return <h1>Hello {name}</h1>;\n}\n```");
+        bad("```ts\ninterface User {\n  id: number\n  name: string =>\n```\n");
+        bad("```tsx\nexport function A() {\n  return <div><span></div>;\n}\n```");
+    }
+
+    #[test]
+    fn go_valid_fragment_and_broken() {
+        ok("```go\npackage main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(\"hi\")\n}\n```");
+        ok("```go\nfunc Max(a, b int) int {\n\tif a > b {\n\t\treturn a\n\t}\n\treturn b\n}\n```");
+        ok("```golang\nif err != nil {\n\treturn err\n}\n```");
+        bad(
+            "```go\nfn even(n: i64) {\n    if n % 2 == 0 {\n        return \"even\"\n    }\n}\n```",
+        );
+    }
+
+    #[test]
+    fn data_formats_valid_fragment_and_broken() {
+        ok("```json\n{\n  \"name\": \"app\",\n  \"version\": \"1.0.0\"\n}\n```");
+        ok("```json\n{\n  \"scripts\": { ... },\n  \"name\": \"app\",\n  // ...\n}\n```");
+        bad("```json\n{\n  'name': 'app',\n  version: 1\n}\n```");
+        ok("```toml\n[dependencies]\nserde = { version = \"1\", features = [\"derive\"] }\n...\n```");
+        bad("```toml\n[package\nname = app\n```");
+        ok("```yaml\nservices:\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n```");
+        bad("```yaml\nservices:\n  db:\n    image: postgres\n   ports: [1, 2\n```");
+        ok("```diff\n--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n def f():\n-    return 1\n+    return 2\n```");
+        bad("```diff\nI changed the return value to 2.\nThe function now works.\n-    return 1\n```");
+    }
+
+    #[test]
+    fn share_not_a_bit() {
+        let mut long = String::from("```python\n");
+        for i in 0..40 {
+            long += &format!("x{i} = {i}\n");
+        }
+        long += "y = (\n```";
+        let one_error = syntax(&long).expect("signal");
+        let all_bad =
+            syntax("```python\nthis is not python at all\nnor is this }}}\n```").expect("signal");
+        assert!(one_error > 0.8 && one_error < 1.0, "{one_error}");
+        assert!(all_bad < 0.2, "{all_bad}");
+    }
+
+    #[test]
+    fn unknown_language_or_no_code_is_absent() {
+        assert_eq!(syntax("```bash\nls -la | wc -l\n```"), None);
+        assert_eq!(syntax("```\nplain text\n```"), None);
+        assert_eq!(syntax("No code here."), None);
+        assert_eq!(syntax("```python\n\n```"), None);
+    }
+
+    #[test]
+    fn detail_names_the_broken_block() {
+        let s =
+            signal_for(&split("```go\nfunc f( {\n```\n```rust\nfn a() {}\n```")).expect("signal");
+        assert!(s.detail.contains("go (1 of 1 lines)"), "{}", s.detail);
+        assert!(s.detail.contains("1 of 2 code blocks"), "{}", s.detail);
+    }
+}
