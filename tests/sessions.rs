@@ -214,3 +214,51 @@ fn history_can_be_switched_off() {
         .code(2)
         .stderr(contains("history is off"));
 }
+
+#[test]
+fn an_escalation_keeps_the_draft_marked_and_a_failed_one_keeps_it_as_the_answer() {
+    let lm = fake_lmstudio("m", &[]);
+    let parts = lmstudio_stream("m", &["def f(", "x):\n    ret"], "length");
+    lm.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(parts.iter().map(|p| p.as_slice()).collect()),
+    );
+    let ol = fake_ollama(&["q"], &["def f(x):\n    return x\n"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &ol.url(), "");
+    let prompt = "implement a Python function that returns its argument";
+    cli(dir.path()).args(["-p", prompt]).assert().success();
+    let s = store(dir.path());
+    let (_, msgs) = s
+        .session(s.list_sessions(1).unwrap()[0].id)
+        .unwrap()
+        .unwrap();
+    let got: Vec<(&str, Status)> = msgs
+        .iter()
+        .map(|m| (m.backend.as_deref().unwrap_or("-"), m.status))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("-", Status::Complete),
+            ("lmstudio", Status::Draft),
+            ("ollama", Status::Complete)
+        ]
+    );
+
+    // With Ollama down the escalation fails and the draft becomes the answer.
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    cli(dir.path())
+        .args(["-p", prompt])
+        .assert()
+        .success()
+        .stdout("def f(x):\n    ret\n");
+    let s = store(dir.path());
+    let (_, msgs) = s
+        .session(s.list_sessions(1).unwrap()[0].id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(msgs[1].status, Status::Complete);
+}

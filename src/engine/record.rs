@@ -18,6 +18,10 @@ pub struct Recorder {
     store: Arc<Store>,
     session: SessionId,
     answer: Option<Streaming>,
+    /// The message closed last.
+    last_closed: Option<Streaming>,
+    /// The draft an escalation replaced, in case the escalation fails and it is kept.
+    replaced_draft: Option<Streaming>,
     model: Option<String>,
     /// The first storage error, to be reported once.
     pub failed: Option<String>,
@@ -39,6 +43,8 @@ impl Recorder {
             store,
             session,
             answer: None,
+            last_closed: None,
+            replaced_draft: None,
             model: None,
             failed: None,
         }
@@ -77,13 +83,18 @@ impl Recorder {
             EventKind::Escalate { .. } => {
                 self.decision("escalate", kind);
                 self.close(Status::Draft);
+                self.replaced_draft = self.last_closed.take();
             }
             EventKind::Done { backend, .. } => {
                 // Latency, TTFT and tokens/s, for metrics and learning.
                 self.decision("done", kind);
-                // A draft that held up becomes the answer.
+                // A draft that held up (or outlived a failed escalation) becomes the answer.
                 if self.answer.as_ref().is_some_and(|a| a.backend == *backend) {
                     self.close(Status::Complete);
+                } else if let Some(d) = self.replaced_draft.take().filter(|d| d.backend == *backend)
+                {
+                    let r = self.store.update_message(d.id, &d.text, Status::Complete);
+                    self.note(r);
                 }
             }
             EventKind::Error { .. } | EventKind::Cancelled { .. } => {
@@ -154,6 +165,7 @@ impl Recorder {
         if let Some(a) = self.answer.take() {
             let r = self.store.update_message(a.id, &a.text, status);
             self.note(r);
+            self.last_closed = Some(a);
         }
     }
 
