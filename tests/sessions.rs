@@ -262,3 +262,56 @@ fn an_escalation_keeps_the_draft_marked_and_a_failed_one_keeps_it_as_the_answer(
         .unwrap();
     assert_eq!(msgs[1].status, Status::Complete);
 }
+
+#[test]
+fn metrics_are_read_from_the_history() {
+    let lm = fake_lmstudio("m", &["formatted"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    cli(dir.path())
+        .args(["-p", "reformat this file with rustfmt"])
+        .assert()
+        .success();
+    cli(dir.path())
+        .args(["--analyze", "-p", "why does it deadlock?"])
+        .assert()
+        .code(1);
+    let out = cli(dir.path())
+        .args(["metrics", "--json", "--since", "1h"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let m: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(m["routing"]["requests"], 2);
+    let lm = m["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["backend"] == "lmstudio")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (lm["requests"].as_i64(), lm["success_rate"].as_f64()),
+        (Some(1), Some(1.0))
+    );
+    let ol = m["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["backend"] == "ollama")
+        .unwrap()
+        .clone();
+    assert_eq!(ol["success_rate"].as_f64(), Some(0.0));
+    cli(dir.path())
+        .arg("metrics")
+        .assert()
+        .success()
+        .stdout(contains("routed 2 requests"));
+    cli(dir.path())
+        .args(["metrics", "--since", "soon"])
+        .assert()
+        .code(2)
+        .stderr(contains("not a duration"));
+}

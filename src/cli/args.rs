@@ -119,6 +119,14 @@ pub enum Cmd {
         #[command(subcommand)]
         action: SessionsCmd,
     },
+    /// Request counts, response times, success and escalation rates, from the history.
+    Metrics {
+        #[arg(long)]
+        json: bool,
+        /// Only the last DURATION, e.g. 30m, 24h, 7d.
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+    },
     /// List the voices, with their routing bias.
     Voices {
         /// Print them as JSON.

@@ -44,6 +44,11 @@ pub fn run(cli: Cli) -> i32 {
                 Err(e) => usage_error(&e),
             });
         }
+        Some(Cmd::Metrics { json, since }) => {
+            return with_config(&overrides, |c| {
+                sessions_cmd::metrics(&c, *json, since.as_deref())
+            });
+        }
         Some(Cmd::Sessions { action }) => {
             return with_config(&overrides, |c| sessions_cmd::run(&c, action));
         }

@@ -78,6 +78,68 @@ pub fn run(config: &Config, action: &SessionsCmd) -> i32 {
     }
 }
 
+/// `codecrucible metrics`: the figures over the whole history or its last `since`.
+pub fn metrics(config: &Config, json: bool, since: Option<&str>) -> i32 {
+    let since_ms = match since.map(|s| (s, crate::store::parse_duration_ms(s))) {
+        None => None,
+        Some((_, Some(ms))) => Some(now_ms() - ms),
+        Some((s, None)) => {
+            eprintln!("codecrucible: --since \"{s}\" is not a duration; use e.g. 30m, 24h or 7d");
+            return super::EXIT_USAGE;
+        }
+    };
+    let _ = config;
+    let opened = load::data_dir()
+        .map_err(|e| e.0)
+        .and_then(|d| Store::open(&d.join("history.db")).map_err(|e| e.0));
+    let m = match opened.and_then(|s| s.metrics(since_ms).map_err(|e| e.0)) {
+        Ok(m) => m,
+        Err(e) => return fail(&e),
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
+        return EXIT_OK;
+    }
+    let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.0}%", v * 100.0));
+    let num = |v: Option<f64>, unit: &str| v.map_or("-".to_owned(), |v| format!("{v:.0} {unit}"));
+    println!(
+        "{:<10} {:>8} {:>12} {:>10} {:>10} {:>8}",
+        "backend", "requests", "avg response", "avg TTFT", "tokens/s", "success"
+    );
+    for b in &m.backends {
+        println!(
+            "{:<10} {:>8} {:>12} {:>10} {:>10} {:>8}",
+            b.backend,
+            b.requests,
+            num(b.avg_response_ms, "ms"),
+            num(b.avg_ttft_ms, "ms"),
+            num(b.avg_tokens_per_second, ""),
+            pct(b.success_rate)
+        );
+    }
+    let r = &m.routing;
+    println!(
+        "\nrouted {} requests; {} hybrid drafts scored, {} escalated ({}); routing accuracy {}",
+        r.requests,
+        r.scored_drafts,
+        r.escalations,
+        pct(r.escalation_rate),
+        pct(r.routing_accuracy)
+    );
+    println!(
+        "draft confidence, by fifths from 0 to 1: {:?}",
+        r.confidence_distribution
+    );
+    EXIT_OK
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 fn fail(msg: &str) -> i32 {
     eprintln!("codecrucible: {msg}");
     EXIT_FAILED

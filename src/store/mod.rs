@@ -6,6 +6,7 @@
 //! This is the storage layer; wiring it into the engine and the `sessions` commands is the
 //! next step of the session-history issue.
 
+mod metrics;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+pub use metrics::{parse_duration_ms, BackendMetrics, Metrics, RoutingMetrics};
 pub use schema::SCHEMA_VERSION;
 
 pub type SessionId = i64;
