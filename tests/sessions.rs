@@ -315,3 +315,38 @@ fn metrics_are_read_from_the_history() {
         .code(2)
         .stderr(contains("not a duration"));
 }
+
+#[test]
+fn feedback_is_recorded_and_counts_against_routing_accuracy() {
+    let lm = fake_lmstudio("m", &["ok"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    cli(dir.path())
+        .args(["-p", "reformat this json"])
+        .assert()
+        .success()
+        .stderr(contains("[session 1 · LM Studio"));
+    cli(dir.path())
+        .args(["feedback", "1", "quality"])
+        .assert()
+        .success()
+        .stderr(contains("recorded \"quality\""));
+    let out = cli(dir.path())
+        .args(["metrics", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let m: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(m["routing"]["routing_accuracy"].as_f64(), Some(0.0));
+    cli(dir.path())
+        .args(["feedback", "42", "good"])
+        .assert()
+        .code(1)
+        .stderr(contains("session 42 has no finished answer"));
+    cli(dir.path())
+        .args(["feedback", "1", "meh"])
+        .assert()
+        .code(2);
+}

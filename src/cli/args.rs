@@ -119,6 +119,14 @@ pub enum Cmd {
         #[command(subcommand)]
         action: SessionsCmd,
     },
+    /// Rate a session's latest answer: good, bad, or quality (it should have gone to the
+    /// quality server). Feeds the router's learning.
+    Feedback {
+        /// The session, as `sessions list` and each run's status line show it.
+        session: i64,
+        #[arg(value_enum)]
+        verdict: Verdict,
+    },
     /// Request counts, response times, success and escalation rates, from the history.
     Metrics {
         #[arg(long)]
@@ -192,4 +200,11 @@ pub enum SessionsCmd {
 pub enum ExportFormat {
     Markdown,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Verdict {
+    Good,
+    Bad,
+    Quality,
 }

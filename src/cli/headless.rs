@@ -72,6 +72,7 @@ pub async fn run(config: Config, opts: Options) -> i32 {
     };
     let _ = engine.commands.send(Command::Submit(submit));
     let mut out = Output::new(opts.json);
+    out.session = session;
     let mut interrupted = false;
     loop {
         let event = tokio::select! {
@@ -153,6 +154,8 @@ struct Output {
     /// A hybrid draft: streamed to stderr while it is judged, printed to stdout only if
     /// it is kept.
     draft: String,
+    /// The stored session, named in the status line (for `feedback` and `--resume`).
+    session: Option<SessionId>,
 }
 
 impl Output {
@@ -164,6 +167,7 @@ impl Output {
             ends_in_newline: true,
             stdout_gone: false,
             draft: String::new(),
+            session: None,
         }
     }
 
@@ -196,8 +200,12 @@ impl Output {
                 model,
                 reason,
             } => {
+                let session = self
+                    .session
+                    .map(|s| format!("session {s} · "))
+                    .unwrap_or_default();
                 eprintln!(
-                    "[{} · {model}] {}; model: {reason}",
+                    "[{session}{} · {model}] {}; model: {reason}",
                     backend.label(),
                     self.route_reason
                 );

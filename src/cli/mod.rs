@@ -44,6 +44,11 @@ pub fn run(cli: Cli) -> i32 {
                 Err(e) => usage_error(&e),
             });
         }
+        Some(Cmd::Feedback { session, verdict }) => {
+            return with_config(&overrides, |c| {
+                sessions_cmd::feedback(&c, *session, *verdict)
+            });
+        }
         Some(Cmd::Metrics { json, since }) => {
             return with_config(&overrides, |c| {
                 sessions_cmd::metrics(&c, *json, since.as_deref())

@@ -78,6 +78,27 @@ pub fn run(config: &Config, action: &SessionsCmd) -> i32 {
     }
 }
 
+/// `codecrucible feedback SESSION good|bad|quality`.
+pub fn feedback(config: &Config, session: i64, verdict: super::args::Verdict) -> i32 {
+    use super::args::Verdict;
+    let _ = config;
+    let name = match verdict {
+        Verdict::Good => "good",
+        Verdict::Bad => "bad",
+        Verdict::Quality => "quality",
+    };
+    let opened = load::data_dir()
+        .map_err(|e| e.0)
+        .and_then(|d| Store::open(&d.join("history.db")).map_err(|e| e.0));
+    match opened.and_then(|s| s.record_feedback(session, name).map_err(|e| e.0)) {
+        Ok(message) => {
+            eprintln!("recorded \"{name}\" for answer {message} of session {session}");
+            EXIT_OK
+        }
+        Err(e) => fail(&e),
+    }
+}
+
 /// `codecrucible metrics`: the figures over the whole history or its last `since`.
 pub fn metrics(config: &Config, json: bool, since: Option<&str>) -> i32 {
     let since_ms = match since.map(|s| (s, crate::store::parse_duration_ms(s))) {

@@ -27,8 +27,8 @@ pub struct RoutingMetrics {
     pub escalations: i64,
     /// Share of scored drafts that were escalated.
     pub escalation_rate: Option<f64>,
-    /// Share of routed requests whose first route held: not escalated (and, once feedback
-    /// lands, not rejected).
+    /// Share of routed requests whose first route held: not escalated and not rejected by
+    /// feedback (`bad` or `quality`).
     pub routing_accuracy: Option<f64>,
     /// Scored drafts per confidence fifth: [0,0.2), [0.2,0.4), … [0.8,1].
     pub confidence_distribution: [i64; 5],
@@ -98,13 +98,19 @@ impl Store {
             }
             let requests = count("route")?;
             let escalations = count("escalate")?;
+            let rejected: i64 = c.query_row(
+                "SELECT COUNT(*) FROM decisions WHERE kind = 'feedback' AND created_at >= ?1
+                   AND json_extract(data, '$.verdict') IN ('bad', 'quality')",
+                params![since],
+                |r| r.get(0),
+            )?;
             let scored = distribution.iter().sum();
             let routing = RoutingMetrics {
                 requests,
                 scored_drafts: scored,
                 escalations,
                 escalation_rate: ratio(escalations, scored),
-                routing_accuracy: ratio(requests - escalations, requests),
+                routing_accuracy: ratio((requests - escalations - rejected).max(0), requests),
                 confidence_distribution: distribution,
             };
             Ok(Metrics { since_ms, backends, routing })

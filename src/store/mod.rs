@@ -253,6 +253,29 @@ impl Store {
         })
     }
 
+    /// Records feedback on a session's latest answer: `good`, `bad`, or `quality` (it should
+    /// have gone to the quality server). Returns the answer's message id.
+    pub fn record_feedback(
+        &self,
+        session: SessionId,
+        verdict: &str,
+    ) -> Result<MessageId, StoreError> {
+        let answer: Option<MessageId> = self.with("find the answer", |c| {
+            c.query_row(
+                "SELECT id FROM messages WHERE session_id = ?1 AND role = 'assistant' AND status = 'complete' ORDER BY id DESC LIMIT 1",
+                params![session],
+                |r| r.get(0),
+            )
+            .optional()
+        })?;
+        let id = answer.ok_or_else(|| {
+            StoreError(format!("session {session} has no finished answer to rate"))
+        })?;
+        let json = serde_json::json!({ "message_id": id, "verdict": verdict }).to_string();
+        self.record_decision(session, Some(id), "feedback", &json)?;
+        Ok(id)
+    }
+
     /// The newest sessions first.
     pub fn list_sessions(&self, limit: usize) -> Result<Vec<SessionSummary>, StoreError> {
         self.with("list sessions", |c| {
