@@ -184,7 +184,8 @@ impl Store {
         let title = title_from(first_prompt);
         self.with("create a session", |c| {
             c.execute(
-                "INSERT INTO sessions (created_at, updated_at, title, voice) VALUES (?1, ?1, ?2, ?3)",
+                "INSERT INTO sessions (created_at, updated_at, title, voice)
+                 VALUES (?1, MAX(?1, IFNULL((SELECT MAX(updated_at) FROM sessions), 0) + 1), ?2, ?3)",
                 params![now, title, voice],
             )?;
             Ok(c.last_insert_rowid())
@@ -209,9 +210,9 @@ impl Store {
                 params![session, role, content, status.as_str(), backend, model, now],
             )?;
             let id = c.last_insert_rowid();
-            // Strictly later than before, so "newest first" holds within one millisecond.
+            // Later than every session's, so "newest first" holds within one millisecond.
             c.execute(
-                "UPDATE sessions SET updated_at = MAX(?2, updated_at + 1) WHERE id = ?1",
+                "UPDATE sessions SET updated_at = MAX(?2, (SELECT MAX(updated_at) FROM sessions) + 1) WHERE id = ?1",
                 params![session, now],
             )?;
             Ok(id)
