@@ -7,7 +7,7 @@ use std::io::Read;
 use std::process::Stdio;
 use std::time::Duration;
 
-use codecrucible::store::{Status, Store};
+use codecrucible::store::{Status, Store, StoredMessage};
 use predicates::prelude::*;
 use predicates::str::contains;
 use support::protocol::*;
@@ -15,6 +15,13 @@ use support::{cli, End, Framing, Part, Reply};
 
 fn store(dir: &std::path::Path) -> Store {
     Store::open(&dir.join("data/history.db")).expect("the history database opens")
+}
+
+/// The messages of the most recently written session.
+fn latest_messages(dir: &std::path::Path) -> Vec<StoredMessage> {
+    let s = store(dir);
+    let id = s.list_sessions(1).expect("list")[0].id;
+    s.session(id).expect("read").expect("exists").1
 }
 
 #[test]
@@ -117,9 +124,7 @@ fn a_cut_stream_is_saved_as_partial() {
         .args(["--fast", "-p", "hi"])
         .assert()
         .code(1);
-    let s = store(dir.path());
-    let id = s.list_sessions(1).unwrap()[0].id;
-    let (_, msgs) = s.session(id).unwrap().unwrap();
+    let msgs = latest_messages(dir.path());
     assert_eq!(
         (msgs[1].content.as_str(), msgs[1].status),
         ("half an answ", Status::Partial)
@@ -171,9 +176,7 @@ fn kill_9_mid_stream_leaves_a_sound_database_with_the_flushed_text() {
         .status()
         .unwrap();
     let _ = child.wait();
-    let s = store(dir.path());
-    let id = s.list_sessions(1).unwrap()[0].id;
-    let (_, msgs) = s.session(id).unwrap().unwrap();
+    let msgs = latest_messages(dir.path());
     assert_eq!(
         msgs[0].content, "hi",
         "the user's message was saved before it was sent"
@@ -229,11 +232,7 @@ fn an_escalation_keeps_the_draft_marked_and_a_failed_one_keeps_it_as_the_answer(
     write_config(dir.path(), &lm.url(), &ol.url(), "");
     let prompt = "implement a Python function that returns its argument";
     cli(dir.path()).args(["-p", prompt]).assert().success();
-    let s = store(dir.path());
-    let (_, msgs) = s
-        .session(s.list_sessions(1).unwrap()[0].id)
-        .unwrap()
-        .unwrap();
+    let msgs = latest_messages(dir.path());
     let got: Vec<(&str, Status)> = msgs
         .iter()
         .map(|m| (m.backend.as_deref().unwrap_or("-"), m.status))
@@ -255,11 +254,7 @@ fn an_escalation_keeps_the_draft_marked_and_a_failed_one_keeps_it_as_the_answer(
         .assert()
         .success()
         .stdout("def f(x):\n    ret\n");
-    let s = store(dir.path());
-    let (_, msgs) = s
-        .session(s.list_sessions(1).unwrap()[0].id)
-        .unwrap()
-        .unwrap();
+    let msgs = latest_messages(dir.path());
     assert_eq!(msgs[1].status, Status::Complete);
 }
 
