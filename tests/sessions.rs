@@ -345,3 +345,42 @@ fn feedback_is_recorded_and_counts_against_routing_accuracy() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn two_instances_at_once_lose_no_writes() {
+    let lm = fake_lmstudio("m", &["an ", "answer ", "in ", "pieces"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    let bin = assert_cmd::cargo::cargo_bin("codecrucible");
+    let spawn = |n: usize| {
+        let bin = bin.clone();
+        let dir = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            for i in 0..5 {
+                let status = std::process::Command::new(&bin)
+                    .args(["-p", &format!("instance {n} prompt {i}")])
+                    .env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
+                    .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
+                    .env_remove("OLLAMA_HOST")
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+        })
+    };
+    let (a, b) = (spawn(1), spawn(2));
+    a.join().unwrap();
+    b.join().unwrap();
+    let s = store(dir.path());
+    let sessions = s.list_sessions(100).unwrap();
+    assert_eq!(sessions.len(), 10, "every run saved its session");
+    for summary in sessions {
+        let (_, msgs) = s.session(summary.id).unwrap().unwrap();
+        assert_eq!(msgs.len(), 2, "{}", summary.title);
+        assert_eq!(msgs[1].content, "an answer in pieces");
+        assert_eq!(msgs[1].status, Status::Complete);
+    }
+}

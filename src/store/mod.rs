@@ -146,10 +146,9 @@ impl Store {
             .map_err(|e| StoreError::from_sqlite("set the busy timeout", &e))?;
         // WAL lets a reader (another instance, the history browser) work while a stream
         // is written; NORMAL sync is durable across a process kill, which is what we need.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(|e| StoreError::from_sqlite("configure the database", &e))?;
+        wal(&conn)?;
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(|e| StoreError::from_sqlite("configure the database", &e))?;
         schema::migrate(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
@@ -377,6 +376,27 @@ impl Store {
                 .map(|n| n > 0)
         })
     }
+}
+
+/// Switches to WAL. Another instance switching the same new file at the same moment makes
+/// this fail with "locked" for a moment; it is retried, and a database already in WAL is fine.
+fn wal(conn: &Connection) -> Result<(), StoreError> {
+    let mut last = None;
+    for _ in 0..50 {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") || mode.eq_ignore_ascii_case("memory") => {
+                return Ok(())
+            }
+            Ok(mode) => last = Some(rusqlite::Error::InvalidParameterName(mode)),
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let e = last.unwrap_or(rusqlite::Error::InvalidQuery);
+    Err(StoreError::from_sqlite(
+        "switch the database to write-ahead logging",
+        &e,
+    ))
 }
 
 fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {

@@ -1,8 +1,8 @@
 //! The versioned schema. `PRAGMA user_version` holds the version; each migration brings a
-//! database from the version before it, in one transaction, so a database from any earlier
-//! version (or a new, empty one) ends up current.
+//! database from the version before it, all pending ones in one transaction, so a database
+//! from any earlier version (or a new, empty one) ends up current.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 use super::StoreError;
 
@@ -56,7 +56,13 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let fail = |what: &str, e: rusqlite::Error| StoreError::from_sqlite(what, &e);
-    let version: u32 = conn
+    // IMMEDIATE takes the write lock first (waiting out the busy timeout), so two
+    // instances opening a new database at once cannot both run a migration; the version is
+    // read again under the lock.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| fail("lock the database to check its schema", e))?;
+    let version: u32 = tx
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| fail("read the schema version", e))?;
     if version > SCHEMA_VERSION {
@@ -64,17 +70,16 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             "the history database is from a newer CodeCrucible (schema {version}, this one knows {SCHEMA_VERSION}); update CodeCrucible"
         )));
     }
-    for (from, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn
-            .transaction()
-            .map_err(|e| fail("start a migration", e))?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    for sql in MIGRATIONS.iter().skip(version as usize) {
         tx.execute_batch(sql)
             .map_err(|e| fail("migrate the schema", e))?;
-        tx.pragma_update(None, "user_version", from as u32 + 1)
-            .map_err(|e| fail("record the schema version", e))?;
-        tx.commit().map_err(|e| fail("finish a migration", e))?;
     }
-    Ok(())
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+        .map_err(|e| fail("record the schema version", e))?;
+    tx.commit().map_err(|e| fail("finish the migration", e))
 }
 
 #[cfg(test)]
