@@ -208,3 +208,13 @@ pub enum Verdict {
     Bad,
     Quality,
 }
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Good => "good",
+            Verdict::Bad => "bad",
+            Verdict::Quality => "quality",
+        }
+    }
+}

@@ -44,19 +44,14 @@ pub fn run(cli: Cli) -> i32 {
                 Err(e) => usage_error(&e),
             });
         }
+        // The history needs no config: it lives in the data dir.
         Some(Cmd::Feedback { session, verdict }) => {
-            return with_config(&overrides, |c| {
-                sessions_cmd::feedback(&c, *session, *verdict)
-            });
+            return sessions_cmd::feedback(*session, *verdict)
         }
         Some(Cmd::Metrics { json, since }) => {
-            return with_config(&overrides, |c| {
-                sessions_cmd::metrics(&c, *json, since.as_deref())
-            });
+            return sessions_cmd::metrics(*json, since.as_deref())
         }
-        Some(Cmd::Sessions { action }) => {
-            return with_config(&overrides, |c| sessions_cmd::run(&c, action));
-        }
+        Some(Cmd::Sessions { action }) => return sessions_cmd::run(action),
         Some(Cmd::Voices { json }) => {
             return match load_voices(&overrides) {
                 Ok(v) => route_cmd::voices(&v, *json),

@@ -14,10 +14,7 @@ pub fn open_history(config: &Config) -> Option<Arc<Store>> {
     if !config.history.enabled {
         return None;
     }
-    let opened = load::data_dir()
-        .map_err(|e| e.0)
-        .and_then(|dir| Store::open(&dir.join("history.db")).map_err(|e| e.0));
-    match opened {
+    match open_store() {
         Ok(store) => {
             if let Err(e) = store.apply_retention(config.history.retention_days) {
                 eprintln!("codecrucible: {e}");
@@ -31,16 +28,17 @@ pub fn open_history(config: &Config) -> Option<Arc<Store>> {
     }
 }
 
-pub fn run(config: &Config, action: &SessionsCmd) -> i32 {
-    let dir = match load::data_dir() {
-        Ok(d) => d,
-        Err(e) => return fail(&e.0),
-    };
-    let store = match Store::open(&dir.join("history.db")) {
+/// The history database in the data dir (`CODECRUCIBLE_DATA_DIR` or the platform's).
+fn open_store() -> Result<Store, String> {
+    let dir = load::data_dir().map_err(|e| e.0)?;
+    Store::open(&dir.join("history.db")).map_err(|e| e.0)
+}
+
+pub fn run(action: &SessionsCmd) -> i32 {
+    let store = match open_store() {
         Ok(s) => s,
-        Err(e) => return fail(&e.0),
+        Err(e) => return fail(&e),
     };
-    let _ = config;
     let result = match action {
         SessionsCmd::List { json, limit } => {
             store.list_sessions(*limit).map(|l| print_list(&l, *json))
@@ -79,18 +77,9 @@ pub fn run(config: &Config, action: &SessionsCmd) -> i32 {
 }
 
 /// `codecrucible feedback SESSION good|bad|quality`.
-pub fn feedback(config: &Config, session: i64, verdict: super::args::Verdict) -> i32 {
-    use super::args::Verdict;
-    let _ = config;
-    let name = match verdict {
-        Verdict::Good => "good",
-        Verdict::Bad => "bad",
-        Verdict::Quality => "quality",
-    };
-    let opened = load::data_dir()
-        .map_err(|e| e.0)
-        .and_then(|d| Store::open(&d.join("history.db")).map_err(|e| e.0));
-    match opened.and_then(|s| s.record_feedback(session, name).map_err(|e| e.0)) {
+pub fn feedback(session: i64, verdict: super::args::Verdict) -> i32 {
+    let name = verdict.as_str();
+    match open_store().and_then(|s| s.record_feedback(session, name).map_err(|e| e.0)) {
         Ok(message) => {
             eprintln!("recorded \"{name}\" for answer {message} of session {session}");
             EXIT_OK
@@ -100,20 +89,16 @@ pub fn feedback(config: &Config, session: i64, verdict: super::args::Verdict) ->
 }
 
 /// `codecrucible metrics`: the figures over the whole history or its last `since`.
-pub fn metrics(config: &Config, json: bool, since: Option<&str>) -> i32 {
+pub fn metrics(json: bool, since: Option<&str>) -> i32 {
     let since_ms = match since.map(|s| (s, crate::store::parse_duration_ms(s))) {
         None => None,
-        Some((_, Some(ms))) => Some(now_ms() - ms),
+        Some((_, Some(ms))) => Some(crate::store::now_ms() - ms),
         Some((s, None)) => {
             eprintln!("codecrucible: --since \"{s}\" is not a duration; use e.g. 30m, 24h or 7d");
             return super::EXIT_USAGE;
         }
     };
-    let _ = config;
-    let opened = load::data_dir()
-        .map_err(|e| e.0)
-        .and_then(|d| Store::open(&d.join("history.db")).map_err(|e| e.0));
-    let m = match opened.and_then(|s| s.metrics(since_ms).map_err(|e| e.0)) {
+    let m = match open_store().and_then(|s| s.metrics(since_ms).map_err(|e| e.0)) {
         Ok(m) => m,
         Err(e) => return fail(&e),
     };
@@ -152,13 +137,6 @@ pub fn metrics(config: &Config, json: bool, since: Option<&str>) -> i32 {
         r.confidence_distribution
     );
     EXIT_OK
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 fn fail(msg: &str) -> i32 {

@@ -93,15 +93,15 @@ impl Run {
 
     pub async fn go(mut self) {
         let plan = plan(&self.shared, &self.submit);
+        let messages = super::route::with_attachments(&self.submit);
         if let Some(rec) = &self.recorder {
-            let sent = super::route::with_attachments(&self.submit);
-            let content = sent
+            // Saved before anything is sent, exactly as it will be sent.
+            let sent = messages
                 .iter()
                 .rev()
-                .find(|m| m.role == crate::backend::Role::User)
-                .map(|m| m.content.clone());
-            if let (Ok(mut rec), Some(content)) = (rec.lock(), content) {
-                rec.user(&content);
+                .find(|m| m.role == crate::backend::Role::User);
+            if let (Ok(mut rec), Some(sent)) = (rec.lock(), sent) {
+                rec.user(&sent.content);
             }
         }
         self.emit(EventKind::Route {
@@ -116,7 +116,7 @@ impl Run {
             .iter()
             .filter(|a| a.kind == "health")
         {
-            let from = first_backend(adj.from);
+            let from = adj.from.first_backend();
             if from != plan.primary {
                 self.emit(EventKind::Fallback {
                     from,
@@ -126,7 +126,6 @@ impl Run {
             }
         }
         let hybrid = plan.decision.selected == Route::Hybrid && plan.primary == BackendId::Lmstudio;
-        let messages = super::route::with_attachments(&self.submit);
         let first = Leg {
             id: plan.primary,
             model: self.submit.model.clone(),
@@ -504,13 +503,6 @@ impl Stats {
             tokens_per_second: tps,
             finish_reason,
         }
-    }
-}
-
-fn first_backend(route: Route) -> BackendId {
-    match route {
-        Route::Ollama => BackendId::Ollama,
-        Route::Lmstudio | Route::Hybrid => BackendId::Lmstudio,
     }
 }
 

@@ -71,10 +71,7 @@ pub fn plan(shared: &Shared, submit: &Submit) -> Plan {
 }
 
 fn force(decision: &mut RoutingDecision, b: BackendId) {
-    let to = match b {
-        BackendId::Lmstudio => Route::Lmstudio,
-        BackendId::Ollama => Route::Ollama,
-    };
+    let to = Route::only(b);
     if decision.selected != to {
         let reason = format!("you forced {} with {}", b.label(), b.flag());
         decision.reasoning = format!("{} Forced to {}: {reason}.", decision.reasoning, b.label());

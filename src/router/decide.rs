@@ -91,10 +91,7 @@ pub struct RoutingDecision {
 impl RoutingDecision {
     /// The backend that answers first.
     pub fn first_backend(&self) -> BackendId {
-        match self.selected {
-            Route::Ollama => BackendId::Ollama,
-            Route::Lmstudio | Route::Hybrid => BackendId::Lmstudio,
-        }
+        self.selected.first_backend()
     }
 }
 
@@ -277,17 +274,11 @@ fn availability(route: Route, s: &Signals, adj: &mut Vec<Adjustment>) -> Route {
         push(adj, "health", route, to, reason);
         return to;
     }
-    let first = match route {
-        Route::Ollama => Quality,
-        _ => Fast,
-    };
+    let first = route.first_backend();
     let other = first.other();
     let limit = s.max_concurrent[first as usize].max(1);
     if s.queue(first) >= 2 * limit && s.queue(other) == 0 && s.state(other).usable() {
-        let to = match other {
-            BackendId::Ollama => Route::Ollama,
-            BackendId::Lmstudio => Route::Lmstudio,
-        };
+        let to = Route::only(other);
         let reason = format!(
             "{} has {} requests waiting and {} is idle",
             first.label(),

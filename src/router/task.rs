@@ -30,6 +30,22 @@ impl Route {
         }
     }
 
+    /// The route that sends everything to one server.
+    pub fn only(b: crate::backend::BackendId) -> Route {
+        match b {
+            crate::backend::BackendId::Lmstudio => Route::Lmstudio,
+            crate::backend::BackendId::Ollama => Route::Ollama,
+        }
+    }
+
+    /// The server that answers first on this route (hybrid starts fast).
+    pub fn first_backend(self) -> crate::backend::BackendId {
+        match self {
+            Route::Ollama => crate::backend::BackendId::Ollama,
+            Route::Lmstudio | Route::Hybrid => crate::backend::BackendId::Lmstudio,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Route> {
         match s.trim().to_ascii_lowercase().as_str() {
             "lmstudio" | "lm_studio" | "fast" => Some(Route::Lmstudio),
