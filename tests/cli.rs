@@ -233,13 +233,8 @@ fn ctrl_c_cancels_cleanly_with_exit_130() {
         Reply::sse(vec![&parts[0], &parts[1]]).with_end(End::Hold),
     );
     let dir = setup(&lm.url(), &refused_url());
-    let bin = assert_cmd::cargo::cargo_bin("codecrucible");
-    let mut child = std::process::Command::new(bin)
+    let mut child = support::cli_process(dir.path())
         .args(["-p", "hi"])
-        .env("CODECRUCIBLE_CONFIG", dir.path().join("config.toml"))
-        .env("CODECRUCIBLE_DATA_DIR", dir.path().join("data"))
-        .env_remove("OLLAMA_HOST")
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -152,12 +152,8 @@ fn kill_9_mid_stream_leaves_a_sound_database_with_the_flushed_text() {
     lm.on("POST", "/v1/chat/completions", reply);
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), &lm.url(), &refused_url(), "");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("codecrucible"))
+    let mut child = support::cli_process(dir.path())
         .args(["-p", "hi", "--fast"])
-        .env("CODECRUCIBLE_CONFIG", dir.path().join("config.toml"))
-        .env("CODECRUCIBLE_DATA_DIR", dir.path().join("data"))
-        .env_remove("OLLAMA_HOST")
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -351,18 +347,12 @@ fn two_instances_at_once_lose_no_writes() {
     let lm = fake_lmstudio("m", &["an ", "answer ", "in ", "pieces"]);
     let dir = tempfile::tempdir().unwrap();
     write_config(dir.path(), &lm.url(), &refused_url(), "");
-    let bin = assert_cmd::cargo::cargo_bin("codecrucible");
     let spawn = |n: usize| {
-        let bin = bin.clone();
         let dir = dir.path().to_path_buf();
         std::thread::spawn(move || {
             for i in 0..5 {
-                let status = std::process::Command::new(&bin)
+                let status = support::cli_process(&dir)
                     .args(["-p", &format!("instance {n} prompt {i}")])
-                    .env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
-                    .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
-                    .env_remove("OLLAMA_HOST")
-                    .stdin(Stdio::null())
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
                     .status()

@@ -14,6 +14,18 @@ use tokio::net::{TcpListener, TcpStream};
 
 pub mod protocol;
 
+/// The same, as a plain process: for tests that signal it or run several at once.
+pub fn cli_process(dir: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("codecrucible"));
+    c.env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
+        .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
+        .env_remove("OLLAMA_HOST")
+        .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
+        .env_remove("CODECRUCIBLE_OLLAMA_URL")
+        .stdin(std::process::Stdio::null());
+    c
+}
+
 /// The real binary with a private config file and data dir, and none of the user's server
 /// settings inherited from the environment.
 pub fn cli(dir: &std::path::Path) -> assert_cmd::Command {
