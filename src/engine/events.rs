@@ -108,9 +108,10 @@ pub enum EventKind {
         model: String,
         reason: String,
     },
-    /// Progress worth telling the user, such as a model still loading.
+    /// Progress worth telling the user, such as a model still loading; `backend` is the
+    /// server it concerns, if any (a history problem concerns none).
     Status {
-        backend: BackendId,
+        backend: Option<BackendId>,
         message: String,
     },
     Delta {

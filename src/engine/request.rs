@@ -48,7 +48,8 @@ enum Outcome {
     Failed(BackendError),
 }
 
-/// Ollama answers 503 when its queue is full: wait and retry this often before giving up.
+/// A 503 is back-pressure (Ollama's queue is full, llama-server is loading): wait and retry
+/// this often before giving up.
 const BUSY_RETRIES: [Duration; 3] = [
     Duration::from_millis(500),
     Duration::from_secs(1),
@@ -77,7 +78,7 @@ impl Run {
                     let _ = self.events.send(Event {
                         id: self.submit.id,
                         kind: EventKind::Status {
-                            backend: BackendId::Lmstudio,
+                            backend: None,
                             message,
                         },
                     });
@@ -213,7 +214,7 @@ impl Run {
         let quality = self.shared.slot(to);
         if let Some(e) = quality.disabled_error().or_else(|| quality.gate().err()) {
             self.emit(EventKind::Status {
-                backend: to,
+                backend: Some(to),
                 message: format!("{}; keeping the fast draft", e.message),
             });
             return Outcome::Done(draft);
@@ -236,7 +237,7 @@ impl Run {
             Outcome::Failed(e) if !self.partial => {
                 let message = format!("escalation failed ({}); keeping the fast draft", e.message);
                 self.emit(EventKind::Status {
-                    backend: to,
+                    backend: Some(to),
                     message,
                 });
                 Outcome::Done(draft)
@@ -252,12 +253,12 @@ impl Run {
             match &outcome {
                 Outcome::Failed(e) if e.kind == ErrorKind::Status(503) && !self.partial => {
                     let message = format!(
-                        "{} is busy (its queue is full); retrying in {:.1} s",
+                        "{} is busy (503: its queue is full or a model is still loading); retrying in {:.1} s",
                         leg.id.label(),
                         wait.as_secs_f64()
                     );
                     self.emit(EventKind::Status {
-                        backend: leg.id,
+                        backend: Some(leg.id),
                         message,
                     });
                     tokio::select! {
@@ -421,7 +422,7 @@ impl Run {
                 _ = &mut self.cancel => return Outcome::Cancelled,
                 _ = &mut notice, if !noticed && stats.ttft.is_none() => {
                     noticed = true;
-                    self.emit(EventKind::Status { backend: id, message: loading_message(id, &model, loaded) });
+                    self.emit(EventKind::Status { backend: Some(id), message: loading_message(id, &model, loaded) });
                     continue;
                 }
             };
