@@ -11,7 +11,17 @@ use crate::config::{Config, ConfigError, Overrides};
 use crate::engine::{
     self, Attachment, BackendHealth, Command, Event, EventKind, RequestId, RouteMode, Submit,
 };
+use crate::store::{SessionId, Store, StoreError};
 use crate::voice::Voice;
+
+/// Why a client could not start.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// The default system prompt until voices arrive.
 pub const SYSTEM_PROMPT: &str = "You are CodeCrucible, a coding assistant running on the \
@@ -29,6 +39,11 @@ pub struct Request {
     pub attachments: Vec<Attachment>,
     /// The voice to answer in: its system prompt and its routing bias.
     pub voice: Option<Voice>,
+    /// The stored session to carry on; `None` starts a new one (when the client has a
+    /// store).
+    pub session: Option<SessionId>,
+    /// Ask afresh even when the response cache has an answer (regenerate).
+    pub no_cache: bool,
 }
 
 impl Request {
@@ -44,7 +59,24 @@ impl Request {
             max_tokens: None,
             attachments: Vec::new(),
             voice: None,
+            session: None,
+            no_cache: false,
         }
+    }
+
+    /// Carries on a stored session: `prior` are its earlier turns (see
+    /// [`HybridClient::prior_turns`]), sent between the system prompt and this prompt.
+    pub fn in_session(mut self, id: SessionId, prior: Vec<ChatMessage>) -> Self {
+        let at = self.messages.len().saturating_sub(1);
+        self.messages.splice(at..at, prior);
+        self.session = Some(id);
+        self
+    }
+
+    /// Regenerates: the response cache is not consulted (the new answer replaces it).
+    pub fn no_cache(mut self) -> Self {
+        self.no_cache = true;
+        self
     }
 
     /// Answers in this voice: its system prompt replaces the default one.
@@ -101,6 +133,10 @@ pub struct Answer {
     pub escalated: bool,
     pub ttft_ms: Option<f64>,
     pub output_tokens: Option<u64>,
+    /// Answered from the response cache.
+    pub cached: bool,
+    /// The stored session this answer was saved in, when the client has a store.
+    pub session: Option<SessionId>,
 }
 
 /// Why a request produced no complete answer. The text received so far is kept.
@@ -134,30 +170,79 @@ pub struct HybridClient {
     commands: mpsc::UnboundedSender<Command>,
     routes: Routes,
     next_id: AtomicU64,
+    store: Option<Arc<Store>>,
 }
 
 impl HybridClient {
-    /// Starts an engine on the current tokio runtime.
+    /// Starts an engine on the current tokio runtime, without history: nothing is saved,
+    /// nothing is cached and learning lasts as long as the client.
     pub fn new(config: Config) -> Self {
-        let handle = engine::spawn_long_lived(config, engine::HEALTH_INTERVAL);
+        Self::start(engine::Builder::new(config), None)
+    }
+
+    /// Starts an engine that saves every conversation as a session in `store`, and keeps
+    /// the response cache and learning data there.
+    pub fn with_store(config: Config, store: Arc<Store>) -> Self {
+        let builder = engine::Builder::new(config).store(Arc::clone(&store));
+        Self::start(builder, Some(store))
+    }
+
+    fn start(builder: engine::Builder, store: Option<Arc<Store>>) -> Self {
+        let handle = builder.long_lived(engine::HEALTH_INTERVAL).spawn();
         let routes: Routes = Arc::default();
         tokio::spawn(dispatch(handle.events, Arc::clone(&routes)));
         Self {
             commands: handle.commands,
             routes,
             next_id: AtomicU64::new(1),
+            store,
         }
     }
 
-    /// Loads the user's configuration (file, environment) and starts an engine.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self::new(Config::load(&Overrides::default())?))
+    /// Loads the user's configuration (file, environment) and starts an engine with the
+    /// user's history database (unless `history.enabled` is false).
+    pub fn from_env() -> Result<Self, ClientError> {
+        let config = Config::load(&Overrides::default())?;
+        Ok(match Store::open_history(&config)? {
+            Some(store) => Self::with_store(config, Arc::new(store)),
+            None => Self::new(config),
+        })
+    }
+
+    /// A stored session's earlier turns (final answers only), to carry it on with
+    /// [`Request::in_session`]. `None` when there is no such session or no store.
+    pub fn prior_turns(&self, id: SessionId) -> Result<Option<Vec<ChatMessage>>, StoreError> {
+        match &self.store {
+            Some(s) => s.prior_turns(id),
+            None => Ok(None),
+        }
+    }
+
+    /// The session a request is saved in: its own, or a new one titled after its prompt.
+    /// A store that fails is logged and the request goes on unsaved.
+    fn session_for(&self, req: &Request) -> Option<SessionId> {
+        let store = self.store.as_ref()?;
+        if req.session.is_some() {
+            return req.session;
+        }
+        let prompt = req
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .map_or("", |m| m.content.as_str());
+        let voice = req.voice.as_ref().map(|v| v.name.as_str());
+        store
+            .create_session(prompt, voice)
+            .map_err(|e| tracing::warn!("history: {e}"))
+            .ok()
     }
 
     /// Starts a request and returns its id and its events as they happen.
     pub fn stream(&self, req: Request) -> (RequestId, mpsc::UnboundedReceiver<Event>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let rx = self.register(id);
+        let session = self.session_for(&req);
         let submit = Submit {
             id,
             messages: req.messages,
@@ -166,7 +251,8 @@ impl HybridClient {
             max_tokens: req.max_tokens,
             attachments: req.attachments,
             voice: req.voice.as_ref().map(Voice::prior),
-            session: None,
+            session,
+            no_cache: req.no_cache,
         };
         self.send(Command::Submit(submit));
         (id, rx)
@@ -174,8 +260,13 @@ impl HybridClient {
 
     /// Runs a request to the end and returns the whole answer.
     pub async fn ask(&self, req: Request) -> Result<Answer, RequestError> {
+        let session = self.session_for(&req);
+        let req = Request { session, ..req };
         let (_, mut rx) = self.stream(req);
-        let mut answer = Answer::default();
+        let mut answer = Answer {
+            session,
+            ..Answer::default()
+        };
         while let Some(ev) = rx.recv().await {
             match ev.kind {
                 EventKind::Delta {
@@ -194,8 +285,10 @@ impl HybridClient {
                     model,
                     ttft_ms,
                     output_tokens,
+                    cached,
                     ..
                 } => {
+                    answer.cached = cached;
                     if answer.text.is_empty() {
                         // A hybrid draft that held up (or outlived a failed escalation) is the answer.
                         answer.text = answer.draft.clone().unwrap_or_default();

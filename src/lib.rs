@@ -9,6 +9,7 @@ pub mod confidence;
 pub mod config;
 pub mod engine;
 pub mod logging;
+pub mod resources;
 pub mod router;
 pub mod store;
 pub mod tui;

@@ -397,8 +397,9 @@ fn the_api_key_is_never_printed() {
             r#"{"error":{"code":401,"message":"Invalid API Key","type":"authentication_error"}}"#,
         ),
     );
+    // --no-cache: the same prompt's answer is cached from the run above.
     cc(dir.path())
-        .args(["--fast", "-p", "hi"])
+        .args(["--fast", "--no-cache", "-p", "hi"])
         .assert()
         .code(1)
         .stderr(contains("sk-secret-42").not().and(contains("api_key")));

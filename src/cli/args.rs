@@ -14,6 +14,7 @@ Examples:
   codecrucible route \"why does this deadlock?\"  show where a prompt would go, and why
   codecrucible --voice architect -p \"how should we split this service?\"
   codecrucible doctor                   check that LM Studio and Ollama answer
+  codecrucible system vram --status     GPU memory, CPU/memory load, loaded models
   codecrucible config set hybrid.routing.escalationThreshold 0.8
 
 Exit codes: 0 done, 1 the request failed, 2 usage or config error, 130 interrupted.";
@@ -66,6 +67,11 @@ pub struct Cli {
     /// Stop the answer after this many tokens.
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,
+
+    /// Ask the server afresh even if the response cache has an answer to this exact
+    /// conversation (regenerate).
+    #[arg(long)]
+    pub no_cache: bool,
 
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -144,6 +150,28 @@ pub enum Cmd {
     /// Check that each configured server answers, and say how to fix what does not.
     Doctor {
         /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// This machine's resources: GPU memory, CPU and memory load, and what each server
+    /// has loaded.
+    System {
+        #[command(subcommand)]
+        action: SystemCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemCmd {
+    /// GPU memory per device, CPU and memory load, and each server's loaded models.
+    ///
+    /// A status report: it exits 0 even when a server is down or there is no GPU, and 2
+    /// only for bad usage or a bad config. Sizes in `--json` are bytes.
+    Vram {
+        /// Print the status report (what `vram` does; the flag is accepted for clarity).
+        #[arg(long)]
+        status: bool,
+        /// Print the report as one JSON object, sizes in bytes.
         #[arg(long)]
         json: bool,
     },

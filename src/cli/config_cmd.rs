@@ -9,6 +9,11 @@ pub fn run(action: &ConfigCmd, overrides: &Overrides) -> i32 {
         Ok(p) => p,
         Err(e) => return config_error(&e),
     };
+    if let ConfigCmd::Reset { key } = action {
+        if let Some(data) = data_key(key) {
+            return reset_data(data);
+        }
+    }
     let result = match action {
         ConfigCmd::Path => {
             println!("{}", path.display());
@@ -51,5 +56,44 @@ pub fn run(action: &ConfigCmd, overrides: &Overrides) -> i32 {
     match result {
         Ok(()) => EXIT_OK,
         Err(e) => config_error(&e),
+    }
+}
+
+/// Stored data that `config reset` clears, though it is not a setting in the file.
+#[derive(Clone, Copy)]
+enum DataKey {
+    Learning,
+    Cache,
+}
+
+fn data_key(key: &str) -> Option<DataKey> {
+    match crate::config::schema::normalize_key(key).as_str() {
+        "hybrid.routing.learning_data" => Some(DataKey::Learning),
+        "hybrid.performance.cache_data" => Some(DataKey::Cache),
+        _ => None,
+    }
+}
+
+fn reset_data(what: DataKey) -> i32 {
+    let store = match super::sessions_cmd::open_store() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("codecrucible: {e}");
+            return super::EXIT_FAILED;
+        }
+    };
+    let (result, noun) = match what {
+        DataKey::Learning => (store.clear_learning(), "task classes of learning data"),
+        DataKey::Cache => (store.clear_cache(), "cached answers"),
+    };
+    match result {
+        Ok(n) => {
+            eprintln!("cleared {n} {noun}");
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("codecrucible: {e}");
+            super::EXIT_FAILED
+        }
     }
 }

@@ -9,7 +9,7 @@ use crate::backend::{ChatMessage, Role};
 use crate::client::SYSTEM_PROMPT;
 use crate::config::Config;
 use crate::engine::{self, Command, Event, EventKind, RouteMode, Submit};
-use crate::store::{SessionId, Status, Store};
+use crate::store::{SessionId, Store};
 use crate::voice::Voice;
 
 pub struct Options {
@@ -20,6 +20,8 @@ pub struct Options {
     pub max_tokens: Option<u32>,
     pub voice: Option<Voice>,
     pub session: SessionChoice,
+    /// Ask the server afresh even when the response cache has an answer.
+    pub no_cache: bool,
 }
 
 /// Which stored session a run belongs to.
@@ -69,6 +71,7 @@ pub async fn run(config: Config, opts: Options) -> i32 {
         attachments,
         voice: opts.voice.as_ref().map(Voice::prior),
         session,
+        no_cache: opts.no_cache,
     };
     let _ = engine.commands.send(Command::Submit(submit));
     let mut out = Output::new(opts.json);
@@ -124,23 +127,9 @@ fn session_for(
             .map_err(|e| e.0)?
             .ok_or("there is no earlier session to continue; start one without --continue")?,
     };
-    let (_, messages) = store.session(id).map_err(|e| e.0)?.ok_or_else(|| {
+    let prior = store.prior_turns(id).map_err(|e| e.0)?.ok_or_else(|| {
         format!("there is no session {id}; `codecrucible sessions list` shows them")
     })?;
-    let prior = messages
-        .into_iter()
-        .filter(|m| m.status == Status::Complete && (m.role == "user" || m.role == "assistant"))
-        .map(|m| {
-            ChatMessage::new(
-                if m.role == "user" {
-                    Role::User
-                } else {
-                    Role::Assistant
-                },
-                m.content,
-            )
-        })
-        .collect();
     Ok((Some(id), prior))
 }
 
@@ -260,7 +249,10 @@ impl Output {
             } => {
                 eprintln!("[dropped the {dropped} oldest turn(s) to fit the model's {window}-token window]")
             }
-            EventKind::Done { .. } => {
+            EventKind::Done { cached, .. } => {
+                if *cached {
+                    eprintln!("[answered from the cache; --no-cache asks the server afresh]");
+                }
                 if !self.wrote_text && !self.draft.is_empty() {
                     // The draft was good enough: it is the answer.
                     let draft = std::mem::take(&mut self.draft);

@@ -7,6 +7,7 @@ mod headless;
 mod input;
 mod route_cmd;
 mod sessions_cmd;
+mod system_cmd;
 
 use std::io::IsTerminal;
 
@@ -52,6 +53,9 @@ pub fn run(cli: Cli) -> i32 {
             return sessions_cmd::metrics(*json, since.as_deref())
         }
         Some(Cmd::Sessions { action }) => return sessions_cmd::run(action),
+        Some(Cmd::System { action }) => {
+            return with_config(&overrides, |c| runtime(|| system_cmd::run(c, action)))
+        }
         Some(Cmd::Voices { json }) => {
             return match load_voices(&overrides) {
                 Ok(v) => route_cmd::voices(&v, *json),
@@ -78,6 +82,7 @@ pub fn run(cli: Cli) -> i32 {
             route,
             model: cli.model.clone(),
             max_tokens: cli.max_tokens,
+            no_cache: cli.no_cache,
             session: match (cli.resume, cli.continue_latest) {
                 (Some(id), _) => headless::SessionChoice::Resume(id),
                 (None, true) => headless::SessionChoice::Continue,

@@ -29,7 +29,7 @@ pub fn open_history(config: &Config) -> Option<Arc<Store>> {
 }
 
 /// The history database in the data dir (`CODECRUCIBLE_DATA_DIR` or the platform's).
-fn open_store() -> Result<Store, String> {
+pub fn open_store() -> Result<Store, String> {
     let dir = load::data_dir().map_err(|e| e.0)?;
     Store::open(&dir.join("history.db")).map_err(|e| e.0)
 }
@@ -79,13 +79,32 @@ pub fn run(action: &SessionsCmd) -> i32 {
 /// `codecrucible feedback SESSION good|bad|quality`.
 pub fn feedback(session: i64, verdict: super::args::Verdict) -> i32 {
     let name = verdict.as_str();
-    match open_store().and_then(|s| s.record_feedback(session, name).map_err(|e| e.0)) {
-        Ok(message) => {
-            eprintln!("recorded \"{name}\" for answer {message} of session {session}");
-            EXIT_OK
-        }
-        Err(e) => fail(&e),
+    let store = match open_store() {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let message = match store.record_feedback(session, name) {
+        Ok(m) => m,
+        Err(e) => return fail(&e.0),
+    };
+    eprintln!("recorded \"{name}\" for answer {message} of session {session}");
+    match store.learn_from_feedback(session, message, name) {
+        Ok(Some(o)) => eprintln!(
+            "the router learns: {} {} answers to {} requests (complexity band {})",
+            if o.success {
+                "more trust in"
+            } else {
+                "less trust in"
+            },
+            o.arm.as_str(),
+            o.task_type,
+            o.band
+        ),
+        Ok(None) => {}
+        // The feedback itself is saved; only the learning update failed.
+        Err(e) => eprintln!("codecrucible: {e}"),
     }
+    EXIT_OK
 }
 
 /// `codecrucible metrics`: the figures over the whole history or its last `since`.
@@ -109,14 +128,15 @@ pub fn metrics(json: bool, since: Option<&str>) -> i32 {
     let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.0}%", v * 100.0));
     let num = |v: Option<f64>, unit: &str| v.map_or("-".to_owned(), |v| format!("{v:.0} {unit}"));
     println!(
-        "{:<10} {:>8} {:>12} {:>10} {:>10} {:>8}",
-        "backend", "requests", "avg response", "avg TTFT", "tokens/s", "success"
+        "{:<10} {:>8} {:>7} {:>12} {:>10} {:>10} {:>8}",
+        "backend", "requests", "cached", "avg response", "avg TTFT", "tokens/s", "success"
     );
     for b in &m.backends {
         println!(
-            "{:<10} {:>8} {:>12} {:>10} {:>10} {:>8}",
+            "{:<10} {:>8} {:>7} {:>12} {:>10} {:>10} {:>8}",
             b.backend,
             b.requests,
+            b.cached,
             num(b.avg_response_ms, "ms"),
             num(b.avg_ttft_ms, "ms"),
             num(b.avg_tokens_per_second, ""),
@@ -136,7 +156,28 @@ pub fn metrics(json: bool, since: Option<&str>) -> i32 {
         "draft confidence, by fifths from 0 to 1: {:?}",
         r.confidence_distribution
     );
+    print_learning(&m.learning);
     EXIT_OK
+}
+
+fn print_learning(l: &crate::store::LearningProgress) {
+    println!(
+        "learning: {} outcomes; {} of {} task classes now prefer another route",
+        l.observations,
+        l.moved,
+        l.classes.len()
+    );
+    for c in l.classes.iter().filter(|c| c.preferred != c.default) {
+        println!(
+            "  {} (complexity band {}): {} → {} (fast answers hold up {:.0}%, {} outcomes)",
+            c.task_type,
+            c.band,
+            c.default.as_str(),
+            c.preferred.as_str(),
+            c.fast_holds * 100.0,
+            c.observations
+        );
+    }
 }
 
 fn fail(msg: &str) -> i32 {

@@ -90,6 +90,8 @@ pub struct BackendConfig {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Performance {
     pub cache_enabled: bool,
+    pub cache_ttl_secs: u64,
+    pub cache_max_mb: u64,
     pub metrics_collection: bool,
     pub auto_optimization: bool,
     pub health_checking: bool,

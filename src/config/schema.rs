@@ -112,6 +112,8 @@ pub fn check(key: &str, value: &Value) -> Result<(), String> {
         "failures" => in_range(value, 1.0, 1000.0),
         "retention_days" => in_range(value, 0.0, 36_500.0),
         "window_secs" | "cooldown_secs" => in_range(value, 1.0, 86_400.0),
+        "cache_ttl_secs" => in_range(value, 1.0, 31_536_000.0),
+        "cache_max_mb" => in_range(value, 1.0, 1_048_576.0),
         "connect_timeout_ms" => in_range(value, 1.0, 600_000.0),
         "first_token_timeout_secs" | "idle_timeout_secs" => in_range(value, 1.0, 86_400.0),
         "endpoint" => check_url(value),

@@ -42,6 +42,8 @@ pub struct Submit {
     pub voice: Option<VoicePrior>,
     /// The stored session this request belongs to; it is saved there as it happens.
     pub session: Option<crate::store::SessionId>,
+    /// Ask afresh even when the response cache holds an answer (regenerate, `/retry`).
+    pub no_cache: bool,
 }
 
 /// A named piece of context, such as `stdin` or a file path, with its text.
@@ -62,6 +64,7 @@ impl Submit {
             attachments: Vec::new(),
             voice: None,
             session: None,
+            no_cache: false,
         }
     }
 }
@@ -75,6 +78,9 @@ pub enum Command {
     HealthCheck(RequestId),
     /// Lists a backend's models; answered by a `models` event.
     ListModels(RequestId, BackendId),
+    /// Computes the metrics (from the store) with the live load; answered by a `metrics`
+    /// event.
+    Metrics(RequestId),
     Shutdown,
 }
 
@@ -164,6 +170,8 @@ pub enum EventKind {
         output_tokens: Option<u64>,
         tokens_per_second: Option<f64>,
         finish_reason: Option<String>,
+        /// Answered from the response cache, at once; no server was asked.
+        cached: bool,
     },
     Error {
         backend: Option<BackendId>,
@@ -184,6 +192,22 @@ pub enum EventKind {
         models: Vec<ModelInfo>,
         error: Option<String>,
     },
+    /// The seed's `HybridMetrics`: figures from the store (absent when history is off),
+    /// each backend's current load, and where learning stands.
+    Metrics {
+        stored: Option<crate::store::Metrics>,
+        load: Vec<BackendLoad>,
+        learning: Vec<crate::router::learn::ClassSummary>,
+    },
+}
+
+/// A backend's current load.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BackendLoad {
+    pub backend: BackendId,
+    pub in_flight: usize,
+    pub queued: usize,
+    pub max_concurrent: usize,
 }
 
 /// One backend's state, as `doctor`, health checks and the resource pane show it.

@@ -3,8 +3,10 @@
 //! slow server never blocks the front end.
 
 pub mod breaker;
+mod cache;
 mod context;
 pub mod events;
+mod learning;
 mod record;
 mod request;
 mod route;
@@ -16,7 +18,7 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 pub use events::{
-    Attachment, BackendHealth, Command, Event, EventKind, RequestId, RouteMode, Submit,
+    Attachment, BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode, Submit,
 };
 pub use route::signals;
 pub use slot::Slot;
@@ -24,12 +26,17 @@ pub use slot::Slot;
 use crate::backend::{Backend, BackendId};
 use crate::config::Config;
 
-/// What request tasks share: the config and one slot per backend.
+/// What request tasks share: the config, one slot per backend, the store and what the
+/// router has learned.
 pub struct Shared {
     pub config: Config,
     slots: [Slot; 2],
-    /// The session store, when history is on and it could be opened.
+    /// The session store, when history is on and it could be opened. It also holds the
+    /// response cache and the learning statistics.
     pub store: Option<Arc<crate::store::Store>>,
+    pub learner: learning::Learner,
+    /// Requests finished so far, so that live metrics are sent only after a change.
+    finished: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -50,73 +57,149 @@ pub struct EngineHandle {
 /// How often a long-lived front end (the TUI, the library) has the servers checked.
 pub const HEALTH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Configures and starts an engine.
+pub struct Builder {
+    config: Config,
+    store: Option<Arc<crate::store::Store>>,
+    backends: Option<[Arc<dyn Backend>; 2]>,
+    seed: Option<u64>,
+    live_every: Option<std::time::Duration>,
+}
+
+impl Builder {
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            store: None,
+            backends: None,
+            seed: None,
+            live_every: None,
+        }
+    }
+
+    /// Saves requests that name a session, and keeps the cache and learning data, here.
+    pub fn store(mut self, store: Arc<crate::store::Store>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Uses these backend clients instead of ones built from the config.
+    pub fn backends(mut self, backends: [Arc<dyn Backend>; 2]) -> Self {
+        self.backends = Some(backends);
+        self
+    }
+
+    /// Seeds the learning policy's draws, for reproducible routing.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// For a long-lived front end: check the servers' health every `interval` (when
+    /// `performance.health_checking` is on), which lets a cooled-down server recover
+    /// without a user request, and send live metrics after requests finish. Both arrive as
+    /// events with id 0.
+    pub fn long_lived(mut self, interval: std::time::Duration) -> Self {
+        self.live_every = Some(interval);
+        self
+    }
+
+    pub fn spawn(self) -> EngineHandle {
+        let config = self.config;
+        let b = config.hybrid.circuit_breaker;
+        let slots = match self.backends {
+            Some([lm, ol]) => [
+                Slot::with_backend(BackendId::Lmstudio, &config.hybrid.lm_studio, b, lm),
+                Slot::with_backend(BackendId::Ollama, &config.hybrid.ollama, b, ol),
+            ],
+            None => BackendId::ALL.map(|id| Slot::new(id, config.backend(id), b)),
+        };
+        let seed = self.seed.unwrap_or_else(clock_seed);
+        let learner = learning::Learner::new(
+            config.hybrid.routing.learning_enabled,
+            self.store.clone(),
+            seed,
+        );
+        let health = config.hybrid.performance.health_checking;
+        let handle = start(Shared {
+            config,
+            slots,
+            store: self.store,
+            learner,
+            finished: Default::default(),
+        });
+        if let Some(every) = self.live_every {
+            tokio::spawn(ticker(handle.commands.clone(), every, health));
+        }
+        handle
+    }
+}
+
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0x5eed)
+}
+
 /// Starts the engine with a session store: requests that name a session are saved to it.
 pub fn spawn_with_store(config: Config, store: Arc<crate::store::Store>) -> EngineHandle {
-    let breaker = config.hybrid.circuit_breaker;
-    let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id), breaker));
-    start(config, slots, Some(store))
+    Builder::new(config).store(store).spawn()
 }
 
 /// Starts the engine on the current tokio runtime with clients built from `config`.
 pub fn spawn(config: Config) -> EngineHandle {
-    let breaker = config.hybrid.circuit_breaker;
-    let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id), breaker));
-    start(config, slots, None)
+    Builder::new(config).spawn()
 }
 
 /// Starts the engine with the given backend clients (for tests and embedding).
 pub fn spawn_with_backends(config: Config, backends: [Arc<dyn Backend>; 2]) -> EngineHandle {
-    let [lm, ol] = backends;
-    let b = config.hybrid.circuit_breaker;
-    let slots = [
-        Slot::with_backend(BackendId::Lmstudio, &config.hybrid.lm_studio, b, lm),
-        Slot::with_backend(BackendId::Ollama, &config.hybrid.ollama, b, ol),
-    ];
-    start(config, slots, None)
+    Builder::new(config).backends(backends).spawn()
 }
 
-fn start(
-    config: Config,
-    slots: [Slot; 2],
-    store: Option<Arc<crate::store::Store>>,
-) -> EngineHandle {
+fn start(shared: Shared) -> EngineHandle {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
-    let shared = Arc::new(Shared {
-        config,
-        slots,
-        store,
-    });
     // Off the runtime's workers, so that commands are served meanwhile.
     tokio::task::spawn_blocking(crate::router::warm);
-    tokio::spawn(actor(shared, cmd_rx, ev_tx));
+    tokio::spawn(actor(Arc::new(shared), cmd_rx, ev_tx));
     EngineHandle {
         commands: cmd_tx,
         events: ev_rx,
     }
 }
 
-/// Starts an engine for a long-lived front end: it also checks the servers' health every
-/// `interval` (when `performance.health_checking` is on), which lets a cooled-down server
-/// recover without a user request, and reports each check as a `health` event with id 0.
+/// Starts an engine for a long-lived front end (see [`Builder::long_lived`]).
 pub fn spawn_long_lived(config: Config, interval: std::time::Duration) -> EngineHandle {
-    let checking = config.hybrid.performance.health_checking;
-    let handle = spawn(config);
-    if checking {
-        let commands = handle.commands.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(interval);
-            tick.tick().await; // the first tick is immediate; the first check waits a period
-            loop {
-                tick.tick().await;
-                if commands.send(Command::HealthCheck(0)).is_err() {
-                    return; // the engine has stopped
-                }
-            }
-        });
-    }
-    handle
+    Builder::new(config).long_lived(interval).spawn()
 }
+
+/// How often live metrics may be sent while requests finish.
+const LIVE_METRICS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Asks the engine for health checks every `health_every` and for metrics once a second
+/// (the engine answers only when a request has finished since the last ones).
+async fn ticker(
+    commands: mpsc::UnboundedSender<Command>,
+    health_every: std::time::Duration,
+    health: bool,
+) {
+    let mut metrics = tokio::time::interval(LIVE_METRICS_EVERY);
+    let mut checks = tokio::time::interval(health_every);
+    checks.tick().await; // the first tick is immediate; the first check waits a period
+    loop {
+        let cmd = tokio::select! {
+            _ = metrics.tick() => Command::Metrics(LIVE),
+            _ = checks.tick(), if health => Command::HealthCheck(0),
+        };
+        if commands.send(cmd).is_err() {
+            return; // the engine has stopped
+        }
+    }
+}
+
+/// The id of live metrics asked for by the engine's own ticker: sent only after a change.
+const LIVE: RequestId = 0;
 
 async fn actor(
     shared: Arc<Shared>,
@@ -124,6 +207,7 @@ async fn actor(
     events: mpsc::UnboundedSender<Event>,
 ) {
     let mut running: HashMap<RequestId, oneshot::Sender<()>> = HashMap::new();
+    let mut metrics_sent_at = 0;
     while let Some(cmd) = commands.recv().await {
         match cmd {
             Command::Submit(submit) => {
@@ -144,6 +228,8 @@ async fn actor(
                     cancel: rx,
                     partial: false,
                     recorder,
+                    escalated: false,
+                    cached: false,
                 };
                 tokio::spawn(run.go());
             }
@@ -179,6 +265,20 @@ async fn actor(
                     let _ = events.send(Event { id, kind });
                 });
             }
+            Command::Metrics(id) => {
+                let done = shared.finished.load(std::sync::atomic::Ordering::SeqCst);
+                if id == LIVE && done == metrics_sent_at {
+                    continue;
+                }
+                metrics_sent_at = done;
+                let shared = Arc::clone(&shared);
+                let events = events.clone();
+                // Reading the store is disk work: off the runtime's workers.
+                tokio::task::spawn_blocking(move || {
+                    let kind = metrics(&shared);
+                    let _ = events.send(Event { id, kind });
+                });
+            }
             Command::Shutdown => break,
         }
     }
@@ -195,4 +295,20 @@ pub async fn health(shared: &Shared) -> Vec<BackendHealth> {
         shared.slot(BackendId::Ollama).health()
     );
     vec![a, b]
+}
+
+/// The metrics event: stored figures, live load and learning.
+pub fn metrics(shared: &Shared) -> EventKind {
+    let stored = shared.store.as_ref().and_then(|s| match s.metrics(None) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            tracing::warn!("metrics: {e}");
+            None
+        }
+    });
+    EventKind::Metrics {
+        stored,
+        load: BackendId::ALL.map(|b| shared.slot(b).load()).to_vec(),
+        learning: shared.learner.summary(),
+    }
 }

@@ -95,6 +95,7 @@ impl Recorder {
                 {
                     let r = self.store.update_message(d.id, &d.text, Status::Complete);
                     self.note(r);
+                    self.last_closed = Some(d);
                 }
             }
             EventKind::Error { .. } | EventKind::Cancelled { .. } => {
@@ -167,6 +168,19 @@ impl Recorder {
             self.note(r);
             self.last_closed = Some(a);
         }
+    }
+
+    /// What the finished request taught the router, kept with its answer so that feedback
+    /// on that answer can correct it.
+    pub fn learned(&mut self, o: &crate::store::Observation) {
+        let Some(message) = self.last_closed.as_ref().map(|a| a.id) else {
+            return;
+        };
+        let json = serde_json::to_string(o).unwrap_or_default();
+        let r = self
+            .store
+            .record_decision(self.session, Some(message), "learning", &json);
+        self.note(r);
     }
 
     fn decision(&mut self, kind: &str, event: &EventKind) {

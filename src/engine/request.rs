@@ -8,6 +8,7 @@ use futures_util::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
+use super::cache;
 use super::context;
 use super::events::{Event, EventKind, Submit};
 use super::route::{escalation_messages, plan};
@@ -17,7 +18,9 @@ use crate::backend::{
     models, BackendError, BackendId, ChatMessage, ChatRequest, ErrorKind, StreamEvent, TokenLogprob,
 };
 use crate::confidence::{self, Draft};
+use crate::router::learn::Arm;
 use crate::router::{Route, RoutingDecision};
+use crate::store::{CachedAnswer, Observation};
 
 /// After this long without a first token, tell the user the model is probably loading.
 const LOADING_NOTICE: Duration = Duration::from_secs(3);
@@ -36,14 +39,37 @@ struct Leg {
 struct Answer {
     backend: BackendId,
     text: String,
+    reasoning: String,
     logprobs: Vec<TokenLogprob>,
     finish_reason: Option<String>,
     done: EventKind,
 }
 
+impl Answer {
+    /// What the response cache keeps of it.
+    fn cached(&self) -> CachedAnswer {
+        let (input_tokens, output_tokens) = match &self.done {
+            EventKind::Done {
+                input_tokens,
+                output_tokens,
+                ..
+            } => (*input_tokens, *output_tokens),
+            _ => (None, None),
+        };
+        CachedAnswer {
+            text: self.text.clone(),
+            reasoning: self.reasoning.clone(),
+            finish_reason: self.finish_reason.clone(),
+            input_tokens,
+            output_tokens,
+            logprobs: self.logprobs.clone(),
+        }
+    }
+}
+
 /// How an attempt on one backend ended.
 enum Outcome {
-    Done(Answer),
+    Done(Box<Answer>),
     Cancelled,
     Failed(BackendError),
 }
@@ -65,6 +91,10 @@ pub struct Run {
     pub partial: bool,
     /// Saves the request to the session store, when the submit names a session.
     pub recorder: Option<std::sync::Mutex<super::record::Recorder>>,
+    /// A draft was escalated (whatever became of the escalation).
+    pub escalated: bool,
+    /// Some leg was answered from the response cache.
+    pub cached: bool,
 }
 
 impl Run {
@@ -162,7 +192,49 @@ impl Run {
             }
             (other, _) => other,
         };
+        let learned = self.observations(&plan, &outcome);
         self.finish(outcome);
+        for o in &learned {
+            self.shared.learner.observe(o);
+        }
+        if let (Some(rec), Some(last)) = (&self.recorder, learned.last()) {
+            if let Ok(mut rec) = rec.lock() {
+                rec.learned(last);
+            }
+        }
+        self.shared
+            .finished
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// What this request teaches the router. The server that answered first is judged:
+    /// the fast one failed when its draft was escalated, and held up otherwise; an
+    /// escalation's answer counts for the quality server. Cached answers, fallbacks,
+    /// failures and cancellations teach nothing about answer quality.
+    fn observations(&self, plan: &super::route::Plan, outcome: &Outcome) -> Vec<Observation> {
+        let Outcome::Done(answer) = outcome else {
+            return Vec::new();
+        };
+        if self.cached {
+            return Vec::new();
+        }
+        let class = |arm, success| Observation {
+            task_type: plan.decision.task_type,
+            band: crate::router::learn::band(plan.decision.complexity),
+            arm,
+            success,
+        };
+        if self.escalated {
+            let mut out = vec![class(Arm::Fast, false)];
+            if answer.backend == BackendId::Ollama {
+                out.push(class(Arm::Quality, true));
+            }
+            return out;
+        }
+        if answer.backend != plan.primary {
+            return Vec::new();
+        }
+        vec![class(Arm::of(plan.primary), true)]
     }
 
     fn finish(&mut self, outcome: Outcome) {
@@ -183,7 +255,7 @@ impl Run {
     /// Scores a hybrid draft and escalates it to the quality server when it is weak.
     async fn judge(
         &mut self,
-        draft: Answer,
+        draft: Box<Answer>,
         decision: &RoutingDecision,
         messages: Vec<ChatMessage>,
     ) -> Outcome {
@@ -219,6 +291,7 @@ impl Run {
             });
             return Outcome::Done(draft);
         }
+        self.escalated = true;
         self.emit(EventKind::Escalate {
             from: draft.backend,
             to,
@@ -282,20 +355,8 @@ impl Run {
         if let Err(e) = slot.gate() {
             return Outcome::Failed(e);
         }
-        let _permit = match slot.try_acquire() {
-            Ok(p) => p,
-            Err(depth) => {
-                self.emit(EventKind::Queued {
-                    backend: leg.id,
-                    depth,
-                });
-                tokio::select! {
-                    p = slot.acquire() => p,
-                    _ = &mut self.cancel => return Outcome::Cancelled,
-                }
-            }
-        };
         let start = Instant::now();
+        // The model is chosen before waiting for a slot: a cached answer needs none.
         let info = tokio::select! {
             i = slot.info() => i,
             _ = &mut self.cancel => return Outcome::Cancelled,
@@ -334,6 +395,25 @@ impl Run {
             logprobs: true,
             ..ChatRequest::default()
         };
+        let key = cache::key(leg.id, slot.backend.endpoint(), &req);
+        if !self.submit.no_cache {
+            if let Some(hit) = cache::get(&shared, &key) {
+                return self.replay(leg, choice.name, hit, start);
+            }
+        }
+        let _permit = match slot.try_acquire() {
+            Ok(p) => p,
+            Err(depth) => {
+                self.emit(EventKind::Queued {
+                    backend: leg.id,
+                    depth,
+                });
+                tokio::select! {
+                    p = slot.acquire() => p,
+                    _ = &mut self.cancel => return Outcome::Cancelled,
+                }
+            }
+        };
         let outcome = self
             .stream(slot, req, start, model.and_then(|m| m.loaded), leg.draft)
             .await;
@@ -341,10 +421,50 @@ impl Run {
             Outcome::Failed(e) if e.kind == ErrorKind::ModelNotFound => slot.forget_info().await,
             Outcome::Failed(e) if e.kind == ErrorKind::Status(503) => {} // back-pressure, not a fault
             Outcome::Failed(e) => slot.record(!e.is_unavailable()),
-            Outcome::Done(_) => slot.record(true),
+            Outcome::Done(answer) => {
+                slot.record(true);
+                cache::put(&shared, &key, leg.id, &choice.name, &answer.cached());
+            }
             Outcome::Cancelled => {}
         }
         outcome
+    }
+
+    /// Streams a cached answer back at once, marked `cached`.
+    fn replay(&mut self, leg: &Leg, model: String, hit: CachedAnswer, start: Instant) -> Outcome {
+        self.cached = true;
+        if !hit.reasoning.is_empty() {
+            self.emit(EventKind::Reasoning {
+                backend: leg.id,
+                text: hit.reasoning.clone(),
+            });
+        }
+        self.partial |= !leg.draft;
+        self.emit(EventKind::Delta {
+            backend: leg.id,
+            text: hit.text.clone(),
+            draft: leg.draft,
+        });
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        let done = EventKind::Done {
+            backend: leg.id,
+            model,
+            ttft_ms: Some(ms),
+            total_ms: ms,
+            input_tokens: hit.input_tokens,
+            output_tokens: hit.output_tokens,
+            tokens_per_second: None,
+            finish_reason: hit.finish_reason.clone(),
+            cached: true,
+        };
+        Outcome::Done(Box::new(Answer {
+            backend: leg.id,
+            text: hit.text,
+            reasoning: hit.reasoning,
+            logprobs: hit.logprobs,
+            finish_reason: hit.finish_reason,
+            done,
+        }))
     }
 
     /// The context-window pre-check: the conversation must fit the window the model is
@@ -405,6 +525,7 @@ impl Run {
         let mut stream = slot.backend.chat(req);
         let mut stats = Stats::default();
         let mut text = String::new();
+        let mut reasoning = String::new();
         let mut logprobs = Vec::new();
         let notice = tokio::time::sleep(LOADING_NOTICE);
         tokio::pin!(notice);
@@ -446,8 +567,12 @@ impl Run {
                         draft,
                     });
                 }
-                StreamEvent::Reasoning(text) => {
-                    self.emit(EventKind::Reasoning { backend: id, text })
+                StreamEvent::Reasoning(t) => {
+                    reasoning.push_str(&t);
+                    self.emit(EventKind::Reasoning {
+                        backend: id,
+                        text: t,
+                    })
                 }
                 StreamEvent::Logprobs(tokens) => {
                     logprobs.extend(tokens.iter().cloned());
@@ -459,13 +584,14 @@ impl Run {
                 StreamEvent::Usage(u) => stats.usage = u,
                 StreamEvent::Done { finish_reason } => {
                     let done = stats.done(id, model, start, finish_reason.clone());
-                    return Outcome::Done(Answer {
+                    return Outcome::Done(Box::new(Answer {
                         backend: id,
                         text,
+                        reasoning,
                         logprobs,
                         finish_reason,
                         done,
-                    });
+                    }));
                 }
             }
         }
@@ -503,6 +629,7 @@ impl Stats {
             output_tokens: self.usage.output_tokens,
             tokens_per_second: tps,
             finish_reason,
+            cached: false,
         }
     }
 }

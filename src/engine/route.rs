@@ -29,7 +29,8 @@ pub fn prompt(submit: &Submit) -> &str {
 pub fn plan(shared: &Shared, submit: &Submit) -> Plan {
     let attachments: Vec<&str> = submit.attachments.iter().map(|a| a.text.as_str()).collect();
     let analysis = router::analyze(prompt(submit), &attachments);
-    let signals = signals(shared);
+    let mut signals = signals(shared);
+    signals.learned = shared.learner.preferences(analysis.complexity);
     let mut decision = router::decide(
         &analysis,
         submit.voice.as_ref(),

@@ -125,6 +125,15 @@ impl Slot {
         self.queued.load(Ordering::SeqCst)
     }
 
+    pub fn load(&self) -> super::events::BackendLoad {
+        super::events::BackendLoad {
+            backend: self.id,
+            in_flight: self.in_flight.load(Ordering::SeqCst),
+            queued: self.queued(),
+            max_concurrent: self.cfg.max_concurrent,
+        }
+    }
+
     pub fn disabled_error(&self) -> Option<BackendError> {
         (!self.cfg.enabled).then(|| {
             BackendError::new(

@@ -27,15 +27,16 @@ impl BackendState {
     }
 }
 
-/// A learned preference for one task type and complexity band (filled in by the learning
-/// policy; empty until it has evidence).
+/// The learning policy's draw for one task type and complexity band: present only when it
+/// moves the class off its own route (see `router::learn`).
 #[derive(Debug, Clone, Serialize)]
 pub struct LearnedPreference {
     pub task_type: TaskType,
     /// Complexity band: 0 for [0, 1/3), 1 for [1/3, 2/3), 2 for [2/3, 1].
     pub band: u8,
     pub route: Route,
-    /// How strongly the evidence prefers `route`, in [0,1]; 0.5 or more moves the route.
+    /// How likely `route` really is the better one, in [0,1]: below 0.5 the draw is
+    /// exploring.
     pub strength: f32,
     pub samples: u32,
 }
@@ -133,12 +134,14 @@ pub fn decide(
         }
         if let Some(pref) = learned(analysis, task, signals) {
             let reason = format!(
-                "learned from {} past {} requests in this complexity band",
-                pref.samples, task
+                "learned from {} past {} requests in this complexity band ({:.0}% sure)",
+                pref.samples,
+                task,
+                pref.strength * 100.0
             );
             push(&mut adjustments, "learning", route, pref.route, reason);
             route = pref.route;
-            confidence = confidence.max(pref.strength);
+            confidence = pref.strength;
         }
         route = availability(route, signals, &mut adjustments);
     }
@@ -240,10 +243,10 @@ fn weight(r: Route) -> u8 {
 }
 
 fn learned<'a>(a: &Analysis, task: TaskType, s: &'a Signals) -> Option<&'a LearnedPreference> {
-    let band = ((a.complexity * 3.0) as u8).min(2);
-    s.learned.iter().find(|p| {
-        p.task_type == task && p.band == band && p.strength >= 0.5 && p.route != task.route()
-    })
+    let band = super::learn::band(a.complexity);
+    s.learned
+        .iter()
+        .find(|p| p.task_type == task && p.band == band && p.route != task.route())
 }
 
 /// Moves the route off a server that is down, switched off, or deeply queued while the
@@ -449,7 +452,7 @@ mod tests {
     #[test]
     fn learned_preferences_apply_per_task_and_band() {
         let a = analyze("implement a trie in Go", &[]);
-        let band = ((a.complexity * 3.0) as u8).min(2);
+        let band = crate::router::learn::band(a.complexity);
         let mut s = up();
         s.learned.push(LearnedPreference {
             task_type: TaskType::Generation,
@@ -461,7 +464,7 @@ mod tests {
         let d = decide(&a, None, &routing(), &s);
         assert_eq!(d.selected, Route::Ollama);
         assert_eq!(d.adjustments[0].kind, "learning");
-        s.learned[0].strength = 0.3;
+        s.learned[0].band = (band + 1) % 3;
         assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Hybrid);
     }
 

@@ -7,6 +7,7 @@
 mod analyze;
 mod corpus;
 mod decide;
+pub mod learn;
 mod lexicon;
 mod task;
 pub mod text;

@@ -4,12 +4,16 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::{Store, StoreError};
+use crate::router::learn::{summarize, ClassSummary};
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct BackendMetrics {
     pub backend: String,
     /// Requests this backend finished or failed.
     pub requests: i64,
+    /// Finished requests answered from the response cache; they are left out of the
+    /// latency and speed figures.
+    pub cached: i64,
     /// Mean time from request to last token, in ms, of the finished ones.
     pub avg_response_ms: Option<f64>,
     pub avg_ttft_ms: Option<f64>,
@@ -39,6 +43,18 @@ pub struct Metrics {
     pub since_ms: Option<i64>,
     pub backends: Vec<BackendMetrics>,
     pub routing: RoutingMetrics,
+    pub learning: LearningProgress,
+}
+
+/// How far learning has moved routes (all time: the statistics decay rather than expire).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct LearningProgress {
+    /// Outcomes learned from.
+    pub observations: u64,
+    /// Task classes (task type × complexity band) whose evidence now favours another
+    /// route than the task type's own.
+    pub moved: usize,
+    pub classes: Vec<ClassSummary>,
 }
 
 fn ratio(a: i64, b: i64) -> Option<f64> {
@@ -55,9 +71,12 @@ impl Store {
             };
             let mut backends: Vec<BackendMetrics> = Vec::new();
             let mut stmt = c.prepare(
-                "SELECT json_extract(data, '$.backend') AS b, COUNT(*), AVG(json_extract(data, '$.total_ms')),
-                        AVG(json_extract(data, '$.ttft_ms')), AVG(json_extract(data, '$.tokens_per_second'))
-                 FROM decisions WHERE kind = 'done' AND created_at >= ?1 GROUP BY b ORDER BY b",
+                "SELECT json_extract(data, '$.backend') AS b, COUNT(*), AVG(IIF(c, NULL, json_extract(data, '$.total_ms'))),
+                        AVG(IIF(c, NULL, json_extract(data, '$.ttft_ms'))), AVG(IIF(c, NULL, json_extract(data, '$.tokens_per_second'))),
+                        SUM(c)
+                 FROM (SELECT data, COALESCE(json_extract(data, '$.cached'), 0) AS c FROM decisions
+                       WHERE kind = 'done' AND created_at >= ?1)
+                 GROUP BY b ORDER BY b",
             )?;
             let done = stmt.query_map(params![since], |r| {
                 Ok(BackendMetrics {
@@ -66,6 +85,7 @@ impl Store {
                     avg_response_ms: r.get(2)?,
                     avg_ttft_ms: r.get(3)?,
                     avg_tokens_per_second: r.get(4)?,
+                    cached: r.get::<_, Option<i64>>(5)?.unwrap_or(0),
                     success_rate: None,
                 })
             })?;
@@ -113,7 +133,24 @@ impl Store {
                 routing_accuracy: ratio((requests - escalations - rejected).max(0), requests),
                 confidence_distribution: distribution,
             };
-            Ok(Metrics { since_ms, backends, routing })
+            Ok(Metrics { since_ms, backends, routing, learning: LearningProgress::default() })
+        })
+        .and_then(|mut m| {
+            m.learning = self.learning_progress()?;
+            Ok(m)
+        })
+    }
+
+    fn learning_progress(&self) -> Result<LearningProgress, StoreError> {
+        let classes: Vec<ClassSummary> = self
+            .learning()?
+            .iter()
+            .map(|(task, band, stats)| summarize(*task, *band, stats))
+            .collect();
+        Ok(LearningProgress {
+            observations: classes.iter().map(|c| c.observations).sum(),
+            moved: classes.iter().filter(|c| c.preferred != c.default).count(),
+            classes,
         })
     }
 }

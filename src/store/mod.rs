@@ -2,10 +2,10 @@
 //! messages (partial and draft ones too, marked as such) and routing decisions, with
 //! full-text search over every message. Written as things happen, so a crash or a kill
 //! leaves a readable history.
-//!
-//! This is the storage layer; wiring it into the engine and the `sessions` commands is the
-//! next step of the session-history issue.
+//! The same database keeps the router's learning statistics and the response cache.
 
+mod cache;
+mod learning;
 mod metrics;
 mod schema;
 
@@ -16,7 +16,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-pub use metrics::{parse_duration_ms, BackendMetrics, Metrics, RoutingMetrics};
+pub use cache::{CacheLimits, CachedAnswer};
+pub use learning::Observation;
+pub use metrics::{parse_duration_ms, BackendMetrics, LearningProgress, Metrics, RoutingMetrics};
 pub use schema::SCHEMA_VERSION;
 
 pub type SessionId = i64;
@@ -362,6 +364,44 @@ impl Store {
                 params![cutoff],
             )
         })
+    }
+
+    /// The turns to send when a session is carried on: user messages and final answers,
+    /// in order; drafts and cut-short answers are left out. `None` when there is no such
+    /// session.
+    pub fn prior_turns(
+        &self,
+        id: SessionId,
+    ) -> Result<Option<Vec<crate::backend::ChatMessage>>, StoreError> {
+        use crate::backend::{ChatMessage, Role};
+        let Some((_, messages)) = self.session(id)? else {
+            return Ok(None);
+        };
+        let turns = messages
+            .into_iter()
+            .filter(|m| m.status == Status::Complete)
+            .filter_map(|m| {
+                let role = match m.role.as_str() {
+                    "user" => Role::User,
+                    "assistant" => Role::Assistant,
+                    _ => return None,
+                };
+                Some(ChatMessage::new(role, m.content))
+            })
+            .collect();
+        Ok(Some(turns))
+    }
+
+    /// The history database in the data dir (`CODECRUCIBLE_DATA_DIR` or the platform's),
+    /// with the retention period applied; `None` when history is off.
+    pub fn open_history(config: &crate::config::Config) -> Result<Option<Store>, StoreError> {
+        if !config.history.enabled {
+            return Ok(None);
+        }
+        let dir = crate::config::load::data_dir().map_err(|e| StoreError(e.0))?;
+        let store = Store::open(&dir.join("history.db"))?;
+        store.apply_retention(config.history.retention_days)?;
+        Ok(Some(store))
     }
 
     /// The most recently written session, for `--continue`.

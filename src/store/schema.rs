@@ -49,6 +49,24 @@ const MIGRATIONS: &[&str] = &[
         INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
         INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
     END;",
+    // 1 → 2: the router's learning statistics and the exact-tier response cache.
+    "CREATE TABLE learning (
+        task_type TEXT NOT NULL,
+        band INTEGER NOT NULL,
+        stats TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (task_type, band)
+    ) WITHOUT ROWID;
+    CREATE TABLE cache (
+        key BLOB PRIMARY KEY,
+        backend TEXT NOT NULL,
+        model TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        used_at INTEGER NOT NULL
+    );
+    CREATE INDEX cache_by_use ON cache(used_at);",
 ];
 
 /// The version a current database has.

@@ -158,6 +158,8 @@ impl Recorded {
 struct State {
     /// Replies per "METHOD /path"; several are used in turn, the last one repeats.
     routes: Mutex<HashMap<String, Vec<Reply>>>,
+    /// Replies for "METHOD /path" requests whose body contains a needle; checked first.
+    by_body: Mutex<Vec<(String, String, Reply)>>,
     recorded: Mutex<Vec<Recorded>>,
     /// Connections the client closed while a stream was still open.
     client_hangups: AtomicUsize,
@@ -223,6 +225,17 @@ impl FakeServer {
         self
     }
 
+    /// Answers `method path` requests whose body contains `needle` with `reply`, before
+    /// any reply set with `on`.
+    pub fn on_body(&self, method: &str, path: &str, needle: &str, reply: Reply) -> &Self {
+        self.state.by_body.lock().unwrap().push((
+            format!("{method} {path}"),
+            needle.to_owned(),
+            reply,
+        ));
+        self
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.recorded.lock().unwrap().clone()
     }
@@ -263,8 +276,9 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<State>) {
             return;
         };
         let key = format!("{} {}", req.method, req.path);
+        let by_body = body_reply(&state, &key, &req.body);
         state.recorded.lock().unwrap().push(req);
-        let reply = next_reply(&state, &key);
+        let reply = by_body.or_else(|| next_reply(&state, &key));
         let keep_open = match reply {
             Some(r) => write_reply(&mut sock, r, &state).await,
             None => {
@@ -276,6 +290,13 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<State>) {
             return;
         }
     }
+}
+
+fn body_reply(state: &State, key: &str, body: &str) -> Option<Reply> {
+    let list = state.by_body.lock().unwrap();
+    list.iter()
+        .find(|(k, needle, _)| k == key && body.contains(needle.as_str()))
+        .map(|(_, _, r)| r.clone())
 }
 
 fn next_reply(state: &State, key: &str) -> Option<Reply> {
