@@ -12,13 +12,15 @@ use codecrucible::backend::{ChatMessage, Role};
 use codecrucible::config::Config;
 use codecrucible::engine::{self, Command, EventKind, RouteMode, Submit};
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const WARMUP: usize = 200;
 const SAMPLES: usize = 2000;
 
+#[path = "support/fake_sse.rs"]
+mod fake_sse;
+
 fn main() {
-    let addr = start_server();
+    let addr = fake_sse::start_server("Hi");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -117,83 +119,4 @@ async fn engine_ttft(engine: &mut engine::EngineHandle, id: u64) -> Duration {
         }
     }
     first.expect("a delta")
-}
-
-/// A minimal keep-alive HTTP/1.1 server speaking llama-server's stream, on its own thread.
-fn start_server() -> std::net::SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("rt");
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind");
-            tx.send(l.local_addr().expect("addr")).expect("send addr");
-            loop {
-                let (sock, _) = l.accept().await.expect("accept");
-                tokio::spawn(serve(sock));
-            }
-        });
-    });
-    rx.recv().expect("server up")
-}
-
-async fn serve(mut sock: tokio::net::TcpStream) {
-    let _ = sock.set_nodelay(true);
-    let mut buf = Vec::new();
-    let mut tmp = [0u8; 8192];
-    loop {
-        // Read one request: head, then Content-Length bytes of body.
-        let head_end = loop {
-            if let Some(i) = memchr::memmem::find(&buf, b"\r\n\r\n") {
-                break i + 4;
-            }
-            match sock.read(&mut tmp).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&tmp[..n]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-        let len: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        while buf.len() < head_end + len {
-            match sock.read(&mut tmp).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&tmp[..n]),
-            }
-        }
-        let get_models = head.starts_with("get /v1/models");
-        let other_get = head.starts_with("get ");
-        buf.drain(..head_end + len);
-        let reply = if get_models {
-            let body =
-                r#"{"object":"list","data":[{"id":"m","object":"model","owned_by":"llamacpp"}]}"#;
-            format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}", body.len())
-        } else if other_get {
-            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_owned()
-        } else {
-            let events = [
-                r#"data: {"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}"#,
-                r#"data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#,
-                r#"data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}"#,
-                "data: [DONE]",
-            ];
-            let mut r = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n".to_owned();
-            for e in events {
-                let chunk = format!("{e}\n\n");
-                r += &format!("{:x}\r\n{chunk}\r\n", chunk.len());
-            }
-            r += "0\r\n\r\n";
-            r
-        };
-        if sock.write_all(reply.as_bytes()).await.is_err() {
-            return;
-        }
-    }
 }

@@ -48,18 +48,20 @@ fn limits(shared: &Shared) -> CacheLimits {
     }
 }
 
-/// The cached answer for `key`, when the cache is on. A broken cache is a miss.
+/// The cache is on and has somewhere to live (it is kept in the history database).
+pub fn enabled(shared: &Shared) -> bool {
+    shared.config.hybrid.performance.cache_enabled && shared.store.is_some()
+}
+
+/// The cached answer for `key`. A broken cache is a miss.
 pub fn get(shared: &Shared, key: &Key) -> Option<CachedAnswer> {
-    if !shared.config.hybrid.performance.cache_enabled {
-        return None;
-    }
     let store = shared.store.as_ref()?;
     store.cache_get(key, limits(shared)).ok().flatten()
 }
 
-/// Keeps a finished answer, when the cache is on. Failing to keep it loses nothing.
+/// Keeps a finished answer. Failing to keep it loses nothing.
 pub fn put(shared: &Shared, key: &Key, backend: BackendId, model: &str, answer: &CachedAnswer) {
-    if !shared.config.hybrid.performance.cache_enabled || answer.text.is_empty() {
+    if answer.text.is_empty() {
         return;
     }
     if let Some(store) = &shared.store {

@@ -192,6 +192,12 @@ pub enum EventKind {
         models: Vec<ModelInfo>,
         error: Option<String>,
     },
+    /// The resource monitor's latest picture: GPU memory, CPU and memory load, and each
+    /// server's state, loaded models (with VRAM) and load. Sent every couple of seconds to
+    /// long-lived front ends.
+    Resources {
+        status: crate::resources::ResourceStatus,
+    },
     /// The seed's `HybridMetrics`: figures from the store (absent when history is off),
     /// each backend's current load, and where learning stands.
     Metrics {

@@ -9,6 +9,7 @@ pub mod events;
 mod learning;
 mod record;
 mod request;
+mod resources;
 mod route;
 mod slot;
 
@@ -37,6 +38,8 @@ pub struct Shared {
     pub learner: learning::Learner,
     /// Requests finished so far, so that live metrics are sent only after a change.
     finished: std::sync::atomic::AtomicU64,
+    /// The machine monitor's latest reading (long-lived engines only).
+    machine: Option<tokio::sync::watch::Receiver<crate::resources::MachineReading>>,
 }
 
 impl Shared {
@@ -121,15 +124,23 @@ impl Builder {
             seed,
         );
         let health = config.hybrid.performance.health_checking;
-        let handle = start(Shared {
+        let machine = self
+            .live_every
+            .map(|_| crate::resources::spawn_machine_monitor(resources::MACHINE_PERIOD));
+        let (handle, shared, events) = start(Shared {
             config,
             slots,
             store: self.store,
             learner,
             finished: Default::default(),
+            machine: machine.clone(),
         });
         if let Some(every) = self.live_every {
             tokio::spawn(ticker(handle.commands.clone(), every, health));
+        }
+        if let Some(machine) = machine {
+            let commands = handle.commands.clone();
+            tokio::spawn(resources::monitor(shared, machine, events, commands));
         }
         handle
     }
@@ -157,16 +168,20 @@ pub fn spawn_with_backends(config: Config, backends: [Arc<dyn Backend>; 2]) -> E
     Builder::new(config).backends(backends).spawn()
 }
 
-fn start(shared: Shared) -> EngineHandle {
+/// Starts the actor; returns the front end's handle, and the shared state and event
+/// sender for the engine's own background tasks.
+fn start(shared: Shared) -> (EngineHandle, Arc<Shared>, mpsc::UnboundedSender<Event>) {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (ev_tx, ev_rx) = mpsc::unbounded_channel();
     // Off the runtime's workers, so that commands are served meanwhile.
     tokio::task::spawn_blocking(crate::router::warm);
-    tokio::spawn(actor(Arc::new(shared), cmd_rx, ev_tx));
-    EngineHandle {
+    let shared = Arc::new(shared);
+    tokio::spawn(actor(Arc::clone(&shared), cmd_rx, ev_tx.clone()));
+    let handle = EngineHandle {
         commands: cmd_tx,
         events: ev_rx,
-    }
+    };
+    (handle, shared, ev_tx)
 }
 
 /// Starts an engine for a long-lived front end (see [`Builder::long_lived`]).

@@ -395,11 +395,14 @@ impl Run {
             logprobs: true,
             ..ChatRequest::default()
         };
-        let key = cache::key(leg.id, slot.backend.endpoint(), &req);
-        if !self.submit.no_cache {
-            if let Some(hit) = cache::get(&shared, &key) {
-                return self.replay(leg, choice.name, hit, start);
-            }
+        let key =
+            cache::enabled(&shared).then(|| cache::key(leg.id, slot.backend.endpoint(), &req));
+        if let Some(hit) = key
+            .as_ref()
+            .filter(|_| !self.submit.no_cache)
+            .and_then(|k| cache::get(&shared, k))
+        {
+            return self.replay(leg, choice.name, hit, start);
         }
         let _permit = match slot.try_acquire() {
             Ok(p) => p,
@@ -423,7 +426,9 @@ impl Run {
             Outcome::Failed(e) => slot.record(!e.is_unavailable()),
             Outcome::Done(answer) => {
                 slot.record(true);
-                cache::put(&shared, &key, leg.id, &choice.name, &answer.cached());
+                if let Some(key) = &key {
+                    cache::put(&shared, key, leg.id, &choice.name, &answer.cached());
+                }
             }
             Outcome::Cancelled => {}
         }

@@ -112,6 +112,7 @@ pub fn signals(shared: &Shared) -> Signals {
         s.queue_depth[b as usize] = slot.queued();
         s.max_concurrent[b as usize] = slot.cfg.max_concurrent;
     }
+    s.residency = super::resources::residency(shared);
     s
 }
 

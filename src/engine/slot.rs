@@ -189,6 +189,21 @@ impl Slot {
         Ok(info)
     }
 
+    /// The last self-description, however old, without waiting: for routing signals and
+    /// the resource pane, which must never block on a probe in progress.
+    pub fn cached_info(&self) -> Option<ServerInfo> {
+        let cache = self.info.try_lock().ok()?;
+        cache.as_ref().map(|(_, info)| info.clone())
+    }
+
+    /// Probes the server now and keeps the answer (the resource monitor's refresh). Unlike
+    /// a health check it does not feed the circuit breaker.
+    pub async fn refresh_info(&self) -> Result<ServerInfo, BackendError> {
+        let info = self.backend.probe().await?;
+        *self.info.lock().await = Some((Instant::now(), info.clone()));
+        Ok(info)
+    }
+
     pub async fn forget_info(&self) {
         *self.info.lock().await = None;
     }

@@ -41,6 +41,24 @@ pub struct LearnedPreference {
     pub samples: u32,
 }
 
+/// Whether the model a server would answer with is in memory.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Residency {
+    /// Nothing known (no probe yet, or the server does not say).
+    #[default]
+    Unknown,
+    Loaded {
+        model: String,
+    },
+    /// The model would have to be loaded first; `fits` says whether its size fits in the
+    /// GPU memory free now (`None` when there is no GPU reading).
+    MustLoad {
+        model: String,
+        size_bytes: Option<u64>,
+        fits: Option<bool>,
+    },
+}
+
 /// What the engine knows about the servers right now.
 #[derive(Debug, Clone, Default)]
 pub struct Signals {
@@ -48,6 +66,7 @@ pub struct Signals {
     pub queue_depth: [usize; 2],
     pub max_concurrent: [usize; 2],
     pub learned: Vec<LearnedPreference>,
+    pub residency: [Residency; 2],
 }
 
 impl Signals {
@@ -70,7 +89,8 @@ pub struct VoicePrior {
 /// One thing that moved the route away from what the task type alone says.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Adjustment {
-    /// `complexity`, `voice`, `learning`, `health`, `queue` or `config`.
+    /// `complexity`, `voice`, `learning`, `resident`, `health`, `queue`, `config` or
+    /// `forced`.
     pub kind: &'static str,
     pub from: Route,
     pub to: Route,
@@ -143,6 +163,8 @@ pub fn decide(
             route = pref.route;
             confidence = pref.strength;
         }
+        let borderline = analysis.task_confidence < BORDERLINE;
+        route = resident(route, borderline, signals, &mut adjustments);
         route = availability(route, signals, &mut adjustments);
     }
     if adjustments
@@ -247,6 +269,51 @@ fn learned<'a>(a: &Analysis, task: TaskType, s: &'a Signals) -> Option<&'a Learn
     s.learned
         .iter()
         .find(|p| p.task_type == task && p.band == band && p.route != task.route())
+}
+
+/// Prefers a resident model: when both servers could serve a hybrid or borderline
+/// request, one whose model is loaded wins over one that would first have to load a model
+/// that does not fit in the free GPU memory. Nothing is ever unloaded.
+fn resident(route: Route, borderline: bool, s: &Signals, adj: &mut Vec<Adjustment>) -> Route {
+    use BackendId::{Lmstudio as Fast, Ollama as Quality};
+    if !(route == Route::Hybrid || borderline)
+        || !s.state(Fast).usable()
+        || !s.state(Quality).usable()
+    {
+        return route;
+    }
+    let stuck = |b: BackendId| match &s.residency[b as usize] {
+        Residency::MustLoad {
+            model,
+            size_bytes: Some(size),
+            fits: Some(false),
+        } => Some((model.clone(), *size)),
+        _ => None,
+    };
+    let loaded = |b: BackendId| match &s.residency[b as usize] {
+        Residency::Loaded { model } => Some(model.clone()),
+        _ => None,
+    };
+    // Hybrid needs both; a borderline single route needs its own server.
+    let candidates: &[BackendId] = match route {
+        Route::Hybrid => &[Fast, Quality],
+        r => &[r.first_backend()],
+    };
+    for &b in candidates {
+        let (Some((model, size)), Some(other_model)) = (stuck(b), loaded(b.other())) else {
+            continue;
+        };
+        let to = Route::only(b.other());
+        let reason = format!(
+            "{} would first have to load {model} ({:.1} GiB), which does not fit in free GPU memory, while {} has {other_model} loaded",
+            b.label(),
+            size as f64 / (1u64 << 30) as f64,
+            b.other().label()
+        );
+        push(adj, "resident", route, to, reason);
+        return to;
+    }
+    route
 }
 
 /// Moves the route off a server that is down, switched off, or deeply queued while the
@@ -447,6 +514,51 @@ mod tests {
         s.queue_depth = [1, 0];
         let d = decide(&analyze("reformat this JSON", &[]), None, &routing(), &s);
         assert_eq!(d.selected, Route::Lmstudio);
+    }
+
+    fn must_load(fits: bool) -> Residency {
+        Residency::MustLoad {
+            model: "big:70b".into(),
+            size_bytes: Some(40 << 30),
+            fits: Some(fits),
+        }
+    }
+
+    #[test]
+    fn a_resident_model_wins_a_hybrid_request() {
+        let a = analyze("implement a trie in Go", &[]);
+        let mut s = up();
+        s.residency = [
+            Residency::Loaded {
+                model: "small".into(),
+            },
+            must_load(false),
+        ];
+        let d = decide(&a, None, &routing(), &s);
+        assert_eq!(d.selected, Route::Lmstudio);
+        assert_eq!(d.adjustments[0].kind, "resident");
+        assert!(
+            d.reasoning.contains("does not fit in free GPU memory"),
+            "{}",
+            d.reasoning
+        );
+        // A model that fits, or one whose fit is unknown, moves nothing.
+        s.residency[1] = must_load(true);
+        assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Hybrid);
+        s.residency[1] = Residency::Unknown;
+        assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Hybrid);
+        // The fast side stuck and the quality side resident: straight to quality.
+        s.residency = [must_load(false), Residency::Loaded { model: "q".into() }];
+        assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Ollama);
+    }
+
+    #[test]
+    fn residency_does_not_move_a_clear_single_route() {
+        let a = analyze("reformat this JSON file with two-space indentation", &[]);
+        assert!(a.task_confidence >= BORDERLINE);
+        let mut s = up();
+        s.residency = [must_load(false), Residency::Loaded { model: "q".into() }];
+        assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Lmstudio);
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub fn warm() {
     let _ = analyze("warm up", &[]);
 }
 pub use decide::{
-    decide, Adjustment, BackendState, LearnedPreference, RoutingDecision, Signals, VoicePrior,
+    decide, Adjustment, BackendState, LearnedPreference, Residency, RoutingDecision, Signals,
+    VoicePrior,
 };
 pub use task::{Route, TaskType};

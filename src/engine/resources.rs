@@ -1,0 +1,115 @@
+//! The engine's resource monitor: on a fixed period it reads the machine (GPU memory,
+//! CPU and memory load, on the blocking pool) and each server's loaded models, and sends
+//! the latest picture as a `resources` event. It also tells routing which model is
+//! resident and whether a model that is not would fit in free GPU memory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+
+use super::events::{Event, EventKind};
+use super::Shared;
+use crate::backend::{models, BackendError, BackendId, ServerInfo};
+use crate::resources::{BackendResources, GpuSource, MachineReading, ResourceStatus};
+use crate::router::Residency;
+
+/// How often the machine is read and a `resources` event sent.
+pub const MACHINE_PERIOD: Duration = Duration::from_secs(2);
+/// How often each server is asked what it has loaded.
+pub const SERVER_PERIOD: Duration = Duration::from_secs(5);
+
+/// Runs until the engine stops (its command channel closes) or the front end stops
+/// listening.
+pub async fn monitor(
+    shared: Arc<Shared>,
+    machine: watch::Receiver<MachineReading>,
+    events: mpsc::UnboundedSender<Event>,
+    commands: mpsc::UnboundedSender<super::Command>,
+) {
+    let mut tick = tokio::time::interval(MACHINE_PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let every = (SERVER_PERIOD.as_millis() / MACHINE_PERIOD.as_millis()).max(1) as u64;
+    let mut last: [Option<Result<ServerInfo, BackendError>>; 2] = [None, None];
+    for n in 0u64.. {
+        tick.tick().await;
+        if commands.is_closed() {
+            return;
+        }
+        if n % every == 0 {
+            let (a, b) = tokio::join!(
+                probe(&shared, BackendId::Lmstudio),
+                probe(&shared, BackendId::Ollama)
+            );
+            last = [a, b];
+        }
+        let status = ResourceStatus {
+            machine: machine.borrow().clone(),
+            backends: BackendId::ALL
+                .map(|b| section(&shared, b, last[b as usize].clone()))
+                .to_vec(),
+        };
+        let event = Event {
+            id: 0,
+            kind: EventKind::Resources { status },
+        };
+        if events.send(event).is_err() {
+            return;
+        }
+    }
+}
+
+async fn probe(shared: &Shared, b: BackendId) -> Option<Result<ServerInfo, BackendError>> {
+    let slot = shared.slot(b);
+    slot.cfg.enabled.then_some(())?;
+    Some(slot.refresh_info().await)
+}
+
+fn section(
+    shared: &Shared,
+    b: BackendId,
+    probed: Option<Result<ServerInfo, BackendError>>,
+) -> BackendResources {
+    let slot = shared.slot(b);
+    let load = slot.load();
+    let endpoint = slot.backend.endpoint();
+    let section = match probed {
+        None => BackendResources::disabled(b, endpoint, load.max_concurrent),
+        Some(p) => BackendResources::from_probe(b, endpoint, load.max_concurrent, p),
+    };
+    section.with_load(load.in_flight, load.queued)
+}
+
+/// Whether each server's model (the one it would answer with now) is resident, from the
+/// last probe and the last machine reading. Never waits.
+pub fn residency(shared: &Shared) -> [Residency; 2] {
+    let free = shared.machine.as_ref().and_then(|m| {
+        let m = m.borrow();
+        (m.gpu.source != GpuSource::None).then(|| m.gpu.free_bytes())
+    });
+    BackendId::ALL.map(|b| of(shared, b, free))
+}
+
+fn of(shared: &Shared, b: BackendId, free_vram: Option<u64>) -> Residency {
+    let slot = shared.slot(b);
+    let Some(info) = slot.cached_info() else {
+        return Residency::Unknown;
+    };
+    let Ok(choice) = models::choose(b, slot.cfg.api, None, &slot.cfg.models, &info.models) else {
+        return Residency::Unknown;
+    };
+    let Some(m) = info.models.iter().find(|m| m.name == choice.name) else {
+        return Residency::Unknown;
+    };
+    match m.loaded {
+        Some(true) => Residency::Loaded {
+            model: m.name.clone(),
+        },
+        Some(false) => Residency::MustLoad {
+            model: m.name.clone(),
+            size_bytes: m.size_bytes,
+            fits: free_vram.zip(m.size_bytes).map(|(free, size)| size <= free),
+        },
+        None => Residency::Unknown,
+    }
+}
