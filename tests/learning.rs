@@ -196,6 +196,37 @@ fn outcomes_and_feedback_are_learned_across_runs_and_can_be_cleared() {
         .stderr(contains("escalating"));
     // The weak fast draft counts against the fast server, the escalation's answer for
     // the quality one.
+    // Every request's analysis features, decision and backend are kept with it.
+    let route = stored(dir.path())
+        .decisions(1)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.kind == "route")
+        .expect("the route decision is stored");
+    assert_eq!(route.data["task_type"], "generation");
+    assert_eq!(route.data["backend"], "lmstudio");
+    assert!(
+        route.data["features"]["verbs"]
+            .as_array()
+            .is_some_and(|v| !v.is_empty()),
+        "{}",
+        route.data
+    );
+    let out = support::cli(dir.path())
+        .args(["sessions", "show", "1", "--json"])
+        .output()
+        .unwrap();
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = shown["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["route", "confidence", "escalate", "done", "learning"]
+    );
     let rows = stored(dir.path()).learning().unwrap();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let (task, _, stats) = rows[0];

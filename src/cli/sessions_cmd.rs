@@ -212,8 +212,10 @@ fn not_found(id: i64) -> crate::store::StoreError {
 
 fn show(store: &Store, id: i64, json: bool) -> Result<(), crate::store::StoreError> {
     let (head, messages) = store.session(id)?.ok_or_else(|| not_found(id))?;
+    let decisions = store.decisions(id)?;
     if json {
-        let v = serde_json::json!({ "session": head, "messages": messages });
+        let v =
+            serde_json::json!({ "session": head, "messages": messages, "decisions": decisions });
         println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         println!(
@@ -224,6 +226,11 @@ fn show(store: &Store, id: i64, json: bool) -> Result<(), crate::store::StoreErr
         );
         for m in &messages {
             println!("── {}\n{}\n", label(m), m.content);
+        }
+        for d in decisions.iter().filter(|d| d.kind == "route") {
+            if let Some(why) = d.data.get("reasoning").and_then(|r| r.as_str()) {
+                println!("· routed: {why}");
+            }
         }
     }
     Ok(())

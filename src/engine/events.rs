@@ -103,6 +103,9 @@ pub enum EventKind {
         backend: BackendId,
         /// The backend tried when the first one is unavailable, if any.
         fallback: Option<BackendId>,
+        /// What the analyser read in the prompt (kept with the decision, for learning and
+        /// the inspector).
+        features: crate::router::Features,
     },
     /// The backend is at `maxConcurrent`; the request waits behind `depth - 1` others.
     Queued {

@@ -139,6 +139,7 @@ impl Run {
             decision: plan.decision.clone(),
             backend: plan.primary,
             fallback: plan.fallback,
+            features: plan.features.clone(),
         });
         // A server the router moved away from (down, cooling) is a fallback the user sees.
         for adj in plan

@@ -11,6 +11,7 @@ pub struct Plan {
     pub primary: BackendId,
     pub fallback: Option<BackendId>,
     pub decision: RoutingDecision,
+    pub features: crate::router::Features,
     /// Why only one backend may answer, phrased as how to undo it.
     pub forced: Option<String>,
 }
@@ -67,6 +68,7 @@ pub fn plan(shared: &Shared, submit: &Submit) -> Plan {
         primary,
         fallback,
         decision,
+        features: analysis.features,
         forced,
     }
 }

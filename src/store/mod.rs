@@ -100,6 +100,19 @@ pub struct StoredMessage {
     pub created_at_ms: i64,
 }
 
+/// A routing decision, confidence report, escalation, outcome or feedback, as recorded.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StoredDecision {
+    pub id: i64,
+    /// The answer it concerns, when there was one yet.
+    pub message_id: Option<MessageId>,
+    /// `route`, `fallback`, `confidence`, `escalate`, `done`, `error`, `feedback` or
+    /// `learning`.
+    pub kind: String,
+    pub data: serde_json::Value,
+    pub created_at_ms: i64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SearchHit {
     pub session_id: SessionId,
@@ -252,6 +265,27 @@ impl Store {
                 params![session, message, kind, json, now],
             )
             .map(|_| ())
+        })
+    }
+
+    /// A session's decisions in the order they were made.
+    pub fn decisions(&self, session: SessionId) -> Result<Vec<StoredDecision>, StoreError> {
+        self.with("read a session's decisions", |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, message_id, kind, data, created_at FROM decisions
+                 WHERE session_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map(params![session], |r| {
+                let data: String = r.get(3)?;
+                Ok(StoredDecision {
+                    id: r.get(0)?,
+                    message_id: r.get(1)?,
+                    kind: r.get(2)?,
+                    data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                    created_at_ms: r.get(4)?,
+                })
+            })?;
+            rows.collect()
         })
     }
 
