@@ -3,7 +3,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    codecrucible::tui::install_panic_hook();
     let cli = codecrucible::cli::Cli::parse();
     codecrucible::logging::init();
     let code = codecrucible::cli::run(cli);

@@ -64,10 +64,14 @@ pub fn run(cli: Cli) -> i32 {
         }
         None => {}
     }
-    let headless =
-        cli.print || cli.json || cli.prompt.is_some() || !std::io::stdout().is_terminal();
+    // The full-screen app needs a terminal on both ends; piped input or output, -p and
+    // --json run headless.
+    let headless = cli.print
+        || cli.json
+        || !std::io::stdout().is_terminal()
+        || !std::io::stdin().is_terminal();
     if !headless {
-        return with_config(&overrides, |_| crate::tui::placeholder());
+        return with_config(&overrides, |config| tui(config, &cli, &overrides));
     }
     let route = route_mode(&cli);
     with_config(&overrides, |config| {
@@ -91,6 +95,35 @@ pub fn run(cli: Cli) -> i32 {
         };
         runtime(|| headless::run(config, opts))
     })
+}
+
+fn tui(config: Config, cli: &Cli, overrides: &Overrides) -> i32 {
+    let voices = match load_voices(overrides) {
+        Ok(v) => v.list().to_vec(),
+        Err(e) => return usage_error(&e),
+    };
+    let voice = match active_voice(&config, overrides, cli.voice.as_deref()) {
+        Ok(v) => v.map(|v| v.name),
+        Err(e) => return usage_error(&e),
+    };
+    let launch = crate::tui::Launch {
+        prompt: cli.prompt.clone(),
+        voices,
+        voice,
+        session: match (cli.resume, cli.continue_latest) {
+            (Some(id), _) => crate::tui::LaunchSession::Resume(id),
+            (None, true) => crate::tui::LaunchSession::Continue,
+            (None, false) => crate::tui::LaunchSession::New,
+        },
+        model: cli.model.clone(),
+        mode: match route_mode(cli) {
+            RouteMode::Force(BackendId::Lmstudio) => crate::tui::commands::RouteChoice::Fast,
+            RouteMode::Force(BackendId::Ollama) => crate::tui::commands::RouteChoice::Quality,
+            _ => crate::tui::commands::RouteChoice::Auto,
+        },
+        max_tokens: cli.max_tokens,
+    };
+    crate::tui::run(config, launch)
 }
 
 fn route_mode(cli: &Cli) -> RouteMode {

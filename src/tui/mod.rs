@@ -1,82 +1,312 @@
-//! The full-screen app. Until the TUI lands this is an honest placeholder screen that
-//! points at what works today; it already restores the terminal on every exit path.
+//! The full-screen app: a ratatui + crossterm front end driven by the engine over
+//! channels. One loop selects over terminal events, engine events and the frame timer;
+//! it drains everything queued, then draws at most ~60 times a second and only when
+//! something changed, so an idle app uses no CPU.
+
+pub mod app;
+pub mod chat;
+pub mod commands;
+mod effects;
+pub mod highlight;
+pub mod input;
+pub mod inspector;
+pub mod markdown;
+pub mod stream;
+pub mod theme;
+pub mod ui;
 
 use std::io::{self, Write};
+use std::sync::Arc;
+use std::time::Duration;
 
-use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
-use crossterm::style::Print;
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event as TermEvent, EventStream, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags,
+    PushKeyboardEnhancementFlags,
+};
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
-use crossterm::{cursor, execute, queue};
+use crossterm::{cursor, execute};
+use futures_util::{FutureExt, StreamExt};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use tokio::time::Instant;
 
-/// Leaves raw mode and the alternate screen. Safe to call more than once.
-pub fn restore_terminal() {
-    let _ = terminal::disable_raw_mode();
-    let _ = execute!(io::stdout(), LeaveAlternateScreen, cursor::Show);
+use crate::backend::ChatMessage;
+use crate::config::Config;
+use crate::engine::{self, Command};
+use crate::store::{SessionId, Store};
+use crate::voice::Voice;
+
+pub use app::{App, Options};
+
+/// At most this often a frame is drawn.
+const FRAME: Duration = Duration::from_millis(16);
+/// While code waits for the syntaxes to load, check this often.
+const TICK: Duration = Duration::from_millis(50);
+
+/// What the command line asked the app to start with.
+pub struct Launch {
+    pub prompt: Option<String>,
+    pub voices: Vec<Voice>,
+    pub voice: Option<String>,
+    pub session: LaunchSession,
+    pub model: Option<String>,
+    /// `--fast` / `--analyze` start in that route mode.
+    pub mode: commands::RouteChoice,
+    /// `--max-tokens` caps every answer.
+    pub max_tokens: Option<u32>,
 }
 
-/// Restores the terminal before a panic message is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaunchSession {
+    New,
+    Resume(SessionId),
+    Continue,
+}
+
+/// Leaves raw mode, the alternate screen and every mode we turned on. Safe to call more
+/// than once, and from the panic hook.
+pub fn restore_terminal() {
+    let mut out = io::stdout();
+    let _ = execute!(
+        out,
+        PopKeyboardEnhancementFlags,
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
+    let _ = terminal::disable_raw_mode();
+    let _ = out.flush();
+}
+
+/// Restores the terminal before a panic report is printed (color-eyre's, which says where
+/// it happened), so the report is readable and the shell usable.
 pub fn install_panic_hook() {
-    let previous = std::panic::take_hook();
+    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .into_hooks();
+    let _ = eyre_hook.install();
+    let report = panic_hook.into_panic_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
-        previous(info);
+        report(info);
     }));
 }
 
-const LINES: &[&str] = &[
-    "CodeCrucible",
-    "",
-    "The full-screen app is not built yet. What works today:",
-    "",
-    "  codecrucible -p \"PROMPT\"      stream an answer (LM Studio first, Ollama as fallback)",
-    "  codecrucible doctor            check your LM Studio and Ollama servers",
-    "  codecrucible config show       see every setting",
-    "",
-    "Press q or Esc to quit.",
-];
+/// Restores the terminal when the app ends by any path, errors included.
+struct TerminalGuard;
 
-pub fn placeholder() -> i32 {
-    if let Err(e) = show() {
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
         restore_terminal();
-        eprintln!("codecrucible: cannot use this terminal ({e}); try `codecrucible -p \"PROMPT\"`");
-        return 1;
     }
-    restore_terminal();
-    0
 }
 
-fn show() -> io::Result<()> {
+fn enter_terminal(mouse: bool) -> io::Result<TerminalGuard> {
     terminal::enable_raw_mode()?;
-    execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
-    draw()?;
-    loop {
-        match event::read()? {
-            Event::Key(k) if k.kind == KeyEventKind::Press => {
-                let ctrl_c =
-                    k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
-                if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) || ctrl_c {
-                    return Ok(());
-                }
-            }
-            Event::Resize(..) => draw()?,
-            _ => {}
+    let guard = TerminalGuard;
+    let mut out = io::stdout();
+    execute!(
+        out,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )?;
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+    }
+    // Lets Shift+Enter be told from Enter where the terminal supports it.
+    if matches!(terminal::supports_keyboard_enhancement(), Ok(true)) {
+        execute!(
+            out,
+            PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
+        )?;
+    }
+    Ok(guard)
+}
+
+/// Runs the app until the user quits; returns the exit code.
+pub fn run(config: Config, launch: Launch) -> i32 {
+    install_panic_hook();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("codecrucible: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    match rt.block_on(main_loop(config, launch)) {
+        Ok(code) => code,
+        Err(e) => {
+            restore_terminal();
+            eprintln!("codecrucible: {e}; try `codecrucible -p \"PROMPT\"` for the plain mode");
+            1
         }
     }
 }
 
-fn draw() -> io::Result<()> {
-    let (w, h) = terminal::size()?;
-    let mut out = io::stdout();
-    queue!(out, terminal::Clear(terminal::ClearType::All))?;
-    let top = h.saturating_sub(LINES.len() as u16) / 2;
-    for (i, line) in LINES.iter().enumerate() {
-        let len = line.chars().count() as u16;
-        let x = if i == 0 {
-            w.saturating_sub(len) / 2
-        } else {
-            w.saturating_sub(78) / 2
-        };
-        queue!(out, cursor::MoveTo(x, top + i as u16), Print(line))?;
+/// The history, the session carried on (with its turns), and a problem to tell the user.
+struct History {
+    store: Option<Arc<Store>>,
+    session: Option<(SessionId, Vec<ChatMessage>)>,
+    problem: Option<String>,
+}
+
+/// Opens the history and the session to carry on. Problems become a note, never a
+/// refusal to start.
+fn open_history(config: &Config, choice: LaunchSession) -> History {
+    let mut h = History {
+        store: None,
+        session: None,
+        problem: None,
+    };
+    match Store::open_history(config) {
+        Ok(s) => h.store = s.map(Arc::new),
+        Err(e) => h.problem = Some(format!("{e}; this conversation will not be saved")),
     }
-    out.flush()
+    let Some(s) = &h.store else {
+        return h;
+    };
+    let id = match choice {
+        LaunchSession::New => return h,
+        LaunchSession::Resume(id) => Some(id),
+        LaunchSession::Continue => s.latest_session().ok().flatten(),
+    };
+    let Some(id) = id else {
+        h.problem = Some("There is no earlier session to continue; this is a new one".into());
+        return h;
+    };
+    match s.prior_turns(id) {
+        Ok(Some(turns)) => h.session = Some((id, turns)),
+        Ok(None) => h.problem = Some(format!("There is no session {id}; this is a new one")),
+        Err(e) => h.problem = Some(e.0),
+    }
+    h
+}
+
+async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
+    // Syntax sets load on their own thread; the first frame does not wait for them.
+    highlight::preload();
+    let History {
+        store,
+        session,
+        problem,
+    } = open_history(&config, launch.session);
+    let voice = launch.voice.as_deref().and_then(|name| {
+        launch
+            .voices
+            .iter()
+            .position(|v| v.name.eq_ignore_ascii_case(name))
+    });
+    let opts = Options {
+        voices: launch.voices,
+        voice,
+        store: store.clone(),
+        session,
+        max_concurrent: [
+            config.hybrid.lm_studio.max_concurrent,
+            config.hybrid.ollama.max_concurrent,
+        ],
+        mouse: true,
+    };
+    let mut builder = engine::Builder::new(config).long_lived(engine::HEALTH_INTERVAL);
+    if let Some(s) = store {
+        builder = builder.store(s);
+    }
+    let mut engine = builder.spawn();
+    let _ = engine.commands.send(Command::HealthCheck(0));
+    let mut app = App::new(opts);
+    app.model = launch.model;
+    app.mode = launch.mode;
+    app.max_tokens = launch.max_tokens;
+    if let Some(p) = problem {
+        app.note = Some(app::Note {
+            text: p,
+            error: true,
+        });
+    }
+    let _guard = enter_terminal(app.mouse)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    terminal.clear()?;
+    if let Some(p) = launch.prompt.filter(|p| !p.trim().is_empty()) {
+        app.submit(p, false);
+    }
+    let mut term_events = EventStream::new();
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut last_draw = Instant::now() - FRAME;
+    loop {
+        for cmd in app.outgoing.drain(..) {
+            let _ = engine.commands.send(cmd);
+        }
+        for effect in app.effects.drain(..) {
+            effects::run(effect, &done_tx);
+        }
+        if app.quit {
+            break;
+        }
+        if app.dirty && last_draw.elapsed() >= FRAME {
+            draw(&mut terminal, &mut app)?;
+            last_draw = Instant::now();
+        }
+        let next_frame = if app.dirty {
+            Some(last_draw + FRAME)
+        } else if app.needs_tick() {
+            Some(Instant::now() + TICK)
+        } else {
+            None
+        };
+        tokio::select! {
+            ev = term_events.next() => match ev {
+                Some(Ok(ev)) => terminal_event(&mut app, ev),
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            ev = engine.events.recv() => match ev {
+                Some(ev) => app.on_engine(ev),
+                None => break,
+            },
+            Some((path, result)) = done_rx.recv() => app.saved(&path, result),
+            _ = sleep_until(next_frame) => app.tick(),
+        }
+        // Drain everything already queued before the next frame.
+        while let Ok(ev) = engine.events.try_recv() {
+            app.on_engine(ev);
+        }
+        while let Some(Some(Ok(ev))) = term_events.next().now_or_never() {
+            terminal_event(&mut app, ev);
+        }
+    }
+    let _ = engine.commands.send(Command::Shutdown);
+    Ok(0)
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn terminal_event(app: &mut App, ev: TermEvent) {
+    match ev {
+        TermEvent::Key(k) => app.on_key(k),
+        TermEvent::Paste(text) => app.on_paste(&text),
+        TermEvent::Mouse(m) => app.on_mouse(m),
+        TermEvent::Resize(..) => app.on_resize(),
+        TermEvent::FocusGained | TermEvent::FocusLost => {}
+    }
+}
+
+/// One frame, wrapped in synchronized output so the terminal shows it whole.
+fn draw(terminal: &mut Terminal<CrosstermBackend<io::Stdout>>, app: &mut App) -> io::Result<()> {
+    let _ = execute!(io::stdout(), terminal::BeginSynchronizedUpdate);
+    terminal.draw(|f| ui::draw(f, app))?;
+    let _ = execute!(io::stdout(), terminal::EndSynchronizedUpdate);
+    app.dirty = false;
+    Ok(())
 }

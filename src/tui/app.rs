@@ -1,0 +1,896 @@
+//! The app's state and how it changes: key presses and engine events in, commands for the
+//! engine and effects (copy, save) out. No I/O and no drawing here, so every behaviour can
+//! be driven by tests with scripted events.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::chat::{Entry, Scroll, State, Who};
+use super::commands::{RouteChoice, SlashCommand};
+use super::input::{InputAction, InputBox};
+use super::inspector::Inspector;
+use super::stream::CodeStream;
+use super::theme::Theme;
+use crate::backend::{BackendId, ChatMessage, Role};
+use crate::client::SYSTEM_PROMPT;
+use crate::engine::{
+    BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode, Submit,
+};
+use crate::resources::ResourceStatus;
+use crate::store::{SessionId, Store};
+use crate::voice::Voice;
+
+/// The panes that can have focus, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Input,
+    Chat,
+    Code,
+    Inspector,
+    Resources,
+}
+
+impl Pane {
+    const ORDER: [Pane; 5] = [
+        Pane::Input,
+        Pane::Chat,
+        Pane::Code,
+        Pane::Inspector,
+        Pane::Resources,
+    ];
+
+    fn step(self, forward: bool) -> Pane {
+        let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        let n = Self::ORDER.len();
+        Self::ORDER[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Input => "Input",
+            Pane::Chat => "Chat",
+            Pane::Code => "Code",
+            Pane::Inspector => "Routing",
+            Pane::Resources => "Resources",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    VoicePicker {
+        selected: usize,
+    },
+    /// Asking where to save the selected code block.
+    SavePath {
+        path: String,
+        error: Option<String>,
+        overwrite: bool,
+    },
+}
+
+/// Work with side effects the runner carries out off the draw path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Copy(String),
+    Save {
+        path: String,
+        text: String,
+        overwrite: bool,
+    },
+    MouseCapture(bool),
+}
+
+/// A transient line in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub text: String,
+    pub error: bool,
+}
+
+pub struct Options {
+    pub voices: Vec<Voice>,
+    /// Index into `voices` of the voice to start with.
+    pub voice: Option<usize>,
+    pub store: Option<Arc<Store>>,
+    /// A session carried on (`--resume`, `--continue`), with its earlier turns.
+    pub session: Option<(SessionId, Vec<ChatMessage>)>,
+    pub max_concurrent: [usize; 2],
+    pub mouse: bool,
+}
+
+pub struct App {
+    pub theme: Theme,
+    pub voices: Vec<Voice>,
+    pub voice: Option<usize>,
+    pub mode: RouteChoice,
+    pub model: Option<String>,
+    pub max_tokens: Option<u32>,
+    pub entries: Vec<Entry>,
+    pub input: InputBox,
+    pub focus: Pane,
+    pub overlay: Option<Overlay>,
+    pub store: Option<Arc<Store>>,
+    pub session: Option<SessionId>,
+    pub running: Option<RequestId>,
+    next_id: RequestId,
+    pub inspector: Inspector,
+    pub resources: Option<ResourceStatus>,
+    pub health: [Option<BackendHealth>; 2],
+    pub load: [BackendLoad; 2],
+    /// Tokens per second of recent answers, newest last.
+    pub speed: VecDeque<u64>,
+    pub scroll: Scroll,
+    /// Chat lines at the last draw, to hold a scrolled-up view still as text arrives.
+    pub last_total: usize,
+    pub code: CodeStream,
+    pub code_selected: usize,
+    pub code_scroll: usize,
+    pub unfold: bool,
+    pub mouse: bool,
+    /// How far the help overlay is scrolled (it is longer than a small terminal).
+    pub help_scroll: u16,
+    pub note: Option<Note>,
+    /// Tokens the last request used and the window its model is loaded with.
+    pub context: Option<(u64, Option<u64>)>,
+    last_prompt: Option<String>,
+    ctrl_c_armed: bool,
+    pub quit: bool,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+    pub outgoing: Vec<Command>,
+    pub effects: Vec<Effect>,
+}
+
+const SPEED_HISTORY: usize = 60;
+
+impl App {
+    pub fn new(opts: Options) -> Self {
+        let mut input = InputBox::new();
+        input.set_completions(
+            opts.voices.iter().map(|v| v.name.to_lowercase()).collect(),
+            Vec::new(),
+        );
+        let load = [BackendId::Lmstudio, BackendId::Ollama].map(|b| BackendLoad {
+            backend: b,
+            in_flight: 0,
+            queued: 0,
+            max_concurrent: opts.max_concurrent[b as usize],
+        });
+        let mut app = Self {
+            theme: Theme::from_env(),
+            voices: opts.voices,
+            voice: opts.voice,
+            mode: RouteChoice::Auto,
+            model: None,
+            max_tokens: None,
+            entries: Vec::new(),
+            input,
+            focus: Pane::Input,
+            overlay: None,
+            store: opts.store,
+            session: None,
+            running: None,
+            next_id: 1,
+            inspector: Inspector::default(),
+            resources: None,
+            health: [None, None],
+            load,
+            speed: VecDeque::with_capacity(SPEED_HISTORY),
+            scroll: Scroll::default(),
+            last_total: 0,
+            code: CodeStream::new(),
+            code_selected: 0,
+            code_scroll: 0,
+            unfold: false,
+            mouse: opts.mouse,
+            help_scroll: 0,
+            note: None,
+            context: None,
+            last_prompt: None,
+            ctrl_c_armed: false,
+            quit: false,
+            dirty: true,
+            outgoing: Vec::new(),
+            effects: Vec::new(),
+        };
+        if let Some((id, turns)) = opts.session {
+            app.resume(id, turns);
+        }
+        app
+    }
+
+    /// Shows a stored session's turns and carries it on.
+    pub fn resume(&mut self, id: SessionId, turns: Vec<ChatMessage>) {
+        self.entries.clear();
+        for m in turns {
+            let who = if m.role == Role::User {
+                Who::User
+            } else {
+                Who::Assistant
+            };
+            self.entries.push(Entry::new(who, m.content));
+        }
+        self.session = Some(id);
+        self.notice(format!("Carrying on session {id}."));
+    }
+
+    pub fn voice(&self) -> Option<&Voice> {
+        self.voice.and_then(|i| self.voices.get(i))
+    }
+
+    fn notice(&mut self, text: impl Into<String>) {
+        self.note = Some(Note {
+            text: text.into(),
+            error: false,
+        });
+        self.dirty = true;
+    }
+
+    fn problem(&mut self, text: impl Into<String>) {
+        self.note = Some(Note {
+            text: text.into(),
+            error: true,
+        });
+        self.dirty = true;
+    }
+
+    // ---- keys ----------------------------------------------------------------------
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        // Windows reports releases too; act on presses (and auto-repeat) only.
+        if key.kind == KeyEventKind::Release {
+            return;
+        }
+        self.dirty = true;
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if !ctrl_c {
+            self.ctrl_c_armed = false;
+        }
+        if self.overlay.is_some() {
+            self.overlay_key(key);
+            return;
+        }
+        if self.global_key(key) {
+            return;
+        }
+        match self.focus {
+            Pane::Input => self.input_key(key),
+            Pane::Chat => self.chat_key(key),
+            Pane::Code => self.code_key(key),
+            Pane::Inspector | Pane::Resources => self.type_into_input(key),
+        }
+    }
+
+    /// Keys that act wherever the focus is. Returns true when the key was used.
+    fn global_key(&mut self, key: KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('c') if ctrl => self.ctrl_c(),
+            KeyCode::Char('d') if ctrl && self.input.is_empty() => self.quit = true,
+            KeyCode::Char('t') if ctrl => self.open_voice_picker(),
+            KeyCode::Char('g') if ctrl => {
+                self.mode = self.mode.next();
+                self.notice(format!("Route mode: {}", self.mode.label()));
+            }
+            KeyCode::Char('o') if ctrl => {
+                self.mouse = !self.mouse;
+                self.effects.push(Effect::MouseCapture(self.mouse));
+                self.notice(if self.mouse {
+                    "Mouse capture on: the wheel scrolls; Ctrl+O gives selection back to the terminal"
+                } else {
+                    "Mouse capture off: select text natively; Ctrl+O turns the wheel back on"
+                });
+            }
+            KeyCode::F(n @ 1..=6) => self.pick_voice_by_order(n as usize - 1),
+            KeyCode::F(12) => self.overlay = Some(Overlay::Help),
+            KeyCode::Char('?') if self.focus == Pane::Input && self.input.is_empty() => {
+                self.overlay = Some(Overlay::Help)
+            }
+            KeyCode::Esc => {
+                if let Some(id) = self.running {
+                    self.outgoing.push(Command::Cancel(id));
+                    self.notice("Cancelling…");
+                } else if self.focus != Pane::Input {
+                    self.focus = Pane::Input;
+                }
+            }
+            KeyCode::BackTab => self.focus = self.focus.step(false),
+            KeyCode::Tab if self.focus != Pane::Input || !self.input.text().starts_with('/') => {
+                self.focus = self.focus.step(true)
+            }
+            KeyCode::PageUp => self.scroll.up(10, self.last_total, 10),
+            KeyCode::PageDown => self.scroll.down(10),
+            _ => return false,
+        }
+        true
+    }
+
+    fn ctrl_c(&mut self) {
+        if let Some(id) = self.running {
+            self.outgoing.push(Command::Cancel(id));
+            self.notice("Cancelling…");
+        } else if !self.input.is_empty() {
+            self.input.clear();
+        } else if self.ctrl_c_armed {
+            self.quit = true;
+        } else {
+            self.ctrl_c_armed = true;
+            self.notice("Press Ctrl+C again to quit");
+        }
+    }
+
+    fn input_key(&mut self, key: KeyEvent) {
+        match self.input.handle_key(key) {
+            InputAction::Submit(text) => self.submit(text, false),
+            InputAction::Command(Ok(cmd)) => self.command(cmd),
+            InputAction::Command(Err(msg)) => self.problem(msg),
+            InputAction::Ignored if key.code == KeyCode::Tab => self.focus = self.focus.step(true),
+            InputAction::Changed | InputAction::Consumed | InputAction::Ignored => {}
+        }
+    }
+
+    fn chat_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Up => self.scroll.up(1, self.last_total, 1),
+            KeyCode::Down => self.scroll.down(1),
+            KeyCode::Home => self.scroll.up(usize::MAX / 2, self.last_total, 1),
+            KeyCode::End => self.scroll = Scroll::default(),
+            KeyCode::Char('d') if key.modifiers.is_empty() => {
+                self.unfold = !self.unfold;
+                for e in &self.entries {
+                    e.touch();
+                }
+            }
+            _ => self.type_into_input(key),
+        }
+    }
+
+    fn code_key(&mut self, key: KeyEvent) {
+        let blocks = self.code.blocks.len();
+        match key.code {
+            KeyCode::Char(']') if blocks > 0 => {
+                self.code_selected = (self.code_selected + 1).min(blocks - 1);
+                self.code_scroll = 0;
+            }
+            KeyCode::Char('[') => {
+                self.code_selected = self.code_selected.saturating_sub(1);
+                self.code_scroll = 0;
+            }
+            KeyCode::Char('y') => match self.selected_code() {
+                Some(text) => {
+                    self.effects.push(Effect::Copy(text));
+                    self.notice("Copied the code block");
+                }
+                None => self.problem("There is no code block to copy yet"),
+            },
+            KeyCode::Char('s') => match self.selected_code() {
+                Some(_) => {
+                    let ext = self.selected_extension();
+                    self.overlay = Some(Overlay::SavePath {
+                        path: format!("snippet.{ext}"),
+                        error: None,
+                        overwrite: false,
+                    });
+                }
+                None => self.problem("There is no code block to save yet"),
+            },
+            KeyCode::Up => self.code_scroll = self.code_scroll.saturating_sub(1),
+            KeyCode::Down => self.code_scroll += 1,
+            _ => self.type_into_input(key),
+        }
+    }
+
+    /// A printable key pressed in a pane that does not use it goes to the input.
+    fn type_into_input(&mut self, key: KeyEvent) {
+        if let KeyCode::Char(_) = key.code {
+            if !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            {
+                self.focus = Pane::Input;
+                self.input_key(key);
+            }
+        }
+    }
+
+    pub fn selected_code(&self) -> Option<String> {
+        let b = self.code.blocks.get(self.code_selected)?;
+        Some(b.text.clone())
+    }
+
+    fn selected_extension(&self) -> &'static str {
+        let lang = self
+            .code
+            .blocks
+            .get(self.code_selected)
+            .and_then(|b| b.lang.as_deref())
+            .unwrap_or("");
+        match lang {
+            "rust" | "rs" => "rs",
+            "python" | "py" => "py",
+            "javascript" | "js" => "js",
+            "typescript" | "ts" => "ts",
+            "tsx" => "tsx",
+            "go" => "go",
+            "toml" => "toml",
+            "json" => "json",
+            "yaml" | "yml" => "yaml",
+            "sh" | "bash" | "shell" => "sh",
+            _ => "txt",
+        }
+    }
+
+    pub fn on_paste(&mut self, text: &str) {
+        self.dirty = true;
+        if let Some(Overlay::SavePath { path, .. }) = &mut self.overlay {
+            path.push_str(text.lines().next().unwrap_or(""));
+            return;
+        }
+        self.focus = Pane::Input;
+        self.input.paste(text);
+    }
+
+    pub fn on_mouse(&mut self, m: MouseEvent) {
+        match m.kind {
+            MouseEventKind::ScrollUp => self.scroll.up(3, self.last_total, 3),
+            MouseEventKind::ScrollDown => self.scroll.down(3),
+            _ => return,
+        }
+        self.dirty = true;
+    }
+
+    pub fn on_resize(&mut self) {
+        self.dirty = true;
+    }
+
+    /// Highlights code that arrived before the syntaxes loaded, a bounded amount per
+    /// call; the runner calls it on a timer while `needs_tick` says so.
+    pub fn tick(&mut self) {
+        if self.code.catch_up() {
+            self.dirty = true;
+        }
+    }
+
+    pub fn needs_tick(&self) -> bool {
+        self.code.needs_catch_up()
+    }
+
+    // ---- overlays ------------------------------------------------------------------
+
+    fn overlay_key(&mut self, key: KeyEvent) {
+        let Some(overlay) = self.overlay.clone() else {
+            return;
+        };
+        match overlay {
+            Overlay::Help => match key.code {
+                KeyCode::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                KeyCode::Down => self.help_scroll = self.help_scroll.saturating_add(1).min(64),
+                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                KeyCode::PageDown => self.help_scroll = self.help_scroll.saturating_add(10).min(64),
+                KeyCode::Esc | KeyCode::F(12) | KeyCode::Char('?' | 'q') | KeyCode::Enter => {
+                    self.overlay = None;
+                    self.help_scroll = 0;
+                }
+                _ => {}
+            },
+            Overlay::VoicePicker { selected } => self.picker_key(key, selected),
+            Overlay::SavePath {
+                path, overwrite, ..
+            } => self.save_key(key, path, overwrite),
+        }
+    }
+
+    fn open_voice_picker(&mut self) {
+        let selected = self.voice.map_or(0, |i| i + 1);
+        self.overlay = Some(Overlay::VoicePicker { selected });
+    }
+
+    /// Row 0 is "no voice", then the voices in order.
+    fn picker_key(&mut self, key: KeyEvent, selected: usize) {
+        let rows = self.voices.len() + 1;
+        match key.code {
+            KeyCode::Esc => self.overlay = None,
+            KeyCode::Up => {
+                self.overlay = Some(Overlay::VoicePicker {
+                    selected: (selected + rows - 1) % rows,
+                })
+            }
+            KeyCode::Down => {
+                self.overlay = Some(Overlay::VoicePicker {
+                    selected: (selected + 1) % rows,
+                })
+            }
+            KeyCode::Enter => {
+                self.overlay = None;
+                self.set_voice(selected.checked_sub(1));
+            }
+            KeyCode::Char(c @ '0'..='9') => {
+                let n = c as usize - '0' as usize;
+                if n < rows {
+                    self.overlay = None;
+                    self.set_voice(n.checked_sub(1));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn save_key(&mut self, key: KeyEvent, mut path: String, overwrite: bool) {
+        match key.code {
+            KeyCode::Esc => self.overlay = None,
+            KeyCode::Enter => {
+                let Some(text) = self.selected_code() else {
+                    self.overlay = None;
+                    return;
+                };
+                if path.trim().is_empty() {
+                    self.overlay = Some(Overlay::SavePath {
+                        path,
+                        error: Some("Type a file path".into()),
+                        overwrite,
+                    });
+                    return;
+                }
+                self.effects.push(Effect::Save {
+                    path: path.trim().to_owned(),
+                    text,
+                    overwrite,
+                });
+                self.overlay = None;
+            }
+            KeyCode::Backspace => {
+                path.pop();
+                self.overlay = Some(Overlay::SavePath {
+                    path,
+                    error: None,
+                    overwrite: false,
+                });
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                path.push(c);
+                self.overlay = Some(Overlay::SavePath {
+                    path,
+                    error: None,
+                    overwrite: false,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// The runner reports how a save went: a file that exists is never overwritten
+    /// silently, so the overlay comes back asking to confirm.
+    pub fn saved(&mut self, path: &str, result: Result<(), SaveError>) {
+        self.dirty = true;
+        match result {
+            Ok(()) => self.notice(format!("Saved {path}")),
+            Err(SaveError::Exists) => {
+                self.overlay = Some(Overlay::SavePath {
+                    path: path.to_owned(),
+                    error: Some(format!("{path} exists — Enter overwrites it, Esc keeps it")),
+                    overwrite: true,
+                })
+            }
+            Err(SaveError::Failed(msg)) => self.problem(format!("Could not save {path}: {msg}")),
+        }
+    }
+
+    // ---- voices, commands, requests ------------------------------------------------
+
+    fn pick_voice_by_order(&mut self, n: usize) {
+        if n < self.voices.len() {
+            self.set_voice(Some(n));
+        }
+    }
+
+    fn set_voice(&mut self, i: Option<usize>) {
+        self.voice = i;
+        let name = self
+            .voice()
+            .map_or("none (neutral)".to_owned(), |v| v.name.clone());
+        self.notice(format!("Voice: {name}"));
+    }
+
+    fn command(&mut self, cmd: SlashCommand) {
+        match cmd {
+            SlashCommand::Voice(name) => {
+                let wanted = name.trim().to_lowercase();
+                if wanted == "none" || wanted == "neutral" {
+                    self.set_voice(None);
+                } else if let Some(i) = self
+                    .voices
+                    .iter()
+                    .position(|v| v.name.to_lowercase() == wanted)
+                {
+                    self.set_voice(Some(i));
+                } else {
+                    let names: Vec<String> =
+                        self.voices.iter().map(|v| v.name.to_lowercase()).collect();
+                    self.problem(format!(
+                        "There is no voice \"{name}\"; try {}",
+                        names.join(", ")
+                    ));
+                }
+            }
+            SlashCommand::Mode(m) => {
+                self.mode = m;
+                self.notice(format!("Route mode: {}", m.label()));
+            }
+            SlashCommand::Model(name) => {
+                self.model = Some(name.clone()).filter(|n| !n.is_empty());
+                self.notice(format!("Model: {name} (the server must have it)"));
+            }
+            SlashCommand::New => {
+                if let Some(id) = self.running.take() {
+                    self.outgoing.push(Command::Cancel(id));
+                }
+                self.entries.clear();
+                self.session = None;
+                self.code = CodeStream::new();
+                self.inspector = Inspector::default();
+                self.scroll = Scroll::default();
+                self.notice("New session");
+            }
+            SlashCommand::Retry => match self.last_prompt.clone() {
+                Some(p) => {
+                    // The last exchange is replaced, and the cache is not asked.
+                    if self.entries.last().is_some_and(|e| e.who == Who::Assistant) {
+                        self.entries.pop();
+                    }
+                    if self.entries.last().is_some_and(|e| e.who == Who::User) {
+                        self.entries.pop();
+                    }
+                    self.submit(p, true);
+                }
+                None => self.problem("Nothing to retry yet"),
+            },
+            SlashCommand::Help => self.overlay = Some(Overlay::Help),
+            SlashCommand::Quit => self.quit = true,
+            SlashCommand::Good => self.feedback("good"),
+            SlashCommand::Bad => self.feedback("bad"),
+            SlashCommand::Quality => self.feedback("quality"),
+            SlashCommand::Resume => self.problem(
+                "The session browser comes with Ctrl+R; meanwhile run `codecrucible --resume ID`",
+            ),
+            SlashCommand::Theme(_) => self.problem("Themes are not available yet"),
+        }
+    }
+
+    fn feedback(&mut self, verdict: &str) {
+        let (Some(store), Some(session)) = (self.store.clone(), self.session) else {
+            self.problem("Feedback needs a saved session (history is off)");
+            return;
+        };
+        let result = store
+            .record_feedback(session, verdict)
+            .and_then(|m| store.learn_from_feedback(session, m, verdict).map(|_| ()));
+        match result {
+            Ok(()) => self.notice(format!("Recorded \"{verdict}\"; the router learns from it")),
+            Err(e) => self.problem(e.0),
+        }
+    }
+
+    /// Sends a prompt with the conversation so far.
+    pub fn submit(&mut self, text: String, no_cache: bool) {
+        if self.running.is_some() {
+            self.problem("A request is still running — Esc cancels it");
+            self.input.set_text(&text);
+            return;
+        }
+        let voice = self.voice().cloned();
+        let mut messages = vec![ChatMessage::new(
+            Role::System,
+            voice
+                .as_ref()
+                .map_or(SYSTEM_PROMPT, |v| v.system_prompt.as_str()),
+        )];
+        messages.extend(self.prior_turns());
+        messages.push(ChatMessage::new(Role::User, text.clone()));
+        if self.session.is_none() {
+            if let Some(store) = &self.store {
+                match store.create_session(&text, voice.as_ref().map(|v| v.name.as_str())) {
+                    Ok(id) => self.session = Some(id),
+                    Err(e) => self.problem(format!("{e}; this conversation will not be saved")),
+                }
+            }
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        let route = match self.mode {
+            RouteChoice::Auto => RouteMode::Auto,
+            RouteChoice::Fast => RouteMode::Force(BackendId::Lmstudio),
+            RouteChoice::Quality => RouteMode::Force(BackendId::Ollama),
+        };
+        let submit = Submit {
+            route,
+            model: self.model.clone(),
+            max_tokens: self.max_tokens,
+            voice: voice.as_ref().map(Voice::prior),
+            session: self.session,
+            no_cache,
+            ..Submit::new(id, messages)
+        };
+        self.outgoing.push(Command::Submit(submit));
+        self.entries.push(Entry::new(Who::User, text.clone()));
+        self.entries.push(Entry::assistant(voice.map(|v| v.name)));
+        self.last_prompt = Some(text);
+        self.running = Some(id);
+        self.inspector = Inspector::default();
+        self.code = CodeStream::new();
+        self.code_selected = 0;
+        self.code_scroll = 0;
+        self.scroll = Scroll::default();
+        self.dirty = true;
+    }
+
+    /// The earlier turns to send: user messages and finished answers, no drafts.
+    fn prior_turns(&self) -> Vec<ChatMessage> {
+        self.entries
+            .iter()
+            .filter_map(|e| match (e.who, &e.state) {
+                (Who::User, _) => Some(ChatMessage::new(Role::User, e.text.clone())),
+                (Who::Assistant, State::Done) if !e.text.is_empty() => {
+                    Some(ChatMessage::new(Role::Assistant, e.text.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    // ---- engine events -------------------------------------------------------------
+
+    pub fn on_engine(&mut self, ev: Event) {
+        self.dirty = true;
+        match ev.kind {
+            EventKind::Health { backends } => {
+                for h in backends {
+                    let i = h.backend as usize;
+                    self.health[i] = Some(h);
+                }
+                return;
+            }
+            EventKind::Resources { status } => {
+                for b in &status.backends {
+                    let l = &mut self.load[b.backend as usize];
+                    l.in_flight = b.in_flight;
+                    l.queued = b.queued;
+                }
+                self.resources = Some(status);
+                return;
+            }
+            EventKind::Metrics { load, .. } => {
+                for l in load {
+                    let i = l.backend as usize;
+                    self.load[i] = l;
+                }
+                return;
+            }
+            _ => {}
+        }
+        if Some(ev.id) != self.running {
+            self.dirty = false;
+            return;
+        }
+        self.inspector.on_event(&ev.kind);
+        self.request_event(ev.kind);
+    }
+
+    fn request_event(&mut self, kind: EventKind) {
+        let Some(entry) = self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|e| e.who == Who::Assistant)
+        else {
+            return;
+        };
+        entry.touch();
+        match kind {
+            EventKind::Model { backend, model, .. } => {
+                entry.backend = Some(backend);
+                entry.model = Some(model);
+            }
+            EventKind::Delta {
+                text,
+                draft: true,
+                backend,
+            } => {
+                entry.draft.push_str(&text);
+                entry.draft_backend = Some(backend);
+                self.code.push(&text);
+            }
+            EventKind::Delta { text, .. } => {
+                if entry.escalated && entry.text.is_empty() {
+                    // The quality answer replaces the draft's code in the code pane.
+                    self.code = CodeStream::new();
+                    self.code_selected = 0;
+                }
+                entry.text.push_str(&text);
+                self.code.push(&text);
+            }
+            EventKind::Reasoning { text, .. } => entry.reasoning.push_str(&text),
+            EventKind::Escalate { .. } => entry.escalated = true,
+            EventKind::Fallback { .. } => entry.text.clear(),
+            EventKind::Done {
+                backend,
+                model,
+                cached,
+                input_tokens,
+                output_tokens,
+                tokens_per_second,
+                ..
+            } => {
+                if entry.text.is_empty() && entry.draft_backend == Some(backend) {
+                    // A draft that held up, or outlived a failed escalation, is the answer.
+                    entry.text = std::mem::take(&mut entry.draft);
+                    entry.escalated = false;
+                }
+                entry.backend = Some(backend);
+                entry.model = Some(model);
+                entry.cached = cached;
+                entry.state = State::Done;
+                if let Some(tps) = tokens_per_second.filter(|_| !cached) {
+                    if self.speed.len() == SPEED_HISTORY {
+                        self.speed.pop_front();
+                    }
+                    self.speed.push_back(tps.round() as u64);
+                }
+                let used = input_tokens.unwrap_or(0) + output_tokens.unwrap_or(0);
+                self.context = Some((used, self.window_of(backend)));
+                self.code.finish();
+                self.running = None;
+            }
+            EventKind::Error { message, .. } => {
+                entry.state = State::Failed(message.clone());
+                self.code.finish();
+                self.running = None;
+                self.problem(message);
+            }
+            EventKind::Cancelled { .. } => {
+                entry.state = State::Cancelled;
+                self.code.finish();
+                self.running = None;
+                self.notice("Cancelled");
+            }
+            _ => {}
+        }
+    }
+
+    /// The loaded window of the model a backend answered with, from the last probe.
+    fn window_of(&self, backend: BackendId) -> Option<u64> {
+        let model = self.entries.iter().rev().find_map(|e| e.model.clone())?;
+        let from_resources = self.resources.as_ref().and_then(|r| {
+            r.backends
+                .iter()
+                .find(|b| b.backend == backend)?
+                .models
+                .iter()
+                .find(|m| m.name == model)?
+                .context_length
+        });
+        from_resources.or_else(|| {
+            self.health[backend as usize]
+                .as_ref()?
+                .models
+                .iter()
+                .find(|m| m.name == model)?
+                .context_length
+        })
+    }
+}
+
+/// How saving a code block can fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveError {
+    Exists,
+    Failed(String),
+}

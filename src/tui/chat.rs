@@ -1,0 +1,239 @@
+//! The conversation as the chat pane shows it: each entry laid out once per width and
+//! cached (only the streaming answer is laid out again), drafts and reasoning folded.
+
+use std::cell::RefCell;
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::markdown::{self, MdStyles};
+use super::theme::Theme;
+use crate::backend::BackendId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    User,
+    Assistant,
+    /// Something the app says: a command's result, an error it could not attach to an
+    /// answer.
+    Notice,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    Streaming,
+    Done,
+    Failed(String),
+    Cancelled,
+}
+
+pub struct Entry {
+    pub who: Who,
+    pub text: String,
+    pub voice: Option<String>,
+    pub backend: Option<BackendId>,
+    pub model: Option<String>,
+    pub cached: bool,
+    /// A hybrid draft: streaming while it is judged, kept folded once replaced.
+    pub draft: String,
+    pub draft_backend: Option<BackendId>,
+    /// The draft was escalated (so the text is the quality answer).
+    pub escalated: bool,
+    pub reasoning: String,
+    pub state: State,
+    layout: RefCell<Option<(u16, bool, Vec<Line<'static>>)>>,
+}
+
+impl Entry {
+    pub fn new(who: Who, text: impl Into<String>) -> Self {
+        Self {
+            who,
+            text: text.into(),
+            voice: None,
+            backend: None,
+            model: None,
+            cached: false,
+            draft: String::new(),
+            draft_backend: None,
+            escalated: false,
+            reasoning: String::new(),
+            state: State::Done,
+            layout: RefCell::new(None),
+        }
+    }
+
+    pub fn assistant(voice: Option<String>) -> Self {
+        Self {
+            voice,
+            state: State::Streaming,
+            ..Self::new(Who::Assistant, "")
+        }
+    }
+
+    /// Something changed: lay it out again on the next frame.
+    pub fn touch(&self) {
+        self.layout.replace(None);
+    }
+
+    pub fn streaming(&self) -> bool {
+        self.state == State::Streaming
+    }
+
+    /// The lines for `width`, from the cache when the entry has not changed.
+    pub fn lines(
+        &self,
+        width: u16,
+        unfold: bool,
+        theme: &Theme,
+    ) -> std::cell::Ref<'_, Vec<Line<'static>>> {
+        let fresh =
+            matches!(&*self.layout.borrow(), Some((w, u, _)) if *w == width && *u == unfold);
+        if !fresh {
+            let lines = self.layout_lines(width, unfold, theme);
+            self.layout.replace(Some((width, unfold, lines)));
+        }
+        std::cell::Ref::map(self.layout.borrow(), |l| match l {
+            Some((_, _, lines)) => lines,
+            None => unreachable!("filled above"),
+        })
+    }
+
+    fn layout_lines(&self, width: u16, unfold: bool, theme: &Theme) -> Vec<Line<'static>> {
+        let md = &theme.markdown;
+        let mut out = vec![self.header(theme)];
+        if !self.reasoning.is_empty() {
+            out.extend(folded(
+                "thinking",
+                &self.reasoning,
+                width,
+                unfold,
+                md,
+                theme,
+            ));
+        }
+        let draft_shown = self.escalated || (self.text.is_empty() && !self.draft.is_empty());
+        if draft_shown && !self.draft.is_empty() {
+            if self.escalated {
+                let label = format!(
+                    "draft from {} that was replaced",
+                    self.draft_backend.map_or("the fast server", |b| b.label())
+                );
+                out.extend(folded(&label, &self.draft, width, unfold, md, theme));
+            } else {
+                // Still being judged: shown as it streams, dimmed.
+                let dim = MdStyles {
+                    text: theme.dim,
+                    ..*md
+                };
+                out.extend(markdown::render(&self.draft, width, &dim));
+            }
+        }
+        if !self.text.is_empty() {
+            out.extend(markdown::render(&self.text, width, md));
+        }
+        match &self.state {
+            State::Streaming if self.text.is_empty() && self.draft.is_empty() => {
+                out.push(Line::styled("…", theme.dim));
+            }
+            State::Failed(msg) => out.push(Line::styled(format!("✗ {msg}"), theme.error)),
+            State::Cancelled => out.push(Line::styled(
+                "(cancelled; the text above is kept)",
+                theme.dim,
+            )),
+            _ => {}
+        }
+        out.push(Line::default());
+        out
+    }
+
+    fn header(&self, theme: &Theme) -> Line<'static> {
+        match self.who {
+            Who::User => Line::from(Span::styled("You", theme.user)),
+            Who::Notice => Line::from(Span::styled("CodeCrucible", theme.dim)),
+            Who::Assistant => {
+                let mut spans = vec![Span::styled(
+                    self.voice.clone().unwrap_or_else(|| "Assistant".into()),
+                    theme.assistant,
+                )];
+                if let Some(b) = self.backend {
+                    let model = self.model.as_deref().unwrap_or("");
+                    spans.push(Span::styled(
+                        format!(" · {} · {model}", b.label()),
+                        theme.dim,
+                    ));
+                }
+                if self.escalated {
+                    spans.push(Span::styled(" · escalated", theme.warn));
+                }
+                if self.cached {
+                    spans.push(Span::styled(" · cached", theme.accent));
+                }
+                Line::from(spans)
+            }
+        }
+    }
+}
+
+/// A folded section: one line saying what is hidden, or the whole text when unfolded.
+fn folded(
+    label: &str,
+    text: &str,
+    width: u16,
+    unfold: bool,
+    md: &MdStyles,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let lines = text.lines().count();
+    if !unfold {
+        return vec![Line::styled(
+            format!("▸ {label} ({lines} lines; d unfolds)"),
+            theme.dim.add_modifier(Modifier::ITALIC),
+        )];
+    }
+    let mut out = vec![Line::styled(format!("▾ {label}"), theme.dim)];
+    let dim = MdStyles {
+        text: theme.dim,
+        ..*md
+    };
+    out.extend(
+        markdown::render(text, width.saturating_sub(2), &dim)
+            .into_iter()
+            .map(|l| {
+                let mut spans = vec![Span::styled("│ ", theme.dim)];
+                spans.extend(l.spans);
+                Line::from(spans)
+            }),
+    );
+    out
+}
+
+/// Where the chat view is: following the stream at the bottom, or held where the user
+/// scrolled (counted in lines from the bottom).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scroll {
+    pub from_bottom: usize,
+}
+
+impl Scroll {
+    pub fn following(&self) -> bool {
+        self.from_bottom == 0
+    }
+
+    pub fn up(&mut self, n: usize, total: usize, height: usize) {
+        let max = total.saturating_sub(height);
+        self.from_bottom = (self.from_bottom + n).min(max);
+    }
+
+    pub fn down(&mut self, n: usize) {
+        self.from_bottom = self.from_bottom.saturating_sub(n);
+    }
+}
+
+/// The style an entry's border/title might use; kept here so panes agree.
+pub fn who_style(who: Who, theme: &Theme) -> Style {
+    match who {
+        Who::User => theme.user,
+        Who::Assistant => theme.assistant,
+        Who::Notice => theme.dim,
+    }
+}

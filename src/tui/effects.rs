@@ -1,0 +1,137 @@
+//! Side effects the app asks for, carried out off the draw path: copying a code block
+//! (OSC 52, which works over SSH and in tmux, plus the system clipboard tool where there
+//! is one) and saving one to a file (never overwriting silently).
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::app::{Effect, SaveError};
+
+pub type SaveResult = (String, Result<(), SaveError>);
+
+pub fn run(effect: Effect, done: &UnboundedSender<SaveResult>) {
+    match effect {
+        Effect::Copy(text) => {
+            osc52(&text);
+            std::thread::spawn(move || system_clipboard(&text));
+        }
+        Effect::Save {
+            path,
+            text,
+            overwrite,
+        } => {
+            let done = done.clone();
+            tokio::task::spawn_blocking(move || {
+                let result = save(&path, &text, overwrite);
+                let _ = done.send((path, result));
+            });
+        }
+        Effect::MouseCapture(on) => {
+            let mut out = std::io::stdout();
+            let _ = if on {
+                crossterm::execute!(out, crossterm::event::EnableMouseCapture)
+            } else {
+                crossterm::execute!(out, crossterm::event::DisableMouseCapture)
+            };
+        }
+    }
+}
+
+/// Writes the file; an existing one only when the user confirmed.
+pub fn save(path: &str, text: &str, overwrite: bool) -> Result<(), SaveError> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true);
+    if overwrite {
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
+    let mut file = opts.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => SaveError::Exists,
+        _ => SaveError::Failed(e.to_string()),
+    })?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| SaveError::Failed(e.to_string()))
+}
+
+/// The terminal's clipboard escape: `ESC ] 52 ; c ; base64 BEL`.
+fn osc52(text: &str) {
+    let seq = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
+    let mut out = std::io::stdout();
+    let _ = out.write_all(seq.as_bytes());
+    let _ = out.flush();
+}
+
+/// The first clipboard tool found; none is fine (OSC 52 already did the job).
+fn system_clipboard(text: &str) {
+    let tools: [(&str, &[&str]); 4] = [
+        ("wl-copy", &[]),
+        ("xclip", &["-selection", "clipboard"]),
+        ("xsel", &["--clipboard", "--input"]),
+        ("pbcopy", &[]),
+    ];
+    for (tool, args) in tools {
+        let child = Command::new(tool)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        if let Ok(mut child) = child {
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = stdin.write_all(text.as_bytes());
+            }
+            let _ = child.wait();
+            return;
+        }
+    }
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn saving_never_overwrites_without_leave() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.rs");
+        let p = path.to_str().unwrap();
+        assert_eq!(save(p, "one", false), Ok(()));
+        assert_eq!(save(p, "two", false), Err(SaveError::Exists));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "one");
+        assert_eq!(save(p, "two", true), Ok(()));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
+    }
+}

@@ -1,0 +1,163 @@
+//! The routing inspector's state, built from the request's events as they arrive: the
+//! decision and its adjustments, the answer's confidence with every signal, and a
+//! timeline of what happened (queueing, fallback, escalation, completion).
+
+use crate::backend::BackendId;
+use crate::engine::EventKind;
+
+#[derive(Debug, Clone, Default)]
+pub struct Inspector {
+    pub task_type: Option<String>,
+    pub complexity: f32,
+    pub route: Option<String>,
+    pub backend: Option<BackendId>,
+    pub reasoning: String,
+    /// (kind, from → to, why)
+    pub adjustments: Vec<(String, String, String)>,
+    pub decision_confidence: f32,
+    pub answer: Option<Confidence>,
+    pub timeline: Vec<Step>,
+    /// Per backend: TTFT (ms) and tokens/s of its last answer.
+    pub speed: [Option<(Option<f64>, Option<f64>)>; 2],
+    pub queue: [usize; 2],
+}
+
+#[derive(Debug, Clone)]
+pub struct Confidence {
+    pub score: f32,
+    pub threshold: f64,
+    /// (signal, score, detail), weakest first.
+    pub signals: Vec<(String, f32, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepKind {
+    Info,
+    Warn,
+    Bad,
+    Good,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub kind: StepKind,
+    pub text: String,
+}
+
+impl Inspector {
+    fn step(&mut self, kind: StepKind, text: String) {
+        self.timeline.push(Step { kind, text });
+    }
+
+    pub fn on_event(&mut self, kind: &EventKind) {
+        match kind {
+            EventKind::Route {
+                decision, backend, ..
+            } => {
+                self.task_type = Some(decision.task_type.to_string());
+                self.complexity = decision.complexity;
+                self.route = Some(decision.selected.as_str().to_owned());
+                self.backend = Some(*backend);
+                self.reasoning = decision.reasoning.clone();
+                self.decision_confidence = decision.confidence;
+                self.adjustments = decision
+                    .adjustments
+                    .iter()
+                    .map(|a| {
+                        (
+                            a.kind.to_owned(),
+                            format!("{} → {}", a.from.as_str(), a.to.as_str()),
+                            a.reason.clone(),
+                        )
+                    })
+                    .collect();
+                self.step(
+                    StepKind::Info,
+                    format!("routed to {}", decision.selected.label()),
+                );
+            }
+            EventKind::Queued { backend, depth } => {
+                self.queue[*backend as usize] = *depth;
+                self.step(
+                    StepKind::Warn,
+                    format!("{} busy: queued at depth {depth}", backend.label()),
+                );
+            }
+            EventKind::Model { backend, model, .. } => {
+                self.queue[*backend as usize] = 0;
+                self.step(StepKind::Info, format!("{}: {model}", backend.label()));
+            }
+            EventKind::Status { message, .. } => self.step(StepKind::Warn, message.clone()),
+            EventKind::Fallback { from, to, error } => self.step(
+                StepKind::Bad,
+                format!("fallback {} → {}: {error}", from.label(), to.label()),
+            ),
+            EventKind::Confidence {
+                score,
+                threshold,
+                signals,
+                ..
+            } => {
+                let mut list: Vec<(String, f32, String)> = signals
+                    .iter()
+                    .map(|(k, s)| ((*k).to_owned(), s.score, s.detail.clone()))
+                    .collect();
+                list.sort_by(|a, b| a.1.total_cmp(&b.1));
+                self.answer = Some(Confidence {
+                    score: *score,
+                    threshold: *threshold,
+                    signals: list,
+                });
+                let kind = if f64::from(*score) >= *threshold {
+                    StepKind::Good
+                } else {
+                    StepKind::Warn
+                };
+                self.step(
+                    kind,
+                    format!("draft confidence {score:.2} (threshold {threshold:.2})"),
+                );
+            }
+            EventKind::Escalate {
+                from,
+                to,
+                confidence,
+                ..
+            } => self.step(
+                StepKind::Bad,
+                format!(
+                    "escalated {} → {} at {confidence:.2}",
+                    from.label(),
+                    to.label()
+                ),
+            ),
+            EventKind::Trimmed {
+                dropped, window, ..
+            } => self.step(
+                StepKind::Warn,
+                format!("dropped {dropped} old turn(s) to fit a {window}-token window"),
+            ),
+            EventKind::Done {
+                backend,
+                ttft_ms,
+                tokens_per_second,
+                cached,
+                total_ms,
+                ..
+            } => {
+                if !cached {
+                    self.speed[*backend as usize] = Some((*ttft_ms, *tokens_per_second));
+                }
+                let how = if *cached {
+                    "answered from the cache".to_owned()
+                } else {
+                    format!("done in {:.1} s", total_ms / 1000.0)
+                };
+                self.step(StepKind::Good, format!("{}: {how}", backend.label()));
+            }
+            EventKind::Error { message, .. } => self.step(StepKind::Bad, message.clone()),
+            EventKind::Cancelled { .. } => self.step(StepKind::Warn, "cancelled".into()),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The code blocks of the answer being streamed, split out line by line as the text
+//! arrives: each completed line is looked at once (is it a fence?) and, inside a block,
+//! handed to that block's highlighter once. Nothing is re-parsed per token.
+
+use ratatui::text::Line;
+
+use super::highlight::BlockHighlighter;
+
+/// One fenced block of the current answer.
+pub struct CodeBlock {
+    pub lang: Option<String>,
+    pub highlighter: BlockHighlighter,
+    /// The raw text, for copying and saving.
+    pub text: String,
+    /// The closing fence has arrived.
+    pub complete: bool,
+}
+
+impl CodeBlock {
+    pub fn lines(&self) -> usize {
+        self.highlighter.len()
+    }
+
+    pub fn visible(&self, start: usize, height: usize) -> Vec<Line<'static>> {
+        self.highlighter.visible(start, height)
+    }
+}
+
+/// Splits streamed answer text into its code blocks.
+#[derive(Default)]
+pub struct CodeStream {
+    pub blocks: Vec<CodeBlock>,
+    /// The current line, not yet ended by a newline.
+    partial: String,
+    /// Inside a block opened with this fence (``` or ~~~, and its length).
+    fence: Option<(char, usize)>,
+    /// How much of `partial` the open block's highlighter already has.
+    shown: usize,
+}
+
+impl CodeStream {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds a chunk of streamed text.
+    pub fn push(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(i) = rest.find('\n') {
+            self.partial.push_str(&rest[..i]);
+            let line = std::mem::take(&mut self.partial);
+            self.line(&line);
+            self.shown = 0;
+            rest = &rest[i + 1..];
+        }
+        self.partial.push_str(rest);
+        // Show the unfinished line of an open block as it types, unless it may yet turn
+        // out to be the closing fence.
+        if self.fence.is_some() && !maybe_fence(&self.partial) {
+            if let Some(b) = self.blocks.last_mut() {
+                b.highlighter.push(&self.partial[self.shown..]);
+                self.shown = self.partial.len();
+            }
+        }
+    }
+
+    /// Highlights lines that arrived before the syntaxes had loaded; true when any
+    /// changed (so the pane needs a redraw).
+    pub fn catch_up(&mut self) -> bool {
+        let mut changed = false;
+        for b in &mut self.blocks {
+            if b.highlighter.needs_catch_up() {
+                changed |= b.highlighter.catch_up();
+            }
+        }
+        changed
+    }
+
+    pub fn needs_catch_up(&self) -> bool {
+        self.blocks.iter().any(|b| b.highlighter.needs_catch_up())
+    }
+
+    /// The answer ended: an unfinished last line counts, and an open block stays open
+    /// (marked incomplete).
+    pub fn finish(&mut self) {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(&line);
+            self.shown = 0;
+        }
+        if let Some(b) = self.blocks.last_mut() {
+            b.highlighter.finish();
+        }
+    }
+
+    fn line(&mut self, line: &str) {
+        match (self.fence, fence_of(line)) {
+            (None, Some((c, n, info))) => {
+                let lang = info
+                    .split(|ch: char| ch.is_whitespace() || ch == ',' || ch == '{')
+                    .next()
+                    .filter(|l| !l.is_empty())
+                    .map(|l| l.to_ascii_lowercase());
+                self.blocks.push(CodeBlock {
+                    highlighter: BlockHighlighter::new(lang.as_deref()),
+                    lang,
+                    text: String::new(),
+                    complete: false,
+                });
+                self.fence = Some((c, n));
+            }
+            (Some((c, n)), Some((c2, n2, info))) if c == c2 && n2 >= n && info.is_empty() => {
+                self.fence = None;
+                if let Some(b) = self.blocks.last_mut() {
+                    b.complete = true;
+                    b.highlighter.finish();
+                }
+            }
+            (Some(_), _) => {
+                if let Some(b) = self.blocks.last_mut() {
+                    b.text.push_str(line);
+                    b.text.push('\n');
+                    b.highlighter.push(&line[self.shown.min(line.len())..]);
+                    b.highlighter.push("\n");
+                }
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+/// The start of a line that could still become a fence.
+fn maybe_fence(partial: &str) -> bool {
+    let trimmed = partial.trim_start_matches(' ');
+    partial.len() - trimmed.len() <= 3 && (trimmed.is_empty() || trimmed.starts_with(['`', '~']))
+}
+
+/// A fence line: up to three spaces, then three or more backticks or tildes, then the
+/// info string.
+fn fence_of(line: &str) -> Option<(char, usize, &str)> {
+    let trimmed = line.trim_start_matches(' ');
+    if line.len() - trimmed.len() > 3 {
+        return None;
+    }
+    let c = trimmed.chars().next().filter(|c| *c == '`' || *c == '~')?;
+    let n = trimmed.chars().take_while(|x| *x == c).count();
+    if n < 3 {
+        return None;
+    }
+    let info = trimmed[n..].trim();
+    // A backtick fence's info string may not contain backticks (that is inline code).
+    (c == '~' || !info.contains('`')).then_some((c, n, info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(b: &CodeBlock) -> &str {
+        &b.text
+    }
+
+    fn shown(b: &CodeBlock) -> Vec<String> {
+        b.highlighter
+            .lines()
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn the_typing_line_shows_but_a_closing_fence_never_does() {
+        let mut s = CodeStream::new();
+        s.push(
+            "```rust
+fn a",
+        );
+        assert_eq!(shown(&s.blocks[0]), ["fn a"]);
+        s.push(
+            "() {}
+``",
+        );
+        assert_eq!(shown(&s.blocks[0]), ["fn a() {}"]);
+        s.push(
+            "`
+after
+",
+        );
+        assert!(s.blocks[0].complete);
+        assert_eq!(shown(&s.blocks[0]), ["fn a() {}"]);
+    }
+
+    #[test]
+    fn blocks_are_split_out_however_the_text_is_chunked() {
+        let answer =
+            "Here:\n\n```rust\nfn a() {}\nfn b() {}\n```\n\nand\n\n~~~python\nprint(1)\n~~~\n";
+        for size in [1, 2, 3, 7, answer.len()] {
+            let mut s = CodeStream::new();
+            let bytes: Vec<char> = answer.chars().collect();
+            for chunk in bytes.chunks(size) {
+                s.push(&chunk.iter().collect::<String>());
+            }
+            s.finish();
+            assert_eq!(s.blocks.len(), 2, "chunk {size}");
+            assert_eq!(s.blocks[0].lang.as_deref(), Some("rust"));
+            assert_eq!(text(&s.blocks[0]), "fn a() {}\nfn b() {}\n");
+            assert!(s.blocks[0].complete && s.blocks[1].complete);
+            assert_eq!(s.blocks[1].lang.as_deref(), Some("python"));
+            assert_eq!(text(&s.blocks[1]), "print(1)\n");
+        }
+    }
+
+    #[test]
+    fn an_unclosed_block_stays_open_and_inline_backticks_are_not_fences() {
+        let mut s = CodeStream::new();
+        s.push("use ```x``` inline\n```ts\nconst a = 1;\nconst b");
+        assert_eq!(s.blocks.len(), 1);
+        assert!(!s.blocks[0].complete);
+        s.finish();
+        assert_eq!(text(&s.blocks[0]), "const a = 1;\nconst b\n");
+        assert!(!s.blocks[0].complete);
+    }
+
+    #[test]
+    fn a_longer_fence_holds_a_shorter_one() {
+        let mut s = CodeStream::new();
+        s.push("````md\n```rust\nx\n```\n````\n");
+        assert_eq!(s.blocks.len(), 1);
+        assert_eq!(text(&s.blocks[0]), "```rust\nx\n```\n");
+    }
+}

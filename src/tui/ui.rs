@@ -1,0 +1,749 @@
+//! Drawing: the layout for the terminal's size and each pane. Reads the app's state and
+//! never waits on anything: no network, disk, NVML or highlighting happens here.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Sparkline, Wrap};
+use ratatui::Frame;
+
+use super::app::{App, Overlay, Pane};
+use super::inspector::StepKind;
+use crate::backend::BackendId;
+use crate::resources::{human_bytes, GpuSource, ServerState};
+
+/// Below this the app cannot be used; it says so instead.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+/// From this size every pane is on screen at once.
+const WIDE_WIDTH: u16 = 110;
+const WIDE_HEIGHT: u16 = 32;
+
+pub fn draw(f: &mut Frame, app: &mut App) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(f, area);
+        return;
+    }
+    let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let input_h = app.input.height_for(body.width, 8).max(3);
+    if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
+        wide(f, app, body, input_h);
+    } else {
+        compact(f, app, body, input_h);
+    }
+    status_bar(f, app, status);
+    overlay(f, app, area);
+}
+
+fn wide(f: &mut Frame, app: &mut App, body: Rect, input_h: u16) {
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
+    let [chat, input] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(input_h)]).areas(left);
+    let [code, inspector, resources] = Layout::vertical([
+        Constraint::Percentage(36),
+        Constraint::Percentage(38),
+        Constraint::Percentage(26),
+    ])
+    .areas(right);
+    chat_pane(f, app, chat);
+    input_pane(f, app, input);
+    code_pane(f, app, code);
+    inspector_pane(f, app, inspector);
+    resources_pane(f, app, resources);
+}
+
+/// Small terminals: one main pane at a time under a tab bar, the input below.
+fn compact(f: &mut Frame, app: &mut App, body: Rect, input_h: u16) {
+    let [tabs, main, input] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(input_h),
+    ])
+    .areas(body);
+    let shown = if app.focus == Pane::Input {
+        Pane::Chat
+    } else {
+        app.focus
+    };
+    let mut spans = Vec::new();
+    for p in [Pane::Chat, Pane::Code, Pane::Inspector, Pane::Resources] {
+        let style = if p == shown {
+            app.theme.selected
+        } else {
+            app.theme.dim
+        };
+        spans.push(Span::styled(format!(" {} ", p.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled("Tab switches", app.theme.dim));
+    f.render_widget(Line::from(spans), tabs);
+    match shown {
+        Pane::Code => code_pane(f, app, main),
+        Pane::Inspector => inspector_pane(f, app, main),
+        Pane::Resources => resources_pane(f, app, main),
+        _ => chat_pane(f, app, main),
+    }
+    input_pane(f, app, input);
+}
+
+fn block<'a>(app: &App, pane: Pane, title: impl Into<Line<'a>>) -> Block<'a> {
+    let style = if app.focus == pane {
+        app.theme.border_focused
+    } else {
+        app.theme.border
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(title)
+}
+
+fn too_small(f: &mut Frame, area: Rect) {
+    let text = format!(
+        "Terminal too small ({}×{}). CodeCrucible needs at least {MIN_WIDTH}×{MIN_HEIGHT}; enlarge the window.",
+        area.width, area.height
+    );
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+// ---- chat ----------------------------------------------------------------------------
+
+fn chat_pane(f: &mut Frame, app: &mut App, area: Rect) {
+    let title = match app.session {
+        Some(id) => format!(" Chat · session {id} "),
+        None => " Chat ".to_owned(),
+    };
+    let b = block(app, Pane::Chat, title);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let (width, height) = (inner.width, inner.height as usize);
+    let total: usize = app
+        .entries
+        .iter()
+        .map(|e| e.lines(width, app.unfold, &app.theme).len())
+        .sum();
+    // Scrolled up: hold the view still while new lines arrive below it.
+    if !app.scroll.following() && total > app.last_total {
+        app.scroll.from_bottom += total - app.last_total;
+    }
+    app.last_total = total;
+    app.scroll.from_bottom = app.scroll.from_bottom.min(total.saturating_sub(height));
+    let lines = visible_chat(app, width, height);
+    f.render_widget(Paragraph::new(lines), inner);
+    if !app.scroll.following() {
+        let hint = format!(" ↓ {} more lines (End follows) ", app.scroll.from_bottom);
+        let w = hint.chars().count() as u16;
+        if inner.width > w {
+            let at = Rect::new(inner.right() - w, inner.bottom().saturating_sub(1), w, 1);
+            f.render_widget(Span::styled(hint, app.theme.warn), at);
+        }
+    }
+    if app.entries.is_empty() {
+        let hello = welcome(app);
+        f.render_widget(Paragraph::new(hello).wrap(Wrap { trim: false }), inner);
+    }
+}
+
+/// The `height` lines that end `from_bottom` lines above the last one; only those are
+/// cloned.
+fn visible_chat(app: &App, width: u16, height: usize) -> Vec<Line<'static>> {
+    let mut skip = app.scroll.from_bottom;
+    let mut out: Vec<Line<'static>> = Vec::with_capacity(height);
+    for e in app.entries.iter().rev() {
+        let lines = e.lines(width, app.unfold, &app.theme);
+        let n = lines.len();
+        if skip >= n {
+            skip -= n;
+            continue;
+        }
+        let end = n - skip;
+        skip = 0;
+        let want = height - out.len();
+        let start = end.saturating_sub(want);
+        out.extend(lines[start..end].iter().rev().cloned());
+        if out.len() >= height {
+            break;
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn welcome(app: &App) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    vec![
+        Line::styled("CodeCrucible", t.title),
+        Line::styled(
+            "Routes each request between LM Studio (fast) and Ollama (quality).",
+            t.dim,
+        ),
+        Line::default(),
+        Line::styled(
+            "Type a request and press Enter. F12 or ? lists every key;",
+            t.dim,
+        ),
+        Line::styled(
+            "F1–F6 switch voices, Ctrl+G cycles auto/fast/quality.",
+            t.dim,
+        ),
+    ]
+}
+
+// ---- input and status ------------------------------------------------------------------
+
+fn input_pane(f: &mut Frame, app: &mut App, area: Rect) {
+    let focused = app.focus == Pane::Input;
+    let title = match app.running {
+        Some(_) => " Input · answering… Esc cancels ".to_owned(),
+        None => " Input ".to_owned(),
+    };
+    // The editor draws its own cursor cell.
+    app.input.render(
+        area,
+        f.buffer_mut(),
+        focused && app.overlay.is_none(),
+        &title,
+    );
+}
+
+fn status_bar(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let voice = app.voice().map_or("neutral".to_owned(), |v| v.name.clone());
+    let mut spans = vec![
+        Span::styled(format!(" {voice} "), t.selected),
+        Span::raw(" "),
+        Span::styled(format!("mode {}", app.mode.label()), t.accent),
+        Span::raw(" │ "),
+    ];
+    for b in BackendId::ALL {
+        let (sym, style) = match server_state(app, b) {
+            Health::Up => ("●", t.ok),
+            Health::Down => ("✗", t.error),
+            Health::Cooling => ("◌", t.warn),
+            Health::Off => ("-", t.dim),
+            Health::Unknown => ("?", t.dim),
+        };
+        spans.push(Span::styled(format!("{sym} {} ", short(b)), style));
+    }
+    spans.push(Span::raw("│ "));
+    spans.push(Span::styled(context_text(app), t.dim));
+    spans.push(Span::raw(" │ "));
+    match &app.note {
+        Some(n) => spans.push(Span::styled(
+            n.text.clone(),
+            if n.error { t.error } else { t.warn },
+        )),
+        None => match app.input.completion_hint() {
+            Some(h) => spans.push(Span::styled(h, t.dim)),
+            None if area.width >= 110 => spans.push(Span::styled(
+                "F1–F6 voice · Ctrl+G mode · Tab pane · F12 help · Ctrl+C quit",
+                t.dim,
+            )),
+            None => spans.push(Span::styled("F12 help · Ctrl+C quit", t.dim)),
+        },
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+fn short(b: BackendId) -> &'static str {
+    match b {
+        BackendId::Lmstudio => "LM Studio",
+        BackendId::Ollama => "Ollama",
+    }
+}
+
+fn context_text(app: &App) -> String {
+    match app.context {
+        Some((used, Some(window))) => format!("ctx {} / {}", tokens(used), tokens(window)),
+        Some((used, None)) => format!("ctx {}", tokens(used)),
+        None => "ctx –".to_owned(),
+    }
+}
+
+fn tokens(n: u64) -> String {
+    if n >= 1000 {
+        format!("{:.1}k", n as f64 / 1000.0)
+    } else {
+        n.to_string()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Health {
+    Up,
+    Down,
+    Cooling,
+    Off,
+    Unknown,
+}
+
+/// A server's state from the freshest source: the health check knows about the circuit
+/// breaker, the resource monitor probes more often.
+fn server_state(app: &App, b: BackendId) -> Health {
+    if let Some(h) = &app.health[b as usize] {
+        if h.breaker == crate::engine::breaker::BreakerState::Open {
+            return Health::Cooling;
+        }
+    }
+    if let Some(r) = app
+        .resources
+        .as_ref()
+        .and_then(|r| r.backends.iter().find(|x| x.backend == b))
+    {
+        return match r.state {
+            ServerState::Up => Health::Up,
+            ServerState::Down => Health::Down,
+            ServerState::Disabled => Health::Off,
+        };
+    }
+    match &app.health[b as usize] {
+        Some(h) if !h.enabled => Health::Off,
+        Some(h) if h.up => Health::Up,
+        Some(_) => Health::Down,
+        None => Health::Unknown,
+    }
+}
+
+// ---- code ------------------------------------------------------------------------------
+
+fn code_pane(f: &mut Frame, app: &mut App, area: Rect) {
+    let n = app.code.blocks.len();
+    let title = match app.code.blocks.get(app.code_selected) {
+        Some(b) => format!(
+            " Code {}/{n} · {}{} ",
+            app.code_selected + 1,
+            b.lang.as_deref().unwrap_or("text"),
+            if b.complete { "" } else { " · streaming" }
+        ),
+        None => " Code ".to_owned(),
+    };
+    let focused = app.focus == Pane::Code;
+    let b = block(app, Pane::Code, title);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let Some(code) = app.code.blocks.get(app.code_selected) else {
+        let msg = Line::styled(
+            "Code blocks of the current answer appear here as they stream.",
+            app.theme.dim,
+        );
+        f.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), inner);
+        return;
+    };
+    let height = inner.height.saturating_sub(u16::from(focused)) as usize;
+    let len = code.lines();
+    // A block still streaming follows its end; a finished one is read from the top.
+    let start = if code.complete {
+        app.code_scroll = app.code_scroll.min(len.saturating_sub(height));
+        app.code_scroll
+    } else {
+        len.saturating_sub(height)
+    };
+    let digits = len.max(1).to_string().len();
+    let lines: Vec<Line<'static>> = code
+        .visible(start, height)
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut spans = vec![Span::styled(
+                format!("{:>digits$} ", start + i + 1),
+                app.theme.dim,
+            )];
+            spans.extend(l.spans);
+            Line::from(spans)
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+    if focused && inner.height > 0 {
+        let hint = Line::styled("[ ] block · y copy · s save · ↑↓ scroll", app.theme.dim);
+        let at = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+        f.render_widget(hint, at);
+    }
+}
+
+// ---- inspector -------------------------------------------------------------------------
+
+fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let i = &app.inspector;
+    let b = block(app, Pane::Inspector, " Routing ");
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let Some(task) = &i.task_type else {
+        let hint = Line::styled(
+            "The route, its reasons and the answer's confidence show here live.",
+            t.dim,
+        );
+        f.render_widget(Paragraph::new(hint).wrap(Wrap { trim: true }), inner);
+        return;
+    };
+    // The decision and the confidence stay on top; the timeline gets what is left and
+    // shows its newest steps; the speeds close the pane.
+    let mut head = vec![
+        Line::from(vec![
+            Span::styled("task ", t.dim),
+            Span::styled(task.clone(), t.title),
+            Span::styled(format!(" · complexity {:.2}", i.complexity), t.dim),
+        ]),
+        Line::from(vec![
+            Span::styled("route ", t.dim),
+            Span::styled(i.route.clone().unwrap_or_default(), t.accent),
+            Span::styled(
+                format!(
+                    " → {} · decision {:.2}",
+                    i.backend.map_or("?", |b| b.label()),
+                    i.decision_confidence
+                ),
+                t.dim,
+            ),
+        ]),
+    ];
+    for (kind, moved, why) in &i.adjustments {
+        head.push(Line::from(vec![
+            Span::styled(format!("↳ {kind} {moved}: "), t.warn),
+            Span::styled(why.clone(), t.dim),
+        ]));
+    }
+    let w = usize::from(inner.width.max(1));
+    head.push(Line::styled(
+        clip(&format!("why: {}", i.reasoning), 2 * w),
+        t.dim,
+    ));
+    if let Some(c) = &i.answer {
+        let good = f64::from(c.score) >= c.threshold;
+        head.push(Line::from(vec![
+            Span::styled("answer confidence ", t.dim),
+            Span::styled(format!("{:.2}", c.score), if good { t.ok } else { t.error }),
+            Span::styled(format!(" / threshold {:.2}", c.threshold), t.dim),
+        ]));
+        for (name, score, detail) in &c.signals {
+            let style = if *score < 0.5 { t.warn } else { t.dim };
+            head.push(Line::styled(
+                clip(&format!("  {name:<12} {score:.2} {detail}"), w),
+                style,
+            ));
+        }
+    }
+    let speeds = speed_lines(app);
+    let rows =
+        |lines: &[Line]| -> usize { lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum() };
+    let free = usize::from(inner.height).saturating_sub(rows(&head) + speeds.len());
+    let mut steps: Vec<Line> = Vec::new();
+    for s in i.timeline.iter().rev() {
+        let style = match s.kind {
+            StepKind::Good => t.ok,
+            StepKind::Warn => t.warn,
+            StepKind::Bad => t.error,
+            StepKind::Info => t.text,
+        };
+        let line = Line::from(vec![
+            Span::styled("• ", t.dim),
+            Span::styled(s.text.clone(), style),
+        ]);
+        if rows(&steps) + rows(std::slice::from_ref(&line)) > free {
+            break;
+        }
+        steps.push(line);
+    }
+    steps.reverse();
+    let mut lines = head;
+    lines.extend(steps);
+    let body_h = inner.height.saturating_sub(speeds.len() as u16);
+    let [body, foot] = Layout::vertical([
+        Constraint::Length(body_h),
+        Constraint::Length(speeds.len() as u16),
+    ])
+    .areas(inner);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    f.render_widget(Paragraph::new(speeds), foot);
+}
+
+/// At most `width` characters, with an ellipsis when cut.
+fn clip(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn speed_lines(app: &App) -> Vec<Line<'static>> {
+    let i = &app.inspector;
+    BackendId::ALL
+        .map(|b| {
+            let text = match i.speed[b as usize] {
+                Some((ttft, tps)) => format!(
+                    "{:<9} TTFT {} · {} · queue {}",
+                    short(b),
+                    ttft.map_or("–".into(), |v| format!("{v:.0} ms")),
+                    tps.map_or("–".into(), |v| format!("{v:.0} tok/s")),
+                    app.load[b as usize].queued
+                ),
+                None => format!("{:<9} – · queue {}", short(b), app.load[b as usize].queued),
+            };
+            Line::styled(text, app.theme.dim)
+        })
+        .to_vec()
+}
+
+// ---- resources -------------------------------------------------------------------------
+
+fn resources_pane(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let b = block(app, Pane::Resources, " Resources ");
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let mut lines = Vec::new();
+    for id in BackendId::ALL {
+        lines.extend(backend_lines(app, id));
+    }
+    match &app.resources {
+        Some(r) if !r.machine.is_pending() => {
+            let g = &r.machine.gpu;
+            if g.source == GpuSource::None {
+                lines.push(Line::styled("GPU: no GPU found", t.dim));
+            } else {
+                for d in &g.devices {
+                    lines.push(Line::styled(
+                        format!(
+                            "GPU {}: {} / {} used",
+                            d.index,
+                            human_bytes(d.used_bytes),
+                            human_bytes(d.total_bytes)
+                        ),
+                        t.text,
+                    ));
+                }
+            }
+            let h = &r.machine.host;
+            lines.push(Line::styled(
+                format!(
+                    "CPU {:.0}% · memory {} / {}",
+                    h.cpu_percent,
+                    human_bytes(h.memory_used_bytes),
+                    human_bytes(h.memory_total_bytes)
+                ),
+                t.text,
+            ));
+        }
+        _ => lines.push(Line::styled("reading GPU, CPU and memory…", t.dim)),
+    }
+    let spark_h = if inner.height as usize > lines.len() + 2 {
+        2
+    } else {
+        0
+    };
+    let [text, spark] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(spark_h)]).areas(inner);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    if spark_h > 0 {
+        let data: Vec<u64> = app.speed.iter().copied().collect();
+        let last = data
+            .last()
+            .map_or("tokens/s".to_owned(), |v| format!("{v} tokens/s"));
+        let [label, bars] =
+            Layout::horizontal([Constraint::Length(14), Constraint::Min(1)]).areas(spark);
+        f.render_widget(Span::styled(last, t.dim), label);
+        f.render_widget(Sparkline::default().data(data).style(t.accent), bars);
+    }
+}
+
+fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let load = &app.load[id as usize];
+    let state = server_state(app, id);
+    let (word, style) = match state {
+        Health::Up => ("up", t.ok),
+        Health::Down => ("down", t.error),
+        Health::Cooling => ("cooling down", t.warn),
+        Health::Off => ("switched off", t.dim),
+        Health::Unknown => ("checking…", t.dim),
+    };
+    let version = app.health[id as usize]
+        .as_ref()
+        .and_then(|h| h.version.clone())
+        .map(|v| {
+            if v.starts_with(|c: char| c.is_ascii_digit()) {
+                format!(" v{v}")
+            } else {
+                format!(" {v}")
+            }
+        })
+        .unwrap_or_default();
+    let mut out = vec![Line::from(vec![
+        Span::styled(id.label().to_owned(), t.title),
+        Span::styled(format!(" {word}{version}"), style),
+        Span::styled(
+            format!(
+                " · {}/{} in flight, {} queued",
+                load.in_flight, load.max_concurrent, load.queued
+            ),
+            t.dim,
+        ),
+    ])];
+    let section = app
+        .resources
+        .as_ref()
+        .and_then(|r| r.backends.iter().find(|b| b.backend == id));
+    if state == Health::Down {
+        let why = section.and_then(|s| s.error.clone()).or_else(|| {
+            app.health[id as usize]
+                .as_ref()
+                .and_then(|h| h.error.clone())
+        });
+        if let Some(why) = why {
+            out.push(Line::styled(format!("  {why}"), t.error));
+        }
+    }
+    if let Some(s) = section {
+        for m in s.loaded_models() {
+            let vram = m.vram_bytes.map_or("VRAM not reported".to_owned(), |v| {
+                format!("{} VRAM", human_bytes(v))
+            });
+            out.push(Line::styled(format!("  ▪ {} · {vram}", m.name), t.text));
+        }
+    }
+    out
+}
+
+// ---- overlays --------------------------------------------------------------------------
+
+fn overlay(f: &mut Frame, app: &App, area: Rect) {
+    match &app.overlay {
+        None => {}
+        Some(Overlay::Help) => help(f, app, area),
+        Some(Overlay::VoicePicker { selected }) => voice_picker(f, app, area, *selected),
+        Some(Overlay::SavePath { path, error, .. }) => {
+            save_prompt(f, app, area, path, error.as_deref())
+        }
+    }
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+pub const KEYS: &[(&str, &str)] = &[
+    ("Enter", "send"),
+    ("Ctrl+J / Alt+Enter / Shift+Enter", "new line"),
+    ("↑ ↓ at the input's edges", "prompt history"),
+    (
+        "Tab / Shift+Tab",
+        "next / previous pane (Tab completes /commands)",
+    ),
+    (
+        "F1–F6",
+        "voice: Explorer, Analyzer, Developer, Implementor, Security, Architect",
+    ),
+    ("Ctrl+T", "voice picker"),
+    ("Ctrl+G", "route mode: auto → fast → quality"),
+    ("Esc", "close a window, or cancel the running request"),
+    ("Ctrl+C", "cancel, or clear the input; twice quits"),
+    ("Ctrl+D", "quit (on an empty input)"),
+    ("PageUp / PageDown", "scroll the chat (End follows again)"),
+    ("Ctrl+O", "mouse capture on/off (off: native selection)"),
+    ("d (chat)", "unfold drafts and thinking"),
+    ("[ ] y s (code)", "previous/next block, copy, save"),
+    ("F12 or ? (empty input)", "this help"),
+];
+
+fn help(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let r = centered(
+        area,
+        96,
+        (KEYS.len() + super::commands::COMMANDS.len() + 4) as u16,
+    );
+    f.render_widget(Clear, r);
+    let col = (r.width / 3).clamp(16, 34) as usize;
+    let row = |k: &str, what: &str| {
+        Line::from(vec![
+            Span::styled(format!("  {k:<col$} "), t.accent),
+            Span::raw(what.to_owned()),
+        ])
+    };
+    let mut lines = vec![Line::styled("Keys", t.title)];
+    lines.extend(KEYS.iter().map(|(k, what)| row(k, what)));
+    lines.push(Line::styled("Commands (Tab completes)", t.title));
+    for (name, args, what) in super::commands::COMMANDS {
+        lines.push(row(&format!("{name} {args}"), what));
+    }
+    let inner_h = r.height.saturating_sub(2);
+    let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
+    let scroll = app.help_scroll.min(max_scroll);
+    let title = if max_scroll > 0 {
+        " Help · ↑↓ scroll · Esc closes "
+    } else {
+        " Help · Esc closes "
+    };
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focused)
+        .title(title);
+    f.render_widget(Paragraph::new(lines).block(b).scroll((scroll, 0)), r);
+}
+
+fn voice_picker(f: &mut Frame, app: &App, area: Rect, selected: usize) {
+    let t = &app.theme;
+    let r = centered(area, 110, app.voices.len() as u16 + 4);
+    f.render_widget(Clear, r);
+    let mut lines = Vec::new();
+    let none = Line::styled("0  neutral — no voice, no routing bias", t.dim);
+    lines.push(if selected == 0 {
+        none.style(t.selected)
+    } else {
+        none
+    });
+    for (i, v) in app.voices.iter().enumerate() {
+        let line = Line::from(vec![
+            Span::styled(format!("{}  {:<12}", i + 1, v.name), t.title),
+            Span::styled(format!("{:<9}", v.backend.as_str()), t.accent),
+            Span::raw(v.description.clone()),
+        ]);
+        lines.push(if selected == i + 1 {
+            line.style(t.selected)
+        } else {
+            line
+        });
+    }
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focused)
+        .title(" Voice · ↑↓ Enter, or a number · Esc ");
+    f.render_widget(Paragraph::new(lines).block(b), r);
+}
+
+fn save_prompt(f: &mut Frame, app: &App, area: Rect, path: &str, error: Option<&str>) {
+    let t = &app.theme;
+    let r = centered(area, 70, 5);
+    f.render_widget(Clear, r);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("path: ", t.dim),
+        Span::styled(
+            path.to_owned(),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+        Span::styled("▏", t.accent),
+    ])];
+    lines.push(match error {
+        Some(e) => Line::styled(e.to_owned(), t.error),
+        None => Line::styled(
+            "Enter saves · Esc cancels · an existing file is never overwritten silently",
+            t.dim,
+        ),
+    });
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focused)
+        .title(" Save code block ");
+    f.render_widget(Paragraph::new(lines).block(b), r);
+}

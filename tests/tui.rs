@@ -1,0 +1,451 @@
+//! The full-screen app through ratatui's test backend: every pane and overlay at 120×40
+//! and 80×24 with the engine's part played by scripted events, and keys injected as a
+//! user would press them.
+
+use std::collections::BTreeMap;
+
+use codecrucible::backend::{BackendId, ModelInfo};
+use codecrucible::confidence::Signal;
+use codecrucible::engine::{Command, Event, EventKind, RouteMode};
+use codecrucible::resources::{
+    BackendResources, GpuDevice, GpuSource, GpuStatus, HostLoad, MachineReading, ResourceStatus,
+};
+use codecrucible::router;
+use codecrucible::tui::app::{Effect, Overlay, Pane};
+use codecrucible::tui::{ui, App, Options};
+use codecrucible::voice::Voices;
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn app() -> App {
+    App::new(Options {
+        voices: Voices::builtin().list().to_vec(),
+        voice: None,
+        store: None,
+        session: None,
+        max_concurrent: [2, 1],
+        mouse: false,
+    })
+}
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, app)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let line: String = (0..w)
+            .map(|x| buf[(x, y)].symbol().to_owned())
+            .collect::<String>();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+fn ctrl(app: &mut App, c: char) {
+    app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn submitted(app: &mut App) -> codecrucible::engine::Submit {
+    let cmds: Vec<Command> = app.outgoing.drain(..).collect();
+    cmds.into_iter()
+        .rev()
+        .find_map(|c| match c {
+            Command::Submit(s) => Some(s),
+            _ => None,
+        })
+        .expect("a request was sent")
+}
+
+fn ev(id: u64, kind: EventKind) -> Event {
+    Event { id, kind }
+}
+
+fn signal(score: f32, detail: &str) -> Signal {
+    Signal {
+        score,
+        weight: 1.0,
+        detail: detail.into(),
+    }
+}
+
+fn resources() -> ResourceStatus {
+    let model = |name: &str, vram: Option<u64>| ModelInfo {
+        loaded: Some(true),
+        vram_bytes: vram,
+        context_length: Some(8192),
+        ..ModelInfo::named(name)
+    };
+    ResourceStatus {
+        machine: MachineReading {
+            gpu: GpuStatus {
+                source: GpuSource::NvidiaSmi,
+                devices: vec![GpuDevice {
+                    index: 0,
+                    name: Some("NVIDIA RTX 4090".into()),
+                    total_bytes: 24 << 30,
+                    used_bytes: 10 << 30,
+                }],
+                note: None,
+            },
+            host: HostLoad {
+                cpu_percent: 21.0,
+                memory_total_bytes: 32 << 30,
+                memory_used_bytes: 12 << 30,
+            },
+        },
+        backends: vec![
+            BackendResources::up(BackendId::Lmstudio, "http://localhost:1234", 2, &[model("qwen-coder-7b", None)]),
+            BackendResources::down(
+                BackendId::Ollama,
+                "http://localhost:11434",
+                1,
+                "Ollama is not answering on http://localhost:11434 (connection refused) — start it with `ollama serve`",
+            ),
+        ],
+    }
+}
+
+/// A hybrid request as the engine reports it: routed, drafted, judged weak, escalated,
+/// answered by the quality server with code.
+fn escalated_run(app: &mut App) -> u64 {
+    type_text(app, "implement a tokenizer for arithmetic in Rust");
+    key(app, KeyCode::Enter);
+    let id = submitted(app).id;
+    let analysis = router::analyze("implement a tokenizer for arithmetic in Rust", &[]);
+    let routing = codecrucible::config::Config::default().hybrid.routing;
+    let decision = router::decide(&analysis, None, &routing, &router::Signals::default());
+    let mut signals = BTreeMap::new();
+    signals.insert("truncation", signal(0.0, "cut off at the token limit"));
+    signals.insert("syntax", signal(0.4, "1 of 2 code lines in error"));
+    let events = vec![
+        EventKind::Route {
+            decision,
+            backend: BackendId::Lmstudio,
+            fallback: Some(BackendId::Ollama),
+            features: analysis.features.clone(),
+        },
+        EventKind::Model { backend: BackendId::Lmstudio, model: "qwen-coder-7b".into(), reason: "loaded".into() },
+        EventKind::Delta { backend: BackendId::Lmstudio, text: "```rust\nfn lex(s: &str) -> Vec<".into(), draft: true },
+        EventKind::Confidence { backend: BackendId::Lmstudio, score: 0.31, threshold: 0.7, signals: signals.clone() },
+        EventKind::Escalate { from: BackendId::Lmstudio, to: BackendId::Ollama, confidence: 0.31, threshold: 0.7, signals },
+        EventKind::Model { backend: BackendId::Ollama, model: "qwen2.5-coder:32b".into(), reason: "loaded".into() },
+        EventKind::Delta {
+            backend: BackendId::Ollama,
+            text: "A **tokenizer** in two parts:\n\n```rust\nenum Token { Num(f64), Op(char) }\n\nfn lex(s: &str) -> Vec<Token> {\n    let mut out = Vec::new();\n    out\n}\n```\n\nThen `parse` the tokens.\n".into(),
+            draft: false,
+        },
+        EventKind::Done {
+            backend: BackendId::Ollama,
+            model: "qwen2.5-coder:32b".into(),
+            ttft_ms: Some(420.0),
+            total_ms: 3100.0,
+            input_tokens: Some(900),
+            output_tokens: Some(120),
+            tokens_per_second: Some(38.0),
+            finish_reason: Some("stop".into()),
+            cached: false,
+        },
+    ];
+    for k in events {
+        app.on_engine(ev(id, k));
+    }
+    id
+}
+
+fn full_app() -> App {
+    let mut a = app();
+    a.on_engine(ev(
+        0,
+        EventKind::Resources {
+            status: resources(),
+        },
+    ));
+    escalated_run(&mut a);
+    a
+}
+
+#[test]
+fn snapshot_every_pane_wide_and_compact() {
+    let mut a = full_app();
+    insta::assert_snapshot!("all_panes_120x40", screen(&mut a, 120, 40));
+    insta::assert_snapshot!("chat_80x24", screen(&mut a, 80, 24));
+    for (pane, name) in [
+        (Pane::Code, "code_80x24"),
+        (Pane::Inspector, "inspector_80x24"),
+        (Pane::Resources, "resources_80x24"),
+    ] {
+        a.focus = pane;
+        insta::assert_snapshot!(name, screen(&mut a, 80, 24));
+    }
+    a.focus = Pane::Chat;
+    key(&mut a, KeyCode::Char('d'));
+    insta::assert_snapshot!("chat_unfolded_120x40", screen(&mut a, 120, 40));
+}
+
+#[test]
+fn snapshot_the_empty_app_and_too_small() {
+    let mut a = app();
+    insta::assert_snapshot!("empty_120x40", screen(&mut a, 120, 40));
+    insta::assert_snapshot!("empty_80x24", screen(&mut a, 80, 24));
+    let small = screen(&mut a, 50, 12);
+    assert!(small.contains("Terminal too small"), "{small}");
+}
+
+#[test]
+fn snapshot_overlays() {
+    let mut a = full_app();
+    key(&mut a, KeyCode::F(12));
+    assert_eq!(a.overlay, Some(Overlay::Help));
+    insta::assert_snapshot!("help_120x40", screen(&mut a, 120, 40));
+    insta::assert_snapshot!("help_80x24", screen(&mut a, 80, 24));
+    key(&mut a, KeyCode::Esc);
+    ctrl(&mut a, 't');
+    insta::assert_snapshot!("voice_picker_120x40", screen(&mut a, 120, 40));
+    insta::assert_snapshot!("voice_picker_80x24", screen(&mut a, 80, 24));
+    key(&mut a, KeyCode::Esc);
+    a.focus = Pane::Code;
+    key(&mut a, KeyCode::Char('s'));
+    insta::assert_snapshot!("save_120x40", screen(&mut a, 120, 40));
+    insta::assert_snapshot!("save_80x24", screen(&mut a, 80, 24));
+}
+
+#[test]
+fn a_voice_switch_changes_the_voice_shown_and_the_next_routing() {
+    let mut a = app();
+    key(&mut a, KeyCode::F(2));
+    assert!(screen(&mut a, 120, 40).contains(" Analyzer "));
+    type_text(&mut a, "is this loop correct?");
+    key(&mut a, KeyCode::Enter);
+    let s = submitted(&mut a);
+    let voice = s.voice.expect("the voice's prior goes with the request");
+    assert_eq!(voice.name, "Analyzer");
+    assert_eq!(voice.route, router::Route::Ollama);
+    // Its system prompt too.
+    assert!(
+        s.messages[0].content.contains("Analyzer"),
+        "{}",
+        s.messages[0].content
+    );
+    // The picker chooses by number.
+    a.running = None;
+    ctrl(&mut a, 't');
+    key(&mut a, KeyCode::Char('6'));
+    assert_eq!(a.voice().map(|v| v.name.as_str()), Some("Architect"));
+}
+
+#[test]
+fn esc_cancels_the_running_request_and_the_partial_answer_stays() {
+    let mut a = app();
+    type_text(&mut a, "reformat this");
+    key(&mut a, KeyCode::Enter);
+    let id = submitted(&mut a).id;
+    a.on_engine(ev(
+        id,
+        EventKind::Delta {
+            backend: BackendId::Lmstudio,
+            text: "half an ans".into(),
+            draft: false,
+        },
+    ));
+    key(&mut a, KeyCode::Esc);
+    assert!(a
+        .outgoing
+        .iter()
+        .any(|c| matches!(c, Command::Cancel(x) if *x == id)));
+    a.on_engine(ev(id, EventKind::Cancelled { partial: true }));
+    assert!(a.running.is_none());
+    let s = screen(&mut a, 120, 40);
+    assert!(s.contains("half an ans") && s.contains("cancelled"), "{s}");
+}
+
+#[test]
+fn slash_commands_work_and_change_the_next_request() {
+    let mut a = app();
+    type_text(&mut a, "/mode quality");
+    key(&mut a, KeyCode::Enter);
+    type_text(&mut a, "/voice security");
+    key(&mut a, KeyCode::Enter);
+    type_text(&mut a, "hello");
+    key(&mut a, KeyCode::Enter);
+    let s = submitted(&mut a);
+    assert_eq!(s.route, RouteMode::Force(BackendId::Ollama));
+    assert_eq!(s.voice.map(|v| v.name), Some("Security".to_owned()));
+    // An unknown one says so, and nothing is sent.
+    a.running = None;
+    type_text(&mut a, "/vioce x");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.outgoing.is_empty());
+    assert!(a.note.as_ref().is_some_and(|n| n.error), "{:?}", a.note);
+    assert_eq!(a.input.text(), "/vioce x", "kept, to be fixed");
+    ctrl(&mut a, 'c');
+    // /new starts afresh; /quit quits.
+    type_text(&mut a, "/new");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.entries.is_empty());
+    type_text(&mut a, "/quit");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.quit);
+}
+
+#[test]
+fn ctrl_g_cycles_the_route_mode() {
+    let mut a = app();
+    for expected in ["fast", "quality", "auto"] {
+        ctrl(&mut a, 'g');
+        assert!(screen(&mut a, 120, 40).contains(&format!("mode {expected}")));
+    }
+}
+
+#[test]
+fn a_resize_keeps_the_state() {
+    let mut a = full_app();
+    type_text(&mut a, "a draft in progress");
+    let wide = screen(&mut a, 120, 40);
+    let narrow = screen(&mut a, 80, 24);
+    let again = screen(&mut a, 120, 40);
+    assert_eq!(wide, again);
+    assert!(narrow.contains("a draft in progress"));
+    assert_eq!(a.input.text(), "a draft in progress");
+    assert_eq!(a.entries.len(), 2);
+}
+
+#[test]
+fn quitting_takes_two_ctrl_c_or_ctrl_d_on_an_empty_input() {
+    let mut a = app();
+    type_text(&mut a, "x");
+    ctrl(&mut a, 'c');
+    assert!(
+        !a.quit && a.input.is_empty(),
+        "the first Ctrl+C clears the input"
+    );
+    ctrl(&mut a, 'c');
+    assert!(!a.quit);
+    ctrl(&mut a, 'c');
+    assert!(a.quit);
+    let mut b = app();
+    type_text(&mut b, "x");
+    ctrl(&mut b, 'd');
+    assert!(!b.quit, "Ctrl+D only quits an empty input");
+    ctrl(&mut b, 'c');
+    ctrl(&mut b, 'd');
+    assert!(b.quit);
+}
+
+#[test]
+fn question_mark_opens_help_only_on_an_empty_input_and_keys_in_text_never_act() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('?'));
+    assert_eq!(a.overlay, Some(Overlay::Help));
+    key(&mut a, KeyCode::Esc);
+    type_text(&mut a, "why? d y s [");
+    assert_eq!(a.overlay, None);
+    assert_eq!(a.input.text(), "why? d y s [");
+    // Releases (Windows) do nothing.
+    a.on_key(KeyEvent::new_with_kind(
+        KeyCode::Char('z'),
+        KeyModifiers::NONE,
+        KeyEventKind::Release,
+    ));
+    assert_eq!(a.input.text(), "why? d y s [");
+}
+
+#[test]
+fn a_pasted_newline_never_submits() {
+    let mut a = app();
+    a.on_paste("fn a() {}\nfn b() {}\n");
+    assert!(a.outgoing.is_empty());
+    key(&mut a, KeyCode::Enter);
+    let s = submitted(&mut a);
+    assert_eq!(s.messages.last().unwrap().content, "fn a() {}\nfn b() {}");
+}
+
+#[test]
+fn the_code_pane_copies_switches_and_saves_without_overwriting() {
+    let mut a = full_app();
+    assert_eq!(
+        a.code.blocks.len(),
+        1,
+        "the replaced draft's code left the pane"
+    );
+    a.focus = Pane::Code;
+    key(&mut a, KeyCode::Char('y'));
+    assert!(matches!(a.effects.last(), Some(Effect::Copy(t)) if t.contains("enum Token")));
+    key(&mut a, KeyCode::Char('s'));
+    for _ in 0.."snippet.rs".len() {
+        key(&mut a, KeyCode::Backspace);
+    }
+    type_text(&mut a, "lex.rs");
+    key(&mut a, KeyCode::Enter);
+    assert!(
+        matches!(a.effects.last(), Some(Effect::Save { path, overwrite: false, .. }) if path == "lex.rs")
+    );
+    a.saved("lex.rs", Err(codecrucible::tui::app::SaveError::Exists));
+    assert!(matches!(
+        &a.overlay,
+        Some(Overlay::SavePath {
+            overwrite: true,
+            ..
+        })
+    ));
+    key(&mut a, KeyCode::Enter);
+    assert!(matches!(
+        a.effects.last(),
+        Some(Effect::Save {
+            overwrite: true,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn the_chat_follows_the_stream_at_the_bottom_and_holds_when_scrolled_up() {
+    let mut a = app();
+    type_text(&mut a, "write a long story");
+    key(&mut a, KeyCode::Enter);
+    let id = submitted(&mut a).id;
+    for i in 0..60 {
+        a.on_engine(ev(
+            id,
+            EventKind::Delta {
+                backend: BackendId::Lmstudio,
+                text: format!("line {i}\n\n"),
+                draft: false,
+            },
+        ));
+    }
+    let s = screen(&mut a, 120, 40);
+    assert!(s.contains("line 59"), "following the end");
+    key(&mut a, KeyCode::PageUp);
+    let held = screen(&mut a, 120, 40);
+    assert!(!held.contains("line 59"));
+    for i in 60..80 {
+        a.on_engine(ev(
+            id,
+            EventKind::Delta {
+                backend: BackendId::Lmstudio,
+                text: format!("line {i}\n\n"),
+                draft: false,
+            },
+        ));
+    }
+    let still = screen(&mut a, 120, 40);
+    let first = |s: &str| s.lines().find(|l| l.contains("line ")).map(str::to_owned);
+    assert_eq!(first(&held), first(&still), "the view stayed put");
+    key(&mut a, KeyCode::End);
+    a.focus = Pane::Chat;
+    key(&mut a, KeyCode::End);
+    assert!(screen(&mut a, 120, 40).contains("line 79"));
+}

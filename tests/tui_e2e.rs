@@ -1,0 +1,174 @@
+//! End to end: the real binary in a real terminal (tmux), typed at with `send-keys` and
+//! read with `capture-pane`, against fake servers — and against the real llama-server
+//! when `CODECRUCIBLE_REAL_SERVER_URL` is set (scripts/test.sh sets it). Skipped, loudly,
+//! where tmux is missing; scripts/test.sh installs it.
+
+mod support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use support::protocol::*;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(dir: &std::path::Path, config: &std::path::Path, args: &[&str]) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("SKIPPED: tmux is not installed (scripts/test.sh installs it)");
+            return None;
+        }
+        let socket = format!(
+            "cc-e2e-{}-{}",
+            std::process::id(),
+            dir.file_name()?.to_string_lossy()
+        );
+        let bin = env!("CARGO_BIN_EXE_codecrucible");
+        let mut cmd = format!(
+            "env -u CODECRUCIBLE_LMSTUDIO_URL -u CODECRUCIBLE_OLLAMA_URL -u OLLAMA_HOST TERM=xterm-256color CODECRUCIBLE_CONFIG={} CODECRUCIBLE_DATA_DIR={} {bin}",
+            config.display(),
+            dir.join("data").display()
+        );
+        for a in args {
+            cmd.push_str(&format!(" '{a}'"));
+        }
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-s",
+                "cc",
+                "-x",
+                "120",
+                "-y",
+                "40",
+                &cmd,
+            ])
+            .status()
+            .ok()?
+            .success();
+        assert!(ok, "tmux started");
+        Some(Tmux { socket })
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["-L", &self.socket, "send-keys", "-t", "cc"];
+        args.extend_from_slice(keys);
+        let _ = Command::new("tmux").args(&args).status();
+    }
+
+    fn literal(&self, text: &str) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "cc", "-l", text])
+            .status();
+    }
+
+    fn screen(&self) -> String {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "cc"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Waits until every needle is on screen; returns the screen.
+    fn wait_for(&self, needles: &[&str], limit: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if needles.iter().all(|n| s.contains(n)) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "waited {limit:?} for {needles:?}; the screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session", "-t", "cc"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn a_prompt_typed_in_the_app_streams_an_answer_with_its_route_and_resources() {
+    let lm = fake_lmstudio(
+        "qwen-coder-7b",
+        &[
+            "Here is a tokenizer:\n\n```rust\n",
+            "pub fn tokenize(s: &str) -> Vec<String> {\n",
+            "    s.split_whitespace().map(String::from).collect()\n}\n```\n\n",
+            "It splits on whitespace and returns owned tokens.\n",
+        ],
+    );
+    let ol = fake_ollama(&["qwen2.5-coder:32b"], &["unused"]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &lm.url(), &ol.url(), "");
+    let Some(t) = Tmux::start(dir.path(), &config, &[]) else {
+        return;
+    };
+    t.wait_for(
+        &["Chat", "Routing", "Resources", "Input"],
+        Duration::from_secs(20),
+    );
+    t.literal("implement a whitespace tokenizer in Rust");
+    t.keys(&["Enter"]);
+    let s = t.wait_for(
+        &[
+            "It splits on whitespace",
+            "pub fn tokenize",
+            "answer confidence",
+        ],
+        Duration::from_secs(20),
+    );
+    // The inspector names the route and the backend; the resource pane the servers.
+    assert!(s.contains("generation") && s.contains("hybrid"), "{s}");
+    assert!(s.contains("LM Studio up"), "{s}");
+    t.wait_for(&["qwen2.5-coder:32b"], Duration::from_secs(15));
+    // Ctrl+C twice quits and the terminal is given back.
+    t.keys(&["C-c"]);
+    t.keys(&["C-c"]);
+    let start = Instant::now();
+    while t.alive() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!t.alive(), "the app quit on two Ctrl+C");
+}
+
+#[test]
+fn against_the_real_llama_server_with_ollama_down() {
+    let Ok(url) = std::env::var("CODECRUCIBLE_REAL_SERVER_URL") else {
+        eprintln!("SKIPPED: CODECRUCIBLE_REAL_SERVER_URL is not set (scripts/test.sh sets it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &url, &refused_url(), "");
+    let Some(t) = Tmux::start(dir.path(), &config, &["--fast", "--max-tokens", "40"]) else {
+        return;
+    };
+    // The app opens although Ollama is down, and says how to start it.
+    t.wait_for(&["Ollama down", "ollama serve"], Duration::from_secs(30));
+    t.literal("Say hello in one short sentence.");
+    t.keys(&["Enter"]);
+    t.wait_for(&["done in", "tok/s"], Duration::from_secs(120));
+    t.keys(&["C-d"]);
+}
