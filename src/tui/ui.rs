@@ -370,6 +370,7 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
     let b = block(app, Pane::Inspector, " Routing ");
     let inner = b.inner(area);
     f.render_widget(b, area);
+    let w = usize::from(inner.width.max(1));
     let Some(task) = &i.task_type else {
         let hint = Line::styled(
             "The route, its reasons and the answer's confidence show here live.",
@@ -402,14 +403,25 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
     for (kind, moved, why) in &i.adjustments {
         head.push(Line::from(vec![
             Span::styled(format!("↳ {kind} {moved}: "), t.warn),
-            Span::styled(why.clone(), t.dim),
+            Span::styled(
+                clip(
+                    why,
+                    w.saturating_sub(kind.len() + moved.chars().count() + 5),
+                ),
+                t.dim,
+            ),
         ]));
     }
-    let w = usize::from(inner.width.max(1));
-    head.push(Line::styled(
-        clip(&format!("why: {}", i.reasoning), 2 * w),
-        t.dim,
-    ));
+    // At most two rows of reasoning; every other line is one row, so the layout below
+    // knows exactly what fits.
+    let why: Vec<char> = format!("why: {}", i.reasoning).chars().collect();
+    head.push(Line::styled(why.iter().take(w).collect::<String>(), t.dim));
+    if why.len() > w {
+        head.push(Line::styled(
+            clip(&why[w..].iter().collect::<String>(), w),
+            t.dim,
+        ));
+    }
     if let Some(c) = &i.answer {
         let good = f64::from(c.score) >= c.threshold;
         head.push(Line::from(vec![
@@ -426,9 +438,7 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
         }
     }
     let speeds = speed_lines(app);
-    let rows =
-        |lines: &[Line]| -> usize { lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum() };
-    let free = usize::from(inner.height).saturating_sub(rows(&head) + speeds.len());
+    let free = usize::from(inner.height).saturating_sub(head.len() + speeds.len());
     let mut steps: Vec<Line> = Vec::new();
     for s in i.timeline.iter().rev() {
         let style = match s.kind {
@@ -437,14 +447,14 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
             StepKind::Bad => t.error,
             StepKind::Info => t.text,
         };
-        let line = Line::from(vec![
-            Span::styled("• ", t.dim),
-            Span::styled(s.text.clone(), style),
-        ]);
-        if rows(&steps) + rows(std::slice::from_ref(&line)) > free {
+        if steps.len() >= free {
             break;
         }
-        steps.push(line);
+        let text = clip(&s.text, w.saturating_sub(2));
+        steps.push(Line::from(vec![
+            Span::styled("• ", t.dim),
+            Span::styled(text, style),
+        ]));
     }
     steps.reverse();
     let mut lines = head;
@@ -455,7 +465,7 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
         Constraint::Length(speeds.len() as u16),
     ])
     .areas(inner);
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
+    f.render_widget(Paragraph::new(lines), body);
     f.render_widget(Paragraph::new(speeds), foot);
 }
 
