@@ -35,26 +35,6 @@ pub const DEFAULT_THEME: &str = "base16-ocean.dark";
 
 const TAB: &str = "    ";
 
-/// Syntaxes warmed on the loading thread: syntect decompresses a syntax on first use, and
-/// that first use would otherwise land on the draw path.
-const WARM_UP: &[&str] = &[
-    "rust",
-    "python",
-    "javascript",
-    "typescript",
-    "tsx",
-    "bash",
-    "json",
-    "toml",
-    "yaml",
-    "go",
-    "c",
-    "cpp",
-    "java",
-    "markdown",
-    "diff",
-];
-
 struct Assets {
     syntaxes: SyntaxSet,
     themes: LazyThemeSet,
@@ -75,7 +55,7 @@ pub fn preload() {
         .name("syntax-load".into())
         .spawn(|| {
             let assets = ASSETS.get_or_init(load_assets);
-            warm_up(assets);
+            let _ = assets;
         });
     if spawned.is_err() {
         // Let a later call try again; until then code stays plain.
@@ -94,6 +74,35 @@ pub fn wait_ready(timeout: Duration) -> bool {
     preload();
     let deadline = Instant::now() + timeout;
     while !ready() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    true
+}
+
+/// Loads the syntaxes and warms `lang`, blocking until done or `timeout` passes. For
+/// benchmarks and tests; the app never waits.
+pub fn wait_warm(lang: &str, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    if !wait_ready(timeout) {
+        return false;
+    }
+    let Some(assets) = ASSETS.get() else {
+        return false;
+    };
+    let Some(syntax) = find_syntax(&assets.syntaxes, lang) else {
+        return true; // plain anyway
+    };
+    let Some(theme) = assets
+        .themes
+        .get(theme_name())
+        .or_else(|| assets.themes.get(DEFAULT_THEME))
+    else {
+        return false;
+    };
+    while !warmed(assets, syntax, theme) {
         if Instant::now() >= deadline {
             return false;
         }
@@ -145,15 +154,38 @@ fn load_assets() -> Assets {
     Assets { syntaxes, themes }
 }
 
-fn warm_up(assets: &'static Assets) {
-    let Some(theme) = assets.themes.get(theme_name()) else {
-        return;
-    };
-    for lang in WARM_UP {
-        if let Some(syntax) = find_syntax(&assets.syntaxes, lang) {
-            let _ = HighlightLines::new(syntax, theme).highlight_line("x\n", &assets.syntaxes);
-        }
+/// Syntaxes whose first use is done. syntect compiles a syntax's regexes lazily, which
+/// takes milliseconds and several megabytes per language; so each language is warmed on a
+/// background thread the first time a block needs it (never at startup, which keeps idle
+/// memory small), and its blocks stay plain until then.
+static WARM: Mutex<Vec<(String, bool)>> = Mutex::new(Vec::new());
+
+/// Whether `syntax` is warm; starts warming it if nobody has.
+fn warmed(
+    assets: &'static Assets,
+    syntax: &'static SyntaxReference,
+    theme: &'static Theme,
+) -> bool {
+    let mut warm = WARM.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, done)) = warm.iter().find(|(n, _)| *n == syntax.name) {
+        return *done;
     }
+    warm.push((syntax.name.clone(), false));
+    let spawned = std::thread::Builder::new()
+        .name("syntax-warm".into())
+        .spawn(move || {
+            let _ = HighlightLines::new(syntax, theme).highlight_line("x\n", &assets.syntaxes);
+            let mut warm = WARM.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(entry) = warm.iter_mut().find(|(n, _)| *n == syntax.name) {
+                entry.1 = true;
+            }
+        });
+    if spawned.is_err() {
+        // No thread: warm it here rather than never highlight.
+        warm.retain(|(n, _)| *n != syntax.name);
+        return true;
+    }
+    false
 }
 
 // ---------------------------------------------------------------------------------------
@@ -442,6 +474,9 @@ impl BlockHighlighter {
                 return false;
             };
             self.state = self.start(assets);
+            if matches!(self.state, State::Waiting) {
+                return false; // its language is still warming up
+            }
         }
         let mut changed = false;
         let mut done = 0;
@@ -472,6 +507,9 @@ impl BlockHighlighter {
                 None => return State::Plain,
             },
         };
+        if !warmed(assets, syntax, theme) {
+            return State::Waiting;
+        }
         State::Active(
             Box::new(HighlightLines::new(syntax, theme)),
             &assets.syntaxes,
@@ -551,6 +589,10 @@ mod tests {
 
     /// A block with the default theme whatever the global one is: a test switches it.
     fn block(lang: &str) -> BlockHighlighter {
+        assert!(
+            wait_warm(lang, Duration::from_secs(60)),
+            "{lang} did not warm up"
+        );
         let mut h = BlockHighlighter::new(Some(lang));
         h.theme = DEFAULT_THEME;
         h
