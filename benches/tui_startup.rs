@@ -5,7 +5,7 @@
 //! - idle RSS after the app has settled for 3 s (target ≤ 30 MB), from /proc.
 
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -125,7 +125,7 @@ fn vm_rss_kb(pid: u32) -> Option<u64> {
 /// A pseudo-terminal pair of the given size.
 fn pty(rows: u16, cols: u16) -> (OwnedFd, OwnedFd) {
     let (mut m, mut s) = (0, 0);
-    let mut size = libc::winsize {
+    let size = libc::winsize {
         ws_row: rows,
         ws_col: cols,
         ws_xpixel: 0,
@@ -138,13 +138,12 @@ fn pty(rows: u16, cols: u16) -> (OwnedFd, OwnedFd) {
             &mut s,
             std::ptr::null_mut(),
             std::ptr::null(),
-            &mut size,
+            &size,
         )
     };
     assert_eq!(rc, 0, "openpty failed");
     // SAFETY: both descriptors are fresh and owned by nobody else.
     let (m, s) = unsafe { (OwnedFd::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
-    let _ = m.as_raw_fd();
     (m, s)
 }
 
