@@ -449,3 +449,40 @@ fn the_chat_follows_the_stream_at_the_bottom_and_holds_when_scrolled_up() {
     key(&mut a, KeyCode::End);
     assert!(screen(&mut a, 120, 40).contains("line 79"));
 }
+
+#[test]
+fn a_loading_model_and_a_failed_request_are_shown_plainly() {
+    let mut a = app();
+    a.on_engine(ev(
+        0,
+        EventKind::Resources {
+            status: resources(),
+        },
+    ));
+    type_text(&mut a, "reformat this json");
+    key(&mut a, KeyCode::Enter);
+    let id = submitted(&mut a).id;
+    a.on_engine(ev(
+        id,
+        EventKind::Status {
+            backend: Some(BackendId::Lmstudio),
+            message: "LM Studio is loading model qwen-coder-7b; a large model can take minutes…"
+                .into(),
+        },
+    ));
+    let s = screen(&mut a, 120, 40);
+    assert!(s.contains("LM Studio up, loading a model"), "{s}");
+    a.on_engine(ev(
+        id,
+        EventKind::Error {
+            backend: Some(BackendId::Lmstudio),
+            message: "LM Studio closed the stream early; the partial answer is kept".into(),
+            code: "stream_cut",
+            partial: false,
+        },
+    ));
+    let s = screen(&mut a, 120, 40);
+    assert!(s.contains("✗ LM Studio closed the stream early"), "{s}");
+    assert!(!s.contains("loading a model"), "{s}");
+    assert!(a.running.is_none());
+}

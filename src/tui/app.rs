@@ -125,6 +125,8 @@ pub struct App {
     pub resources: Option<ResourceStatus>,
     pub health: [Option<BackendHealth>; 2],
     pub load: [BackendLoad; 2],
+    /// A server is loading a model for the running request (until its first token).
+    pub loading: [bool; 2],
     /// Tokens per second of recent answers, newest last.
     pub speed: VecDeque<u64>,
     pub scroll: Scroll,
@@ -183,6 +185,7 @@ impl App {
             resources: None,
             health: [None, None],
             load,
+            loading: [false; 2],
             speed: VecDeque::with_capacity(SPEED_HISTORY),
             scroll: Scroll::default(),
             last_total: 0,
@@ -785,6 +788,19 @@ impl App {
     }
 
     fn request_event(&mut self, kind: EventKind) {
+        match &kind {
+            EventKind::Status {
+                backend: Some(b),
+                message,
+            } if message.contains("is loading model") => self.loading[*b as usize] = true,
+            EventKind::Delta { backend, .. } | EventKind::Reasoning { backend, .. } => {
+                self.loading[*backend as usize] = false
+            }
+            EventKind::Done { .. } | EventKind::Error { .. } | EventKind::Cancelled { .. } => {
+                self.loading = [false; 2]
+            }
+            _ => {}
+        }
         let Some(entry) = self
             .entries
             .iter_mut()

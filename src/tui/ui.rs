@@ -565,6 +565,7 @@ fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
     let load = &app.load[id as usize];
     let state = server_state(app, id);
     let (word, style) = match state {
+        Health::Up if app.loading[id as usize] => ("up, loading a model", t.warn),
         Health::Up => ("up", t.ok),
         Health::Down => ("down", t.error),
         Health::Cooling => ("cooling down", t.warn),
