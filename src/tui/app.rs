@@ -362,11 +362,11 @@ impl App {
         match key.code {
             KeyCode::Char(']') if blocks > 0 => {
                 self.code_selected = (self.code_selected + 1).min(blocks - 1);
-                self.code_scroll = 0;
+                self.pick_block();
             }
-            KeyCode::Char('[') => {
+            KeyCode::Char('[') if blocks > 0 => {
                 self.code_selected = self.code_selected.saturating_sub(1);
-                self.code_scroll = 0;
+                self.pick_block();
             }
             KeyCode::Char('y') => match self.selected_code() {
                 Some(text) => {
@@ -402,6 +402,20 @@ impl App {
                 self.focus = Pane::Input;
                 self.input_key(key);
             }
+        }
+    }
+
+    /// The user picked a block: stop following new ones, and highlight this one.
+    fn pick_block(&mut self) {
+        self.code_scroll = 0;
+        self.code.follow = self.code_selected + 1 == self.code.blocks.len();
+        self.code.show(self.code_selected);
+    }
+
+    /// While following, the newest block is the one shown.
+    fn follow_code(&mut self) {
+        if self.code.follow {
+            self.code_selected = self.code.blocks.len().saturating_sub(1);
         }
     }
 
@@ -823,6 +837,7 @@ impl App {
                 entry.draft.push_str(&text);
                 entry.draft_backend = Some(backend);
                 self.code.push(&text);
+                self.follow_code();
             }
             EventKind::Delta { text, .. } => {
                 if entry.escalated && entry.text.is_empty() {
@@ -832,6 +847,7 @@ impl App {
                 }
                 entry.text.push_str(&text);
                 self.code.push(&text);
+                self.follow_code();
             }
             EventKind::Reasoning { text, .. } => entry.reasoning.push_str(&text),
             EventKind::Escalate { .. } => entry.escalated = true,

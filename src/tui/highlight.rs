@@ -341,7 +341,15 @@ pub struct BlockHighlighter {
     max_lines: usize,
     /// Lines that went through syntect (tests check each is highlighted once).
     highlighted: usize,
+    /// Only a block on screen is highlighted as it streams; the others keep their lines
+    /// plain until they are shown (then they catch up on ticks).
+    live: bool,
+    time_budget: Duration,
 }
+
+/// The longest a single push or catch-up may spend highlighting: the rest waits for the
+/// next tick, so a burst of code (a cache hit, a slow language) never stalls the app.
+pub const HIGHLIGHT_BUDGET: Duration = Duration::from_millis(4);
 
 impl std::fmt::Debug for BlockHighlighter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -381,7 +389,14 @@ impl BlockHighlighter {
             max_bytes: MAX_HIGHLIGHT_BYTES,
             max_lines: MAX_HIGHLIGHT_LINES,
             highlighted: 0,
+            live: true,
+            time_budget: HIGHLIGHT_BUDGET,
         }
+    }
+
+    /// Whether this block is on screen: only then is it highlighted.
+    pub fn set_live(&mut self, live: bool) {
+        self.live = live;
     }
 
     /// The language this block was created with.
@@ -392,7 +407,9 @@ impl BlockHighlighter {
     /// Appends streamed text (any chunking) and highlights newly completed lines.
     pub fn push(&mut self, text: &str) {
         self.append(text);
-        self.catch_up();
+        if self.live {
+            self.catch_up();
+        }
     }
 
     /// The block is complete: its last line counts even without a newline.
@@ -413,6 +430,9 @@ impl BlockHighlighter {
     /// Whether lines are waiting for the highlighter (the syntaxes are still loading, or the
     /// per-call budget ran out).
     pub fn needs_catch_up(&self) -> bool {
+        if !self.live {
+            return false;
+        }
         match self.state {
             State::Waiting | State::Active(..) => self.next < self.lines.len(),
             State::Plain => false,
@@ -480,7 +500,12 @@ impl BlockHighlighter {
         }
         let mut changed = false;
         let mut done = 0;
-        while self.next < self.lines.len() && done < budget {
+        let started = Instant::now();
+        // At least one line per call, so even a slow line makes progress.
+        while self.next < self.lines.len()
+            && done < budget
+            && (done == 0 || started.elapsed() < self.time_budget)
+        {
             let State::Active(..) = self.state else {
                 // Given up: the remaining lines stay plain.
                 self.next = self.lines.len();
@@ -595,7 +620,33 @@ mod tests {
         );
         let mut h = BlockHighlighter::new(Some(lang));
         h.theme = DEFAULT_THEME;
+        // Line counts, not this machine's speed, decide these tests.
+        h.time_budget = Duration::from_secs(60);
         h
+    }
+
+    #[test]
+    fn a_call_stops_at_its_time_budget_but_always_makes_progress() {
+        let mut h = block("rust");
+        h.time_budget = Duration::ZERO;
+        h.push(&"let x = 1;\n".repeat(20));
+        assert_eq!(h.highlighted, 1, "one line, then out of time");
+        assert!(h.needs_catch_up());
+        while h.catch_up() {}
+        assert_eq!(h.highlighted, 20);
+    }
+
+    #[test]
+    fn a_block_off_screen_waits_until_shown() {
+        let mut h = block("rust");
+        h.set_live(false);
+        h.push(&"let x = 1;\n".repeat(5));
+        assert_eq!(h.highlighted, 0);
+        assert!(!h.needs_catch_up(), "nothing to do while hidden");
+        h.set_live(true);
+        assert!(h.needs_catch_up());
+        while h.catch_up() {}
+        assert_eq!(h.highlighted, 5);
     }
 
     fn text_of(line: &Line<'_>) -> String {

@@ -11,13 +11,13 @@ pub mod highlight;
 pub mod input;
 pub mod inspector;
 pub mod markdown;
+pub mod pace;
 pub mod stream;
 pub mod theme;
 pub mod ui;
 
 use std::io::{self, Write};
 use std::sync::Arc;
-use std::time::Duration;
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -38,11 +38,6 @@ use crate::store::{SessionId, Store};
 use crate::voice::Voice;
 
 pub use app::{App, Options};
-
-/// At most this often a frame is drawn.
-const FRAME: Duration = Duration::from_millis(16);
-/// While code waits for the syntaxes to load, check this often.
-const TICK: Duration = Duration::from_millis(50);
 
 /// What the command line asked the app to start with.
 pub struct Launch {
@@ -238,7 +233,7 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
     }
     let mut term_events = EventStream::new();
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut last_draw = Instant::now() - FRAME;
+    let mut pacer = pace::Pacer::new();
     loop {
         for cmd in app.outgoing.drain(..) {
             let _ = engine.commands.send(cmd);
@@ -249,29 +244,24 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
         if app.quit {
             break;
         }
-        if app.dirty && last_draw.elapsed() >= FRAME {
+        if pacer.should_draw(app.dirty) {
             draw(&mut terminal, &mut app)?;
-            last_draw = Instant::now();
+            pacer.drew();
         }
-        let next_frame = if app.dirty {
-            Some(last_draw + FRAME)
-        } else if app.needs_tick() {
-            Some(Instant::now() + TICK)
-        } else {
-            None
-        };
+        let wake = pacer.wake_at(app.dirty, app.needs_tick());
+        let listen = pacer.listens(app.dirty);
         tokio::select! {
             ev = term_events.next() => match ev {
                 Some(Ok(ev)) => terminal_event(&mut app, ev),
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            ev = engine.events.recv() => match ev {
+            ev = engine.events.recv(), if listen => match ev {
                 Some(ev) => app.on_engine(ev),
                 None => break,
             },
             Some((path, result)) = done_rx.recv() => app.saved(&path, result),
-            _ = sleep_until(next_frame) => app.tick(),
+            _ = sleep_until(wake) => app.tick(),
         }
         // Drain everything already queued before the next frame.
         while let Ok(ev) = engine.events.try_recv() {

@@ -27,7 +27,6 @@ impl CodeBlock {
 }
 
 /// Splits streamed answer text into its code blocks.
-#[derive(Default)]
 pub struct CodeStream {
     pub blocks: Vec<CodeBlock>,
     /// The current line, not yet ended by a newline.
@@ -36,11 +35,32 @@ pub struct CodeStream {
     fence: Option<(char, usize)>,
     /// How much of `partial` the open block's highlighter already has.
     shown: usize,
+    /// The pane shows the newest block (until the user picks one).
+    pub follow: bool,
+}
+
+impl Default for CodeStream {
+    fn default() -> Self {
+        Self {
+            blocks: Vec::new(),
+            partial: String::new(),
+            fence: None,
+            shown: 0,
+            follow: true,
+        }
+    }
 }
 
 impl CodeStream {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Shows block `i`: it alone is highlighted (catching up on ticks).
+    pub fn show(&mut self, i: usize) {
+        for (n, b) in self.blocks.iter_mut().enumerate() {
+            b.highlighter.set_live(n == i);
+        }
     }
 
     /// Feeds a chunk of streamed text.
@@ -101,8 +121,15 @@ impl CodeStream {
                     .next()
                     .filter(|l| !l.is_empty())
                     .map(|l| l.to_ascii_lowercase());
+                let mut highlighter = BlockHighlighter::new(lang.as_deref());
+                highlighter.set_live(self.follow);
+                if self.follow {
+                    if let Some(prev) = self.blocks.last_mut() {
+                        prev.highlighter.set_live(false);
+                    }
+                }
                 self.blocks.push(CodeBlock {
-                    highlighter: BlockHighlighter::new(lang.as_deref()),
+                    highlighter,
                     lang,
                     text: String::new(),
                     complete: false,
@@ -219,6 +246,19 @@ after
         s.finish();
         assert_eq!(text(&s.blocks[0]), "const a = 1;\nconst b\n");
         assert!(!s.blocks[0].complete);
+    }
+
+    #[test]
+    fn only_the_block_on_screen_is_highlighted() {
+        let mut s = CodeStream::new();
+        s.push("```rust\nfn a() {}\n```\n```python\nprint(1)\n");
+        assert!(
+            s.blocks[1].highlighter.needs_catch_up() || !s.blocks[0].highlighter.needs_catch_up()
+        );
+        // The first block, hidden, has nothing to do until it is shown.
+        assert!(!s.blocks[0].highlighter.needs_catch_up());
+        s.show(0);
+        assert!(!s.blocks[1].highlighter.needs_catch_up());
     }
 
     #[test]
