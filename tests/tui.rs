@@ -486,3 +486,208 @@ fn a_loading_model_and_a_failed_request_are_shown_plainly() {
     assert!(!s.contains("loading a model"), "{s}");
     assert!(a.running.is_none());
 }
+
+// ---- the session browser (issue 7) -----------------------------------------------------
+
+fn app_with_store(store: std::sync::Arc<codecrucible::store::Store>) -> App {
+    App::new(Options {
+        voices: Voices::builtin().list().to_vec(),
+        voice: None,
+        store: Some(store),
+        session: None,
+        max_concurrent: [2, 1],
+        mouse: false,
+    })
+}
+
+/// Carries out what the app asked for, as the runner would (synchronously here).
+fn settle(app: &mut App, store: &codecrucible::store::Store) {
+    for _ in 0..10 {
+        let effects: Vec<Effect> = app.effects.drain(..).collect();
+        if effects.is_empty() {
+            return;
+        }
+        for e in effects {
+            if let Some(reply) = codecrucible::tui::effects::perform(e, Some(store)) {
+                app.on_reply(reply);
+            }
+        }
+    }
+}
+
+fn stored_sessions() -> std::sync::Arc<codecrucible::store::Store> {
+    use codecrucible::store::{Status, Store};
+    let s = Store::in_memory().unwrap();
+    let a = s
+        .create_session(
+            "fix the borrow checker error in parser.rs",
+            Some("Developer"),
+        )
+        .unwrap();
+    s.add_message(
+        a,
+        "user",
+        "fix the borrow checker error in parser.rs",
+        Status::Complete,
+        None,
+        None,
+    )
+    .unwrap();
+    s.add_message(
+        a,
+        "assistant",
+        "a draft that was weak",
+        Status::Draft,
+        Some("lmstudio"),
+        Some("qwen-coder-7b"),
+    )
+    .unwrap();
+    s.record_decision(
+        a,
+        None,
+        "route",
+        r#"{"reasoning":"generation task, so hybrid"}"#,
+    )
+    .unwrap();
+    s.record_decision(a, None, "escalate", r#"{"from":"lmstudio","to":"ollama"}"#)
+        .unwrap();
+    s.add_message(
+        a,
+        "assistant",
+        "Clone the token before the loop.",
+        Status::Complete,
+        Some("ollama"),
+        Some("qwen2.5-coder:32b"),
+    )
+    .unwrap();
+    let b = s
+        .create_session("plan the database migration", None)
+        .unwrap();
+    s.add_message(
+        b,
+        "user",
+        "plan the database migration",
+        Status::Complete,
+        None,
+        None,
+    )
+    .unwrap();
+    s.add_message(
+        b,
+        "assistant",
+        "Three steps.",
+        Status::Complete,
+        Some("ollama"),
+        Some("q"),
+    )
+    .unwrap();
+    std::sync::Arc::new(s)
+}
+
+/// Dates differ run to run; snapshots show them as a placeholder.
+fn undated(s: String) -> String {
+    let re = |line: &str| -> String {
+        let mut out = line.to_owned();
+        while let Some(i) = out.find("20") {
+            let bytes = out.as_bytes();
+            let is_date = out.len() >= i + 16
+                && bytes[i + 4] == b'-'
+                && bytes[i + 7] == b'-'
+                && bytes[i + 13] == b':';
+            if !is_date {
+                break;
+            }
+            out.replace_range(i..i + 16, "YYYY-MM-DD hh:mm");
+        }
+        out
+    };
+    s.lines().map(re).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn the_browser_lists_filters_previews_and_resumes() {
+    let store = stored_sessions();
+    let mut a = app_with_store(store.clone());
+    ctrl(&mut a, 'r');
+    assert_eq!(a.overlay, Some(Overlay::Browser));
+    settle(&mut a, &store);
+    assert_eq!(a.browser.rows.len(), 2);
+    insta::assert_snapshot!("browser_open_120x40", undated(screen(&mut a, 120, 40)));
+    // Typing filters (through the full-text search), including letters that are keys
+    // elsewhere.
+    type_text(&mut a, "borrow");
+    settle(&mut a, &store);
+    assert_eq!(a.browser.rows.len(), 1);
+    assert_eq!(a.browser.filter, "borrow");
+    insta::assert_snapshot!("browser_filtered_80x24", undated(screen(&mut a, 80, 24)));
+    type_text(&mut a, "zzz");
+    settle(&mut a, &store);
+    insta::assert_snapshot!("browser_empty_120x40", undated(screen(&mut a, 120, 40)));
+    for _ in 0.."zzz".len() {
+        key(&mut a, KeyCode::Backspace);
+    }
+    settle(&mut a, &store);
+    // The preview shows the draft and the routing as they were.
+    let p = a.browser.preview.as_ref().expect("previewed");
+    assert!(p
+        .messages
+        .iter()
+        .any(|m| m.content == "a draft that was weak"));
+    // Enter resumes: the conversation is live again, final answers only.
+    key(&mut a, KeyCode::Enter);
+    settle(&mut a, &store);
+    assert_eq!(a.overlay, None);
+    let sid = a.session.expect("carried on");
+    type_text(&mut a, "and the lexer?");
+    key(&mut a, KeyCode::Enter);
+    let s = submitted(&mut a);
+    assert_eq!(s.session, Some(sid));
+    let sent: Vec<&str> = s.messages.iter().map(|m| m.content.as_str()).collect();
+    assert!(
+        sent.contains(&"Clone the token before the loop."),
+        "{sent:?}"
+    );
+    assert!(
+        !sent.contains(&"a draft that was weak"),
+        "drafts are left out"
+    );
+}
+
+#[test]
+fn the_browser_deletes_after_asking_and_feedback_reaches_the_store() {
+    let store = stored_sessions();
+    let mut a = app_with_store(store.clone());
+    type_text(&mut a, "/resume");
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(
+        a.overlay,
+        Some(Overlay::Browser),
+        "{:?} {:?}",
+        a.note,
+        a.effects
+    );
+    settle(&mut a, &store);
+    assert_eq!(a.browser.rows.len(), 2);
+    let victim = a.browser.rows[0].id;
+    ctrl(&mut a, 'd');
+    assert!(a.browser.confirm_delete);
+    key(&mut a, KeyCode::Char('n'));
+    assert!(store.session(victim).unwrap().is_some(), "n keeps it");
+    ctrl(&mut a, 'd');
+    key(&mut a, KeyCode::Char('y'));
+    settle(&mut a, &store);
+    assert!(store.session(victim).unwrap().is_none());
+    assert_eq!(a.browser.rows.len(), 1);
+    // Resume the other one and rate its last answer from the chat pane.
+    key(&mut a, KeyCode::Enter);
+    settle(&mut a, &store);
+    a.focus = Pane::Chat;
+    key(&mut a, KeyCode::Char('q'));
+    let sid = a.session.unwrap();
+    let rated = store
+        .decisions(sid)
+        .unwrap()
+        .into_iter()
+        .any(|d| d.kind == "feedback" && d.data["verdict"] == "quality");
+    assert!(rated, "the feedback reached the store");
+}

@@ -4,7 +4,9 @@
 //! leaves a readable history.
 //! The same database keeps the router's learning statistics and the response cache.
 
+mod browse;
 mod cache;
+pub mod export;
 mod learning;
 mod metrics;
 mod schema;
@@ -16,6 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+pub use browse::BrowseRow;
 pub use cache::{CacheLimits, CachedAnswer};
 pub use learning::Observation;
 pub use metrics::{parse_duration_ms, BackendMetrics, LearningProgress, Metrics, RoutingMetrics};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
+use super::browser::{Browser, Reply};
 use super::chat::{Entry, Scroll, State, Who};
 use super::commands::{RouteChoice, SlashCommand};
 use super::input::{InputAction, InputBox};
@@ -65,6 +66,8 @@ impl Pane {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     Help,
+    /// The session history browser (state in `App::browser`).
+    Browser,
     VoicePicker {
         selected: usize,
     },
@@ -86,6 +89,15 @@ pub enum Effect {
         overwrite: bool,
     },
     MouseCapture(bool),
+    /// Sessions matching a filter, for the browser.
+    Browse {
+        filter: String,
+        generation: u64,
+    },
+    Preview(SessionId),
+    Resume(SessionId),
+    Export(SessionId),
+    Delete(SessionId),
 }
 
 /// A transient line in the status bar.
@@ -149,6 +161,7 @@ pub struct App {
     pub dirty: bool,
     pub outgoing: Vec<Command>,
     pub effects: Vec<Effect>,
+    pub browser: Browser,
 }
 
 const SPEED_HISTORY: usize = 60;
@@ -203,6 +216,7 @@ impl App {
             dirty: true,
             outgoing: Vec::new(),
             effects: Vec::new(),
+            browser: Browser::default(),
         };
         if let Some((id, turns)) = opts.session {
             app.resume(id, turns);
@@ -280,6 +294,7 @@ impl App {
             KeyCode::Char('c') if ctrl => self.ctrl_c(),
             KeyCode::Char('d') if ctrl && self.input.is_empty() => self.quit = true,
             KeyCode::Char('t') if ctrl => self.open_voice_picker(),
+            KeyCode::Char('r') if ctrl => self.open_browser(),
             KeyCode::Char('g') if ctrl => {
                 self.mode = self.mode.next();
                 self.notice(format!("Route mode: {}", self.mode.label()));
@@ -347,6 +362,9 @@ impl App {
             KeyCode::Down => self.scroll.down(1),
             KeyCode::Home => self.scroll.up(usize::MAX / 2, self.last_total, 1),
             KeyCode::End => self.scroll = Scroll::default(),
+            KeyCode::Char('g') if key.modifiers.is_empty() => self.feedback("good"),
+            KeyCode::Char('b') if key.modifiers.is_empty() => self.feedback("bad"),
+            KeyCode::Char('q') if key.modifiers.is_empty() => self.feedback("quality"),
             KeyCode::Char('d') if key.modifiers.is_empty() => {
                 self.unfold = !self.unfold;
                 for e in &self.entries {
@@ -500,6 +518,7 @@ impl App {
                 _ => {}
             },
             Overlay::VoicePicker { selected } => self.picker_key(key, selected),
+            Overlay::Browser => self.browser_key(key),
             Overlay::SavePath {
                 path, overwrite, ..
             } => self.save_key(key, path, overwrite),
@@ -581,6 +600,136 @@ impl App {
                 });
             }
             _ => {}
+        }
+    }
+
+    // ---- the session browser --------------------------------------------------------
+
+    fn open_browser(&mut self) {
+        if self.store.is_none() {
+            self.problem(
+                "The history is off (history.enabled = false), so there is nothing to browse",
+            );
+            return;
+        }
+        self.browser = Browser {
+            searching: true,
+            ..Browser::default()
+        };
+        self.overlay = Some(Overlay::Browser);
+        self.search();
+    }
+
+    fn search(&mut self) {
+        self.browser.generation += 1;
+        self.effects.push(Effect::Browse {
+            filter: self.browser.filter.clone(),
+            generation: self.browser.generation,
+        });
+    }
+
+    fn preview_selected(&mut self) {
+        match self.browser.selected_id() {
+            Some(id) if self.browser.preview.as_ref().map(|p| p.id) != Some(id) => {
+                self.effects.push(Effect::Preview(id))
+            }
+            Some(_) => {}
+            None => self.browser.preview = None,
+        }
+    }
+
+    /// Typed letters always go to the filter; the actions are on keys that type nothing.
+    fn browser_key(&mut self, key: KeyEvent) {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let b = &mut self.browser;
+        if b.confirm_delete {
+            match (key.code, b.selected_id()) {
+                (KeyCode::Char('y' | 'Y'), Some(id)) => self.effects.push(Effect::Delete(id)),
+                _ => self.notice("Kept the session"),
+            }
+            self.browser.confirm_delete = false;
+            return;
+        }
+        let rows = b.rows.len();
+        match key.code {
+            KeyCode::Esc => self.overlay = None,
+            KeyCode::Up => {
+                b.selected = b.selected.saturating_sub(1);
+                self.preview_selected();
+            }
+            KeyCode::Down => {
+                b.selected = (b.selected + 1).min(rows.saturating_sub(1));
+                self.preview_selected();
+            }
+            KeyCode::Enter => {
+                if let Some(id) = b.selected_id() {
+                    self.effects.push(Effect::Resume(id));
+                }
+            }
+            KeyCode::Char('e') if ctrl => {
+                if let Some(id) = b.selected_id() {
+                    self.effects.push(Effect::Export(id));
+                }
+            }
+            KeyCode::Char('d') if ctrl => b.confirm_delete = b.selected_id().is_some(),
+            KeyCode::Backspace => {
+                b.filter.pop();
+                self.search();
+            }
+            KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
+                b.filter.push(c);
+                self.search();
+            }
+            _ => {}
+        }
+    }
+
+    /// Background work for the app has finished.
+    pub fn on_reply(&mut self, reply: Reply) {
+        self.dirty = true;
+        match reply {
+            Reply::Rows { generation, rows } if generation == self.browser.generation => match rows
+            {
+                Ok(rows) => {
+                    self.browser.rows = rows;
+                    self.browser.searching = false;
+                    self.browser.selected = 0;
+                    self.browser.preview = None;
+                    self.preview_selected();
+                }
+                Err(e) => self.problem(e),
+            },
+            Reply::Rows { .. } => {} // an older search, overtaken by typing
+            Reply::Preview(Ok(p)) if self.browser.selected_id() == Some(p.id) => {
+                self.browser.preview = Some(p)
+            }
+            Reply::Preview(Ok(_)) => {}
+            Reply::Preview(Err(e)) | Reply::Exported(Err(e)) => self.problem(e),
+            Reply::Resume { id, turns } => match turns {
+                Ok(turns) => {
+                    if let Some(run) = self.running.take() {
+                        self.outgoing.push(Command::Cancel(run));
+                    }
+                    self.overlay = None;
+                    self.code = CodeStream::new();
+                    self.inspector = Inspector::default();
+                    self.scroll = Scroll::default();
+                    self.resume(id, turns);
+                }
+                Err(e) => self.problem(e),
+            },
+            Reply::Exported(Ok(path)) => self.notice(format!("Exported to {path}")),
+            Reply::Deleted { id, result } => match result {
+                Ok(()) => {
+                    if self.session == Some(id) {
+                        self.session = None;
+                    }
+                    self.notice(format!("Deleted session {id}"));
+                    self.search();
+                }
+                Err(e) => self.problem(e),
+            },
+            Reply::Saved { path, result } => self.saved(&path, result),
         }
     }
 
@@ -675,9 +824,7 @@ impl App {
             SlashCommand::Good => self.feedback("good"),
             SlashCommand::Bad => self.feedback("bad"),
             SlashCommand::Quality => self.feedback("quality"),
-            SlashCommand::Resume => self.problem(
-                "The session browser comes with Ctrl+R; meanwhile run `codecrucible --resume ID`",
-            ),
+            SlashCommand::Resume => self.open_browser(),
             SlashCommand::Theme(_) => self.problem("Themes are not available yet"),
         }
     }

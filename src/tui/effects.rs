@@ -5,28 +5,24 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use std::sync::Arc;
+
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::app::{Effect, SaveError};
+use super::browser::{Preview, Reply};
+use crate::store::{SessionId, Store};
 
-pub type SaveResult = (String, Result<(), SaveError>);
+/// How many sessions the browser lists.
+const BROWSE_LIMIT: usize = 200;
 
-pub fn run(effect: Effect, done: &UnboundedSender<SaveResult>) {
+/// Carries out an effect: at once for the terminal ones, on the blocking pool for disk
+/// and database work, whose reply comes back on `done`.
+pub fn run(effect: Effect, store: Option<Arc<Store>>, done: &UnboundedSender<Reply>) {
     match effect {
         Effect::Copy(text) => {
             osc52(&text);
             std::thread::spawn(move || system_clipboard(&text));
-        }
-        Effect::Save {
-            path,
-            text,
-            overwrite,
-        } => {
-            let done = done.clone();
-            tokio::task::spawn_blocking(move || {
-                let result = save(&path, &text, overwrite);
-                let _ = done.send((path, result));
-            });
         }
         Effect::MouseCapture(on) => {
             let mut out = std::io::stdout();
@@ -36,6 +32,82 @@ pub fn run(effect: Effect, done: &UnboundedSender<SaveResult>) {
                 crossterm::execute!(out, crossterm::event::DisableMouseCapture)
             };
         }
+        work => {
+            let done = done.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Some(reply) = perform(work, store.as_deref()) {
+                    let _ = done.send(reply);
+                }
+            });
+        }
+    }
+}
+
+/// Does the disk or database work of an effect and says how it went (`None` for the
+/// terminal effects, and for history work without a history).
+pub fn perform(effect: Effect, store: Option<&Store>) -> Option<Reply> {
+    match effect {
+        Effect::Save {
+            path,
+            text,
+            overwrite,
+        } => {
+            let result = save(&path, &text, overwrite);
+            Some(Reply::Saved { path, result })
+        }
+        Effect::Browse { filter, generation } => {
+            let rows = store?.browse(&filter, BROWSE_LIMIT).map_err(|e| e.0);
+            Some(Reply::Rows { generation, rows })
+        }
+        Effect::Preview(id) => Some(Reply::Preview(preview(store?, id))),
+        Effect::Resume(id) => {
+            let turns = match store?.prior_turns(id) {
+                Ok(Some(t)) => Ok(t),
+                Ok(None) => Err(format!("Session {id} is gone")),
+                Err(e) => Err(e.0),
+            };
+            Some(Reply::Resume { id, turns })
+        }
+        Effect::Export(id) => Some(Reply::Exported(export(store?, id))),
+        Effect::Delete(id) => {
+            let result = match store?.delete_session(id) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(format!("Session {id} was already gone")),
+                Err(e) => Err(e.0),
+            };
+            Some(Reply::Deleted { id, result })
+        }
+        Effect::Copy(_) | Effect::MouseCapture(_) => None,
+    }
+}
+
+fn preview(s: &Store, id: SessionId) -> Result<Preview, String> {
+    let (_, messages) = s
+        .session(id)
+        .map_err(|e| e.0)?
+        .ok_or_else(|| format!("Session {id} is gone"))?;
+    let decisions = s.decisions(id).map_err(|e| e.0)?;
+    Ok(Preview {
+        id,
+        messages,
+        decisions,
+    })
+}
+
+/// Writes `session-ID.md` in the current directory, never over an existing file.
+fn export(s: &Store, id: SessionId) -> Result<String, String> {
+    let (head, messages) = s
+        .session(id)
+        .map_err(|e| e.0)?
+        .ok_or_else(|| format!("Session {id} is gone"))?;
+    let text = crate::store::export::markdown(&head.title, &messages);
+    let path = format!("session-{id}.md");
+    match save(&path, &text, false) {
+        Ok(()) => Ok(path),
+        Err(SaveError::Exists) => Err(format!(
+            "{path} already exists; move it away to export again"
+        )),
+        Err(SaveError::Failed(e)) => Err(format!("Could not write {path}: {e}")),
     }
 }
 

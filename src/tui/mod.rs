@@ -4,9 +4,10 @@
 //! something changed, so an idle app uses no CPU.
 
 pub mod app;
+pub mod browser;
 pub mod chat;
 pub mod commands;
-mod effects;
+pub mod effects;
 pub mod highlight;
 pub mod input;
 pub mod inspector;
@@ -239,7 +240,7 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
             let _ = engine.commands.send(cmd);
         }
         for effect in app.effects.drain(..) {
-            effects::run(effect, &done_tx);
+            effects::run(effect, app.store.clone(), &done_tx);
         }
         if app.quit {
             break;
@@ -260,7 +261,7 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
                 Some(ev) => app.on_engine(ev),
                 None => break,
             },
-            Some((path, result)) = done_rx.recv() => app.saved(&path, result),
+            Some(reply) = done_rx.recv() => app.on_reply(reply),
             _ = sleep_until(wake) => app.tick(),
         }
         // Drain everything already queued before the next frame.

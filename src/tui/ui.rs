@@ -625,6 +625,7 @@ fn overlay(f: &mut Frame, app: &App, area: Rect) {
     match &app.overlay {
         None => {}
         Some(Overlay::Help) => help(f, app, area),
+        Some(Overlay::Browser) => browser(f, app, area),
         Some(Overlay::VoicePicker { selected }) => voice_picker(f, app, area, *selected),
         Some(Overlay::SavePath { path, error, .. }) => {
             save_prompt(f, app, area, path, error.as_deref())
@@ -656,6 +657,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "voice: Explorer, Analyzer, Developer, Implementor, Security, Architect",
     ),
     ("Ctrl+T", "voice picker"),
+    ("Ctrl+R", "session history: type to filter, Enter resumes"),
     ("Ctrl+G", "route mode: auto → fast → quality"),
     ("Esc", "close a window, or cancel the running request"),
     ("Ctrl+C", "cancel, or clear the input; twice quits"),
@@ -663,6 +665,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("PageUp / PageDown", "scroll the chat (End follows again)"),
     ("Ctrl+O", "mouse capture on/off (off: native selection)"),
     ("d (chat)", "unfold drafts and thinking"),
+    (
+        "g b q (chat)",
+        "rate the last answer: good, bad, should have gone to quality",
+    ),
     ("[ ] y s (code)", "previous/next block, copy, save"),
     ("F12 or ? (empty input)", "this help"),
 ];
@@ -757,4 +763,137 @@ fn save_prompt(f: &mut Frame, app: &App, area: Rect, path: &str, error: Option<&
         .border_style(t.border_focused)
         .title(" Save code block ");
     f.render_widget(Paragraph::new(lines).block(b), r);
+}
+
+// ---- the session browser ----------------------------------------------------------------
+
+fn browser(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let b = &app.browser;
+    let r = Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(3),
+    );
+    f.render_widget(Clear, r);
+    let title = if b.confirm_delete {
+        format!(
+            " Delete session {}? y deletes, any other key keeps it ",
+            b.selected_id().unwrap_or(0)
+        )
+    } else {
+        format!(" History · filter: {}▏ · Enter resume · Ctrl+E export · Ctrl+D delete · ⇡ escalated · Esc ", b.filter)
+    };
+    let frame = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if b.confirm_delete {
+            t.error
+        } else {
+            t.border_focused
+        })
+        .title(title);
+    let inner = frame.inner(r);
+    f.render_widget(frame, r);
+    let [list, preview] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(inner);
+    browser_list(f, app, list);
+    browser_preview(f, app, preview);
+}
+
+fn browser_list(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let b = &app.browser;
+    if b.rows.is_empty() {
+        let msg = if b.searching {
+            "Searching…".to_owned()
+        } else if b.filter.is_empty() {
+            "No sessions yet: every conversation is saved here.".to_owned()
+        } else {
+            format!("No session mentions \"{}\".", b.filter)
+        };
+        f.render_widget(
+            Paragraph::new(Line::styled(msg, t.dim)).wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    // Two rows a session; keep the selected one in view.
+    let per_page = usize::from(area.height / 2).max(1);
+    let first = b.selected.saturating_sub(per_page - 1);
+    let mut lines = Vec::new();
+    for (i, row) in b.rows.iter().enumerate().skip(first).take(per_page) {
+        let style = if i == b.selected { t.selected } else { t.text };
+        let w = usize::from(area.width);
+        let mark = if row.escalated { "⇡" } else { " " };
+        lines.push(Line::styled(
+            clip(&format!("{:>5} {mark} {}", row.id, row.title), w),
+            style,
+        ));
+        let meta = format!(
+            "        {} · {} msgs · {} · {}",
+            crate::store::export::date(row.updated_at_ms),
+            row.messages,
+            row.voice.as_deref().unwrap_or("neutral"),
+            if row.backends.is_empty() {
+                "–".to_owned()
+            } else {
+                row.backends.join("+")
+            },
+        );
+        lines.push(Line::styled(clip(&meta, w), t.dim));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+fn browser_preview(f: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let block = Block::default()
+        .borders(Borders::LEFT)
+        .border_style(t.border);
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(p) = &app.browser.preview else {
+        return;
+    };
+    let mut lines = Vec::new();
+    for d in p.decisions.iter().filter(|d| d.kind == "route") {
+        if let Some(why) = d.data.get("reasoning").and_then(|v| v.as_str()) {
+            lines.push(Line::styled(format!("routed: {why}"), t.accent));
+        }
+    }
+    for d in p
+        .decisions
+        .iter()
+        .filter(|d| d.kind == "escalate" || d.kind == "fallback")
+    {
+        let side = |k: &str| {
+            d.data
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or("?")
+                .to_owned()
+        };
+        let what = if d.kind == "escalate" {
+            "escalated"
+        } else {
+            "fell back"
+        };
+        lines.push(Line::styled(
+            format!("{what} {} → {}", side("from"), side("to")),
+            t.warn,
+        ));
+    }
+    for m in &p.messages {
+        let style = match m.role.as_str() {
+            "user" => t.user,
+            _ => t.assistant,
+        };
+        lines.push(Line::styled(crate::store::export::label(m), style));
+        for l in m.content.lines() {
+            lines.push(Line::raw(l.to_owned()));
+        }
+        lines.push(Line::default());
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
