@@ -36,10 +36,14 @@ impl Store {
                 let rows = stmt.query_map(params![limit as i64], row)?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             } else {
+                // The newest matching messages first, and only as many as could fill the
+                // list: a common word matches most of a large history, and sorting every
+                // match would take tens of milliseconds per keystroke.
                 let sql = format!(
                     "SELECT {COLUMNS} FROM sessions s WHERE s.id IN (
-                        SELECT m.session_id FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid
-                        WHERE messages_fts MATCH ?1)
+                        SELECT m.session_id FROM messages m WHERE m.id IN (
+                            SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?1
+                            ORDER BY rowid DESC LIMIT ?2 * 20))
                      ORDER BY s.updated_at DESC, s.id DESC LIMIT ?2"
                 );
                 let mut stmt = c.prepare_cached(&sql)?;
