@@ -172,3 +172,69 @@ fn against_the_real_llama_server_with_ollama_down() {
     t.wait_for(&["done in", "tok/s"], Duration::from_secs(120));
     t.keys(&["C-d"]);
 }
+
+#[test]
+fn a_session_survives_a_restart_and_is_found_resumed_and_carried_on() {
+    let lm = fake_lmstudio("qwen-coder-7b", &["Use ", "a BTreeMap."]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &lm.url(), &refused_url(), "");
+    let Some(t) = Tmux::start(dir.path(), &config, &["--fast"]) else {
+        return;
+    };
+    t.wait_for(&["Input"], Duration::from_secs(20));
+    t.literal("which map keeps its keys sorted?");
+    t.keys(&["Enter"]);
+    t.wait_for(&["Use a BTreeMap."], Duration::from_secs(20));
+    t.keys(&["C-c"]);
+    t.keys(&["C-c"]);
+    let start = Instant::now();
+    while t.alive() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(t);
+    // Reopen, find it by a word of the prompt, resume it, ask a follow-up.
+    let t = Tmux::start(dir.path(), &config, &["--fast"]).expect("tmux");
+    t.wait_for(&["Input"], Duration::from_secs(20));
+    t.keys(&["C-r"]);
+    t.wait_for(&["History"], Duration::from_secs(10));
+    t.literal("sorted");
+    t.wait_for(
+        &["which map keeps its keys sorted?", "2 msgs"],
+        Duration::from_secs(10),
+    );
+    t.keys(&["Enter"]);
+    t.wait_for(
+        &["Carrying on session 1", "Use a BTreeMap."],
+        Duration::from_secs(10),
+    );
+    t.literal("and a sorted set?");
+    t.keys(&["Enter"]);
+    let start = Instant::now();
+    while lm.requests_to("/v1/chat/completions").len() < 2
+        && start.elapsed() < Duration::from_secs(20)
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sent = lm.requests_to("/v1/chat/completions")[1].json();
+    let turns: Vec<String> = sent["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}: {}",
+                m["role"].as_str().unwrap_or(""),
+                m["content"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        turns[1..],
+        [
+            "user: which map keeps its keys sorted?".to_owned(),
+            "assistant: Use a BTreeMap.".to_owned(),
+            "user: and a sorted set?".to_owned()
+        ],
+        "{turns:?}"
+    );
+}

@@ -770,12 +770,8 @@ fn save_prompt(f: &mut Frame, app: &App, area: Rect, path: &str, error: Option<&
 fn browser(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let b = &app.browser;
-    let r = Rect::new(
-        area.x + 1,
-        area.y + 1,
-        area.width.saturating_sub(2),
-        area.height.saturating_sub(3),
-    );
+    // Everything but the status bar.
+    let r = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
     f.render_widget(Clear, r);
     let title = if b.confirm_delete {
         format!(
