@@ -53,6 +53,8 @@ pub struct History {
 pub struct Ui {
     /// The default voice's name; empty for none.
     pub voice: String,
+    /// The colour theme's name; empty to follow the terminal's background.
+    pub theme: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
