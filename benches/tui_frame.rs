@@ -315,6 +315,8 @@ impl Corpus {
             session: None,
             max_concurrent: [2, 1],
             mouse: false,
+            themes: Vec::new(),
+            theme: None,
         });
         app.on_engine(Event {
             id: 0,

@@ -74,6 +74,8 @@ fn browser(db: &Path) {
             session: None,
             max_concurrent: [2, 1],
             mouse: false,
+            themes: Vec::new(),
+            theme: None,
         });
         let backend = ratatui::backend::TestBackend::new(120, 40);
         let mut term = ratatui::Terminal::new(backend).expect("terminal");

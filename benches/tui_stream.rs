@@ -102,6 +102,8 @@ fn stream(w: u16, h: u16, tokens: &[String]) -> (App, Outcome) {
         session: None,
         max_concurrent: [2, 1],
         mouse: false,
+        themes: Vec::new(),
+        theme: None,
     });
     let prompt =
         "Port the tokenizer to Python and TypeScript and show the Rust original, with tests";

@@ -26,6 +26,8 @@ fn app() -> App {
         session: None,
         max_concurrent: [2, 1],
         mouse: false,
+        themes: Vec::new(),
+        theme: None,
     })
 }
 
@@ -497,6 +499,8 @@ fn app_with_store(store: std::sync::Arc<codecrucible::store::Store>) -> App {
         session: None,
         max_concurrent: [2, 1],
         mouse: false,
+        themes: Vec::new(),
+        theme: None,
     })
 }
 
@@ -690,4 +694,99 @@ fn the_browser_deletes_after_asking_and_feedback_reaches_the_store() {
         .into_iter()
         .any(|d| d.kind == "feedback" && d.data["verdict"] == "quality");
     assert!(rated, "the feedback reached the store");
+}
+
+// ---- themes (issue 7) ------------------------------------------------------------------
+
+/// The screen with its colours: each run of cells in one style is prefixed by that style
+/// when it changes (`{fg bg +mods}`), so a theme's snapshot shows what it paints.
+fn styled_screen(app: &mut App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, app)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut last = None;
+        let mut line = String::new();
+        for x in 0..w {
+            let c = &buf[(x, y)];
+            let style = (c.fg, c.bg, c.modifier);
+            if last != Some(style) {
+                line.push_str(&format!("{{{:?} {:?} {:?}}}", c.fg, c.bg, c.modifier));
+                last = Some(style);
+            }
+            line.push_str(c.symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn themed_app(depth: codecrucible::tui::theme::Depth) -> App {
+    let (themes, problems) = codecrucible::tui::theme::load_all(None, depth);
+    assert!(problems.is_empty(), "{problems:?}");
+    let mut a = App::new(Options {
+        voices: Voices::builtin().list().to_vec(),
+        voice: None,
+        store: None,
+        session: None,
+        max_concurrent: [2, 1],
+        mouse: false,
+        themes,
+        theme: None,
+    });
+    a.on_engine(ev(
+        0,
+        EventKind::Resources {
+            status: resources(),
+        },
+    ));
+    escalated_run(&mut a);
+    a
+}
+
+#[test]
+fn snapshot_each_theme_in_colour() {
+    use codecrucible::tui::theme::Depth;
+    let mut a = themed_app(Depth::TrueColor);
+    for name in ["dark", "light", "high-contrast"] {
+        type_text(&mut a, &format!("/theme {name}"));
+        key(&mut a, KeyCode::Enter);
+        assert_eq!(a.theme.name, name);
+        insta::assert_snapshot!(format!("theme_{name}_80x24"), styled_screen(&mut a, 80, 24));
+    }
+    // 256-colour terminals get palette colours only; NO_COLOR none at all.
+    let mut p = themed_app(Depth::Palette256);
+    p.set_theme("light");
+    let s = styled_screen(&mut p, 80, 24);
+    assert!(!s.contains("Rgb("), "no RGB on a 256-colour terminal");
+    let mut n = themed_app(Depth::None);
+    let s = styled_screen(&mut n, 80, 24);
+    for c in ["Cyan", "Red", "Magenta", "Rgb(", "Indexed("] {
+        assert!(!s.contains(&format!("{{{c}")), "NO_COLOR painted {c}");
+    }
+}
+
+#[test]
+fn the_theme_key_cycles_and_unknown_themes_are_refused() {
+    use codecrucible::tui::theme::Depth;
+    let mut a = themed_app(Depth::TrueColor);
+    assert_eq!(a.theme.name, "dark");
+    ctrl(&mut a, 'y');
+    assert_eq!(a.theme.name, "light");
+    ctrl(&mut a, 'y');
+    assert_eq!(a.theme.name, "high-contrast");
+    ctrl(&mut a, 'y');
+    assert_eq!(a.theme.name, "dark");
+    type_text(&mut a, "/theme neon");
+    key(&mut a, KeyCode::Enter);
+    assert!(
+        a.note
+            .as_ref()
+            .is_some_and(|n| n.error && n.text.contains("light")),
+        "{:?}",
+        a.note
+    );
+    assert_eq!(a.theme.name, "dark");
 }

@@ -122,6 +122,9 @@ fn tui(config: Config, cli: &Cli, overrides: &Overrides) -> i32 {
             _ => crate::tui::commands::RouteChoice::Auto,
         },
         max_tokens: cli.max_tokens,
+        themes_dir: crate::config::load::config_path(overrides)
+            .ok()
+            .and_then(|p| p.parent().map(|d| d.join("themes"))),
     };
     crate::tui::run(config, launch)
 }

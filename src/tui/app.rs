@@ -116,10 +116,15 @@ pub struct Options {
     pub session: Option<(SessionId, Vec<ChatMessage>)>,
     pub max_concurrent: [usize; 2],
     pub mouse: bool,
+    /// The themes to choose from (built-in and the user's); empty: the dark one only.
+    pub themes: Vec<Theme>,
+    /// The theme to start with, by name.
+    pub theme: Option<String>,
 }
 
 pub struct App {
     pub theme: Theme,
+    pub themes: Vec<Theme>,
     pub voices: Vec<Voice>,
     pub voice: Option<usize>,
     pub mode: RouteChoice,
@@ -169,9 +174,14 @@ const SPEED_HISTORY: usize = 60;
 impl App {
     pub fn new(opts: Options) -> Self {
         let mut input = InputBox::new();
+        let themes = if opts.themes.is_empty() {
+            vec![Theme::dark()]
+        } else {
+            opts.themes
+        };
         input.set_completions(
             opts.voices.iter().map(|v| v.name.to_lowercase()).collect(),
-            Vec::new(),
+            themes.iter().map(|t| t.name.clone()).collect(),
         );
         let load = [BackendId::Lmstudio, BackendId::Ollama].map(|b| BackendLoad {
             backend: b,
@@ -180,7 +190,8 @@ impl App {
             max_concurrent: opts.max_concurrent[b as usize],
         });
         let mut app = Self {
-            theme: Theme::from_env(),
+            theme: themes[0].clone(),
+            themes,
             voices: opts.voices,
             voice: opts.voice,
             mode: RouteChoice::Auto,
@@ -218,10 +229,59 @@ impl App {
             effects: Vec::new(),
             browser: Browser::default(),
         };
+        app.apply_theme(0);
+        if let Some(name) = opts.theme {
+            if !app.set_theme(&name) {
+                let names: Vec<&str> = app.themes.iter().map(|t| t.name.as_str()).collect();
+                app.problem(format!(
+                    "There is no theme \"{name}\"; try {}",
+                    names.join(", ")
+                ));
+            }
+        }
         if let Some((id, turns)) = opts.session {
             app.resume(id, turns);
         }
         app
+    }
+
+    /// Switches to the theme of that name (case-insensitive); false if there is none.
+    pub fn set_theme(&mut self, name: &str) -> bool {
+        let Some(i) = self
+            .themes
+            .iter()
+            .position(|t| t.name.eq_ignore_ascii_case(name.trim()))
+        else {
+            return false;
+        };
+        self.apply_theme(i);
+        true
+    }
+
+    fn apply_theme(&mut self, i: usize) {
+        self.theme = self.themes[i].clone();
+        super::highlight::set_theme(&self.theme.syntax);
+        let t = &self.theme;
+        self.input.set_style(super::input::InputStyle {
+            text: t.text,
+            border: t.border,
+            border_focused: t.border_focused,
+            placeholder: t.dim,
+            cursor: t.selected,
+            selection: t.selected,
+        });
+        // Everything laid out in the old colours is laid out again.
+        for e in &self.entries {
+            e.touch();
+        }
+        self.dirty = true;
+    }
+
+    fn cycle_theme(&mut self) {
+        let now = self.themes.iter().position(|t| t.name == self.theme.name);
+        let next = now.map_or(0, |i| (i + 1) % self.themes.len());
+        self.apply_theme(next);
+        self.notice(format!("Theme: {}", self.theme.name));
     }
 
     /// Shows a stored session's turns and carries it on.
@@ -295,6 +355,7 @@ impl App {
             KeyCode::Char('d') if ctrl && self.input.is_empty() => self.quit = true,
             KeyCode::Char('t') if ctrl => self.open_voice_picker(),
             KeyCode::Char('r') if ctrl => self.open_browser(),
+            KeyCode::Char('y') if ctrl => self.cycle_theme(),
             KeyCode::Char('g') if ctrl => {
                 self.mode = self.mode.next();
                 self.notice(format!("Route mode: {}", self.mode.label()));
@@ -825,7 +886,17 @@ impl App {
             SlashCommand::Bad => self.feedback("bad"),
             SlashCommand::Quality => self.feedback("quality"),
             SlashCommand::Resume => self.open_browser(),
-            SlashCommand::Theme(_) => self.problem("Themes are not available yet"),
+            SlashCommand::Theme(name) => {
+                if self.set_theme(&name) {
+                    self.notice(format!("Theme: {}", self.theme.name));
+                } else {
+                    let names: Vec<&str> = self.themes.iter().map(|t| t.name.as_str()).collect();
+                    self.problem(format!(
+                        "There is no theme \"{name}\"; try {}",
+                        names.join(", ")
+                    ));
+                }
+            }
         }
     }
 

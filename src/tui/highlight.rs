@@ -141,6 +141,13 @@ pub fn theme_names() -> Vec<&'static str> {
         .collect()
 }
 
+static NO_COLOUR: AtomicBool = AtomicBool::new(false);
+
+/// `NO_COLOR`: code keeps its bold and italic but no colours, from now on.
+pub fn set_no_colour(on: bool) {
+    NO_COLOUR.store(on, Ordering::Relaxed);
+}
+
 /// Whether colours are kept as 24-bit RGB (the default) or mapped with [`to_256`] for
 /// terminals without truecolor. Applies to lines highlighted from now on.
 pub fn set_truecolor(on: bool) {
@@ -251,7 +258,8 @@ fn find_syntax<'a>(syntaxes: &'a SyntaxSet, lang: &str) -> Option<&'a SyntaxRefe
 /// ignored so code sits on the pane's own background).
 pub fn convert_style(style: sh::Style) -> Style {
     let mut out = Style::new();
-    if let Some(fg) = convert_color(style.foreground) {
+    let colours = !NO_COLOUR.load(Ordering::Relaxed);
+    if let Some(fg) = convert_color(style.foreground).filter(|_| colours) {
         let fg = if TRUECOLOR.load(Ordering::Relaxed) {
             fg
         } else {

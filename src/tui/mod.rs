@@ -51,6 +51,8 @@ pub struct Launch {
     pub mode: commands::RouteChoice,
     /// `--max-tokens` caps every answer.
     pub max_tokens: Option<u32>,
+    /// The user's theme files (`themes` beside the config file).
+    pub themes_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +195,24 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
         session,
         problem,
     } = open_history(&config, launch.session);
+    let depth = theme::Depth::from_env();
+    let (themes, theme_problems) = theme::load_all(launch.themes_dir.as_deref(), depth);
+    match depth {
+        theme::Depth::Palette256 => highlight::set_truecolor(false),
+        theme::Depth::None => highlight::set_no_colour(true),
+        theme::Depth::TrueColor => {}
+    }
+    let configured = Some(config.ui.theme.trim().to_owned()).filter(|t| !t.is_empty());
+    // Raw mode from here: the background query below reads the terminal's answer.
+    let _guard = enter_terminal(true)?;
+    let theme = configured.or_else(|| {
+        // No theme chosen: match the terminal's background.
+        let light = std::env::var("COLORFGBG")
+            .ok()
+            .and_then(|v| theme::background_from_colorfgbg(&v))
+            .or_else(theme::query_background)?;
+        Some(if light { "light" } else { "dark" }.to_owned())
+    });
     let voice = launch.voice.as_deref().and_then(|name| {
         launch
             .voices
@@ -209,6 +229,8 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
             config.hybrid.ollama.max_concurrent,
         ],
         mouse: true,
+        themes,
+        theme,
     };
     let mut builder = engine::Builder::new(config).long_lived(engine::HEALTH_INTERVAL);
     if let Some(s) = store {
@@ -220,13 +242,12 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
     app.model = launch.model;
     app.mode = launch.mode;
     app.max_tokens = launch.max_tokens;
-    if let Some(p) = problem {
+    if let Some(p) = problem.or_else(|| theme_problems.first().cloned()) {
         app.note = Some(app::Note {
             text: p,
             error: true,
         });
     }
-    let _guard = enter_terminal(app.mouse)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
     if let Some(p) = launch.prompt.filter(|p| !p.trim().is_empty()) {
