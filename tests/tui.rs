@@ -790,3 +790,26 @@ fn the_theme_key_cycles_and_unknown_themes_are_refused() {
     );
     assert_eq!(a.theme.name, "dark");
 }
+
+#[test]
+fn the_inspector_shows_how_learning_has_shifted_the_task_class() {
+    use codecrucible::router::learn::{band, summarize, Arm, ClassStats};
+    use codecrucible::router::TaskType;
+    let mut a = full_app();
+    let mut stats = ClassStats::default();
+    for _ in 0..8 {
+        stats.observe(Arm::Fast, false, 1.0);
+    }
+    let b = band(a.inspector.complexity);
+    let learning = vec![summarize(TaskType::Generation, b, &stats)];
+    a.on_engine(ev(
+        0,
+        EventKind::Metrics {
+            stored: None,
+            load: Vec::new(),
+            learning,
+        },
+    ));
+    let s = screen(&mut a, 120, 40);
+    assert!(s.contains("learned: hybrid → ollama"), "{s}");
+}

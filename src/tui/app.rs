@@ -142,6 +142,8 @@ pub struct App {
     pub resources: Option<ResourceStatus>,
     pub health: [Option<BackendHealth>; 2],
     pub load: [BackendLoad; 2],
+    /// Where learning stands per task class (from the engine's live metrics).
+    pub learning: Vec<crate::router::learn::ClassSummary>,
     /// A server is loading a model for the running request (until its first token).
     pub loading: [bool; 2],
     /// Tokens per second of recent answers, newest last.
@@ -210,6 +212,7 @@ impl App {
             health: [None, None],
             load,
             loading: [false; 2],
+            learning: Vec::new(),
             speed: VecDeque::with_capacity(SPEED_HISTORY),
             scroll: Scroll::default(),
             last_total: 0,
@@ -1002,7 +1005,8 @@ impl App {
                 self.resources = Some(status);
                 return;
             }
-            EventKind::Metrics { load, .. } => {
+            EventKind::Metrics { load, learning, .. } => {
+                self.learning = learning;
                 for l in load {
                     let i = l.backend as usize;
                     self.load[i] = l;

@@ -414,6 +414,9 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
     }
     // At most two rows of reasoning; every other line is one row, so the layout below
     // knows exactly what fits.
+    if let Some(l) = learned_line(app) {
+        head.push(Line::styled(clip(&l, w), t.accent));
+    }
     let why: Vec<char> = format!("why: {}", i.reasoning).chars().collect();
     head.push(Line::styled(why.iter().take(w).collect::<String>(), t.dim));
     if why.len() > w {
@@ -467,6 +470,28 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
     .areas(inner);
     f.render_widget(Paragraph::new(lines), body);
     f.render_widget(Paragraph::new(speeds), foot);
+}
+
+/// How learning has shifted this request's task class, once it has evidence.
+fn learned_line(app: &App) -> Option<String> {
+    let i = &app.inspector;
+    let task = i.task_type.as_deref()?;
+    let band = crate::router::learn::band(i.complexity);
+    let c = app
+        .learning
+        .iter()
+        .find(|c| c.task_type.as_str() == task && c.band == band)?;
+    let moved = if c.preferred == c.default {
+        format!("stays {}", c.default.as_str())
+    } else {
+        format!("{} → {}", c.default.as_str(), c.preferred.as_str())
+    };
+    Some(format!(
+        "learned: {moved} · fast holds up {:.0}%, quality {:.0}% · {} outcomes",
+        c.fast_holds * 100.0,
+        c.quality_holds * 100.0,
+        c.observations
+    ))
 }
 
 /// At most `width` characters, with an ellipsis when cut.
