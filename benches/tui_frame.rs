@@ -317,6 +317,7 @@ impl Corpus {
             mouse: false,
             themes: Vec::new(),
             theme: None,
+            keymap: Default::default(),
         });
         app.on_engine(Event {
             id: 0,

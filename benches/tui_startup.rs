@@ -76,6 +76,7 @@ fn browser(db: &Path) {
             mouse: false,
             themes: Vec::new(),
             theme: None,
+            keymap: Default::default(),
         });
         let backend = ratatui::backend::TestBackend::new(120, 40);
         let mut term = ratatui::Terminal::new(backend).expect("terminal");

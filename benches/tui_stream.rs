@@ -104,6 +104,7 @@ fn stream(w: u16, h: u16, tokens: &[String]) -> (App, Outcome) {
         mouse: false,
         themes: Vec::new(),
         theme: None,
+        keymap: Default::default(),
     });
     let prompt =
         "Port the tokenizer to Python and TypeScript and show the Rust original, with tests";

@@ -28,6 +28,7 @@ fn app() -> App {
         mouse: false,
         themes: Vec::new(),
         theme: None,
+        keymap: Default::default(),
     })
 }
 
@@ -501,6 +502,7 @@ fn app_with_store(store: std::sync::Arc<codecrucible::store::Store>) -> App {
         mouse: false,
         themes: Vec::new(),
         theme: None,
+        keymap: Default::default(),
     })
 }
 
@@ -735,6 +737,7 @@ fn themed_app(depth: codecrucible::tui::theme::Depth) -> App {
         mouse: false,
         themes,
         theme: None,
+        keymap: Default::default(),
     });
     a.on_engine(ev(
         0,
@@ -812,4 +815,43 @@ fn the_inspector_shows_how_learning_has_shifted_the_task_class() {
     ));
     let s = screen(&mut a, 120, 40);
     assert!(s.contains("learned: hybrid → ollama"), "{s}");
+}
+
+// ---- configurable keys (issue 7) ---------------------------------------------------------
+
+fn rebound() -> codecrucible::tui::keymap::Keymap {
+    use codecrucible::config::{Config, KeySpec};
+    let mut keys = Config::default().keys;
+    keys.chat.insert("good".into(), KeySpec::One("+".into()));
+    keys.global.insert("help".into(), KeySpec::One("f1".into()));
+    keys.global
+        .insert("voice_1".into(), KeySpec::Many(vec!["alt+1".into()]));
+    keys.input
+        .insert("submit".into(), KeySpec::One("ctrl+s".into()));
+    keys.input.insert(
+        "newline".into(),
+        KeySpec::Many(vec!["enter".into(), "ctrl+j".into()]),
+    );
+    codecrucible::tui::keymap::Keymap::from_config(&keys, None).expect("no conflicts")
+}
+
+#[test]
+fn rebound_keys_act_and_the_help_lists_them() {
+    let mut a = app();
+    a.keymap = rebound();
+    // F1 is help now; Alt+1 the Explorer voice.
+    key(&mut a, KeyCode::F(1));
+    assert_eq!(a.overlay, Some(Overlay::Help));
+    insta::assert_snapshot!("help_rebound_120x40", screen(&mut a, 120, 40));
+    key(&mut a, KeyCode::Esc);
+    a.on_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    assert_eq!(a.voice().map(|v| v.name.as_str()), Some("Explorer"));
+    // Enter makes a new line; Ctrl+S sends.
+    type_text(&mut a, "line one");
+    key(&mut a, KeyCode::Enter);
+    type_text(&mut a, "line two");
+    assert!(a.outgoing.is_empty());
+    ctrl(&mut a, 's');
+    let s = submitted(&mut a);
+    assert_eq!(s.messages.last().unwrap().content, "line one\nline two");
 }

@@ -147,6 +147,14 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Print the keys in effect: every action's keys, per context. Change them in the
+    /// config file's [keys.global], [keys.input], [keys.chat], [keys.code] and
+    /// [keys.browser] tables.
+    Keys {
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check that each configured server answers, and say how to fix what does not.
     Doctor {
         /// Print the findings as JSON.

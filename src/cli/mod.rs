@@ -5,6 +5,7 @@ mod config_cmd;
 mod doctor;
 mod headless;
 mod input;
+mod keys_cmd;
 mod route_cmd;
 mod sessions_cmd;
 mod system_cmd;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Cmd::System { action }) => {
             return with_config(&overrides, |c| runtime(|| system_cmd::run(c, action)))
         }
+        Some(Cmd::Keys { json }) => return with_config(&overrides, |c| keys_cmd::run(&c, *json)),
         Some(Cmd::Voices { json }) => {
             return match load_voices(&overrides) {
                 Ok(v) => route_cmd::voices(&v, *json),

@@ -123,7 +123,31 @@ pub fn parse_user_text(path: &Path, text: &str) -> Result<toml::Table, ConfigErr
         ))
     })?;
     check_table(doc.as_table(), "", text, path)?;
-    toml::from_str(text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+    let table: toml::Table =
+        toml::from_str(text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    check_keymap(path, text, &table)?;
+    Ok(table)
+}
+
+/// Lays the user's `[keys.*]` bindings over the defaults and refuses conflicts, naming
+/// both actions, the key and the line. Run on every load and before `config set` writes.
+fn check_keymap(path: &Path, text: &str, user: &toml::Table) -> Result<(), ConfigError> {
+    let Some(toml::Value::Table(user_keys)) = user.get("keys") else {
+        return Ok(());
+    };
+    let mut defaults: toml::Table = toml::from_str(schema::DEFAULT_TOML)
+        .map_err(|e| ConfigError(format!("embedded defaults are invalid: {e}")))?;
+    let mut keys = match defaults.remove("keys") {
+        Some(toml::Value::Table(t)) => t,
+        _ => toml::Table::new(),
+    };
+    deep_merge(&mut keys, user_keys.clone());
+    let keys: super::Keys = toml::Value::Table(keys)
+        .try_into()
+        .map_err(|e| ConfigError(format!("{}: [keys]: {e}", path.display())))?;
+    crate::tui::keymap::Keymap::from_config(&keys, Some((path, text)))
+        .map(|_| ())
+        .map_err(ConfigError)
 }
 
 fn check_table(
@@ -161,9 +185,27 @@ fn check_table(
 
 /// "unknown key `x`; did you mean `y`?"
 pub fn unknown_key(key: &str) -> String {
+    if let Some(msg) = unknown_binding(key) {
+        return msg;
+    }
     match nearest_key(key) {
         Some(near) => format!("unknown key `{key}`; did you mean `{near}`?"),
         None => format!("unknown key `{key}`; `codecrucible config show` lists every key"),
+    }
+}
+
+/// For `keys.<context>.<action>`: the context's actions (or the contexts) by name.
+fn unknown_binding(key: &str) -> Option<String> {
+    use crate::tui::keymap::{unknown_action, Context};
+    let rest = key.strip_prefix("keys.")?;
+    let (ctx, name) = rest.split_once('.').unwrap_or((rest, ""));
+    match Context::from_name(ctx) {
+        Some(ctx) if !name.is_empty() && !name.contains('.') => Some(unknown_action(ctx, name)),
+        Some(_) => None,
+        None => Some(format!(
+            "unknown key context `{ctx}` in `{key}`; the contexts are [keys.global], \
+             [keys.input], [keys.chat], [keys.code] and [keys.browser]"
+        )),
     }
 }
 
@@ -295,6 +337,30 @@ mod tests {
         let e = load("[hybrid.routing\n", &[]).unwrap_err();
         assert!(
             e.0.contains("line 1") && e.0.contains("not valid TOML"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn key_bindings_layer_and_are_checked() {
+        let c = load("[keys.chat]\ngood = \"+\"\n", &[]).unwrap();
+        assert_eq!(c.keys.chat["good"].as_slice(), ["+"]);
+        assert_eq!(c.keys.chat["bad"].as_slice(), ["b"]);
+        let e = load("[keys.chat]\n\ngood = \"ctrl+\"\n", &[]).unwrap_err();
+        assert!(
+            e.0.contains("line 3") && e.0.contains("keys.chat.good"),
+            "{e}"
+        );
+        let e = load("[keys.chat]\ngod = \"g\"\n", &[]).unwrap_err();
+        assert!(
+            e.0.contains("line 2") && e.0.contains("did you mean `good`"),
+            "{e}"
+        );
+        let e = load("[keys.pane]\ngood = \"g\"\n", &[]).unwrap_err();
+        assert!(e.0.contains("[keys.browser]"), "{e}");
+        let e = load("[keys.global]\nhelp = \"ctrl+r\"\n", &[]).unwrap_err();
+        assert!(
+            e.0.contains("line 2") && e.0.contains("`help`") && e.0.contains("`history`"),
             "{e}"
         );
     }

@@ -8,6 +8,7 @@ pub mod edit;
 pub mod load;
 pub mod schema;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -22,6 +23,10 @@ pub struct Config {
     pub hybrid: Hybrid,
     pub history: History,
     pub ui: Ui,
+    /// The key bindings, per context (`[keys.global]`, `[keys.input]`, ...). The
+    /// keymap itself, with its checks, is [`crate::tui::keymap::Keymap`].
+    #[serde(default)]
+    pub keys: Keys,
     /// The user's file this was loaded from, if it exists.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -55,6 +60,53 @@ pub struct Ui {
     pub voice: String,
     /// The colour theme's name; empty to follow the terminal's background.
     pub theme: String,
+}
+
+/// The `[keys.*]` tables: action name to key binding, one map per context.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Keys {
+    #[serde(default)]
+    pub global: BTreeMap<String, KeySpec>,
+    #[serde(default)]
+    pub input: BTreeMap<String, KeySpec>,
+    #[serde(default)]
+    pub chat: BTreeMap<String, KeySpec>,
+    #[serde(default)]
+    pub code: BTreeMap<String, KeySpec>,
+    #[serde(default)]
+    pub browser: BTreeMap<String, KeySpec>,
+}
+
+impl Keys {
+    /// The bindings of one context's table.
+    pub fn context(&self, ctx: crate::tui::keymap::Context) -> &BTreeMap<String, KeySpec> {
+        use crate::tui::keymap::Context;
+        match ctx {
+            Context::Global => &self.global,
+            Context::Input => &self.input,
+            Context::Chat => &self.chat,
+            Context::Code => &self.code,
+            Context::Browser => &self.browser,
+        }
+    }
+}
+
+/// One action's binding: a key string (`"ctrl+r"`) or a list of them (`[]` for none).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum KeySpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeySpec {
+    /// The binding's key strings (one, or the list).
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            KeySpec::One(s) => std::slice::from_ref(s),
+            KeySpec::Many(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

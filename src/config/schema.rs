@@ -102,6 +102,9 @@ pub fn check(key: &str, value: &Value) -> Result<(), String> {
     let Some(&kind) = keys().get(key) else {
         return Err("is not a setting".into());
     };
+    if key.starts_with("keys.") {
+        return check_binding(value);
+    }
     check_kind(kind, value)?;
     let last = key.rsplit('.').next().unwrap_or(key);
     match last {
@@ -136,6 +139,25 @@ fn check_kind(kind: Kind, value: &Value) -> Result<(), String> {
     } else {
         Err(format!("must be {}", kind.describe()))
     }
+}
+
+/// A key binding: one key string or a list of them, each a key the keymap understands.
+fn check_binding(value: &Value) -> Result<(), String> {
+    let strings: Vec<&str> = match value {
+        Value::String(s) => vec![s.value().as_str()],
+        Value::Array(a) if a.iter().all(|v| v.is_str()) => {
+            a.iter().filter_map(|v| v.as_str()).collect()
+        }
+        _ => {
+            return Err(
+                "must be a key (\"ctrl+r\") or a list of keys ([\"up\", \"ctrl+p\"])".into(),
+            )
+        }
+    };
+    for s in strings {
+        crate::tui::keymap::KeyChord::parse(s).map_err(|e| format!("is wrong: {e}"))?;
+    }
+    Ok(())
 }
 
 fn number(value: &Value) -> Option<f64> {
@@ -220,8 +242,12 @@ fn snake_case(part: &str) -> String {
 pub fn nearest_key(key: &str) -> Option<&'static str> {
     let key = normalize_key(key);
     let leaf = key.rsplit('.').next().unwrap_or(&key).to_owned();
+    // Key bindings have short names (`up`, `bad`, `quit`) that would match any short typo;
+    // suggest them only for a typo inside `[keys.*]`.
+    let bindings = key.starts_with("keys.");
     keys()
         .keys()
+        .filter(|k| bindings || !k.starts_with("keys."))
         .map(|k| {
             // Compare whole paths, but let a matching leaf in another section count too.
             let k_leaf = k.rsplit('.').next().unwrap_or(k);

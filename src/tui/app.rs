@@ -12,6 +12,7 @@ use super::chat::{Entry, Scroll, State, Who};
 use super::commands::{RouteChoice, SlashCommand};
 use super::input::{InputAction, InputBox};
 use super::inspector::Inspector;
+use super::keymap::{Action, Context, Keymap};
 use super::stream::CodeStream;
 use super::theme::Theme;
 use crate::backend::{BackendId, ChatMessage, Role};
@@ -120,6 +121,8 @@ pub struct Options {
     pub themes: Vec<Theme>,
     /// The theme to start with, by name.
     pub theme: Option<String>,
+    /// The keys, from the config (defaults where it names none).
+    pub keymap: Keymap,
 }
 
 pub struct App {
@@ -169,6 +172,7 @@ pub struct App {
     pub outgoing: Vec<Command>,
     pub effects: Vec<Effect>,
     pub browser: Browser,
+    pub keymap: Keymap,
 }
 
 const SPEED_HISTORY: usize = 60;
@@ -231,6 +235,7 @@ impl App {
             outgoing: Vec::new(),
             effects: Vec::new(),
             browser: Browser::default(),
+            keymap: opts.keymap,
         };
         app.apply_theme(0);
         if let Some(name) = opts.theme {
@@ -330,54 +335,59 @@ impl App {
             return;
         }
         self.dirty = true;
-        let ctrl_c =
-            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-        if !ctrl_c {
+        let ctx = self.context();
+        let action = self.keymap.action(ctx, &key);
+        if action != Some(Action::CancelOrQuit) {
             self.ctrl_c_armed = false;
         }
         if self.overlay.is_some() {
             self.overlay_key(key);
             return;
         }
-        if self.global_key(key) {
+        // `?` types text, so it cannot be a bound key; on an empty input it opens help.
+        if key.code == KeyCode::Char('?') && self.focus == Pane::Input && self.input.is_empty() {
+            self.overlay = Some(Overlay::Help);
             return;
         }
-        match self.focus {
-            Pane::Input => self.input_key(key),
-            Pane::Chat => self.chat_key(key),
-            Pane::Code => self.code_key(key),
-            Pane::Inspector | Pane::Resources => self.type_into_input(key),
+        match (self.focus, action) {
+            (Pane::Input, _) => self.input_key(key),
+            (_, Some(a)) if self.global_action(a) || self.pane_action(a) => {}
+            _ => self.type_into_input(key),
         }
     }
 
-    /// Keys that act wherever the focus is. Returns true when the key was used.
-    fn global_key(&mut self, key: KeyEvent) -> bool {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Char('c') if ctrl => self.ctrl_c(),
-            KeyCode::Char('d') if ctrl && self.input.is_empty() => self.quit = true,
-            KeyCode::Char('t') if ctrl => self.open_voice_picker(),
-            KeyCode::Char('r') if ctrl => self.open_browser(),
-            KeyCode::Char('y') if ctrl => self.cycle_theme(),
-            KeyCode::Char('g') if ctrl => {
+    /// The keymap context of the focused pane.
+    fn context(&self) -> Context {
+        match self.focus {
+            Pane::Input => Context::Input,
+            Pane::Chat => Context::Chat,
+            Pane::Code => Context::Code,
+            Pane::Inspector | Pane::Resources => Context::Global,
+        }
+    }
+
+    /// Actions that work wherever the focus is. Returns true when `a` is one of them.
+    fn global_action(&mut self, a: Action) -> bool {
+        match a {
+            Action::CancelOrQuit => self.ctrl_c(),
+            Action::Quit if self.input.is_empty() => self.quit = true,
+            Action::Quit => {}
+            Action::VoicePicker => self.open_voice_picker(),
+            Action::History => self.open_browser(),
+            Action::CycleTheme => self.cycle_theme(),
+            Action::CycleMode => {
                 self.mode = self.mode.next();
                 self.notice(format!("Route mode: {}", self.mode.label()));
             }
-            KeyCode::Char('o') if ctrl => {
-                self.mouse = !self.mouse;
-                self.effects.push(Effect::MouseCapture(self.mouse));
-                self.notice(if self.mouse {
-                    "Mouse capture on: the wheel scrolls; Ctrl+O gives selection back to the terminal"
-                } else {
-                    "Mouse capture off: select text natively; Ctrl+O turns the wheel back on"
-                });
-            }
-            KeyCode::F(n @ 1..=6) => self.pick_voice_by_order(n as usize - 1),
-            KeyCode::F(12) => self.overlay = Some(Overlay::Help),
-            KeyCode::Char('?') if self.focus == Pane::Input && self.input.is_empty() => {
-                self.overlay = Some(Overlay::Help)
-            }
-            KeyCode::Esc => {
+            Action::ToggleMouse => self.toggle_mouse(),
+            Action::Voice1 => self.pick_voice_by_order(0),
+            Action::Voice2 => self.pick_voice_by_order(1),
+            Action::Voice3 => self.pick_voice_by_order(2),
+            Action::Voice4 => self.pick_voice_by_order(3),
+            Action::Voice5 => self.pick_voice_by_order(4),
+            Action::Voice6 => self.pick_voice_by_order(5),
+            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::CloseOrCancel => {
                 if let Some(id) = self.running {
                     self.outgoing.push(Command::Cancel(id));
                     self.notice("Cancelling…");
@@ -385,15 +395,26 @@ impl App {
                     self.focus = Pane::Input;
                 }
             }
-            KeyCode::BackTab => self.focus = self.focus.step(false),
-            KeyCode::Tab if self.focus != Pane::Input || !self.input.text().starts_with('/') => {
-                self.focus = self.focus.step(true)
-            }
-            KeyCode::PageUp => self.scroll.up(10, self.last_total, 10),
-            KeyCode::PageDown => self.scroll.down(10),
+            Action::NextPane => self.focus = self.focus.step(true),
+            Action::PrevPane => self.focus = self.focus.step(false),
+            Action::ScrollUp => self.scroll.up(10, self.last_total, 10),
+            Action::ScrollDown => self.scroll.down(10),
             _ => return false,
         }
         true
+    }
+
+    fn toggle_mouse(&mut self) {
+        self.mouse = !self.mouse;
+        self.effects.push(Effect::MouseCapture(self.mouse));
+        let key = self.keymap.label(Action::ToggleMouse);
+        self.notice(if self.mouse {
+            format!(
+                "Mouse capture on: the wheel scrolls; {key} gives selection back to the terminal"
+            )
+        } else {
+            format!("Mouse capture off: select text natively; {key} turns the wheel back on")
+        });
     }
 
     fn ctrl_c(&mut self) {
@@ -406,58 +427,74 @@ impl App {
             self.quit = true;
         } else {
             self.ctrl_c_armed = true;
-            self.notice("Press Ctrl+C again to quit");
+            let key = self.keymap.label(Action::CancelOrQuit);
+            self.notice(format!("Press {key} again to quit"));
         }
     }
 
+    /// The input: global keys that type nothing act; the rest reach the editor, each
+    /// rebound key translated to the default key the editor knows.
     fn input_key(&mut self, key: KeyEvent) {
-        match self.input.handle_key(key) {
+        let mut actions = self
+            .keymap
+            .actions(Context::Input, &key)
+            .collect::<Vec<_>>()
+            .into_iter();
+        match actions.next() {
+            // Tab completes a /command; with nothing to complete it moves on.
+            Some(Action::Complete) => {
+                let fallback = actions.next();
+                self.edit(key, fallback);
+            }
+            Some(a) if a.context() == Context::Global => {
+                self.global_action(a);
+            }
+            _ => self.edit(key, None),
+        }
+    }
+
+    fn edit(&mut self, key: KeyEvent, fallback: Option<Action>) {
+        let Some(k) = self.keymap.translate(Context::Input, &key) else {
+            return; // a default key that was rebound away
+        };
+        match self.input.handle_key(k) {
             InputAction::Submit(text) => self.submit(text, false),
             InputAction::Command(Ok(cmd)) => self.command(cmd),
             InputAction::Command(Err(msg)) => self.problem(msg),
-            InputAction::Ignored if key.code == KeyCode::Tab => self.focus = self.focus.step(true),
-            InputAction::Changed | InputAction::Consumed | InputAction::Ignored => {}
+            InputAction::Ignored => {
+                if let Some(a) = fallback {
+                    self.global_action(a);
+                }
+            }
+            InputAction::Changed | InputAction::Consumed => {}
         }
     }
 
-    fn chat_key(&mut self, key: KeyEvent) {
-        match key.code {
-            KeyCode::Up => self.scroll.up(1, self.last_total, 1),
-            KeyCode::Down => self.scroll.down(1),
-            KeyCode::Home => self.scroll.up(usize::MAX / 2, self.last_total, 1),
-            KeyCode::End => self.scroll = Scroll::default(),
-            KeyCode::Char('g') if key.modifiers.is_empty() => self.feedback("good"),
-            KeyCode::Char('b') if key.modifiers.is_empty() => self.feedback("bad"),
-            KeyCode::Char('q') if key.modifiers.is_empty() => self.feedback("quality"),
-            KeyCode::Char('d') if key.modifiers.is_empty() => {
+    /// The chat's and the code pane's own actions. Returns true when `a` is one of them.
+    fn pane_action(&mut self, a: Action) -> bool {
+        match a {
+            Action::ChatLineUp => self.scroll.up(1, self.last_total, 1),
+            Action::ChatLineDown => self.scroll.down(1),
+            Action::ChatTop => self.scroll.up(usize::MAX / 2, self.last_total, 1),
+            Action::ChatBottom => self.scroll = Scroll::default(),
+            Action::Good => self.feedback("good"),
+            Action::Bad => self.feedback("bad"),
+            Action::Quality => self.feedback("quality"),
+            Action::Unfold => {
                 self.unfold = !self.unfold;
                 for e in &self.entries {
                     e.touch();
                 }
             }
-            _ => self.type_into_input(key),
-        }
-    }
-
-    fn code_key(&mut self, key: KeyEvent) {
-        let blocks = self.code.blocks.len();
-        match key.code {
-            KeyCode::Char(']') if blocks > 0 => {
-                self.code_selected = (self.code_selected + 1).min(blocks - 1);
-                self.pick_block();
-            }
-            KeyCode::Char('[') if blocks > 0 => {
-                self.code_selected = self.code_selected.saturating_sub(1);
-                self.pick_block();
-            }
-            KeyCode::Char('y') => match self.selected_code() {
+            Action::NextBlock | Action::PrevBlock => self.step_block(a == Action::NextBlock),
+            Action::CopyBlock => match self.selected_code() {
                 Some(text) => {
                     self.effects.push(Effect::Copy(text));
                     self.notice("Copied the code block");
                 }
                 None => self.problem("There is no code block to copy yet"),
             },
-            KeyCode::Char('s') => match self.selected_code() {
+            Action::SaveBlock => match self.selected_code() {
                 Some(_) => {
                     let ext = self.selected_extension();
                     self.overlay = Some(Overlay::SavePath {
@@ -468,10 +505,24 @@ impl App {
                 }
                 None => self.problem("There is no code block to save yet"),
             },
-            KeyCode::Up => self.code_scroll = self.code_scroll.saturating_sub(1),
-            KeyCode::Down => self.code_scroll += 1,
-            _ => self.type_into_input(key),
+            Action::CodeLineUp => self.code_scroll = self.code_scroll.saturating_sub(1),
+            Action::CodeLineDown => self.code_scroll += 1,
+            _ => return false,
         }
+        true
+    }
+
+    fn step_block(&mut self, forward: bool) {
+        let blocks = self.code.blocks.len();
+        if blocks == 0 {
+            return;
+        }
+        self.code_selected = if forward {
+            (self.code_selected + 1).min(blocks - 1)
+        } else {
+            self.code_selected.saturating_sub(1)
+        };
+        self.pick_block();
     }
 
     /// A printable key pressed in a pane that does not use it goes to the input.
@@ -704,47 +755,56 @@ impl App {
 
     /// Typed letters always go to the filter; the actions are on keys that type nothing.
     fn browser_key(&mut self, key: KeyEvent) {
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let b = &mut self.browser;
-        if b.confirm_delete {
-            match (key.code, b.selected_id()) {
+        if self.browser.confirm_delete {
+            match (key.code, self.browser.selected_id()) {
                 (KeyCode::Char('y' | 'Y'), Some(id)) => self.effects.push(Effect::Delete(id)),
                 _ => self.notice("Kept the session"),
             }
             self.browser.confirm_delete = false;
             return;
         }
-        let rows = b.rows.len();
-        match key.code {
-            KeyCode::Esc => self.overlay = None,
-            KeyCode::Up => {
+        let rows = self.browser.rows.len();
+        let chord_types = matches!(key.code, KeyCode::Char(_))
+            && !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let action = self
+            .keymap
+            .action(Context::Browser, &key)
+            .filter(|_| !chord_types);
+        let b = &mut self.browser;
+        match action {
+            Some(Action::BrowserClose) => self.overlay = None,
+            Some(Action::BrowserUp) => {
                 b.selected = b.selected.saturating_sub(1);
                 self.preview_selected();
             }
-            KeyCode::Down => {
+            Some(Action::BrowserDown) => {
                 b.selected = (b.selected + 1).min(rows.saturating_sub(1));
                 self.preview_selected();
             }
-            KeyCode::Enter => {
+            Some(Action::Resume) => {
                 if let Some(id) = b.selected_id() {
                     self.effects.push(Effect::Resume(id));
                 }
             }
-            KeyCode::Char('e') if ctrl => {
+            Some(Action::Export) => {
                 if let Some(id) = b.selected_id() {
                     self.effects.push(Effect::Export(id));
                 }
             }
-            KeyCode::Char('d') if ctrl => b.confirm_delete = b.selected_id().is_some(),
-            KeyCode::Backspace => {
-                b.filter.pop();
-                self.search();
-            }
-            KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
-                b.filter.push(c);
-                self.search();
-            }
-            _ => {}
+            Some(Action::Delete) => b.confirm_delete = b.selected_id().is_some(),
+            _ => match key.code {
+                KeyCode::Backspace => {
+                    b.filter.pop();
+                    self.search();
+                }
+                KeyCode::Char(c) if chord_types => {
+                    b.filter.push(c);
+                    self.search();
+                }
+                _ => {}
+            },
         }
     }
 

@@ -11,6 +11,7 @@ pub mod effects;
 pub mod highlight;
 pub mod input;
 pub mod inspector;
+pub mod keymap;
 pub mod markdown;
 pub mod pace;
 pub mod stream;
@@ -231,6 +232,8 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
         mouse: true,
         themes,
         theme,
+        // The config was checked for conflicts when it loaded.
+        keymap: keymap::Keymap::from_config(&config.keys, None).unwrap_or_default(),
     };
     let mut builder = engine::Builder::new(config).long_lived(engine::HEALTH_INTERVAL);
     if let Some(s) = store {

@@ -237,11 +237,23 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         )),
         None => match app.input.completion_hint() {
             Some(h) => spans.push(Span::styled(h, t.dim)),
-            None if area.width >= 110 => spans.push(Span::styled(
-                "F1–F6 voice · Ctrl+G mode · Tab pane · F12 help · Ctrl+C quit",
-                t.dim,
-            )),
-            None => spans.push(Span::styled("F12 help · Ctrl+C quit", t.dim)),
+            None => {
+                let k = |a| app.keymap.label(a);
+                use super::keymap::Action as A;
+                let hint = if area.width >= 110 {
+                    format!(
+                        "{}… voice · {} mode · {} pane · {} help · {} quit",
+                        k(A::Voice1),
+                        k(A::CycleMode),
+                        k(A::NextPane),
+                        k(A::Help),
+                        k(A::CancelOrQuit)
+                    )
+                } else {
+                    format!("{} help · {} quit", k(A::Help), k(A::CancelOrQuit))
+                };
+                spans.push(Span::styled(hint, t.dim));
+            }
         },
     }
     f.render_widget(Line::from(spans), area);
@@ -669,52 +681,40 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-pub const KEYS: &[(&str, &str)] = &[
-    ("Enter", "send"),
-    ("Ctrl+J / Alt+Enter / Shift+Enter", "new line"),
-    ("↑ ↓ at the input's edges", "prompt history"),
-    (
-        "Tab / Shift+Tab",
-        "next / previous pane (Tab completes /commands)",
-    ),
-    (
-        "F1–F6",
-        "voice: Explorer, Analyzer, Developer, Implementor, Security, Architect",
-    ),
-    ("Ctrl+T", "voice picker"),
-    ("Ctrl+R", "session history: type to filter, Enter resumes"),
-    ("Ctrl+G", "route mode: auto → fast → quality"),
-    ("Esc", "close a window, or cancel the running request"),
-    ("Ctrl+C", "cancel, or clear the input; twice quits"),
-    ("Ctrl+D", "quit (on an empty input)"),
-    ("PageUp / PageDown", "scroll the chat (End follows again)"),
-    ("Ctrl+O", "mouse capture on/off (off: native selection)"),
-    ("d (chat)", "unfold drafts and thinking"),
-    (
-        "g b q (chat)",
-        "rate the last answer: good, bad, should have gone to quality",
-    ),
-    ("[ ] y s (code)", "previous/next block, copy, save"),
-    ("F12 or ? (empty input)", "this help"),
+/// Keys that are not in the keymap: they type text, or belong to a small window.
+const FIXED_KEYS: &[(&str, &str)] = &[
+    ("? (empty input)", "this help"),
+    ("↑↓ Enter 0–9 (voice picker)", "choose a voice"),
+    ("y (deleting a session)", "confirm; any other key keeps it"),
 ];
 
 fn help(f: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
+    let rows = app.keymap.rows();
     let r = centered(
         area,
-        96,
-        (KEYS.len() + super::commands::COMMANDS.len() + 4) as u16,
+        100,
+        (rows.len() + FIXED_KEYS.len() + super::commands::COMMANDS.len() + 10) as u16,
     );
     f.render_widget(Clear, r);
-    let col = (r.width / 3).clamp(16, 34) as usize;
+    let col = (r.width / 3).clamp(16, 30) as usize;
     let row = |k: &str, what: &str| {
         Line::from(vec![
             Span::styled(format!("  {k:<col$} "), t.accent),
             Span::raw(what.to_owned()),
         ])
     };
-    let mut lines = vec![Line::styled("Keys", t.title)];
-    lines.extend(KEYS.iter().map(|(k, what)| row(k, what)));
+    // The keys as the user's config binds them, by where they act.
+    let mut lines = Vec::new();
+    let mut context = None;
+    for (ctx, _, keys, what) in &rows {
+        if context != Some(*ctx) {
+            lines.push(Line::styled(format!("Keys {}", ctx.describe()), t.title));
+            context = Some(*ctx);
+        }
+        lines.push(row(keys, what));
+    }
+    lines.extend(FIXED_KEYS.iter().map(|(k, what)| row(k, what)));
     lines.push(Line::styled("Commands (Tab completes)", t.title));
     for (name, args, what) in super::commands::COMMANDS {
         lines.push(row(&format!("{name} {args}"), what));
