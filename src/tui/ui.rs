@@ -883,6 +883,15 @@ fn browser_preview(f: &mut Frame, app: &App, area: Rect) {
             lines.push(Line::styled(format!("routed: {why}"), t.accent));
         }
     }
+    for d in p.decisions.iter().filter(|d| d.kind == "confidence") {
+        let num = |k: &str| d.data.get(k).and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let text = format!(
+            "draft confidence {:.2} (threshold {:.2})",
+            num("score"),
+            num("threshold")
+        );
+        lines.push(Line::styled(text, t.dim));
+    }
     for d in p
         .decisions
         .iter()
