@@ -890,10 +890,4 @@ mod tests {
         assert_eq!(to_256(Color::Red), Color::Red);
         assert_eq!(to_256(Color::Indexed(7)), Color::Indexed(7));
     }
-
-    #[test]
-    fn block_highlighter_is_send() {
-        fn assert_send<T: Send>() {}
-        assert_send::<BlockHighlighter>();
-    }
 }
