@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 
 use super::markdown::{self, MdStyles};
@@ -226,14 +226,5 @@ impl Scroll {
 
     pub fn down(&mut self, n: usize) {
         self.from_bottom = self.from_bottom.saturating_sub(n);
-    }
-}
-
-/// The style an entry's border/title might use; kept here so panes agree.
-pub fn who_style(who: Who, theme: &Theme) -> Style {
-    match who {
-        Who::User => theme.user,
-        Who::Assistant => theme.assistant,
-        Who::Notice => theme.dim,
     }
 }

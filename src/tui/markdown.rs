@@ -76,58 +76,6 @@ pub fn render(md: &str, width: u16, styles: &MdStyles) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// A fenced code block of an answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeBlock {
-    /// First word of the info string, lowercased (```` ```rust,ignore ```` → `rust`).
-    pub lang: Option<String>,
-    /// The code, with its trailing newline. While the block streams, its last line may be
-    /// partial (no newline); the first backticks of a closing fence are left out of it.
-    pub text: String,
-    /// False while the closing fence has not arrived yet.
-    pub complete: bool,
-}
-
-/// The fenced code blocks of a (possibly still streaming) answer, in order.
-pub fn code_blocks(md: &str) -> Vec<CodeBlock> {
-    let mut blocks = Vec::new();
-    // The block being read, with the byte offset where its fence starts.
-    let mut open: Option<(CodeBlock, usize)> = None;
-    for (event, range) in Parser::new_ext(md, options()).into_offset_iter() {
-        match event {
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
-                let block = CodeBlock {
-                    lang: lang_of(&info),
-                    text: String::new(),
-                    complete: false,
-                };
-                open = Some((block, range.start));
-            }
-            Event::Text(text) => {
-                if let Some((block, _)) = open.as_mut() {
-                    block.text.push_str(&text);
-                }
-            }
-            Event::End(TagEnd::CodeBlock) => {
-                if let Some((mut block, start)) = open.take() {
-                    let source = md.get(start..range.end).unwrap_or("");
-                    block.complete = fence_closed(source);
-                    if !block.complete {
-                        drop_partial_fence(&mut block.text, source);
-                    }
-                    blocks.push(block);
-                }
-            }
-            _ => {}
-        }
-    }
-    // pulldown-cmark ends every block it starts; this only guards against that changing.
-    if let Some((block, _)) = open {
-        blocks.push(block);
-    }
-    blocks
-}
-
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
 }
@@ -141,51 +89,6 @@ fn lang_of(info: &str) -> Option<String> {
         .trim_start_matches(['{', '.'])
         .trim_end_matches('}');
     (!word.is_empty()).then(|| word.to_lowercase())
-}
-
-/// The fence character and length that open the code block whose source starts `source`.
-fn opening_fence(source: &str) -> Option<(char, usize)> {
-    let first = source.lines().next()?;
-    let at = first.find(['`', '~'])?;
-    let rest = first.get(at..)?;
-    let ch = rest.chars().next()?;
-    let len = rest.chars().take_while(|&c| c == ch).count();
-    Some((ch, len))
-}
-
-/// Whether a fenced block's source ends with a closing fence. The source spans from the
-/// opening fence to the end of the block, so a closed block's last line is the closing fence
-/// (possibly behind `>` quote markers or list indentation).
-fn fence_closed(source: &str) -> bool {
-    let Some((ch, len)) = opening_fence(source) else {
-        return false;
-    };
-    let mut lines = source.lines();
-    let _opening = lines.next();
-    let Some(last) = lines.last() else {
-        return false;
-    };
-    let last = last
-        .trim_start_matches(|c: char| c == '>' || c.is_whitespace())
-        .trim_end();
-    last.chars().count() >= len && last.chars().all(|c| c == ch)
-}
-
-/// While a closing fence streams in (`` ` ``, then ``` `` ```), pulldown-cmark sees its first
-/// characters as code; hide them so the code pane does not flash a stray backtick line.
-fn drop_partial_fence(text: &mut String, source: &str) {
-    let Some((ch, len)) = opening_fence(source) else {
-        return;
-    };
-    if text.ends_with('\n') {
-        return;
-    }
-    let start = text.rfind('\n').map_or(0, |i| i + 1);
-    let tail = text.get(start..).unwrap_or("").trim();
-    let n = tail.chars().count();
-    if n > 0 && n < len && tail.chars().all(|c| c == ch) {
-        text.truncate(start);
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1346,87 +1249,6 @@ mod tests {
         assert_eq!(lines, ["a[31mb c"]);
     }
 
-    #[test]
-    fn code_blocks_lists_fenced_blocks_in_order() {
-        let md = "text\n```rust,ignore\nfn a() {}\n```\n\n    indented\n\n~~~ Python\nx = 1\n~~~\n";
-        let blocks = code_blocks(md);
-        assert_eq!(
-            blocks,
-            [
-                CodeBlock {
-                    lang: Some("rust".into()),
-                    text: "fn a() {}\n".into(),
-                    complete: true
-                },
-                CodeBlock {
-                    lang: Some("python".into()),
-                    text: "x = 1\n".into(),
-                    complete: true
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn code_blocks_while_streaming() {
-        let full = "intro\n```ts\nconst a = 1;\nconst b = 2;\n```\ndone";
-        let mut last_text = String::new();
-        for end in 0..=full.len() {
-            let Some(prefix) = full.get(..end) else {
-                continue;
-            };
-            let blocks = code_blocks(prefix);
-            let Some(block) = blocks.first() else {
-                continue;
-            };
-            if prefix.contains("```ts\n") {
-                assert_eq!(block.lang.as_deref(), Some("ts"), "at {end}");
-            }
-            assert!(
-                !block.text.contains('`'),
-                "partial fence leaked at {end}: {block:?}"
-            );
-            assert!(
-                block.text.starts_with(&last_text) || block.text.len() >= last_text.len(),
-                "text shrank at {end}"
-            );
-            let closed = prefix.len() >= full.find("```\ndone").unwrap_or(0) + 3;
-            assert_eq!(block.complete, closed, "at {end}: {prefix:?}");
-            last_text = block.text.clone();
-        }
-        assert_eq!(last_text, "const a = 1;\nconst b = 2;\n");
-        assert!(!code_blocks("```").is_empty_or_complete());
-        assert!(!code_blocks("```rust\n").is_empty_or_complete());
-    }
-
-    #[test]
-    fn code_blocks_in_quotes_and_lists_know_when_they_close() {
-        let quoted = code_blocks("> ```sh\n> ls\n> ```\n");
-        assert_eq!(quoted.len(), 1);
-        assert!(quoted[0].complete);
-        assert_eq!(quoted[0].text, "ls\n");
-        let listed = code_blocks("- ```sh\n  ls\n");
-        assert_eq!(listed.len(), 1);
-        assert!(!listed[0].complete);
-        let longer = code_blocks("````md\n```\ninner\n```\n");
-        assert_eq!(longer.len(), 1);
-        assert!(
-            !longer[0].complete,
-            "a shorter fence does not close a longer one"
-        );
-        assert_eq!(longer[0].text, "```\ninner\n```\n");
-    }
-
-    trait Streaming {
-        fn is_empty_or_complete(&self) -> bool;
-    }
-
-    impl Streaming for Vec<CodeBlock> {
-        fn is_empty_or_complete(&self) -> bool {
-            self.is_empty() || self.iter().all(|b| b.complete)
-        }
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -1450,7 +1272,6 @@ mod tests {
             width in 1u16..60,
         ) {
             check_fits(&md, width)?;
-            let _ = code_blocks(&md);
         }
     }
 

@@ -73,8 +73,10 @@ impl Depth {
 }
 
 impl Theme {
+    /// The built-in dark theme (plain styles if it could not be read, which the tests
+    /// rule out for a released binary).
     pub fn dark() -> Self {
-        Self::builtin("dark").unwrap_or_else(|_| Self::fallback())
+        Self::builtin("dark").unwrap_or_else(|_| Self::plain())
     }
 
     fn builtin(name: &str) -> Result<Theme, String> {
@@ -83,12 +85,6 @@ impl Theme {
             .find(|(n, _)| *n == name)
             .ok_or_else(|| format!("there is no built-in theme \"{name}\""))?;
         Theme::parse(text, Depth::TrueColor)
-    }
-
-    /// Plain styles that need no file (a broken built-in theme cannot happen in a
-    /// released binary; tests check every built-in parses).
-    fn fallback() -> Self {
-        Self::plain()
     }
 
     /// Only modifiers, for `NO_COLOR`.
@@ -178,15 +174,6 @@ impl Theme {
                 dim,
             },
         })
-    }
-
-    /// Kept for callers that only want "the theme for this environment".
-    pub fn from_env() -> Self {
-        if Depth::from_env() == Depth::None {
-            Self::plain()
-        } else {
-            Self::dark()
-        }
     }
 }
 
