@@ -9,7 +9,7 @@ use crate::backend::{ChatMessage, Role};
 use crate::client::SYSTEM_PROMPT;
 use crate::config::Config;
 use crate::engine::{self, Command, Event, EventKind, RouteMode, Submit};
-use crate::store::{SessionId, Store};
+use crate::store::{SessionChoice, SessionId, Store};
 use crate::voice::Voice;
 
 pub struct Options {
@@ -22,14 +22,6 @@ pub struct Options {
     pub session: SessionChoice,
     /// Ask the server afresh even when the response cache has an answer.
     pub no_cache: bool,
-}
-
-/// Which stored session a run belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionChoice {
-    New,
-    Resume(SessionId),
-    Continue,
 }
 
 const REQUEST_ID: u64 = 1;
@@ -113,24 +105,17 @@ fn session_for(
             _ => Err("history is off or unavailable, so there is no session to carry on".into()),
         };
     };
-    let id = match choice {
-        SessionChoice::New => {
-            let name = voice.map(|v| v.name.as_str());
-            return store
-                .create_session(prompt, name)
-                .map(|id| (Some(id), Vec::new()))
-                .map_err(|e| e.0);
-        }
-        SessionChoice::Resume(id) => id,
-        SessionChoice::Continue => store
-            .latest_session()
-            .map_err(|e| e.0)?
-            .ok_or("there is no earlier session to continue; start one without --continue")?,
-    };
-    let prior = store.prior_turns(id).map_err(|e| e.0)?.ok_or_else(|| {
-        format!("there is no session {id}; `codecrucible sessions list` shows them")
-    })?;
-    Ok((Some(id), prior))
+    if choice == SessionChoice::New {
+        let name = voice.map(|v| v.name.as_str());
+        return store
+            .create_session(prompt, name)
+            .map(|id| (Some(id), Vec::new()))
+            .map_err(|e| e.0);
+    }
+    match store.carry_on(choice).map_err(|e| e.0)? {
+        Some((id, prior)) => Ok((Some(id), prior)),
+        None => Ok((None, Vec::new())),
+    }
 }
 
 /// Writes events as they come; returns the exit code once the request has ended.

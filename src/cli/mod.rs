@@ -90,9 +90,9 @@ pub fn run(cli: Cli) -> i32 {
             max_tokens: cli.max_tokens,
             no_cache: cli.no_cache,
             session: match (cli.resume, cli.continue_latest) {
-                (Some(id), _) => headless::SessionChoice::Resume(id),
-                (None, true) => headless::SessionChoice::Continue,
-                (None, false) => headless::SessionChoice::New,
+                (Some(id), _) => crate::store::SessionChoice::Resume(id),
+                (None, true) => crate::store::SessionChoice::Continue,
+                (None, false) => crate::store::SessionChoice::New,
             },
         };
         runtime(|| headless::run(config, opts))
@@ -113,9 +113,9 @@ fn tui(config: Config, cli: &Cli, overrides: &Overrides) -> i32 {
         voices,
         voice,
         session: match (cli.resume, cli.continue_latest) {
-            (Some(id), _) => crate::tui::LaunchSession::Resume(id),
-            (None, true) => crate::tui::LaunchSession::Continue,
-            (None, false) => crate::tui::LaunchSession::New,
+            (Some(id), _) => crate::store::SessionChoice::Resume(id),
+            (None, true) => crate::store::SessionChoice::Continue,
+            (None, false) => crate::store::SessionChoice::New,
         },
         model: cli.model.clone(),
         mode: match route_mode(cli) {

@@ -25,6 +25,15 @@ pub use metrics::{parse_duration_ms, BackendMetrics, LearningProgress, Metrics, 
 pub use schema::SCHEMA_VERSION;
 
 pub type SessionId = i64;
+
+/// Which stored session a run belongs to: a new one, one named by `--resume ID`, or the
+/// latest (`--continue`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionChoice {
+    New,
+    Resume(SessionId),
+    Continue,
+}
 pub type MessageId = i64;
 
 /// A storage problem, phrased for the user.
@@ -427,6 +436,27 @@ impl Store {
             })
             .collect();
         Ok(Some(turns))
+    }
+
+    /// The session a run carries on and its earlier turns (see [`Store::prior_turns`]);
+    /// `None` for a new session. Errors say which session is missing.
+    pub fn carry_on(
+        &self,
+        choice: SessionChoice,
+    ) -> Result<Option<(SessionId, Vec<crate::backend::ChatMessage>)>, StoreError> {
+        let id = match choice {
+            SessionChoice::New => return Ok(None),
+            SessionChoice::Resume(id) => id,
+            SessionChoice::Continue => self.latest_session()?.ok_or_else(|| {
+                StoreError("there is no earlier session to continue; `codecrucible sessions list` shows them".into())
+            })?,
+        };
+        let turns = self.prior_turns(id)?.ok_or_else(|| {
+            StoreError(format!(
+                "there is no session {id}; `codecrucible sessions list` shows them"
+            ))
+        })?;
+        Ok(Some((id, turns)))
     }
 
     /// The history database in the data dir (`CODECRUCIBLE_DATA_DIR` or the platform's),

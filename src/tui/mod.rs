@@ -36,7 +36,7 @@ use tokio::time::Instant;
 use crate::backend::ChatMessage;
 use crate::config::Config;
 use crate::engine::{self, Command};
-use crate::store::{SessionId, Store};
+use crate::store::{SessionChoice, SessionId, Store};
 use crate::voice::Voice;
 
 pub use app::{App, Options};
@@ -46,7 +46,7 @@ pub struct Launch {
     pub prompt: Option<String>,
     pub voices: Vec<Voice>,
     pub voice: Option<String>,
-    pub session: LaunchSession,
+    pub session: SessionChoice,
     pub model: Option<String>,
     /// `--fast` / `--analyze` start in that route mode.
     pub mode: commands::RouteChoice,
@@ -54,13 +54,6 @@ pub struct Launch {
     pub max_tokens: Option<u32>,
     /// The user's theme files (`themes` beside the config file).
     pub themes_dir: Option<std::path::PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LaunchSession {
-    New,
-    Resume(SessionId),
-    Continue,
 }
 
 /// Leaves raw mode, the alternate screen and every mode we turned on. Safe to call more
@@ -158,7 +151,7 @@ struct History {
 
 /// Opens the history and the session to carry on. Problems become a note, never a
 /// refusal to start.
-fn open_history(config: &Config, choice: LaunchSession) -> History {
+fn open_history(config: &Config, choice: SessionChoice) -> History {
     let mut h = History {
         store: None,
         session: None,
@@ -171,19 +164,9 @@ fn open_history(config: &Config, choice: LaunchSession) -> History {
     let Some(s) = &h.store else {
         return h;
     };
-    let id = match choice {
-        LaunchSession::New => return h,
-        LaunchSession::Resume(id) => Some(id),
-        LaunchSession::Continue => s.latest_session().ok().flatten(),
-    };
-    let Some(id) = id else {
-        h.problem = Some("There is no earlier session to continue; this is a new one".into());
-        return h;
-    };
-    match s.prior_turns(id) {
-        Ok(Some(turns)) => h.session = Some((id, turns)),
-        Ok(None) => h.problem = Some(format!("There is no session {id}; this is a new one")),
-        Err(e) => h.problem = Some(e.0),
+    match s.carry_on(choice) {
+        Ok(session) => h.session = session,
+        Err(e) => h.problem = Some(format!("{e}; this is a new session")),
     }
     h
 }
