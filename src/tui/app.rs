@@ -99,6 +99,11 @@ pub enum Effect {
     Resume(SessionId),
     Export(SessionId),
     Delete(SessionId),
+    /// Feedback on the session's last answer: `good`, `bad` or `quality`.
+    Feedback {
+        session: SessionId,
+        verdict: &'static str,
+    },
 }
 
 /// A transient line in the status bar.
@@ -854,6 +859,10 @@ impl App {
                 Err(e) => self.problem(e),
             },
             Reply::Saved { path, result } => self.saved(&path, result),
+            Reply::Rated { verdict, result } => match result {
+                Ok(()) => self.notice(format!("Recorded \"{verdict}\"; the router learns from it")),
+                Err(e) => self.problem(e),
+            },
         }
     }
 
@@ -963,17 +972,15 @@ impl App {
         }
     }
 
-    fn feedback(&mut self, verdict: &str) {
-        let (Some(store), Some(session)) = (self.store.clone(), self.session) else {
+    /// Rates the session's last answer; the store write happens off the UI thread.
+    fn feedback(&mut self, verdict: &'static str) {
+        if self.store.is_none() {
             self.problem("Feedback needs a saved session (history is off)");
             return;
-        };
-        let result = store
-            .record_feedback(session, verdict)
-            .and_then(|m| store.learn_from_feedback(session, m, verdict).map(|_| ()));
-        match result {
-            Ok(()) => self.notice(format!("Recorded \"{verdict}\"; the router learns from it")),
-            Err(e) => self.problem(e.0),
+        }
+        match self.session {
+            Some(session) => self.effects.push(Effect::Feedback { session, verdict }),
+            None => self.problem("There is no answer to rate yet"),
         }
     }
 

@@ -53,4 +53,8 @@ pub enum Reply {
         path: String,
         result: Result<(), super::app::SaveError>,
     },
+    Rated {
+        verdict: &'static str,
+        result: Result<(), String>,
+    },
 }

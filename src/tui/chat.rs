@@ -27,6 +27,8 @@ pub enum State {
     Cancelled,
 }
 
+static NO_LINES: Vec<Line<'static>> = Vec::new();
+
 pub struct Entry {
     pub who: Who,
     pub text: String,
@@ -92,9 +94,8 @@ impl Entry {
             let lines = self.layout_lines(width, unfold, theme);
             self.layout.replace(Some((width, unfold, lines)));
         }
-        std::cell::Ref::map(self.layout.borrow(), |l| match l {
-            Some((_, _, lines)) => lines,
-            None => unreachable!("filled above"),
+        std::cell::Ref::map(self.layout.borrow(), |l| {
+            l.as_ref().map_or(&NO_LINES, |(_, _, lines)| lines)
         })
     }
 

@@ -77,6 +77,15 @@ pub fn perform(effect: Effect, store: Option<&Store>) -> Option<Reply> {
             };
             Some(Reply::Deleted { id, result })
         }
+        Effect::Feedback { session, verdict } => {
+            let s = store?;
+            let result = s
+                .record_feedback(session, verdict)
+                .and_then(|m| s.learn_from_feedback(session, m, verdict))
+                .map(|_| ())
+                .map_err(|e| e.0);
+            Some(Reply::Rated { verdict, result })
+        }
         Effect::Copy(_) | Effect::MouseCapture(_) => None,
     }
 }
