@@ -9,10 +9,9 @@ mod fake_sse;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use codecrucible::backend::{ChatMessage, Role};
 use codecrucible::config::Config;
 use codecrucible::engine::{self, Command, EngineHandle, EventKind, Submit};
-use codecrucible::store::Store;
+use codecrucible::store::{SessionId, Status, Store};
 
 const WARMUP: usize = 100;
 const SAMPLES: usize = 2000;
@@ -34,42 +33,41 @@ fn main() {
     rt.block_on(run(format!("http://{addr}"), store));
 }
 
-fn conversation() -> Vec<ChatMessage> {
-    let mut m = vec![ChatMessage::new(
-        Role::System,
-        "You are a coding assistant.",
-    )];
+/// A session with five earlier turns, as a long conversation carried on would have; each
+/// request gets a fresh copy, so every one sends the same ten-turn conversation.
+fn session(store: &Store) -> SessionId {
+    let id = store.create_session("step 0", None).expect("session");
     for i in 0..5 {
-        m.push(ChatMessage::new(
-            Role::User,
-            format!("step {i}: {}", "explain this code ".repeat(20)),
-        ));
-        m.push(ChatMessage::new(
-            Role::Assistant,
-            "Here is what it does. ".repeat(30),
-        ));
+        let q = format!("step {i}: {}", "explain this code ".repeat(20));
+        store
+            .add_message(id, "user", &q, Status::Complete, None, None)
+            .expect("turn");
+        let a = "Here is what it does. ".repeat(30);
+        store
+            .add_message(id, "assistant", &a, Status::Complete, Some("lmstudio"), None)
+            .expect("turn");
     }
-    m.push(ChatMessage::new(
-        Role::User,
-        "reformat this JSON: {\"a\": 1}",
-    ));
-    m
+    id
 }
+
+const PROMPT: &str = "reformat this JSON: {\"a\": 1}";
 
 async fn run(url: String, store: Arc<Store>) {
     let mut config = Config::default();
     config.hybrid.lm_studio.endpoint = url;
-    let mut engine = engine::Builder::new(config).store(store).spawn();
+    let mut engine = engine::Builder::new(config)
+        .store(Arc::clone(&store))
+        .spawn();
     let (mut hits, mut misses) = (Vec::new(), Vec::new());
     assert!(
-        !once(&mut engine, 1, true).await.1,
+        !once(&mut engine, &store, 1, true).await.1,
         "the first answer comes from the server"
     );
     for i in 0..WARMUP + SAMPLES {
         let id = 2 * i as u64 + 2;
-        let (hit, cached) = once(&mut engine, id, false).await;
+        let (hit, cached) = once(&mut engine, &store, id, false).await;
         assert!(cached, "a repeated request is a cache hit");
-        let (miss, _) = once(&mut engine, id + 1, true).await;
+        let (miss, _) = once(&mut engine, &store, id + 1, true).await;
         if i >= WARMUP {
             hits.push(hit);
             misses.push(miss);
@@ -87,8 +85,13 @@ async fn run(url: String, store: Arc<Store>) {
 }
 
 /// One request to its `done`: how long it took and whether it was cached.
-async fn once(engine: &mut EngineHandle, id: u64, no_cache: bool) -> (Duration, bool) {
-    let mut submit = Submit::new(id, conversation());
+async fn once(
+    engine: &mut EngineHandle,
+    store: &Store,
+    id: u64,
+    no_cache: bool,
+) -> (Duration, bool) {
+    let mut submit = Submit::new(id, PROMPT).in_session(session(store));
     submit.no_cache = no_cache;
     let start = Instant::now();
     engine

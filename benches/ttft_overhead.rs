@@ -8,7 +8,6 @@
 
 use std::time::{Duration, Instant};
 
-use codecrucible::backend::{ChatMessage, Role};
 use codecrucible::config::Config;
 use codecrucible::engine::{self, Command, EventKind, RouteMode, Submit};
 use futures_util::StreamExt;
@@ -102,7 +101,7 @@ async fn direct_ttft(client: &reqwest::Client, url: &str) -> Duration {
 async fn engine_ttft(engine: &mut engine::EngineHandle, id: u64) -> Duration {
     let submit = Submit {
         route: RouteMode::Auto,
-        ..Submit::new(id, vec![ChatMessage::new(Role::User, "hi")])
+        ..Submit::new(id, "hi")
     };
     let start = Instant::now();
     engine

@@ -6,10 +6,11 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
 
-use crate::backend::{BackendId, ChatMessage, Role};
+use crate::backend::{BackendId, ChatMessage};
 use crate::config::{Config, ConfigError, Overrides};
 use crate::engine::{
-    self, Attachment, BackendHealth, Command, Event, EventKind, RequestId, RouteMode, Submit,
+    self, Attachment, BackendHealth, Command, Event, EventKind, RequestId, RouteMode, SessionChoice,
+    Submit,
 };
 use crate::store::{SessionId, Store, StoreError};
 use crate::voice::Voice;
@@ -23,15 +24,13 @@ pub enum ClientError {
     Store(#[from] StoreError),
 }
 
-/// The default system prompt until voices arrive.
-pub const SYSTEM_PROMPT: &str = "You are CodeCrucible, a coding assistant running on the \
-developer's own machine. Answer precisely and concisely; put code in fenced blocks with the \
-language named.";
+pub use crate::engine::SYSTEM_PROMPT;
 
-/// A request: the prompt, optional earlier turns, and where it may go.
+/// A request: the prompt, the session it carries on, and where it may go.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub messages: Vec<ChatMessage>,
+    /// The user's message.
+    pub input: String,
     pub route: RouteMode,
     pub model: Option<String>,
     pub max_tokens: Option<u32>,
@@ -39,8 +38,7 @@ pub struct Request {
     pub attachments: Vec<Attachment>,
     /// The voice to answer in: its system prompt and its routing bias.
     pub voice: Option<Voice>,
-    /// The stored session to carry on; `None` starts a new one (when the client has a
-    /// store).
+    /// The session to carry on; `None` starts a new one.
     pub session: Option<SessionId>,
     /// Ask afresh even when the response cache has an answer (regenerate).
     pub no_cache: bool,
@@ -50,10 +48,7 @@ impl Request {
     /// A single prompt with the default system prompt, routed automatically.
     pub fn new(prompt: impl Into<String>) -> Self {
         Self {
-            messages: vec![
-                ChatMessage::new(Role::System, SYSTEM_PROMPT),
-                ChatMessage::new(Role::User, prompt),
-            ],
+            input: prompt.into(),
             route: RouteMode::Auto,
             model: None,
             max_tokens: None,
@@ -64,11 +59,9 @@ impl Request {
         }
     }
 
-    /// Carries on a stored session: `prior` are its earlier turns (see
-    /// [`HybridClient::prior_turns`]), sent between the system prompt and this prompt.
-    pub fn in_session(mut self, id: SessionId, prior: Vec<ChatMessage>) -> Self {
-        let at = self.messages.len().saturating_sub(1);
-        self.messages.splice(at..at, prior);
+    /// Carries on a session (see [`Answer::session`]): the engine sends its earlier turns
+    /// (final answers only) between the system prompt and this prompt.
+    pub fn in_session(mut self, id: SessionId) -> Self {
         self.session = Some(id);
         self
     }
@@ -81,9 +74,6 @@ impl Request {
 
     /// Answers in this voice: its system prompt replaces the default one.
     pub fn voice(mut self, voice: Voice) -> Self {
-        if let Some(system) = self.messages.iter_mut().find(|m| m.role == Role::System) {
-            system.content = voice.system_prompt.clone();
-        }
         self.voice = Some(voice);
         self
     }
@@ -135,7 +125,9 @@ pub struct Answer {
     pub output_tokens: Option<u64>,
     /// Answered from the response cache.
     pub cached: bool,
-    /// The stored session this answer was saved in, when the client has a store.
+    /// The session this answer belongs to: saved in the history database when the client
+    /// has a store, else kept in memory for as long as the client lives. Either way
+    /// [`Request::in_session`] carries it on.
     pub session: Option<SessionId>,
 }
 
@@ -209,8 +201,8 @@ impl HybridClient {
         })
     }
 
-    /// A stored session's earlier turns (final answers only), to carry it on with
-    /// [`Request::in_session`]. `None` when there is no such session or no store.
+    /// A stored session's earlier turns (final answers only), as [`Request::in_session`]
+    /// would send them. `None` when there is no such session or no store.
     pub fn prior_turns(&self, id: SessionId) -> Result<Option<Vec<ChatMessage>>, StoreError> {
         match &self.store {
             Some(s) => s.prior_turns(id),
@@ -218,40 +210,19 @@ impl HybridClient {
         }
     }
 
-    /// The session a request is saved in: its own, or a new one titled after its prompt.
-    /// A store that fails is logged and the request goes on unsaved.
-    fn session_for(&self, req: &Request) -> Option<SessionId> {
-        let store = self.store.as_ref()?;
-        if req.session.is_some() {
-            return req.session;
-        }
-        let prompt = req
-            .messages
-            .iter()
-            .rev()
-            .find(|m| m.role == Role::User)
-            .map_or("", |m| m.content.as_str());
-        let voice = req.voice.as_ref().map(|v| v.name.as_str());
-        store
-            .create_session(prompt, voice)
-            .map_err(|e| tracing::warn!("history: {e}"))
-            .ok()
-    }
-
     /// Starts a request and returns its id and its events as they happen.
     pub fn stream(&self, req: Request) -> (RequestId, mpsc::UnboundedReceiver<Event>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let rx = self.register(id);
-        let session = self.session_for(&req);
         let submit = Submit {
             id,
-            messages: req.messages,
+            input: req.input,
+            session: req.session.map_or(SessionChoice::New, SessionChoice::Resume),
             route: req.route,
             model: req.model,
             max_tokens: req.max_tokens,
             attachments: req.attachments,
-            voice: req.voice.as_ref().map(Voice::prior),
-            session,
+            voice: req.voice,
             no_cache: req.no_cache,
         };
         self.send(Command::Submit(submit));
@@ -260,15 +231,11 @@ impl HybridClient {
 
     /// Runs a request to the end and returns the whole answer.
     pub async fn ask(&self, req: Request) -> Result<Answer, RequestError> {
-        let session = self.session_for(&req);
-        let req = Request { session, ..req };
         let (_, mut rx) = self.stream(req);
-        let mut answer = Answer {
-            session,
-            ..Answer::default()
-        };
+        let mut answer = Answer::default();
         while let Some(ev) = rx.recv().await {
             match ev.kind {
+                EventKind::Session { session, .. } => answer.session = Some(session),
                 EventKind::Delta {
                     text, draft: true, ..
                 } => answer.draft.get_or_insert_with(String::new).push_str(&text),

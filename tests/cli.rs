@@ -81,8 +81,13 @@ fn json_mode_prints_every_event_with_nulls_where_the_server_gave_no_count() {
         .stdout
         .clone();
     let ev = json_lines(&out);
-    assert_eq!(ev[0]["type"], "route");
-    assert!(ev[0]["selected"].is_string() && ev[0]["reasoning"].is_string());
+    // The session first (a new one, saved), then the routing decision.
+    assert_eq!(ev[0]["type"], "session");
+    assert_eq!(ev[0]["new"], true);
+    assert_eq!(ev[0]["stored"], true);
+    assert!(ev[0]["session"].is_i64());
+    assert_eq!(ev[1]["type"], "route");
+    assert!(ev[1]["selected"].is_string() && ev[1]["reasoning"].is_string());
     let deltas: Vec<_> = ev.iter().filter(|e| e["type"] == "delta").collect();
     assert_eq!(deltas.len(), 2);
     assert_eq!(deltas[0]["backend"], "lmstudio");

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use codecrucible::backend::{BackendId, ChatMessage, Role};
+use codecrucible::backend::BackendId;
 use codecrucible::config::Config;
 use codecrucible::engine::{self, Command, EngineHandle, Event, EventKind, RouteMode, Submit};
 use support::protocol::*;
@@ -25,11 +25,12 @@ fn config(lm: &str, ol: &str) -> Config {
 fn submit(id: u64, route: RouteMode) -> Command {
     Command::Submit(Submit {
         route,
-        ..Submit::new(id, vec![ChatMessage::new(Role::User, "hello")])
+        ..Submit::new(id, "hello")
     })
 }
 
 /// Collects events for request `id` until it ends.
+/// A request's events to its end, less the `session` event that opens every request.
 async fn run_to_end(engine: &mut EngineHandle, id: u64) -> Vec<EventKind> {
     let mut out = Vec::new();
     loop {
@@ -38,6 +39,9 @@ async fn run_to_end(engine: &mut EngineHandle, id: u64) -> Vec<EventKind> {
             .expect("engine answered in time")
             .expect("engine alive");
         if ev.id != id {
+            continue;
+        }
+        if matches!(ev.kind, EventKind::Session { .. }) {
             continue;
         }
         let last = is_last(&ev);
@@ -180,7 +184,7 @@ async fn an_unknown_model_names_the_real_ones_and_does_not_fall_back() {
     e.commands
         .send(Command::Submit(Submit {
             model: Some("gpt-5".into()),
-            ..Submit::new(1, vec![ChatMessage::new(Role::User, "hi")])
+            ..Submit::new(1, "hi")
         }))
         .unwrap();
     let ev = run_to_end(&mut e, 1).await;
@@ -333,7 +337,7 @@ async fn a_slow_first_token_is_announced_as_loading() {
         .send(submit(1, RouteMode::Force(BackendId::Ollama)))
         .unwrap();
     let ev = run_to_end(&mut e, 1).await;
-    assert!(ev.iter().any(|k| matches!(k, EventKind::Status { message, .. } if message.contains("loading model big:70b"))), "{ev:?}");
+    assert!(ev.iter().any(|k| matches!(k, EventKind::Loading { model, loaded: false, message, .. } if model == "big:70b" && message.contains("loading model big:70b"))), "{ev:?}");
     assert_eq!(text(&ev), "finally");
 }
 

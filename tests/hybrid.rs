@@ -4,7 +4,7 @@ mod support;
 
 use std::time::Duration;
 
-use codecrucible::backend::{BackendId, ChatMessage, Role};
+use codecrucible::backend::BackendId;
 use codecrucible::config::Config;
 use codecrucible::{EventKind, HybridClient, Request};
 use support::protocol::*;
@@ -39,13 +39,19 @@ fn truncating_lmstudio() -> support::FakeServer {
 
 const GENERATION: &str = "implement a tokenizer for arithmetic expressions in Rust";
 
+/// A request's events after the first, which names its session.
 async fn events(client: &HybridClient, req: Request) -> Vec<EventKind> {
     let (_, mut rx) = client.stream(req);
     let mut out = Vec::new();
+    let mut first = true;
     while let Some(ev) = tokio::time::timeout(Duration::from_secs(30), rx.recv())
         .await
         .expect("in time")
     {
+        if std::mem::take(&mut first) {
+            assert!(matches!(ev.kind, EventKind::Session { .. }), "{ev:?}");
+            continue;
+        }
         let last = matches!(
             ev.kind,
             EventKind::Done { .. } | EventKind::Error { .. } | EventKind::Cancelled { .. }
@@ -340,13 +346,19 @@ async fn old_turns_are_trimmed_with_an_event_or_the_request_is_refused() {
     let ol = fake_ollama(&["q"], &["short answer"]);
     let mut c = config(&refused_url(), &ol.url());
     c.hybrid.lm_studio.enabled = false;
-    let client = HybridClient::new(c);
-    let mut req = Request::new("and now?").backend(BackendId::Ollama);
-    let history = vec![
-        ChatMessage::new(Role::User, long_prompt(2000)),
-        ChatMessage::new(Role::Assistant, long_prompt(2000)),
-    ];
-    req.messages.splice(1..1, history);
+    // A session whose one earlier turn is long.
+    let store = std::sync::Arc::new(codecrucible::store::Store::in_memory().unwrap());
+    let session = store.create_session("q", None).unwrap();
+    for (role, text) in [("user", long_prompt(2000)), ("assistant", long_prompt(2000))] {
+        let done = codecrucible::store::Status::Complete;
+        store
+            .add_message(session, role, &text, done, None, None)
+            .unwrap();
+    }
+    let client = HybridClient::with_store(c, store);
+    let req = Request::new("and now?")
+        .backend(BackendId::Ollama)
+        .in_session(session);
     let ev = events(&client, req).await;
     assert!(
         ev.iter().any(|e| matches!(

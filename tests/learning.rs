@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use codecrucible::backend::{BackendId, ChatMessage, Role};
+use codecrucible::backend::BackendId;
 use codecrucible::config::Config;
 use codecrucible::engine::{self, Command, EngineHandle, EventKind, Submit};
 use codecrucible::router::TaskType;
@@ -70,14 +70,10 @@ struct Outcome {
 }
 
 async fn run(engine: &mut EngineHandle, i: usize) -> Outcome {
-    let messages = vec![
-        ChatMessage::new(Role::System, "You are a coding assistant."),
-        ChatMessage::new(Role::User, prompt(i)),
-    ];
     let id = i as u64 + 1;
     let _ = engine
         .commands
-        .send(Command::Submit(Submit::new(id, messages)));
+        .send(Command::Submit(Submit::new(id, prompt(i))));
     let mut out = Outcome {
         task: TaskType::Format,
         first: BackendId::Lmstudio,
@@ -288,11 +284,13 @@ async fn an_engine_starts_from_what_earlier_runs_learned_unless_learning_is_off(
             // first draw does not.
             .seed(1)
             .spawn();
-        let messages = vec![ChatMessage::new(Role::User, prompt(0))];
         let _ = engine
             .commands
-            .send(Command::Submit(Submit::new(1, messages)));
-        let ev = engine.events.recv().await.unwrap();
+            .send(Command::Submit(Submit::new(1, prompt(0))));
+        let mut ev = engine.events.recv().await.unwrap();
+        if matches!(ev.kind, EventKind::Session { .. }) {
+            ev = engine.events.recv().await.unwrap();
+        }
         let EventKind::Route {
             decision, backend, ..
         } = ev.kind

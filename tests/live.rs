@@ -6,7 +6,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use codecrucible::backend::{BackendId, ChatMessage, Role};
+use codecrucible::backend::BackendId;
 use codecrucible::config::Config;
 use codecrucible::engine::{self, Command, EngineHandle, Event, EventKind, Submit};
 use codecrucible::resources::ServerState;
@@ -70,14 +70,7 @@ async fn live_metrics_follow_finished_requests_and_resources_are_reported() {
     assert!(status.machine.host.memory_total_bytes > 0);
 
     let session = store.create_session("reformat this", None).unwrap();
-    let mut submit = Submit::new(
-        1,
-        vec![ChatMessage::new(
-            Role::User,
-            "reformat this JSON: {\"a\":1}",
-        )],
-    );
-    submit.session = Some(session);
+    let submit = Submit::new(1, "reformat this JSON: {\"a\":1}").in_session(session);
     let _ = engine.commands.send(Command::Submit(submit));
     wait_for(&mut engine, Duration::from_secs(10), |ev| {
         matches!(ev.kind, EventKind::Done { .. }).then_some(())
@@ -118,12 +111,11 @@ async fn a_client_with_a_store_saves_sessions_and_carries_them_on() {
     assert_eq!(summary.title, "which map keeps keys sorted?");
     assert_eq!(messages.len(), 2);
     assert_eq!(messages[1].content, "use a BTreeMap");
-    let prior = client.prior_turns(session).unwrap().unwrap();
     let follow = client
         .ask(
             Request::new("and for a set?")
                 .backend(BackendId::Lmstudio)
-                .in_session(session, prior),
+                .in_session(session),
         )
         .await
         .unwrap();

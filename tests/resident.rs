@@ -6,7 +6,7 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use codecrucible::backend::{BackendId, ChatMessage, Role};
+use codecrucible::backend::BackendId;
 use codecrucible::config::Config;
 use codecrucible::engine::{self, Command, EventKind, Submit};
 use codecrucible::resources::GpuSource;
@@ -54,13 +54,10 @@ async fn a_hybrid_request_goes_where_the_model_is_resident() {
     })
     .await
     .expect("the fake GPU was read");
-    let messages = vec![ChatMessage::new(
-        Role::User,
+    let _ = engine.commands.send(Command::Submit(Submit::new(
+        1,
         "implement a tokenizer for arithmetic expressions in Rust",
-    )];
-    let _ = engine
-        .commands
-        .send(Command::Submit(Submit::new(1, messages)));
+    )));
     let (decision, backend) = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             if let Some(ev) = engine.events.recv().await {

@@ -193,8 +193,9 @@ fn headless_runs_send_the_voice_prompt_and_carry_the_decision() {
         .get_output()
         .stdout
         .clone();
+    // The session comes first, then the decision.
     let route: serde_json::Value =
-        serde_json::from_str(String::from_utf8_lossy(&out).lines().next().unwrap()).unwrap();
+        serde_json::from_str(String::from_utf8_lossy(&out).lines().nth(1).unwrap()).unwrap();
     assert_eq!(route["type"], "route");
     for key in [
         "selected",

@@ -245,6 +245,16 @@ pub enum Verdict {
     Quality,
 }
 
+impl From<Verdict> for crate::store::Verdict {
+    fn from(v: Verdict) -> Self {
+        match v {
+            Verdict::Good => Self::Good,
+            Verdict::Bad => Self::Bad,
+            Verdict::Quality => Self::Quality,
+        }
+    }
+}
+
 impl Verdict {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -5,11 +5,9 @@ use std::io::Write;
 
 use super::input::read_input;
 use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
-use crate::backend::{ChatMessage, Role};
-use crate::client::SYSTEM_PROMPT;
 use crate::config::Config;
 use crate::engine::{self, Command, Event, EventKind, RouteMode, Submit};
-use crate::store::{SessionChoice, SessionId, Store};
+use crate::store::{SessionChoice, SessionId};
 use crate::voice::Voice;
 
 pub struct Options {
@@ -34,40 +32,24 @@ pub async fn run(config: Config, opts: Options) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let system = opts
-        .voice
-        .as_ref()
-        .map_or(SYSTEM_PROMPT, |v| v.system_prompt.as_str());
     let store = super::sessions_cmd::open_history(&config);
-    let (session, prior) =
-        match session_for(store.as_deref(), opts.session, &prompt, opts.voice.as_ref()) {
-            Ok(s) => s,
-            Err(msg) => {
-                eprintln!("codecrucible: {msg}");
-                return EXIT_USAGE;
-            }
-        };
-    let mut messages = vec![ChatMessage::new(Role::System, system)];
-    messages.extend(prior);
-    messages.push(ChatMessage::new(Role::User, prompt));
     let mut engine = match store {
         Some(store) => engine::spawn_with_store(config, store),
         None => engine::spawn(config),
     };
     let submit = Submit {
         id: REQUEST_ID,
-        messages,
+        input: prompt,
+        session: opts.session,
         route: opts.route,
         model: opts.model,
         max_tokens: opts.max_tokens,
         attachments,
-        voice: opts.voice.as_ref().map(Voice::prior),
-        session,
+        voice: opts.voice,
         no_cache: opts.no_cache,
     };
     let _ = engine.commands.send(Command::Submit(submit));
     let mut out = Output::new(opts.json);
-    out.session = session;
     let mut interrupted = false;
     loop {
         let event = tokio::select! {
@@ -88,33 +70,6 @@ pub async fn run(config: Config, opts: Options) -> i32 {
             let _ = engine.commands.send(Command::Shutdown);
             return if interrupted { EXIT_INTERRUPTED } else { code };
         }
-    }
-}
-
-/// The session to save this run in, and the earlier turns to send: final answers only,
-/// drafts and cut-short answers left out.
-fn session_for(
-    store: Option<&Store>,
-    choice: SessionChoice,
-    prompt: &str,
-    voice: Option<&Voice>,
-) -> Result<(Option<SessionId>, Vec<ChatMessage>), String> {
-    let Some(store) = store else {
-        return match choice {
-            SessionChoice::New => Ok((None, Vec::new())),
-            _ => Err("history is off or unavailable, so there is no session to carry on".into()),
-        };
-    };
-    if choice == SessionChoice::New {
-        let name = voice.map(|v| v.name.as_str());
-        return store
-            .create_session(prompt, name)
-            .map(|id| (Some(id), Vec::new()))
-            .map_err(|e| e.0);
-    }
-    match store.carry_on(choice).map_err(|e| e.0)? {
-        Some((id, prior)) => Ok((Some(id), prior)),
-        None => Ok((None, Vec::new())),
     }
 }
 
@@ -154,7 +109,9 @@ impl Output {
         }
         match &ev.kind {
             EventKind::Done { .. } => Some(EXIT_OK),
-            EventKind::Error { code, .. } if *code == "config" || *code == "remote_not_allowed" => {
+            EventKind::Error { code, .. }
+                if *code == "config" || *code == "remote_not_allowed" || *code == "session" =>
+            {
                 Some(EXIT_USAGE)
             }
             EventKind::Error { .. } => Some(EXIT_FAILED),
@@ -166,6 +123,13 @@ impl Output {
 
     fn human(&mut self, kind: &EventKind) {
         match kind {
+            // Named in the status line only when it is saved (it can be carried on).
+            EventKind::Session {
+                session,
+                stored: true,
+                ..
+            } => self.session = Some(*session),
+            EventKind::Loading { message, .. } => eprintln!("[{message}]"),
             EventKind::Route { decision, .. } => {
                 self.route_reason = decision.reasoning.trim_end_matches('.').to_owned()
             }

@@ -79,16 +79,17 @@ pub fn run(action: &SessionsCmd) -> i32 {
 /// `codecrucible feedback SESSION good|bad|quality`.
 pub fn feedback(session: i64, verdict: super::args::Verdict) -> i32 {
     let name = verdict.as_str();
+    let verdict = verdict.into();
     let store = match open_store() {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
-    let message = match store.record_feedback(session, name) {
+    let message = match store.record_feedback(session, verdict) {
         Ok(m) => m,
         Err(e) => return fail(&e.0),
     };
     eprintln!("recorded \"{name}\" for answer {message} of session {session}");
-    match store.learn_from_feedback(session, message, name) {
+    match store.learn_from_feedback(session, message, verdict) {
         Ok(Some(o)) => eprintln!(
             "the router learns: {} {} answers to {} requests (complexity band {})",
             if o.success {

@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::confidence::Signal;
+pub use crate::store::Verdict;
 
-use crate::backend::{BackendId, ChatMessage, ModelInfo, ServerKind, TokenLogprob};
-use crate::router::{RoutingDecision, VoicePrior};
+use crate::backend::{BackendId, ModelInfo, ServerKind, TokenLogprob};
+use crate::router::RoutingDecision;
+use crate::store::{SessionChoice, SessionId};
+use crate::voice::Voice;
 
 pub type RequestId = u64;
 
@@ -24,12 +27,17 @@ pub enum RouteMode {
     Hybrid,
 }
 
+/// A user's turn: what they typed, the session it belongs to and how to answer it. The
+/// engine does the rest: it creates or continues the session, builds the system prompt from
+/// the voice, puts the earlier turns and the attachments around the input, and records
+/// everything (DESIGN.md, "The engine owns the conversation").
 #[derive(Debug, Clone)]
 pub struct Submit {
     pub id: RequestId,
-    /// The conversation so far: system prompt, prior user and final assistant messages,
-    /// and the new user message last.
-    pub messages: Vec<crate::backend::ChatMessage>,
+    /// The user's message, as typed.
+    pub input: String,
+    /// A new session, or one to carry on; its earlier turns are sent before the input.
+    pub session: SessionChoice,
     pub route: RouteMode,
     /// A model name for the selected backend; it must exist there.
     pub model: Option<String>,
@@ -38,10 +46,9 @@ pub struct Submit {
     /// Context attached to the new message (piped input, pasted code, files). It is
     /// weighed by the router and sent below the message.
     pub attachments: Vec<Attachment>,
-    /// The active voice's routing prior; `None` is neutral.
-    pub voice: Option<VoicePrior>,
-    /// The stored session this request belongs to; it is saved there as it happens.
-    pub session: Option<crate::store::SessionId>,
+    /// The voice to answer in: its system prompt and its routing prior. `None` is the
+    /// default prompt and no lean.
+    pub voice: Option<Voice>,
     /// Ask afresh even when the response cache holds an answer (regenerate, `/retry`).
     pub no_cache: bool,
 }
@@ -54,18 +61,25 @@ pub struct Attachment {
 }
 
 impl Submit {
-    pub fn new(id: RequestId, messages: Vec<ChatMessage>) -> Self {
+    /// A new session's first turn, routed automatically in no voice.
+    pub fn new(id: RequestId, input: impl Into<String>) -> Self {
         Self {
             id,
-            messages,
+            input: input.into(),
+            session: SessionChoice::New,
             route: RouteMode::Auto,
             model: None,
             max_tokens: None,
             attachments: Vec::new(),
             voice: None,
-            session: None,
             no_cache: false,
         }
+    }
+
+    /// Carries on a session the engine knows (stored, or earlier in this engine's life).
+    pub fn in_session(mut self, session: SessionId) -> Self {
+        self.session = SessionChoice::Resume(session);
+        self
     }
 }
 
@@ -81,6 +95,14 @@ pub enum Command {
     /// Computes the metrics (from the store) with the live load; answered by a `metrics`
     /// event.
     Metrics(RequestId),
+    /// Rates a session's last answer (and teaches the router); answered by `rated`.
+    Feedback {
+        id: RequestId,
+        session: SessionId,
+        verdict: Verdict,
+    },
+    /// Deletes a stored session; answered by `deleted`.
+    DeleteSession { id: RequestId, session: SessionId },
     Shutdown,
 }
 
@@ -95,6 +117,16 @@ pub struct Event {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
+    /// The session this request is part of, created or carried on; the first event of every
+    /// request.
+    Session {
+        session: SessionId,
+        /// It was created for this request.
+        new: bool,
+        /// Saved in the history database (false when history is off: it lasts as long as
+        /// the engine).
+        stored: bool,
+    },
     /// The routing decision, with every field of [`RoutingDecision`].
     Route {
         #[serde(flatten)]
@@ -121,6 +153,15 @@ pub enum EventKind {
     /// server it concerns, if any (a history problem concerns none).
     Status {
         backend: Option<BackendId>,
+        message: String,
+    },
+    /// The server has not answered for a while because it is loading the model (or, with
+    /// the model already loaded, is still working on the prompt).
+    Loading {
+        backend: BackendId,
+        model: String,
+        /// The server reported the model as loaded: it is busy, not loading.
+        loaded: bool,
         message: String,
     },
     Delta {
@@ -193,6 +234,17 @@ pub enum EventKind {
     Models {
         backend: BackendId,
         models: Vec<ModelInfo>,
+        error: Option<String>,
+    },
+    /// A `feedback` command was recorded (or failed: `error`).
+    Rated {
+        session: SessionId,
+        verdict: Verdict,
+        error: Option<String>,
+    },
+    /// A `delete_session` command ran; `error` says why it did not.
+    Deleted {
+        session: SessionId,
         error: Option<String>,
     },
     /// The resource monitor's latest picture: GPU memory, CPU and memory load, and each

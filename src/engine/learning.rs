@@ -48,7 +48,8 @@ impl Learner {
     }
 
     /// Adds an outcome. With a store, the store's update (atomic across processes) is
-    /// the truth and the memory copy takes its result.
+    /// the truth and the memory copy takes its result. Called on the history writer's
+    /// thread, since it writes.
     pub fn observe(&self, o: &Observation) {
         let stored = self.store.as_ref().and_then(|s| match s.learn(o, 1.0) {
             Ok(stats) => Some(stats),
@@ -62,6 +63,24 @@ impl Learner {
                 Some(stats) => p.set(o.task_type, o.band, stats),
                 None => p.observe(o.task_type, o.band, o.arm, o.success, 1.0),
             }
+        }
+    }
+
+    /// Takes up what the store now holds for an observation's class (after feedback, which
+    /// the store applies itself).
+    pub fn reload(&self, store: &Store, o: &Observation) {
+        let rows = match store.learning() {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!("learning data: {e}");
+                return;
+            }
+        };
+        let row = rows
+            .into_iter()
+            .find(|(task, band, _)| *task == o.task_type && *band == o.band);
+        if let (Some((task, band, stats)), Ok(mut p)) = (row, self.policy.lock()) {
+            p.set(task, band, stats);
         }
     }
 

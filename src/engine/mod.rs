@@ -5,6 +5,7 @@
 pub mod breaker;
 mod cache;
 mod context;
+mod conversation;
 pub mod events;
 mod learning;
 mod record;
@@ -12,15 +13,19 @@ mod request;
 mod resources;
 mod route;
 mod slot;
+mod writer;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+pub use conversation::SYSTEM_PROMPT;
 pub use events::{
     Attachment, BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode, Submit,
+    Verdict,
 };
+pub use crate::store::SessionChoice;
 pub use route::signals;
 pub use slot::Slot;
 
@@ -40,6 +45,35 @@ pub struct Shared {
     finished: std::sync::atomic::AtomicU64,
     /// The machine monitor's latest reading (long-lived engines only).
     machine: Option<tokio::sync::watch::Receiver<crate::resources::MachineReading>>,
+    /// Where conversations are kept, written by one thread.
+    history: Option<History>,
+}
+
+/// The sessions' home: the history database, or (history off) a database in memory that
+/// lasts as long as the engine, so a front end can still carry a conversation on.
+struct History {
+    writer: writer::Writer,
+    /// On disk: sessions outlive the engine and can be carried on with `--continue`.
+    stored: bool,
+}
+
+impl History {
+    fn open(store: Option<&Arc<crate::store::Store>>) -> Option<Self> {
+        let (store, stored) = match store {
+            Some(s) => (Arc::clone(s), true),
+            None => match crate::store::Store::in_memory() {
+                Ok(s) => (Arc::new(s), false),
+                Err(e) => {
+                    tracing::warn!("no conversation memory: {e}");
+                    return None;
+                }
+            },
+        };
+        Some(Self {
+            writer: writer::Writer::spawn(store),
+            stored,
+        })
+    }
 }
 
 impl Shared {
@@ -127,6 +161,7 @@ impl Builder {
         let machine = self
             .live_every
             .map(|_| crate::resources::spawn_machine_monitor(resources::MACHINE_PERIOD));
+        let history = History::open(self.store.as_ref());
         let (handle, shared, events) = start(Shared {
             config,
             slots,
@@ -134,6 +169,7 @@ impl Builder {
             learner,
             finished: Default::default(),
             machine: machine.clone(),
+            history,
         });
         if let Some(every) = self.live_every {
             tokio::spawn(ticker(handle.commands.clone(), every, health));
@@ -230,24 +266,15 @@ async fn actor(
                 running.retain(|_, tx| !tx.is_closed());
                 let (tx, rx) = oneshot::channel();
                 running.insert(submit.id, tx);
-                let recorder = match (&shared.store, submit.session) {
-                    (Some(store), Some(session)) => Some(std::sync::Mutex::new(
-                        record::Recorder::new(Arc::clone(store), session),
-                    )),
-                    _ => None,
-                };
-                let run = request::Run {
-                    shared: Arc::clone(&shared),
-                    events: events.clone(),
-                    submit,
-                    cancel: rx,
-                    partial: false,
-                    recorder,
-                    escalated: false,
-                    cached: false,
-                };
+                let run = request::Run::new(Arc::clone(&shared), events.clone(), submit, rx);
                 tokio::spawn(run.go());
             }
+            Command::Feedback {
+                id,
+                session,
+                verdict,
+            } => feedback(&shared, &events, id, session, verdict),
+            Command::DeleteSession { id, session } => delete(&shared, &events, id, session),
             Command::Cancel(id) => {
                 if let Some(tx) = running.remove(&id) {
                     let _ = tx.send(());
@@ -301,6 +328,74 @@ async fn actor(
     for (_, tx) in running.drain() {
         let _ = tx.send(());
     }
+}
+
+/// Records a rating of a session's last answer and teaches the router from it, on the
+/// writer; answered by a `rated` event.
+fn feedback(
+    shared: &Arc<Shared>,
+    events: &mpsc::UnboundedSender<Event>,
+    id: RequestId,
+    session: crate::store::SessionId,
+    verdict: Verdict,
+) {
+    let events = events.clone();
+    let Some(history) = shared.history.as_ref().filter(|h| h.stored) else {
+        let error = Some("feedback needs a saved session, and history is off".to_owned());
+        let kind = EventKind::Rated {
+            session,
+            verdict,
+            error,
+        };
+        let _ = events.send(Event { id, kind });
+        return;
+    };
+    let shared = Arc::clone(shared);
+    history.writer.run(move |store| {
+        let result = store.record_feedback(session, verdict).and_then(|message| {
+            let learned = store.learn_from_feedback(session, message, verdict)?;
+            if let Some(o) = learned {
+                // The store's row is the truth; the policy in memory takes it up.
+                shared.learner.reload(store, &o);
+            }
+            Ok(())
+        });
+        let kind = EventKind::Rated {
+            session,
+            verdict,
+            error: result.err().map(|e| e.0),
+        };
+        let _ = events.send(Event { id, kind });
+    });
+}
+
+/// Deletes a stored session on the writer; answered by a `deleted` event.
+fn delete(
+    shared: &Shared,
+    events: &mpsc::UnboundedSender<Event>,
+    id: RequestId,
+    session: crate::store::SessionId,
+) {
+    let events = events.clone();
+    let Some(history) = shared.history.as_ref() else {
+        let error = Some(format!("there is no session {session}"));
+        let _ = events.send(Event {
+            id,
+            kind: EventKind::Deleted { session, error },
+        });
+        return;
+    };
+    history.writer.run(move |store| {
+        let error = match store.delete_session(session) {
+            Ok(true) => None,
+            Ok(false) => Some(format!("session {session} was already gone")),
+            Err(e) => Some(e.0),
+        };
+        let _ = events.send(Event {
+            id,
+            kind: EventKind::Deleted { session, error },
+        });
+    });
 }
 
 /// Probes both backends at once.

@@ -1,30 +1,32 @@
 //! Writes a request to the session store as it happens: the user's message before it is
 //! sent, the answer as it streams (flushed at least every 250 ms), drafts marked as drafts,
-//! a cut-short answer marked partial, and the routing decisions. Storage failures never
-//! stop a request: the first one is reported once as a status event.
+//! a cut-short answer marked partial, and the routing decisions. It runs on the history
+//! writer's thread (see `writer.rs`). Storage failures never stop a request: the first one
+//! is reported once as a status event.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use tokio::time::Instant;
+use tokio::sync::mpsc::UnboundedSender;
 
-use super::events::EventKind;
+use super::events::{Event, EventKind, RequestId};
 use crate::backend::BackendId;
 use crate::store::{MessageId, SessionId, Status, Store};
 
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
 pub struct Recorder {
-    store: Arc<Store>,
     session: SessionId,
+    /// Where a storage failure is reported, once.
+    events: UnboundedSender<Event>,
+    request: RequestId,
     answer: Option<Streaming>,
     /// The message closed last.
     last_closed: Option<Streaming>,
     /// The draft an escalation replaced, in case the escalation fails and it is kept.
     replaced_draft: Option<Streaming>,
     model: Option<String>,
-    /// The first storage error, to be reported once.
-    pub failed: Option<String>,
+    /// A storage error has been reported for this request.
+    failed: bool,
 }
 
 struct Streaming {
@@ -38,75 +40,83 @@ struct Streaming {
 }
 
 impl Recorder {
-    pub fn new(store: Arc<Store>, session: SessionId) -> Self {
+    pub fn new(session: SessionId, events: UnboundedSender<Event>, request: RequestId) -> Self {
         Self {
-            store,
             session,
+            events,
+            request,
             answer: None,
             last_closed: None,
             replaced_draft: None,
             model: None,
-            failed: None,
+            failed: false,
         }
     }
 
     fn note<T>(&mut self, r: Result<T, crate::store::StoreError>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
-            Err(e) => {
-                self.failed.get_or_insert(e.0);
+            Err(e) if !self.failed => {
+                self.failed = true;
+                let message = format!("{e}; the conversation goes on without being saved");
+                let _ = self.events.send(Event {
+                    id: self.request,
+                    kind: EventKind::Status {
+                        backend: None,
+                        message,
+                    },
+                });
                 None
             }
+            Err(_) => None,
         }
     }
 
     /// The user's message, saved before anything is sent.
-    pub fn user(&mut self, content: &str) {
-        let r = self
-            .store
-            .add_message(self.session, "user", content, Status::Complete, None, None);
+    pub fn user(&mut self, store: &Store, content: &str) {
+        let r = store.add_message(self.session, "user", content, Status::Complete, None, None);
         self.note(r);
     }
 
     /// Mirrors one engine event into the store.
-    pub fn event(&mut self, kind: &EventKind) {
+    pub fn event(&mut self, store: &Store, kind: &EventKind) {
         match kind {
             EventKind::Model { model, .. } => self.model = Some(model.clone()),
             EventKind::Delta {
                 backend,
                 text,
                 draft,
-            } => self.text(*backend, text, *draft),
-            EventKind::Route { .. } => self.decision("route", kind),
-            EventKind::Fallback { .. } => self.decision("fallback", kind),
-            EventKind::Confidence { .. } => self.decision("confidence", kind),
+            } => self.text(store, *backend, text, *draft),
+            EventKind::Route { .. } => self.decision(store, "route", kind),
+            EventKind::Fallback { .. } => self.decision(store, "fallback", kind),
+            EventKind::Confidence { .. } => self.decision(store, "confidence", kind),
             EventKind::Escalate { .. } => {
-                self.decision("escalate", kind);
-                self.close(Status::Draft);
+                self.decision(store, "escalate", kind);
+                self.close(store, Status::Draft);
                 self.replaced_draft = self.last_closed.take();
             }
             EventKind::Done { backend, .. } => {
                 // Latency, TTFT and tokens/s, for metrics and learning.
-                self.decision("done", kind);
+                self.decision(store, "done", kind);
                 // A draft that held up (or outlived a failed escalation) becomes the answer.
                 if self.answer.as_ref().is_some_and(|a| a.backend == *backend) {
-                    self.close(Status::Complete);
+                    self.close(store, Status::Complete);
                 } else if let Some(d) = self.replaced_draft.take().filter(|d| d.backend == *backend)
                 {
-                    let r = self.store.update_message(d.id, &d.text, Status::Complete);
+                    let r = store.update_message(d.id, &d.text, Status::Complete);
                     self.note(r);
                     self.last_closed = Some(d);
                 }
             }
             EventKind::Error { .. } | EventKind::Cancelled { .. } => {
-                self.decision("error", kind);
-                self.close(Status::Partial);
+                self.decision(store, "error", kind);
+                self.close(store, Status::Partial);
             }
             _ => {}
         }
     }
 
-    fn text(&mut self, backend: BackendId, text: &str, draft: bool) {
+    fn text(&mut self, store: &Store, backend: BackendId, text: &str, draft: bool) {
         if self.answer.is_none() {
             // The first text is written at once, with the message.
             let status = if draft {
@@ -115,7 +125,7 @@ impl Recorder {
                 Status::Streaming
             };
             let model = self.model.clone();
-            let r = self.store.add_message(
+            let r = store.add_message(
                 self.session,
                 "assistant",
                 text,
@@ -139,12 +149,12 @@ impl Recorder {
             a.text.push_str(text);
             a.dirty = true;
         }
-        self.flush(false);
+        self.flush(store, false);
     }
 
     /// Writes the streaming answer if it changed and `FLUSH_EVERY` has passed (or `now`).
     /// The engine also calls this on a timer, so a quiet stream is still saved.
-    pub fn flush(&mut self, now: bool) {
+    pub fn flush(&mut self, store: &Store, now: bool) {
         let Some(a) = self.answer.as_mut() else {
             return;
         };
@@ -158,13 +168,13 @@ impl Recorder {
         } else {
             Status::Streaming
         };
-        let r = self.store.update_message(a.id, &a.text, status);
+        let r = store.update_message(a.id, &a.text, status);
         self.note(r);
     }
 
-    fn close(&mut self, status: Status) {
+    fn close(&mut self, store: &Store, status: Status) {
         if let Some(a) = self.answer.take() {
-            let r = self.store.update_message(a.id, &a.text, status);
+            let r = store.update_message(a.id, &a.text, status);
             self.note(r);
             self.last_closed = Some(a);
         }
@@ -172,23 +182,19 @@ impl Recorder {
 
     /// What the finished request taught the router, kept with its answer so that feedback
     /// on that answer can correct it.
-    pub fn learned(&mut self, o: &crate::store::Observation) {
+    pub fn learned(&mut self, store: &Store, o: &crate::store::Observation) {
         let Some(message) = self.last_closed.as_ref().map(|a| a.id) else {
             return;
         };
         let json = serde_json::to_string(o).unwrap_or_default();
-        let r = self
-            .store
-            .record_decision(self.session, Some(message), "learning", &json);
+        let r = store.record_decision(self.session, Some(message), "learning", &json);
         self.note(r);
     }
 
-    fn decision(&mut self, kind: &str, event: &EventKind) {
+    fn decision(&mut self, store: &Store, kind: &str, event: &EventKind) {
         let json = serde_json::to_string(event).unwrap_or_default();
         let message = self.answer.as_ref().map(|a| a.id);
-        let r = self
-            .store
-            .record_decision(self.session, message, kind, &json);
+        let r = store.record_decision(self.session, message, kind, &json);
         self.note(r);
     }
 }

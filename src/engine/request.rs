@@ -1,7 +1,8 @@
 //! One request from route to done: pick the backend, wait for a slot, choose the model,
 //! stream, and fall back to the other server when the first cannot take the request.
 
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -10,8 +11,11 @@ use tokio::time::Instant;
 
 use super::cache;
 use super::context;
+use super::conversation;
 use super::events::{Event, EventKind, Submit};
+use super::record::Recorder;
 use super::route::{escalation_messages, plan};
+use super::writer::Writer;
 use super::slot::Slot;
 use super::Shared;
 use crate::backend::{
@@ -83,38 +87,58 @@ const BUSY_RETRIES: [Duration; 3] = [
 ];
 
 pub struct Run {
-    pub shared: Arc<Shared>,
-    pub events: mpsc::UnboundedSender<Event>,
-    pub submit: Submit,
-    pub cancel: oneshot::Receiver<()>,
+    shared: Arc<Shared>,
+    events: mpsc::UnboundedSender<Event>,
+    submit: Submit,
+    cancel: oneshot::Receiver<()>,
     /// Some final (not draft) answer text has been sent to the front end.
-    pub partial: bool,
-    /// Saves the request to the session store, when the submit names a session.
-    pub recorder: Option<std::sync::Mutex<super::record::Recorder>>,
+    partial: bool,
+    /// Saves the request to its session; it lives on the history writer's thread.
+    recorder: Option<Arc<Mutex<Recorder>>>,
     /// A draft was escalated (whatever became of the escalation).
-    pub escalated: bool,
+    escalated: bool,
     /// Some leg was answered from the response cache.
-    pub cached: bool,
+    cached: bool,
 }
 
 impl Run {
-    fn emit(&self, kind: EventKind) {
-        if let Some(rec) = &self.recorder {
-            if let Ok(mut rec) = rec.lock() {
-                rec.event(&kind);
-                if let Some(problem) = rec.failed.take() {
-                    let message =
-                        format!("{problem}; the conversation goes on without being saved");
-                    let _ = self.events.send(Event {
-                        id: self.submit.id,
-                        kind: EventKind::Status {
-                            backend: None,
-                            message,
-                        },
-                    });
-                }
-            }
+    pub fn new(
+        shared: Arc<Shared>,
+        events: mpsc::UnboundedSender<Event>,
+        submit: Submit,
+        cancel: oneshot::Receiver<()>,
+    ) -> Self {
+        Self {
+            shared,
+            events,
+            submit,
+            cancel,
+            partial: false,
+            recorder: None,
+            escalated: false,
+            cached: false,
         }
+    }
+
+    fn writer(&self) -> Option<&Writer> {
+        self.shared.history.as_ref().map(|h| &h.writer)
+    }
+
+    /// Sends an event to the front end, and has the writer mirror it into the session.
+    fn emit(&self, kind: EventKind) {
+        if let (Some(rec), Some(writer)) = (&self.recorder, self.writer()) {
+            let rec = Arc::clone(rec);
+            let copy = kind.clone();
+            writer.run(move |store| {
+                if let Ok(mut rec) = rec.lock() {
+                    rec.event(store, &copy);
+                }
+            });
+        }
+        self.send(kind);
+    }
+
+    fn send(&self, kind: EventKind) {
         // A front end that has gone away no longer needs events.
         let _ = self.events.send(Event {
             id: self.submit.id,
@@ -122,19 +146,54 @@ impl Run {
         });
     }
 
-    pub async fn go(mut self) {
-        let plan = plan(&self.shared, &self.submit);
-        let messages = super::route::with_attachments(&self.submit);
-        if let Some(rec) = &self.recorder {
-            // Saved before anything is sent, exactly as it will be sent.
-            let sent = messages
-                .iter()
-                .rev()
-                .find(|m| m.role == crate::backend::Role::User);
-            if let (Ok(mut rec), Some(sent)) = (rec.lock(), sent) {
-                rec.user(&sent.content);
+    /// Creates or continues the session and builds what is sent. Without any history
+    /// (not even in memory) the request goes on without a session.
+    async fn open(&mut self) -> Result<Vec<ChatMessage>, String> {
+        let Some(history) = self.shared.history.as_ref() else {
+            return Ok(conversation::messages(&self.submit, Vec::new()));
+        };
+        let stored = history.stored;
+        let (choice, input) = (self.submit.session, self.submit.input.clone());
+        let voice = self.submit.voice.as_ref().map(|v| v.name.clone());
+        let opened = history
+            .writer
+            .ask(move |store| conversation::open(store, stored, choice, &input, voice.as_deref()))
+            .await
+            .ok_or_else(|| "the history writer has stopped".to_owned())??;
+        let messages = conversation::messages(&self.submit, opened.prior);
+        let rec = Recorder::new(opened.session, self.events.clone(), self.submit.id);
+        let rec = Arc::new(Mutex::new(rec));
+        // Saved before anything is sent, exactly as it will be sent.
+        let sent = messages.last().map(|m| m.content.clone()).unwrap_or_default();
+        let first = Arc::clone(&rec);
+        history.writer.run(move |store| {
+            if let Ok(mut rec) = first.lock() {
+                rec.user(store, &sent);
             }
-        }
+        });
+        self.recorder = Some(rec);
+        self.send(EventKind::Session {
+            session: opened.session,
+            new: opened.new,
+            stored,
+        });
+        Ok(messages)
+    }
+
+    pub async fn go(mut self) {
+        let messages = match self.open().await {
+            Ok(m) => m,
+            Err(message) => {
+                self.send(EventKind::Error {
+                    backend: None,
+                    message,
+                    code: "session",
+                    partial: false,
+                });
+                return;
+            }
+        };
+        let plan = plan(&self.shared, &self.submit);
         self.emit(EventKind::Route {
             decision: plan.decision.clone(),
             backend: plan.primary,
@@ -194,18 +253,38 @@ impl Run {
             (other, _) => other,
         };
         let learned = self.observations(&plan, &outcome);
-        self.finish(outcome);
-        for o in &learned {
-            self.shared.learner.observe(o);
-        }
-        if let (Some(rec), Some(last)) = (&self.recorder, learned.last()) {
-            if let Ok(mut rec) = rec.lock() {
-                rec.learned(last);
+        let terminal = self.terminal(outcome);
+        self.finish(terminal, learned);
+    }
+
+    /// Records the request's end and what it taught, then tells the front end: once the
+    /// `done` (or `error`) event arrives, the session, the decisions and the learning
+    /// statistics are on disk.
+    fn finish(&self, terminal: EventKind, learned: Vec<Observation>) {
+        let shared = Arc::clone(&self.shared);
+        let (Some(writer), Some(rec)) = (self.writer(), self.recorder.clone()) else {
+            for o in &learned {
+                shared.learner.observe(o);
             }
-        }
-        self.shared
-            .finished
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            shared.finished.fetch_add(1, Ordering::SeqCst);
+            self.send(terminal);
+            return;
+        };
+        let events = self.events.clone();
+        let id = self.submit.id;
+        writer.run(move |store| {
+            if let Ok(mut rec) = rec.lock() {
+                rec.event(store, &terminal);
+                for o in &learned {
+                    shared.learner.observe(o);
+                }
+                if let Some(last) = learned.last() {
+                    rec.learned(store, last);
+                }
+            }
+            shared.finished.fetch_add(1, Ordering::SeqCst);
+            let _ = events.send(Event { id, kind: terminal });
+        });
     }
 
     /// What this request teaches the router. The server that answered first is judged:
@@ -238,18 +317,19 @@ impl Run {
         vec![class(Arm::of(plan.primary), true)]
     }
 
-    fn finish(&mut self, outcome: Outcome) {
+    /// The event that ends the request.
+    fn terminal(&self, outcome: Outcome) -> EventKind {
         match outcome {
-            Outcome::Done(answer) => self.emit(answer.done),
-            Outcome::Cancelled => self.emit(EventKind::Cancelled {
+            Outcome::Done(answer) => answer.done,
+            Outcome::Cancelled => EventKind::Cancelled {
                 partial: self.partial,
-            }),
-            Outcome::Failed(e) => self.emit(EventKind::Error {
+            },
+            Outcome::Failed(e) => EventKind::Error {
                 backend: Some(e.backend),
                 code: e.kind.code(),
                 message: e.message,
                 partial: self.partial,
-            }),
+            },
         }
     }
 
@@ -266,7 +346,7 @@ impl Run {
         }
         let threshold = routing.escalation_threshold;
         let report = confidence::score(&Draft {
-            prompt: super::route::prompt(&self.submit),
+            prompt: &self.submit.input,
             answer: &draft.text,
             task_type: decision.task_type,
             finish_reason: draft.finish_reason.as_deref(),
@@ -427,8 +507,10 @@ impl Run {
             Outcome::Failed(e) => slot.record(!e.is_unavailable()),
             Outcome::Done(answer) => {
                 slot.record(true);
-                if let Some(key) = &key {
-                    cache::put(&shared, key, leg.id, &choice.name, &answer.cached());
+                if let (Some(key), Some(writer)) = (key, self.writer()) {
+                    let (shared, answer, model, backend) =
+                        (Arc::clone(&shared), answer.cached(), choice.name.clone(), leg.id);
+                    writer.run(move |_| cache::put(&shared, &key, backend, &model, &answer));
                 }
             }
             Outcome::Cancelled => {}
@@ -541,15 +623,18 @@ impl Run {
             let item = tokio::select! {
                 item = stream.next() => item,
                 _ = flush.tick(), if self.recorder.is_some() => {
-                    if let Some(Ok(mut rec)) = self.recorder.as_ref().map(|r| r.lock()) {
-                        rec.flush(true);
-                    }
+                    self.flush();
                     continue;
                 }
                 _ = &mut self.cancel => return Outcome::Cancelled,
                 _ = &mut notice, if !noticed && stats.ttft.is_none() => {
                     noticed = true;
-                    self.emit(EventKind::Status { backend: Some(id), message: loading_message(id, &model, loaded) });
+                    self.emit(EventKind::Loading {
+                        backend: id,
+                        model: model.clone(),
+                        loaded: loaded == Some(true),
+                        message: loading_message(id, &model, loaded),
+                    });
                     continue;
                 }
             };
@@ -600,6 +685,20 @@ impl Run {
                     }));
                 }
             }
+        }
+    }
+}
+
+impl Run {
+    /// Has the writer save the streaming answer as it stands, so a quiet stream is kept too.
+    fn flush(&self) {
+        if let (Some(rec), Some(writer)) = (&self.recorder, self.writer()) {
+            let rec = Arc::clone(rec);
+            writer.run(move |store| {
+                if let Ok(mut rec) = rec.lock() {
+                    rec.flush(store, true);
+                }
+            });
         }
     }
 }

@@ -16,25 +16,14 @@ pub struct Plan {
     pub forced: Option<String>,
 }
 
-/// The text of the newest user message: what the router reads.
-pub fn prompt(submit: &Submit) -> &str {
-    submit
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.role == Role::User)
-        .map(|m| m.content.as_str())
-        .unwrap_or("")
-}
-
 pub fn plan(shared: &Shared, submit: &Submit) -> Plan {
     let attachments: Vec<&str> = submit.attachments.iter().map(|a| a.text.as_str()).collect();
-    let analysis = router::analyze(prompt(submit), &attachments);
+    let analysis = router::analyze(&submit.input, &attachments);
     let mut signals = signals(shared);
     signals.learned = shared.learner.preferences(analysis.complexity);
     let mut decision = router::decide(
         &analysis,
-        submit.voice.as_ref(),
+        submit.voice.as_ref().map(crate::voice::Voice::prior).as_ref(),
         &shared.config.hybrid.routing,
         &signals,
     );
@@ -116,20 +105,6 @@ pub fn signals(shared: &Shared) -> Signals {
     }
     s.residency = super::resources::residency(shared);
     s
-}
-
-/// The conversation to send: the new user message gets its attachments below it.
-pub fn with_attachments(submit: &Submit) -> Vec<ChatMessage> {
-    let mut messages = submit.messages.clone();
-    if submit.attachments.is_empty() {
-        return messages;
-    }
-    if let Some(last) = messages.iter_mut().rev().find(|m| m.role == Role::User) {
-        for a in &submit.attachments {
-            last.content += &format!("\n\nAttached {}:\n```\n{}\n```", a.name, a.text.trim_end());
-        }
-    }
-    messages
 }
 
 /// The conversation for the quality server after a weak draft: the task, the draft, and

@@ -17,6 +17,32 @@ pub struct Observation {
     pub success: bool,
 }
 
+/// A user's rating of an answer: it was good, it was bad, or it should have gone to the
+/// quality server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Good,
+    Bad,
+    Quality,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Good => "good",
+            Verdict::Bad => "bad",
+            Verdict::Quality => "quality",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Store {
     /// Every class's statistics.
     pub fn learning(&self) -> Result<Vec<(TaskType, u8, ClassStats)>, StoreError> {
@@ -86,7 +112,7 @@ impl Store {
         &self,
         session: SessionId,
         message: MessageId,
-        verdict: &str,
+        verdict: Verdict,
     ) -> Result<Option<Observation>, StoreError> {
         let json: Option<String> = self.with("read the answer's routing", |c| {
             c.query_row(
@@ -100,7 +126,7 @@ impl Store {
         let Some(mut o) = json.and_then(|j| serde_json::from_str::<Observation>(&j).ok()) else {
             return Ok(None);
         };
-        o.success = verdict == "good";
+        o.success = verdict == Verdict::Good;
         self.learn(&o, FEEDBACK_WEIGHT)?;
         Ok(Some(o))
     }
@@ -150,7 +176,7 @@ mod tests {
         s.record_decision(session, Some(msg), "learning", &json)
             .unwrap();
         let o = s
-            .learn_from_feedback(session, msg, "quality")
+            .learn_from_feedback(session, msg, Verdict::Quality)
             .unwrap()
             .unwrap();
         assert!(!o.success);
@@ -168,7 +194,7 @@ mod tests {
             )
             .unwrap();
         assert!(s
-            .learn_from_feedback(session, other, "bad")
+            .learn_from_feedback(session, other, Verdict::Bad)
             .unwrap()
             .is_none());
     }

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 pub use browse::BrowseRow;
 pub use cache::{CacheLimits, CachedAnswer};
-pub use learning::Observation;
+pub use learning::{Observation, Verdict};
 pub use metrics::{parse_duration_ms, BackendMetrics, LearningProgress, Metrics, RoutingMetrics};
 pub use schema::SCHEMA_VERSION;
 
@@ -306,7 +306,7 @@ impl Store {
     pub fn record_feedback(
         &self,
         session: SessionId,
-        verdict: &str,
+        verdict: Verdict,
     ) -> Result<MessageId, StoreError> {
         let answer: Option<MessageId> = self.with("find the answer", |c| {
             c.query_row(

@@ -16,9 +16,9 @@ use super::keymap::{Action, Context, Keymap};
 use super::stream::CodeStream;
 use super::theme::Theme;
 use crate::backend::{BackendId, ChatMessage, Role};
-use crate::client::SYSTEM_PROMPT;
 use crate::engine::{
-    BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode, Submit,
+    BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode, SessionChoice,
+    Submit, Verdict,
 };
 use crate::resources::ResourceStatus;
 use crate::store::{SessionId, Store};
@@ -98,12 +98,6 @@ pub enum Effect {
     Preview(SessionId),
     Resume(SessionId),
     Export(SessionId),
-    Delete(SessionId),
-    /// Feedback on the session's last answer: `good`, `bad` or `quality`.
-    Feedback {
-        session: SessionId,
-        verdict: &'static str,
-    },
 }
 
 /// A transient line in the status bar.
@@ -482,9 +476,9 @@ impl App {
             Action::ChatLineDown => self.scroll.down(1),
             Action::ChatTop => self.scroll.up(usize::MAX / 2, self.last_total, 1),
             Action::ChatBottom => self.scroll = Scroll::default(),
-            Action::Good => self.feedback("good"),
-            Action::Bad => self.feedback("bad"),
-            Action::Quality => self.feedback("quality"),
+            Action::Good => self.feedback(Verdict::Good),
+            Action::Bad => self.feedback(Verdict::Bad),
+            Action::Quality => self.feedback(Verdict::Quality),
             Action::Unfold => {
                 self.unfold = !self.unfold;
                 for e in &self.entries {
@@ -762,7 +756,13 @@ impl App {
     fn browser_key(&mut self, key: KeyEvent) {
         if self.browser.confirm_delete {
             match (key.code, self.browser.selected_id()) {
-                (KeyCode::Char('y' | 'Y'), Some(id)) => self.effects.push(Effect::Delete(id)),
+                (KeyCode::Char('y' | 'Y'), Some(id)) => {
+                    let cmd = Command::DeleteSession {
+                        id: self.command_id(),
+                        session: id,
+                    };
+                    self.outgoing.push(cmd);
+                }
                 _ => self.notice("Kept the session"),
             }
             self.browser.confirm_delete = false;
@@ -848,22 +848,29 @@ impl App {
                 Err(e) => self.problem(e),
             },
             Reply::Exported(Ok(path)) => self.notice(format!("Exported to {path}")),
-            Reply::Deleted { id, result } => match result {
-                Ok(()) => {
-                    if self.session == Some(id) {
-                        self.session = None;
-                    }
-                    self.notice(format!("Deleted session {id}"));
-                    self.search();
-                }
-                Err(e) => self.problem(e),
-            },
             Reply::Saved { path, result } => self.saved(&path, result),
-            Reply::Rated { verdict, result } => match result {
-                Ok(()) => self.notice(format!("Recorded \"{verdict}\"; the router learns from it")),
-                Err(e) => self.problem(e),
-            },
         }
+    }
+
+    /// The engine deleted a session (or could not).
+    fn deleted(&mut self, id: SessionId, error: Option<String>) {
+        match error {
+            None => {
+                if self.session == Some(id) {
+                    self.session = None;
+                }
+                self.notice(format!("Deleted session {id}"));
+                self.search();
+            }
+            Some(e) => self.problem(e),
+        }
+    }
+
+    /// An id for a command that is not a request (its reply carries it back).
+    fn command_id(&mut self) -> RequestId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
     }
 
     /// The runner reports how a save went: a file that exists is never overwritten
@@ -954,9 +961,9 @@ impl App {
             },
             SlashCommand::Help => self.overlay = Some(Overlay::Help),
             SlashCommand::Quit => self.quit = true,
-            SlashCommand::Good => self.feedback("good"),
-            SlashCommand::Bad => self.feedback("bad"),
-            SlashCommand::Quality => self.feedback("quality"),
+            SlashCommand::Good => self.feedback(Verdict::Good),
+            SlashCommand::Bad => self.feedback(Verdict::Bad),
+            SlashCommand::Quality => self.feedback(Verdict::Quality),
             SlashCommand::Resume => self.open_browser(),
             SlashCommand::Theme(name) => {
                 if self.set_theme(&name) {
@@ -972,19 +979,27 @@ impl App {
         }
     }
 
-    /// Rates the session's last answer; the store write happens off the UI thread.
-    fn feedback(&mut self, verdict: &'static str) {
+    /// Rates the session's last answer; the engine records it.
+    fn feedback(&mut self, verdict: Verdict) {
         if self.store.is_none() {
             self.problem("Feedback needs a saved session (history is off)");
             return;
         }
         match self.session {
-            Some(session) => self.effects.push(Effect::Feedback { session, verdict }),
+            Some(session) => {
+                let id = self.command_id();
+                self.outgoing.push(Command::Feedback {
+                    id,
+                    session,
+                    verdict,
+                });
+            }
             None => self.problem("There is no answer to rate yet"),
         }
     }
 
-    /// Sends a prompt with the conversation so far.
+    /// Sends what the user typed; the engine adds the voice's system prompt and the
+    /// session's earlier turns.
     pub fn submit(&mut self, text: String, no_cache: bool) {
         if self.running.is_some() {
             self.problem("A request is still running — Esc cancels it");
@@ -992,24 +1007,7 @@ impl App {
             return;
         }
         let voice = self.voice().cloned();
-        let mut messages = vec![ChatMessage::new(
-            Role::System,
-            voice
-                .as_ref()
-                .map_or(SYSTEM_PROMPT, |v| v.system_prompt.as_str()),
-        )];
-        messages.extend(self.prior_turns());
-        messages.push(ChatMessage::new(Role::User, text.clone()));
-        if self.session.is_none() {
-            if let Some(store) = &self.store {
-                match store.create_session(&text, voice.as_ref().map(|v| v.name.as_str())) {
-                    Ok(id) => self.session = Some(id),
-                    Err(e) => self.problem(format!("{e}; this conversation will not be saved")),
-                }
-            }
-        }
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.command_id();
         let route = match self.mode {
             RouteChoice::Auto => RouteMode::Auto,
             RouteChoice::Fast => RouteMode::Force(BackendId::Lmstudio),
@@ -1019,10 +1017,10 @@ impl App {
             route,
             model: self.model.clone(),
             max_tokens: self.max_tokens,
-            voice: voice.as_ref().map(Voice::prior),
-            session: self.session,
+            voice: voice.clone(),
+            session: self.session.map_or(SessionChoice::New, SessionChoice::Resume),
             no_cache,
-            ..Submit::new(id, messages)
+            ..Submit::new(id, text.clone())
         };
         self.outgoing.push(Command::Submit(submit));
         self.entries.push(Entry::new(Who::User, text.clone()));
@@ -1035,20 +1033,6 @@ impl App {
         self.code_scroll = 0;
         self.scroll = Scroll::default();
         self.dirty = true;
-    }
-
-    /// The earlier turns to send: user messages and finished answers, no drafts.
-    fn prior_turns(&self) -> Vec<ChatMessage> {
-        self.entries
-            .iter()
-            .filter_map(|e| match (e.who, &e.state) {
-                (Who::User, _) => Some(ChatMessage::new(Role::User, e.text.clone())),
-                (Who::Assistant, State::Done) if !e.text.is_empty() => {
-                    Some(ChatMessage::new(Role::Assistant, e.text.clone()))
-                }
-                _ => None,
-            })
-            .collect()
     }
 
     // ---- engine events -------------------------------------------------------------
@@ -1080,6 +1064,19 @@ impl App {
                 }
                 return;
             }
+            EventKind::Rated { verdict, error, .. } => {
+                match error {
+                    None => self.notice(format!(
+                        "Recorded \"{verdict}\"; the router learns from it"
+                    )),
+                    Some(e) => self.problem(e),
+                }
+                return;
+            }
+            EventKind::Deleted { session, error } => {
+                self.deleted(session, error);
+                return;
+            }
             _ => {}
         }
         if Some(ev.id) != self.running {
@@ -1092,10 +1089,12 @@ impl App {
 
     fn request_event(&mut self, kind: EventKind) {
         match &kind {
-            EventKind::Status {
-                backend: Some(b),
-                message,
-            } if message.contains("is loading model") => self.loading[*b as usize] = true,
+            EventKind::Session { session, .. } => self.session = Some(*session),
+            EventKind::Loading {
+                backend,
+                loaded: false,
+                ..
+            } => self.loading[*backend as usize] = true,
             EventKind::Delta { backend, .. } | EventKind::Reasoning { backend, .. } => {
                 self.loading[*backend as usize] = false
             }

@@ -45,16 +45,8 @@ pub enum Reply {
         turns: Result<Vec<crate::backend::ChatMessage>, String>,
     },
     Exported(Result<String, String>),
-    Deleted {
-        id: SessionId,
-        result: Result<(), String>,
-    },
     Saved {
         path: String,
         result: Result<(), super::app::SaveError>,
-    },
-    Rated {
-        verdict: &'static str,
-        result: Result<(), String>,
     },
 }

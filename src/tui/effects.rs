@@ -69,23 +69,6 @@ pub fn perform(effect: Effect, store: Option<&Store>) -> Option<Reply> {
             Some(Reply::Resume { id, turns })
         }
         Effect::Export(id) => Some(Reply::Exported(export(store?, id))),
-        Effect::Delete(id) => {
-            let result = match store?.delete_session(id) {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(format!("Session {id} was already gone")),
-                Err(e) => Err(e.0),
-            };
-            Some(Reply::Deleted { id, result })
-        }
-        Effect::Feedback { session, verdict } => {
-            let s = store?;
-            let result = s
-                .record_feedback(session, verdict)
-                .and_then(|m| s.learn_from_feedback(session, m, verdict))
-                .map(|_| ())
-                .map_err(|e| e.0);
-            Some(Reply::Rated { verdict, result })
-        }
         Effect::Copy(_) | Effect::MouseCapture(_) => None,
     }
 }
