@@ -44,7 +44,14 @@ fn session(store: &Store) -> SessionId {
             .expect("turn");
         let a = "Here is what it does. ".repeat(30);
         store
-            .add_message(id, "assistant", &a, Status::Complete, Some("lmstudio"), None)
+            .add_message(
+                id,
+                "assistant",
+                &a,
+                Status::Complete,
+                Some("lmstudio"),
+                None,
+            )
             .expect("turn");
     }
     id

@@ -9,8 +9,8 @@ use tokio::sync::mpsc;
 use crate::backend::{BackendId, ChatMessage};
 use crate::config::{Config, ConfigError, Overrides};
 use crate::engine::{
-    self, Attachment, BackendHealth, Command, Event, EventKind, RequestId, RouteMode, SessionChoice,
-    Submit,
+    self, Attachment, BackendHealth, Command, Event, EventKind, RequestId, RouteMode,
+    SessionChoice, Submit,
 };
 use crate::store::{SessionId, Store, StoreError};
 use crate::voice::Voice;
@@ -217,7 +217,9 @@ impl HybridClient {
         let submit = Submit {
             id,
             input: req.input,
-            session: req.session.map_or(SessionChoice::New, SessionChoice::Resume),
+            session: req
+                .session
+                .map_or(SessionChoice::New, SessionChoice::Resume),
             route: req.route,
             model: req.model,
             max_tokens: req.max_tokens,

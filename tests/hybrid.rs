@@ -349,7 +349,10 @@ async fn old_turns_are_trimmed_with_an_event_or_the_request_is_refused() {
     // A session whose one earlier turn is long.
     let store = std::sync::Arc::new(codecrucible::store::Store::in_memory().unwrap());
     let session = store.create_session("q", None).unwrap();
-    for (role, text) in [("user", long_prompt(2000)), ("assistant", long_prompt(2000))] {
+    for (role, text) in [
+        ("user", long_prompt(2000)),
+        ("assistant", long_prompt(2000)),
+    ] {
         let done = codecrucible::store::Status::Complete;
         store
             .add_message(session, role, &text, done, None, None)

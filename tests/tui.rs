@@ -513,10 +513,10 @@ fn app_with_store(store: std::sync::Arc<codecrucible::store::Store>) -> App {
 fn settle(app: &mut App, store: &std::sync::Arc<codecrucible::store::Store>) {
     for _ in 0..10 {
         let effects: Vec<Effect> = app.effects.drain(..).collect();
-        let (history, rest): (Vec<Command>, Vec<Command>) =
-            app.outgoing.drain(..).partition(|c| {
-                matches!(c, Command::Feedback { .. } | Command::DeleteSession { .. })
-            });
+        let (history, rest): (Vec<Command>, Vec<Command>) = app
+            .outgoing
+            .drain(..)
+            .partition(|c| matches!(c, Command::Feedback { .. } | Command::DeleteSession { .. }));
         app.outgoing = rest;
         if effects.is_empty() && history.is_empty() {
             return;

@@ -9,6 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::protocol::*;
+use support::Reply;
 
 struct Tmux {
     socket: String,
@@ -237,4 +238,124 @@ fn a_session_survives_a_restart_and_is_found_resumed_and_carried_on() {
         ],
         "{turns:?}"
     );
+}
+
+/// One stored session as a user would compare it: each message's role, status, text,
+/// server and model, then the kinds of routing decisions recorded, in order.
+fn stored_rows(db: &std::path::Path) -> (String, Vec<String>, Vec<String>) {
+    let store = codecrucible::store::Store::open(db).expect("the history database");
+    let sessions = store.list_sessions(10).expect("sessions");
+    assert_eq!(sessions.len(), 1, "one session in {}", db.display());
+    let (head, messages) = store
+        .session(sessions[0].id)
+        .expect("read")
+        .expect("the session");
+    let messages = messages
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {:?} {:?} {:?} {:?}",
+                m.role, m.status, m.content, m.backend, m.model
+            )
+        })
+        .collect();
+    let decisions = store
+        .decisions(sessions[0].id)
+        .expect("decisions")
+        .into_iter()
+        .map(|d| d.kind)
+        .collect();
+    (head.title, messages, decisions)
+}
+
+#[test]
+fn the_app_the_headless_run_and_the_library_store_the_same_session() {
+    // A hybrid request whose fast draft is cut short: it is escalated, so the session
+    // holds a draft, an answer and every kind of routing decision.
+    let lm = fake_lmstudio("qwen-coder-1.5b", &[]);
+    let parts = lmstudio_stream(
+        "qwen-coder-1.5b",
+        &["fn tokenize(s: &str) -> Vec<", "String> {\n    let mut"],
+        "length",
+    );
+    lm.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(parts.iter().map(|p| p.as_slice()).collect()),
+    );
+    let ol = fake_ollama(
+        &["qwen2.5-coder:32b"],
+        &["```rust\nfn tokenize(s: &str) -> Vec<String> {\n    s.split_whitespace().map(String::from).collect()\n}\n```\n"],
+    );
+    let prompt = "implement a whitespace tokenizer in Rust";
+    let root = tempfile::tempdir().unwrap();
+    let dirs = ["app", "headless", "library"].map(|n| {
+        let d = root.path().join(n);
+        std::fs::create_dir_all(d.join("data")).unwrap();
+        d
+    });
+    let configs = dirs
+        .clone()
+        .map(|d| write_config(&d, &lm.url(), &ol.url(), ""));
+
+    // The full-screen app, typed at in tmux.
+    let Some(t) = Tmux::start(&dirs[0], &configs[0], &[]) else {
+        return;
+    };
+    t.wait_for(&["Input"], Duration::from_secs(20));
+    t.literal(prompt);
+    t.keys(&["Enter"]);
+    t.wait_for(
+        &["split_whitespace", "escalated", "tok/s"],
+        Duration::from_secs(30),
+    );
+    t.keys(&["C-c"]);
+    t.keys(&["C-c"]);
+    let start = Instant::now();
+    while t.alive() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!t.alive(), "the app quit");
+    drop(t);
+
+    // The headless run.
+    let out = Command::new(env!("CARGO_BIN_EXE_codecrucible"))
+        .args(["-p", prompt])
+        .env("CODECRUCIBLE_CONFIG", &configs[1])
+        .env("CODECRUCIBLE_DATA_DIR", dirs[1].join("data"))
+        .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
+        .env_remove("CODECRUCIBLE_OLLAMA_URL")
+        .env_remove("OLLAMA_HOST")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+
+    // The library, with a history database of its own.
+    let db = dirs[2].join("data").join("history.db");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = std::sync::Arc::new(codecrucible::store::Store::open(&db).unwrap());
+        let mut config = codecrucible::Config::default();
+        config.hybrid.lm_studio.endpoint = lm.url();
+        config.hybrid.ollama.endpoint = ol.url();
+        let client = codecrucible::HybridClient::with_store(config, store);
+        let answer = client
+            .ask(codecrucible::Request::new(prompt))
+            .await
+            .unwrap();
+        assert!(answer.escalated, "{answer:?}");
+    });
+
+    let rows = dirs.map(|d| stored_rows(&d.join("data").join("history.db")));
+    assert_eq!(rows[0].0, prompt, "titled after the prompt");
+    assert!(
+        rows[0].1.len() == 3 && rows[0].1[1].contains("Draft"),
+        "the prompt, the draft and the answer: {:#?}",
+        rows[0].1
+    );
+    for k in ["route", "confidence", "escalate", "done", "learning"] {
+        assert!(rows[0].2.iter().any(|d| d == k), "{k}: {:?}", rows[0].2);
+    }
+    assert_eq!(rows[0], rows[1], "the app and the headless run");
+    assert_eq!(rows[0], rows[2], "the app and the library");
 }

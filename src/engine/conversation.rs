@@ -48,9 +48,7 @@ pub fn open(
             prior,
         }),
         None => {
-            let session = store
-                .create_session(submit_input, voice)
-                .map_err(|e| e.0)?;
+            let session = store.create_session(submit_input, voice).map_err(|e| e.0)?;
             Ok(Opened {
                 session,
                 new: true,
@@ -143,7 +141,13 @@ mod tests {
             .expect("refused");
         assert!(err.contains("no session 7"), "{err}");
         let first = open(&memory, false, SessionChoice::New, "x", None).expect("new");
-        let again = open(&memory, false, SessionChoice::Resume(first.session), "y", None);
+        let again = open(
+            &memory,
+            false,
+            SessionChoice::Resume(first.session),
+            "y",
+            None,
+        );
         assert!(again.is_ok());
     }
 

@@ -102,7 +102,10 @@ pub enum Command {
         verdict: Verdict,
     },
     /// Deletes a stored session; answered by `deleted`.
-    DeleteSession { id: RequestId, session: SessionId },
+    DeleteSession {
+        id: RequestId,
+        session: SessionId,
+    },
     Shutdown,
 }
 

@@ -20,12 +20,12 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+pub use crate::store::SessionChoice;
 pub use conversation::SYSTEM_PROMPT;
 pub use events::{
-    Attachment, BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode, Submit,
-    Verdict,
+    Attachment, BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode,
+    Submit, Verdict,
 };
-pub use crate::store::SessionChoice;
 pub use route::signals;
 pub use slot::Slot;
 

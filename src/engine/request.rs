@@ -15,8 +15,8 @@ use super::conversation;
 use super::events::{Event, EventKind, Submit};
 use super::record::Recorder;
 use super::route::{escalation_messages, plan};
-use super::writer::Writer;
 use super::slot::Slot;
+use super::writer::Writer;
 use super::Shared;
 use crate::backend::{
     models, BackendError, BackendId, ChatMessage, ChatRequest, ErrorKind, StreamEvent, TokenLogprob,
@@ -164,7 +164,10 @@ impl Run {
         let rec = Recorder::new(opened.session, self.events.clone(), self.submit.id);
         let rec = Arc::new(Mutex::new(rec));
         // Saved before anything is sent, exactly as it will be sent.
-        let sent = messages.last().map(|m| m.content.clone()).unwrap_or_default();
+        let sent = messages
+            .last()
+            .map(|m| m.content.clone())
+            .unwrap_or_default();
         let first = Arc::clone(&rec);
         history.writer.run(move |store| {
             if let Ok(mut rec) = first.lock() {
@@ -508,8 +511,12 @@ impl Run {
             Outcome::Done(answer) => {
                 slot.record(true);
                 if let (Some(key), Some(writer)) = (key, self.writer()) {
-                    let (shared, answer, model, backend) =
-                        (Arc::clone(&shared), answer.cached(), choice.name.clone(), leg.id);
+                    let (shared, answer, model, backend) = (
+                        Arc::clone(&shared),
+                        answer.cached(),
+                        choice.name.clone(),
+                        leg.id,
+                    );
                     writer.run(move |_| cache::put(&shared, &key, backend, &model, &answer));
                 }
             }

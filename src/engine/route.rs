@@ -23,7 +23,11 @@ pub fn plan(shared: &Shared, submit: &Submit) -> Plan {
     signals.learned = shared.learner.preferences(analysis.complexity);
     let mut decision = router::decide(
         &analysis,
-        submit.voice.as_ref().map(crate::voice::Voice::prior).as_ref(),
+        submit
+            .voice
+            .as_ref()
+            .map(crate::voice::Voice::prior)
+            .as_ref(),
         &shared.config.hybrid.routing,
         &signals,
     );

@@ -1018,7 +1018,9 @@ impl App {
             model: self.model.clone(),
             max_tokens: self.max_tokens,
             voice: voice.clone(),
-            session: self.session.map_or(SessionChoice::New, SessionChoice::Resume),
+            session: self
+                .session
+                .map_or(SessionChoice::New, SessionChoice::Resume),
             no_cache,
             ..Submit::new(id, text.clone())
         };
@@ -1066,9 +1068,9 @@ impl App {
             }
             EventKind::Rated { verdict, error, .. } => {
                 match error {
-                    None => self.notice(format!(
-                        "Recorded \"{verdict}\"; the router learns from it"
-                    )),
+                    None => {
+                        self.notice(format!("Recorded \"{verdict}\"; the router learns from it"))
+                    }
                     Some(e) => self.problem(e),
                 }
                 return;
