@@ -822,7 +822,7 @@ fn the_inspector_shows_how_learning_has_shifted_the_task_class() {
 
 // ---- configurable keys (issue 7) ---------------------------------------------------------
 
-fn rebound() -> codecrucible::tui::keymap::Keymap {
+fn rebound() -> codecrucible::keys::Keymap {
     use codecrucible::config::{Config, KeySpec};
     let mut keys = Config::default().keys;
     keys.chat.insert("good".into(), KeySpec::One("+".into()));
@@ -835,7 +835,7 @@ fn rebound() -> codecrucible::tui::keymap::Keymap {
         "newline".into(),
         KeySpec::Many(vec!["enter".into(), "ctrl+j".into()]),
     );
-    codecrucible::tui::keymap::Keymap::from_config(&keys, None).expect("no conflicts")
+    codecrucible::keys::Keymap::from_config(&keys, None).expect("no conflicts")
 }
 
 #[test]

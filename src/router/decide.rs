@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use super::analyze::Analysis;
+use super::learn::LearnedPreference;
 use super::task::{Route, TaskType};
-use crate::backend::BackendId;
+use crate::backend_id::BackendId;
 use crate::config::{Provider, Routing};
 
 /// A server's state as far as routing is concerned.
@@ -25,20 +26,6 @@ impl BackendState {
     fn usable(self) -> bool {
         matches!(self, BackendState::Unknown | BackendState::Up)
     }
-}
-
-/// The learning policy's draw for one task type and complexity band: present only when it
-/// moves the class off its own route (see `router::learn`).
-#[derive(Debug, Clone, Serialize)]
-pub struct LearnedPreference {
-    pub task_type: TaskType,
-    /// Complexity band: 0 for [0, 1/3), 1 for [1/3, 2/3), 2 for [2/3, 1].
-    pub band: u8,
-    pub route: Route,
-    /// How likely `route` really is the better one, in [0,1]: below 0.5 the draw is
-    /// exploring.
-    pub strength: f32,
-    pub samples: u32,
 }
 
 /// Whether the model a server would answer with is in memory.

@@ -20,7 +20,7 @@ pub fn warm() {
     let _ = analyze("warm up", &[]);
 }
 pub use decide::{
-    decide, Adjustment, BackendState, LearnedPreference, Residency, RoutingDecision, Signals,
-    VoicePrior,
+    decide, Adjustment, BackendState, Residency, RoutingDecision, Signals, VoicePrior,
 };
+pub use learn::LearnedPreference;
 pub use task::{Route, TaskType};

@@ -12,7 +12,6 @@ use super::chat::{Entry, Scroll, State, Who};
 use super::commands::{RouteChoice, SlashCommand};
 use super::input::{InputAction, InputBox};
 use super::inspector::Inspector;
-use super::keymap::{Action, Context, Keymap};
 use super::stream::CodeStream;
 use super::theme::Theme;
 use crate::backend::{BackendId, ChatMessage, Role};
@@ -20,6 +19,7 @@ use crate::client::SYSTEM_PROMPT;
 use crate::engine::{
     BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode, Submit,
 };
+use crate::keys::{Action, Context, Keymap};
 use crate::resources::ResourceStatus;
 use crate::store::{SessionId, Store};
 use crate::voice::Voice;

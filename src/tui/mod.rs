@@ -11,7 +11,6 @@ pub mod effects;
 pub mod highlight;
 pub mod input;
 pub mod inspector;
-pub mod keymap;
 pub mod markdown;
 pub mod pace;
 pub mod stream;
@@ -216,7 +215,7 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
         themes,
         theme,
         // The config was checked for conflicts when it loaded.
-        keymap: keymap::Keymap::from_config(&config.keys, None).unwrap_or_default(),
+        keymap: crate::keys::Keymap::from_config(&config.keys, None).unwrap_or_default(),
     };
     let mut builder = engine::Builder::new(config).long_lived(engine::HEALTH_INTERVAL);
     if let Some(s) = store {

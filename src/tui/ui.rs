@@ -239,7 +239,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
             Some(h) => spans.push(Span::styled(h, t.dim)),
             None => {
                 let k = |a| app.keymap.label(a);
-                use super::keymap::Action as A;
+                use crate::keys::Action as A;
                 let hint = if area.width >= 110 {
                     format!(
                         "{}… voice · {} mode · {} pane · {} help · {} quit",
