@@ -5,5 +5,7 @@
 //! keymap and the TUI all use these, so they sit below all of them and import none.
 
 pub mod distance;
+pub mod fence;
+pub mod width;
 
 pub use distance::distance;

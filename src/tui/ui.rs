@@ -11,6 +11,7 @@ use super::app::{App, Overlay, Pane};
 use super::inspector::StepKind;
 use crate::backend::BackendId;
 use crate::resources::{human_bytes, GpuSource, ServerState};
+use crate::text::width::{clip, split_at_width, width as cells};
 
 /// Below this the app cannot be used; it says so instead.
 pub const MIN_WIDTH: u16 = 60;
@@ -134,7 +135,7 @@ fn chat_pane(f: &mut Frame, app: &mut App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
     if !app.scroll.following() {
         let hint = format!(" ↓ {} more lines (End follows) ", app.scroll.from_bottom);
-        let w = hint.chars().count() as u16;
+        let w = u16::try_from(cells(&hint)).unwrap_or(u16::MAX);
         if inner.width > w {
             let at = Rect::new(inner.right() - w, inner.bottom().saturating_sub(1), w, 1);
             f.render_widget(Span::styled(hint, app.theme.warn), at);
@@ -416,10 +417,7 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
         head.push(Line::from(vec![
             Span::styled(format!("↳ {kind} {moved}: "), t.warn),
             Span::styled(
-                clip(
-                    why,
-                    w.saturating_sub(kind.len() + moved.chars().count() + 5),
-                ),
+                clip(why, w.saturating_sub(cells(kind) + cells(moved) + 5)),
                 t.dim,
             ),
         ]));
@@ -429,13 +427,11 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
     if let Some(l) = learned_line(app) {
         head.push(Line::styled(clip(&l, w), t.accent));
     }
-    let why: Vec<char> = format!("why: {}", i.reasoning).chars().collect();
-    head.push(Line::styled(why.iter().take(w).collect::<String>(), t.dim));
-    if why.len() > w {
-        head.push(Line::styled(
-            clip(&why[w..].iter().collect::<String>(), w),
-            t.dim,
-        ));
+    let why = format!("why: {}", i.reasoning);
+    let (first, rest) = split_at_width(&why, w);
+    head.push(Line::styled(first.to_owned(), t.dim));
+    if !rest.is_empty() {
+        head.push(Line::styled(clip(rest, w), t.dim));
     }
     if let Some(c) = &i.answer {
         let good = f64::from(c.score) >= c.threshold;
@@ -504,16 +500,6 @@ fn learned_line(app: &App) -> Option<String> {
         c.quality_holds * 100.0,
         c.observations
     ))
-}
-
-/// At most `width` characters, with an ellipsis when cut.
-fn clip(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
 }
 
 fn speed_lines(app: &App) -> Vec<Line<'static>> {
