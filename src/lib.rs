@@ -19,7 +19,7 @@ pub mod text;
 pub mod tui;
 pub mod voice;
 
-pub use backend::{BackendId, ChatMessage, Role};
+pub use backend::{BackendId, ChatMessage, PerBackend, Role};
 pub use client::{Answer, HybridClient, Request, RequestError, SYSTEM_PROMPT};
 pub use config::Config;
 pub use engine::{Event, EventKind, RouteMode};

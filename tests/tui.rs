@@ -24,7 +24,7 @@ fn app() -> App {
         voice: None,
         store: None,
         session: None,
-        max_concurrent: [2, 1],
+        max_concurrent: codecrucible::PerBackend::new(2, 1),
         mouse: false,
         themes: Vec::new(),
         theme: None,
@@ -498,7 +498,7 @@ fn app_with_store(store: std::sync::Arc<codecrucible::store::Store>) -> App {
         voice: None,
         store: Some(store),
         session: None,
-        max_concurrent: [2, 1],
+        max_concurrent: codecrucible::PerBackend::new(2, 1),
         mouse: false,
         themes: Vec::new(),
         theme: None,
@@ -551,12 +551,17 @@ fn stored_sessions() -> std::sync::Arc<codecrucible::store::Store> {
     s.record_decision(
         a,
         None,
-        "route",
+        codecrucible::store::DecisionKind::Route,
         r#"{"reasoning":"generation task, so hybrid"}"#,
     )
     .unwrap();
-    s.record_decision(a, None, "escalate", r#"{"from":"lmstudio","to":"ollama"}"#)
-        .unwrap();
+    s.record_decision(
+        a,
+        None,
+        codecrucible::store::DecisionKind::Escalate,
+        r#"{"from":"lmstudio","to":"ollama"}"#,
+    )
+    .unwrap();
     s.add_message(
         a,
         "assistant",
@@ -693,11 +698,9 @@ fn the_browser_deletes_after_asking_and_feedback_reaches_the_store() {
     settle(&mut a, &store);
     assert!(a.note.as_ref().is_some_and(|n| !n.error), "{:?}", a.note);
     let sid = a.session.unwrap();
-    let rated = store
-        .decisions(sid)
-        .unwrap()
-        .into_iter()
-        .any(|d| d.kind == "feedback" && d.data["verdict"] == "quality");
+    let rated = store.decisions(sid).unwrap().into_iter().any(|d| {
+        d.kind == codecrucible::store::DecisionKind::Feedback && d.data["verdict"] == "quality"
+    });
     assert!(rated, "the feedback reached the store");
 }
 
@@ -736,7 +739,7 @@ fn themed_app(depth: codecrucible::tui::theme::Depth) -> App {
         voice: None,
         store: None,
         session: None,
-        max_concurrent: [2, 1],
+        max_concurrent: codecrucible::PerBackend::new(2, 1),
         mouse: false,
         themes,
         theme: None,

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::BackendConfig;
 
-pub use crate::backend_id::{Api, BackendId};
+pub use crate::backend_id::{Api, BackendId, PerBackend};
 pub use crate::logprob::TokenLogprob;
 pub use error::{BackendError, ErrorKind};
 pub use models::{ModelChoice, ModelInfo};

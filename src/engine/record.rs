@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use super::events::EventKind;
 use crate::backend::BackendId;
-use crate::store::{MessageId, SessionId, Status, Store};
+use crate::store::{DecisionKind, MessageId, SessionId, Status, Store};
 
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
@@ -77,17 +77,17 @@ impl Recorder {
                 text,
                 draft,
             } => self.text(*backend, text, *draft),
-            EventKind::Route { .. } => self.decision("route", kind),
-            EventKind::Fallback { .. } => self.decision("fallback", kind),
-            EventKind::Confidence { .. } => self.decision("confidence", kind),
+            EventKind::Route { .. } => self.decision(DecisionKind::Route, kind),
+            EventKind::Fallback { .. } => self.decision(DecisionKind::Fallback, kind),
+            EventKind::Confidence { .. } => self.decision(DecisionKind::Confidence, kind),
             EventKind::Escalate { .. } => {
-                self.decision("escalate", kind);
+                self.decision(DecisionKind::Escalate, kind);
                 self.close(Status::Draft);
                 self.replaced_draft = self.last_closed.take();
             }
             EventKind::Done { backend, .. } => {
                 // Latency, TTFT and tokens/s, for metrics and learning.
-                self.decision("done", kind);
+                self.decision(DecisionKind::Done, kind);
                 // A draft that held up (or outlived a failed escalation) becomes the answer.
                 if self.answer.as_ref().is_some_and(|a| a.backend == *backend) {
                     self.close(Status::Complete);
@@ -99,7 +99,7 @@ impl Recorder {
                 }
             }
             EventKind::Error { .. } | EventKind::Cancelled { .. } => {
-                self.decision("error", kind);
+                self.decision(DecisionKind::Error, kind);
                 self.close(Status::Partial);
             }
             _ => {}
@@ -177,13 +177,13 @@ impl Recorder {
             return;
         };
         let json = serde_json::to_string(o).unwrap_or_default();
-        let r = self
-            .store
-            .record_decision(self.session, Some(message), "learning", &json);
+        let r =
+            self.store
+                .record_decision(self.session, Some(message), DecisionKind::Learning, &json);
         self.note(r);
     }
 
-    fn decision(&mut self, kind: &str, event: &EventKind) {
+    fn decision(&mut self, kind: DecisionKind, event: &EventKind) {
         let json = serde_json::to_string(event).unwrap_or_default();
         let message = self.answer.as_ref().map(|a| a.id);
         let r = self

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use super::{now_ms, MessageId, SessionId, Store, StoreError};
+use super::{now_ms, MessageId, SessionId, Store, StoreError, Verdict};
 use crate::router::learn::{Arm, ClassStats, FEEDBACK_WEIGHT};
 use crate::router::TaskType;
 
@@ -86,7 +86,7 @@ impl Store {
         &self,
         session: SessionId,
         message: MessageId,
-        verdict: &str,
+        verdict: Verdict,
     ) -> Result<Option<Observation>, StoreError> {
         let json: Option<String> = self.with("read the answer's routing", |c| {
             c.query_row(
@@ -100,7 +100,7 @@ impl Store {
         let Some(mut o) = json.and_then(|j| serde_json::from_str::<Observation>(&j).ok()) else {
             return Ok(None);
         };
-        o.success = verdict == "good";
+        o.success = verdict.confirms();
         self.learn(&o, FEEDBACK_WEIGHT)?;
         Ok(Some(o))
     }
@@ -108,6 +108,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    use super::super::DecisionKind;
     use super::*;
 
     fn obs(success: bool) -> Observation {
@@ -147,10 +148,10 @@ mod tests {
             )
             .unwrap();
         let json = serde_json::to_string(&obs(true)).unwrap();
-        s.record_decision(session, Some(msg), "learning", &json)
+        s.record_decision(session, Some(msg), DecisionKind::Learning, &json)
             .unwrap();
         let o = s
-            .learn_from_feedback(session, msg, "quality")
+            .learn_from_feedback(session, msg, Verdict::Quality)
             .unwrap()
             .unwrap();
         assert!(!o.success);
@@ -168,7 +169,7 @@ mod tests {
             )
             .unwrap();
         assert!(s
-            .learn_from_feedback(session, other, "bad")
+            .learn_from_feedback(session, other, Verdict::Bad)
             .unwrap()
             .is_none());
     }

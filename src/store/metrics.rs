@@ -3,7 +3,7 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::{DecisionKind, Store, StoreError};
 use crate::router::learn::{summarize, ClassSummary};
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -66,8 +66,8 @@ impl Store {
     pub fn metrics(&self, since_ms: Option<i64>) -> Result<Metrics, StoreError> {
         let since = since_ms.unwrap_or(0);
         self.with("compute metrics", |c| {
-            let count = |kind: &str| -> rusqlite::Result<i64> {
-                c.query_row("SELECT COUNT(*) FROM decisions WHERE kind = ?1 AND created_at >= ?2", params![kind, since], |r| r.get(0))
+            let count = |kind: DecisionKind| -> rusqlite::Result<i64> {
+                c.query_row("SELECT COUNT(*) FROM decisions WHERE kind = ?1 AND created_at >= ?2", params![kind.as_str(), since], |r| r.get(0))
             };
             let mut backends: Vec<BackendMetrics> = Vec::new();
             let mut stmt = c.prepare(
@@ -116,8 +116,8 @@ impl Store {
                     distribution[((s * 5.0) as usize).min(4)] += 1;
                 }
             }
-            let requests = count("route")?;
-            let escalations = count("escalate")?;
+            let requests = count(DecisionKind::Route)?;
+            let escalations = count(DecisionKind::Escalate)?;
             let rejected: i64 = c.query_row(
                 "SELECT COUNT(*) FROM decisions WHERE kind = 'feedback' AND created_at >= ?1
                    AND json_extract(data, '$.verdict') IN ('bad', 'quality')",
@@ -183,37 +183,42 @@ mod tests {
         s.add_message(id, "user", "x", Status::Complete, None, None)
             .unwrap();
         for _ in 0..4 {
-            s.record_decision(id, None, "route", r#"{"type":"route"}"#)
+            s.record_decision(id, None, DecisionKind::Route, r#"{"type":"route"}"#)
                 .unwrap();
         }
         s.record_decision(
             id,
             None,
-            "done",
+            DecisionKind::Done,
             r#"{"backend":"lmstudio","total_ms":100.0,"ttft_ms":10.0,"tokens_per_second":40.0}"#,
         )
         .unwrap();
         s.record_decision(
             id,
             None,
-            "done",
+            DecisionKind::Done,
             r#"{"backend":"lmstudio","total_ms":300.0,"ttft_ms":30.0,"tokens_per_second":20.0}"#,
         )
         .unwrap();
         s.record_decision(
             id,
             None,
-            "done",
+            DecisionKind::Done,
             r#"{"backend":"ollama","total_ms":900.0,"ttft_ms":90.0,"tokens_per_second":10.0}"#,
         )
         .unwrap();
-        s.record_decision(id, None, "error", r#"{"backend":"ollama","message":"x"}"#)
+        s.record_decision(
+            id,
+            None,
+            DecisionKind::Error,
+            r#"{"backend":"ollama","message":"x"}"#,
+        )
+        .unwrap();
+        s.record_decision(id, None, DecisionKind::Confidence, r#"{"score":0.95}"#)
             .unwrap();
-        s.record_decision(id, None, "confidence", r#"{"score":0.95}"#)
+        s.record_decision(id, None, DecisionKind::Confidence, r#"{"score":0.1}"#)
             .unwrap();
-        s.record_decision(id, None, "confidence", r#"{"score":0.1}"#)
-            .unwrap();
-        s.record_decision(id, None, "escalate", r#"{"confidence":0.1}"#)
+        s.record_decision(id, None, DecisionKind::Escalate, r#"{"confidence":0.1}"#)
             .unwrap();
         let m = s.metrics(None).unwrap();
         let lm = &m.backends[0];

@@ -6,6 +6,7 @@
 
 mod browse;
 mod cache;
+mod decision;
 pub mod export;
 mod learning;
 mod metrics;
@@ -20,6 +21,7 @@ use serde::Serialize;
 
 pub use browse::BrowseRow;
 pub use cache::{CacheLimits, CachedAnswer};
+pub use decision::{DecisionKind, Verdict};
 pub use learning::Observation;
 pub use metrics::{parse_duration_ms, BackendMetrics, LearningProgress, Metrics, RoutingMetrics};
 pub use schema::SCHEMA_VERSION;
@@ -118,9 +120,7 @@ pub struct StoredDecision {
     pub id: i64,
     /// The answer it concerns, when there was one yet.
     pub message_id: Option<MessageId>,
-    /// `route`, `fallback`, `confidence`, `escalate`, `done`, `error`, `feedback` or
-    /// `learning`.
-    pub kind: String,
+    pub kind: DecisionKind,
     pub data: serde_json::Value,
     pub created_at_ms: i64,
 }
@@ -267,14 +267,14 @@ impl Store {
         &self,
         session: SessionId,
         message: Option<MessageId>,
-        kind: &str,
+        kind: DecisionKind,
         json: &str,
     ) -> Result<(), StoreError> {
         let now = now_ms();
         self.with("save a routing decision", |c| {
             c.execute(
                 "INSERT INTO decisions (session_id, message_id, kind, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![session, message, kind, json, now],
+                params![session, message, kind.as_str(), json, now],
             )
             .map(|_| ())
         })
@@ -289,24 +289,28 @@ impl Store {
             )?;
             let rows = stmt.query_map(params![session], |r| {
                 let data: String = r.get(3)?;
-                Ok(StoredDecision {
+                let kind: String = r.get(2)?;
+                let Ok(kind) = kind.parse() else {
+                    return Ok(None);
+                };
+                Ok(Some(StoredDecision {
                     id: r.get(0)?,
                     message_id: r.get(1)?,
-                    kind: r.get(2)?,
+                    kind,
                     data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
                     created_at_ms: r.get(4)?,
-                })
+                }))
             })?;
-            rows.collect()
+            // A kind this version does not know (written by a newer one) is left out.
+            rows.filter_map(Result::transpose).collect()
         })
     }
 
-    /// Records feedback on a session's latest answer: `good`, `bad`, or `quality` (it should
-    /// have gone to the quality server). Returns the answer's message id.
+    /// Records feedback on a session's latest answer. Returns the answer's message id.
     pub fn record_feedback(
         &self,
         session: SessionId,
-        verdict: &str,
+        verdict: Verdict,
     ) -> Result<MessageId, StoreError> {
         let answer: Option<MessageId> = self.with("find the answer", |c| {
             c.query_row(
@@ -320,7 +324,7 @@ impl Store {
             StoreError(format!("session {session} has no finished answer to rate"))
         })?;
         let json = serde_json::json!({ "message_id": id, "verdict": verdict }).to_string();
-        self.record_decision(session, Some(id), "feedback", &json)?;
+        self.record_decision(session, Some(id), DecisionKind::Feedback, &json)?;
         Ok(id)
     }
 

@@ -15,13 +15,14 @@ use super::inspector::Inspector;
 use super::stream::CodeStream;
 use super::theme::Theme;
 use crate::backend::{BackendId, ChatMessage, Role};
+use crate::backend_id::PerBackend;
 use crate::client::SYSTEM_PROMPT;
 use crate::engine::{
     BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode, Submit,
 };
 use crate::keys::{Action, Context, Keymap};
 use crate::resources::ResourceStatus;
-use crate::store::{SessionId, Store};
+use crate::store::{SessionId, Store, Verdict};
 use crate::voice::Voice;
 
 /// The panes that can have focus, in Tab order.
@@ -99,10 +100,10 @@ pub enum Effect {
     Resume(SessionId),
     Export(SessionId),
     Delete(SessionId),
-    /// Feedback on the session's last answer: `good`, `bad` or `quality`.
+    /// Feedback on the session's last answer.
     Feedback {
         session: SessionId,
-        verdict: &'static str,
+        verdict: Verdict,
     },
 }
 
@@ -120,7 +121,7 @@ pub struct Options {
     pub store: Option<Arc<Store>>,
     /// A session carried on (`--resume`, `--continue`), with its earlier turns.
     pub session: Option<(SessionId, Vec<ChatMessage>)>,
-    pub max_concurrent: [usize; 2],
+    pub max_concurrent: PerBackend<usize>,
     pub mouse: bool,
     /// The themes to choose from (built-in and the user's); empty: the dark one only.
     pub themes: Vec<Theme>,
@@ -148,12 +149,12 @@ pub struct App {
     next_id: RequestId,
     pub inspector: Inspector,
     pub resources: Option<ResourceStatus>,
-    pub health: [Option<BackendHealth>; 2],
-    pub load: [BackendLoad; 2],
+    pub health: PerBackend<Option<BackendHealth>>,
+    pub load: PerBackend<BackendLoad>,
     /// Where learning stands per task class (from the engine's live metrics).
     pub learning: Vec<crate::router::learn::ClassSummary>,
     /// A server is loading a model for the running request (until its first token).
-    pub loading: [bool; 2],
+    pub loading: PerBackend<bool>,
     /// Tokens per second of recent answers, newest last.
     pub speed: VecDeque<u64>,
     pub scroll: Scroll,
@@ -194,11 +195,11 @@ impl App {
             opts.voices.iter().map(|v| v.name.to_lowercase()).collect(),
             themes.iter().map(|t| t.name.clone()).collect(),
         );
-        let load = [BackendId::Lmstudio, BackendId::Ollama].map(|b| BackendLoad {
+        let load = PerBackend::from_fn(|b| BackendLoad {
             backend: b,
             in_flight: 0,
             queued: 0,
-            max_concurrent: opts.max_concurrent[b as usize],
+            max_concurrent: opts.max_concurrent[b],
         });
         let mut app = Self {
             theme: themes[0].clone(),
@@ -218,9 +219,9 @@ impl App {
             next_id: 1,
             inspector: Inspector::default(),
             resources: None,
-            health: [None, None],
+            health: PerBackend::default(),
             load,
-            loading: [false; 2],
+            loading: PerBackend::splat(false),
             learning: Vec::new(),
             speed: VecDeque::with_capacity(SPEED_HISTORY),
             scroll: Scroll::default(),
@@ -482,9 +483,9 @@ impl App {
             Action::ChatLineDown => self.scroll.down(1),
             Action::ChatTop => self.scroll.up(usize::MAX / 2, self.last_total, 1),
             Action::ChatBottom => self.scroll = Scroll::default(),
-            Action::Good => self.feedback("good"),
-            Action::Bad => self.feedback("bad"),
-            Action::Quality => self.feedback("quality"),
+            Action::Good => self.feedback(Verdict::Good),
+            Action::Bad => self.feedback(Verdict::Bad),
+            Action::Quality => self.feedback(Verdict::Quality),
             Action::Unfold => {
                 self.unfold = !self.unfold;
                 for e in &self.entries {
@@ -954,9 +955,9 @@ impl App {
             },
             SlashCommand::Help => self.overlay = Some(Overlay::Help),
             SlashCommand::Quit => self.quit = true,
-            SlashCommand::Good => self.feedback("good"),
-            SlashCommand::Bad => self.feedback("bad"),
-            SlashCommand::Quality => self.feedback("quality"),
+            SlashCommand::Good => self.feedback(Verdict::Good),
+            SlashCommand::Bad => self.feedback(Verdict::Bad),
+            SlashCommand::Quality => self.feedback(Verdict::Quality),
             SlashCommand::Resume => self.open_browser(),
             SlashCommand::Theme(name) => {
                 if self.set_theme(&name) {
@@ -973,7 +974,7 @@ impl App {
     }
 
     /// Rates the session's last answer; the store write happens off the UI thread.
-    fn feedback(&mut self, verdict: &'static str) {
+    fn feedback(&mut self, verdict: Verdict) {
         if self.store.is_none() {
             self.problem("Feedback needs a saved session (history is off)");
             return;
@@ -1058,14 +1059,14 @@ impl App {
         match ev.kind {
             EventKind::Health { backends } => {
                 for h in backends {
-                    let i = h.backend as usize;
-                    self.health[i] = Some(h);
+                    let b = h.backend;
+                    self.health[b] = Some(h);
                 }
                 return;
             }
             EventKind::Resources { status } => {
                 for b in &status.backends {
-                    let l = &mut self.load[b.backend as usize];
+                    let l = &mut self.load[b.backend];
                     l.in_flight = b.in_flight;
                     l.queued = b.queued;
                 }
@@ -1075,8 +1076,8 @@ impl App {
             EventKind::Metrics { load, learning, .. } => {
                 self.learning = learning;
                 for l in load {
-                    let i = l.backend as usize;
-                    self.load[i] = l;
+                    let b = l.backend;
+                    self.load[b] = l;
                 }
                 return;
             }
@@ -1095,12 +1096,12 @@ impl App {
             EventKind::Status {
                 backend: Some(b),
                 message,
-            } if message.contains("is loading model") => self.loading[*b as usize] = true,
+            } if message.contains("is loading model") => self.loading[*b] = true,
             EventKind::Delta { backend, .. } | EventKind::Reasoning { backend, .. } => {
-                self.loading[*backend as usize] = false
+                self.loading[*backend] = false
             }
             EventKind::Done { .. } | EventKind::Error { .. } | EventKind::Cancelled { .. } => {
-                self.loading = [false; 2]
+                self.loading = PerBackend::splat(false)
             }
             _ => {}
         }
@@ -1199,7 +1200,7 @@ impl App {
                 .context_length
         });
         from_resources.or_else(|| {
-            self.health[backend as usize]
+            self.health[backend]
                 .as_ref()?
                 .models
                 .iter()

@@ -3,7 +3,7 @@
 //! them on the blocking pool); each reply carries the generation it answers, so only the
 //! newest search is shown.
 
-use crate::store::{BrowseRow, SessionId, StoredDecision, StoredMessage};
+use crate::store::{BrowseRow, SessionId, StoredDecision, StoredMessage, Verdict};
 
 #[derive(Debug, Default)]
 pub struct Browser {
@@ -54,7 +54,7 @@ pub enum Reply {
         result: Result<(), super::app::SaveError>,
     },
     Rated {
-        verdict: &'static str,
+        verdict: Verdict,
         result: Result<(), String>,
     },
 }

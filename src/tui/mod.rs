@@ -207,10 +207,9 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
         voice,
         store: store.clone(),
         session,
-        max_concurrent: [
-            config.hybrid.lm_studio.max_concurrent,
-            config.hybrid.ollama.max_concurrent,
-        ],
+        max_concurrent: crate::backend_id::PerBackend::from_fn(|b| {
+            config.backend(b).max_concurrent
+        }),
         mouse: true,
         themes,
         theme,

@@ -11,6 +11,7 @@ use super::app::{App, Overlay, Pane};
 use super::inspector::StepKind;
 use crate::backend::BackendId;
 use crate::resources::{human_bytes, GpuSource, ServerState};
+use crate::store::DecisionKind;
 use crate::text::width::{clip, split_at_width, width as cells};
 
 /// Below this the app cannot be used; it says so instead.
@@ -295,7 +296,7 @@ enum Health {
 /// A server's state from the freshest source: the health check knows about the circuit
 /// breaker, the resource monitor probes more often.
 fn server_state(app: &App, b: BackendId) -> Health {
-    if let Some(h) = &app.health[b as usize] {
+    if let Some(h) = &app.health[b] {
         if h.breaker == crate::engine::breaker::BreakerState::Open {
             return Health::Cooling;
         }
@@ -311,7 +312,7 @@ fn server_state(app: &App, b: BackendId) -> Health {
             ServerState::Disabled => Health::Off,
         };
     }
-    match &app.health[b as usize] {
+    match &app.health[b] {
         Some(h) if !h.enabled => Health::Off,
         Some(h) if h.up => Health::Up,
         Some(_) => Health::Down,
@@ -506,15 +507,15 @@ fn speed_lines(app: &App) -> Vec<Line<'static>> {
     let i = &app.inspector;
     BackendId::ALL
         .map(|b| {
-            let text = match i.speed[b as usize] {
+            let text = match i.speed[b] {
                 Some((ttft, tps)) => format!(
                     "{:<9} TTFT {} · {} · queue {}",
                     short(b),
                     ttft.map_or("–".into(), |v| format!("{v:.0} ms")),
                     tps.map_or("–".into(), |v| format!("{v:.0} tok/s")),
-                    app.load[b as usize].queued
+                    app.load[b].queued
                 ),
-                None => format!("{:<9} – · queue {}", short(b), app.load[b as usize].queued),
+                None => format!("{:<9} – · queue {}", short(b), app.load[b].queued),
             };
             Line::styled(text, app.theme.dim)
         })
@@ -585,17 +586,17 @@ fn resources_pane(f: &mut Frame, app: &App, area: Rect) {
 
 fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
     let t = &app.theme;
-    let load = &app.load[id as usize];
+    let load = &app.load[id];
     let state = server_state(app, id);
     let (word, style) = match state {
-        Health::Up if app.loading[id as usize] => ("up, loading a model", t.warn),
+        Health::Up if app.loading[id] => ("up, loading a model", t.warn),
         Health::Up => ("up", t.ok),
         Health::Down => ("down", t.error),
         Health::Cooling => ("cooling down", t.warn),
         Health::Off => ("switched off", t.dim),
         Health::Unknown => ("checking…", t.dim),
     };
-    let version = app.health[id as usize]
+    let version = app.health[id]
         .as_ref()
         .and_then(|h| h.version.clone())
         .map(|v| {
@@ -622,11 +623,9 @@ fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
         .as_ref()
         .and_then(|r| r.backends.iter().find(|b| b.backend == id));
     if state == Health::Down {
-        let why = section.and_then(|s| s.error.clone()).or_else(|| {
-            app.health[id as usize]
-                .as_ref()
-                .and_then(|h| h.error.clone())
-        });
+        let why = section
+            .and_then(|s| s.error.clone())
+            .or_else(|| app.health[id].as_ref().and_then(|h| h.error.clone()));
         if let Some(why) = why {
             out.push(Line::styled(format!("  {why}"), t.error));
         }
@@ -864,12 +863,16 @@ fn browser_preview(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let mut lines = Vec::new();
-    for d in p.decisions.iter().filter(|d| d.kind == "route") {
+    for d in p.decisions.iter().filter(|d| d.kind == DecisionKind::Route) {
         if let Some(why) = d.data.get("reasoning").and_then(|v| v.as_str()) {
             lines.push(Line::styled(format!("routed: {why}"), t.accent));
         }
     }
-    for d in p.decisions.iter().filter(|d| d.kind == "confidence") {
+    for d in p
+        .decisions
+        .iter()
+        .filter(|d| d.kind == DecisionKind::Confidence)
+    {
         let num = |k: &str| d.data.get(k).and_then(|v| v.as_f64()).unwrap_or(0.0);
         let text = format!(
             "draft confidence {:.2} (threshold {:.2})",
@@ -881,7 +884,7 @@ fn browser_preview(f: &mut Frame, app: &App, area: Rect) {
     for d in p
         .decisions
         .iter()
-        .filter(|d| d.kind == "escalate" || d.kind == "fallback")
+        .filter(|d| matches!(d.kind, DecisionKind::Escalate | DecisionKind::Fallback))
     {
         let side = |k: &str| {
             d.data
@@ -890,7 +893,7 @@ fn browser_preview(f: &mut Frame, app: &App, area: Rect) {
                 .unwrap_or("?")
                 .to_owned()
         };
-        let what = if d.kind == "escalate" {
+        let what = if d.kind == DecisionKind::Escalate {
             "escalated"
         } else {
             "fell back"
