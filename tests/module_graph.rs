@@ -88,6 +88,24 @@ fn the_config_uses_only_the_rooms_below_it() {
     assert!(extra.is_empty(), "config uses {extra:?}");
 }
 
+/// Rooms whose files must not use each other in a circle either: the pure ones, where a
+/// circle means a helper sits in the wrong file (DESIGN.md: "small modules named for what
+/// they own").
+const NO_FILE_CIRCLES: &[&str] = &["router", "confidence", "keys", "text", "config"];
+
+#[test]
+fn the_files_of_the_pure_rooms_form_no_circle() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    for room in NO_FILE_CIRCLES {
+        if let Some(circle) = find_circle(&sibling_edges(&src, room)) {
+            panic!(
+                "the files of {room}/ form a circle: {}",
+                circle.join(" -> ")
+            );
+        }
+    }
+}
+
 // ---- the checker's own tests --------------------------------------------------------------
 
 fn edges_of(list: &[(&str, &str)]) -> Edges {
@@ -146,39 +164,82 @@ fn paths_in_comments_strings_and_own_submodules_are_not_edges() {
     let mods: BTreeSet<String> = ["tui", "config", "router", "engine", "store", "cli", "text"]
         .map(str::to_owned)
         .into();
+    let rooms = |used: BTreeSet<Vec<String>>| -> BTreeSet<String> {
+        used.into_iter().map(|p| p[0].clone()).collect()
+    };
     // As src/confidence/syntax.rs: `super::super::text` is confidence::text, not a room.
     let used = uses(text, &["confidence".into(), "syntax".into()], &mods);
-    assert_eq!(used, ["config", "router"].map(str::to_owned).into());
-    // As src/voice.rs, `super::` reaches the crate root: `super::fences` would be a room.
+    assert_eq!(rooms(used), ["config", "router"].map(str::to_owned).into());
+    // As src/voice.rs, `super::` reaches the crate root: `super::router` is a room.
     let used = uses(
         "use super::router::Route;\nuse crate::text;",
         &["voice".into()],
         &mods,
     );
-    assert_eq!(used, ["router", "text"].map(str::to_owned).into());
+    assert_eq!(rooms(used), ["router", "text"].map(str::to_owned).into());
+}
+
+#[test]
+fn sibling_files_resolve_through_super_and_crate_paths() {
+    let mods: BTreeSet<String> = ["router".to_owned()].into();
+    let text = "use super::learn::{self, Arm};\nuse super::{task::Route, text};\n\
+                fn f() { crate::router::analyze::run(); }";
+    let used = uses(text, &["router".into(), "decide".into()], &mods);
+    let files: BTreeSet<&str> = used.iter().map(|p| p[1].as_str()).collect();
+    assert_eq!(files, ["analyze", "learn", "task", "text"].into());
 }
 
 // ---- reading the sources ------------------------------------------------------------------
 
 /// Every top-level module's uses of the other top-level modules.
 fn module_edges(src: &Path) -> Edges {
+    let mut edges = Edges::new();
+    for (from, to) in resolved_uses(src) {
+        if let (Some(a), Some(b)) = (from.first(), to.first()) {
+            if a != b {
+                edges.entry(a.clone()).or_default().insert(b.clone());
+            }
+        }
+    }
+    edges
+}
+
+/// Within room `top`, which of its files (`src/top/a.rs`, or `src/top/a/`) use which of
+/// their siblings. `mod.rs` is left out: a room's root uses its parts by nature.
+fn sibling_edges(src: &Path, top: &str) -> Edges {
+    let mut edges = Edges::new();
+    for (from, to) in resolved_uses(src) {
+        let (Some(a), Some(b)) = (from.get(1), to.get(1)) else {
+            continue;
+        };
+        if from[0] == top && to[0] == top && a != b {
+            edges.entry(a.clone()).or_default().insert(b.clone());
+        }
+    }
+    edges
+}
+
+/// For every file, its module path (up to two names) and each path it uses, resolved to
+/// the crate root and cut to two names (`["router", "learn"]`).
+fn resolved_uses(src: &Path) -> Vec<(Vec<String>, Vec<String>)> {
     let files = rust_files(src);
     let mods: BTreeSet<String> = files
         .iter()
         .filter_map(|f| module_path(src, f).first().cloned())
         .collect();
-    let mut edges = Edges::new();
+    let mut out = Vec::new();
     for file in &files {
         let path = module_path(src, file);
-        let Some(top) = path.first() else { continue };
+        if path.is_empty() {
+            continue;
+        }
         let text = fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let from: Vec<String> = path.iter().take(2).cloned().collect();
         for used in uses(&text, &path, &mods) {
-            if &used != top {
-                edges.entry(top.clone()).or_default().insert(used);
-            }
+            out.push((from.clone(), used));
         }
     }
-    edges
+    out
 }
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
@@ -216,10 +277,11 @@ fn module_path(src: &Path, file: &Path) -> Vec<String> {
     parts
 }
 
-/// The top-level modules (of `mods`) that `text`, the file of module `path`, uses through
-/// `crate::` or `super::` paths. Comments and literals are skipped; inline `mod x { ... }`
-/// blocks deepen what `super::` means.
-fn uses(text: &str, path: &[String], mods: &BTreeSet<String>) -> BTreeSet<String> {
+/// The paths `text`, the file of module `path`, uses through `crate::` or `super::`,
+/// resolved from the crate root and cut to two names; only those into a top-level module
+/// of `mods`. Comments and literals are skipped; inline `mod x { ... }` blocks deepen what
+/// `super::` means.
+fn uses(text: &str, path: &[String], mods: &BTreeSet<String>) -> BTreeSet<Vec<String>> {
     let tokens = tokens(text);
     let mut out = BTreeSet::new();
     // The module path at each brace depth where an inline module opened.
@@ -227,6 +289,7 @@ fn uses(text: &str, path: &[String], mods: &BTreeSet<String>) -> BTreeSet<String
     let mut depth = 0usize;
     let mut i = 0;
     while i < tokens.len() {
+        let mut base: Option<(Vec<String>, usize)> = None;
         match tokens[i].as_str() {
             "{" => depth += 1,
             "}" => {
@@ -239,7 +302,7 @@ fn uses(text: &str, path: &[String], mods: &BTreeSet<String>) -> BTreeSet<String
                 inline.push((depth, tokens[i + 1].clone()));
             }
             "crate" if tokens.get(i + 1).is_some_and(|t| t == "::") => {
-                out.extend(first_segments(&tokens[i + 2..], mods));
+                base = Some((Vec::new(), i + 2));
             }
             "super" if i == 0 || tokens[i - 1] != "::" => {
                 let mut here: Vec<String> = path.to_vec();
@@ -251,54 +314,74 @@ fn uses(text: &str, path: &[String], mods: &BTreeSet<String>) -> BTreeSet<String
                     here.pop();
                     j += 2;
                 }
-                if here.is_empty() {
-                    out.extend(first_segments(&tokens[j..], mods));
+                // `pub(super)` is followed by no path.
+                if j > i {
+                    base = Some((here, j));
                 }
-                // `pub(super)` is followed by no path: step past it.
-                i = j.max(i + 1);
-                continue;
             }
             _ => {}
+        }
+        if let Some((prefix, at)) = base {
+            for tail in use_tree(&tokens, at, 2usize.saturating_sub(prefix.len())) {
+                let mut full = prefix.clone();
+                full.extend(tail);
+                full.truncate(2);
+                if full.first().is_some_and(|m| mods.contains(m)) {
+                    out.insert(full);
+                }
+            }
+            i = at;
+            continue;
         }
         i += 1;
     }
     out
 }
 
-/// The room a path names after `crate::`: `x` in `x::...`, or each item's first name in
-/// `{x::a, y}`.
-fn first_segments(rest: &[String], mods: &BTreeSet<String>) -> Vec<String> {
-    let Some(first) = rest.first() else {
-        return Vec::new();
-    };
-    if first != "{" {
-        return mods.get(first).cloned().into_iter().collect();
-    }
-    let mut out = Vec::new();
-    let mut depth = 0;
-    let mut at_item_start = true;
-    for t in rest {
-        match t.as_str() {
-            "{" => {
-                depth += 1;
-                at_item_start = depth == 1;
-            }
-            "}" => {
-                depth -= 1;
-                if depth == 0 {
-                    break;
+/// The paths of a use tree starting at `at` (`a::b`, `a::{b, c::d}`, `{a, b}`), each cut
+/// to `keep` names (at least one).
+fn use_tree(tokens: &[String], at: usize, keep: usize) -> Vec<Vec<String>> {
+    match tokens.get(at).map(String::as_str) {
+        Some("{") => {
+            let mut out = Vec::new();
+            let mut j = at + 1;
+            let mut depth = 0;
+            let mut item_start = true;
+            while let Some(t) = tokens.get(j) {
+                match t.as_str() {
+                    "{" => depth += 1,
+                    "}" if depth == 0 => break,
+                    "}" => depth -= 1,
+                    "," if depth == 0 => item_start = true,
+                    _ if item_start && depth == 0 => {
+                        out.extend(use_tree(tokens, j, keep));
+                        item_start = false;
+                    }
+                    _ => {}
                 }
+                j += 1;
             }
-            "," => at_item_start = depth == 1,
-            name => {
-                if at_item_start && depth == 1 {
-                    out.extend(mods.get(name).cloned());
-                }
-                at_item_start = false;
+            out
+        }
+        Some(name) if name != "::" && name != "}" && name != "," => {
+            let rest = if keep > 1 && tokens.get(at + 1).is_some_and(|t| t == "::") {
+                use_tree(tokens, at + 2, keep - 1)
+            } else {
+                Vec::new()
+            };
+            if rest.is_empty() {
+                vec![vec![name.to_owned()]]
+            } else {
+                rest.into_iter()
+                    .map(|mut p| {
+                        p.insert(0, name.to_owned());
+                        p
+                    })
+                    .collect()
             }
         }
+        _ => Vec::new(),
     }
-    out
 }
 
 /// Identifiers, `::`, braces and commas, with comments, strings and chars left out.

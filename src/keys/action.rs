@@ -114,6 +114,18 @@ actions! {
     }
 }
 
+// Here rather than in context.rs, so that the context does not depend on the actions
+// table that names it.
+impl Context {
+    /// The context's actions, in the order the config file lists them.
+    pub fn actions(self) -> impl Iterator<Item = Action> {
+        Action::ALL
+            .iter()
+            .copied()
+            .filter(move |a| a.context() == self)
+    }
+}
+
 impl Action {
     /// The action called `name` in `[keys.<ctx>]`.
     pub fn from_name(ctx: Context, name: &str) -> Option<Action> {

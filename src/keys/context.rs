@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use super::action::Action;
-
 /// Where a key acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
@@ -53,14 +51,6 @@ impl Context {
             Context::Code => "while the code pane has the focus",
             Context::Browser => "in the session browser",
         }
-    }
-
-    /// The context's actions, in the order the config file lists them.
-    pub fn actions(self) -> impl Iterator<Item = Action> {
-        Action::ALL
-            .iter()
-            .copied()
-            .filter(move |a| a.context() == self)
     }
 
     /// Whether global keys act in this context too (so its keys must not reuse them).
