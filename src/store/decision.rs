@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use rusqlite::types::{ToSql, ToSqlOutput};
 use serde::{Deserialize, Serialize};
 
 /// What a stored decision records: the `kind` column of the `decisions` table.
@@ -64,6 +65,13 @@ impl FromStr for DecisionKind {
     }
 }
 
+/// Bound in SQL as its name, so queries name kinds by type rather than by literal.
+impl ToSql for DecisionKind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
 impl fmt::Display for DecisionKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -95,6 +103,12 @@ impl Verdict {
     /// Whether the server that answered first did well.
     pub fn confirms(self) -> bool {
         self == Verdict::Good
+    }
+}
+
+impl ToSql for Verdict {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
     }
 }
 

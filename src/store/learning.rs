@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use super::{now_ms, MessageId, SessionId, Store, StoreError, Verdict};
+use super::{now_ms, DecisionKind, MessageId, SessionId, Store, StoreError, Verdict};
 use crate::router::learn::{Arm, ClassStats, FEEDBACK_WEIGHT};
 use crate::router::TaskType;
 
@@ -90,9 +90,9 @@ impl Store {
     ) -> Result<Option<Observation>, StoreError> {
         let json: Option<String> = self.with("read the answer's routing", |c| {
             c.query_row(
-                "SELECT data FROM decisions WHERE session_id = ?1 AND message_id = ?2 AND kind = 'learning'
+                "SELECT data FROM decisions WHERE session_id = ?1 AND message_id = ?2 AND kind = ?3
                  ORDER BY id DESC LIMIT 1",
-                params![session, message],
+                params![session, message, DecisionKind::Learning],
                 |r| r.get(0),
             )
             .optional()
@@ -108,7 +108,6 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::super::DecisionKind;
     use super::*;
 
     fn obs(success: bool) -> Observation {

@@ -3,7 +3,7 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{DecisionKind, Store, StoreError};
+use super::{DecisionKind, Store, StoreError, Verdict};
 use crate::router::learn::{summarize, ClassSummary};
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -67,7 +67,7 @@ impl Store {
         let since = since_ms.unwrap_or(0);
         self.with("compute metrics", |c| {
             let count = |kind: DecisionKind| -> rusqlite::Result<i64> {
-                c.query_row("SELECT COUNT(*) FROM decisions WHERE kind = ?1 AND created_at >= ?2", params![kind.as_str(), since], |r| r.get(0))
+                c.query_row("SELECT COUNT(*) FROM decisions WHERE kind = ?1 AND created_at >= ?2", params![kind, since], |r| r.get(0))
             };
             let mut backends: Vec<BackendMetrics> = Vec::new();
             let mut stmt = c.prepare(
@@ -75,10 +75,10 @@ impl Store {
                         AVG(IIF(c, NULL, json_extract(data, '$.ttft_ms'))), AVG(IIF(c, NULL, json_extract(data, '$.tokens_per_second'))),
                         SUM(c)
                  FROM (SELECT data, COALESCE(json_extract(data, '$.cached'), 0) AS c FROM decisions
-                       WHERE kind = 'done' AND created_at >= ?1)
+                       WHERE kind = ?2 AND created_at >= ?1)
                  GROUP BY b ORDER BY b",
             )?;
-            let done = stmt.query_map(params![since], |r| {
+            let done = stmt.query_map(params![since, DecisionKind::Done], |r| {
                 Ok(BackendMetrics {
                     backend: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                     requests: r.get(1)?,
@@ -94,10 +94,10 @@ impl Store {
             }
             let mut stmt = c.prepare(
                 "SELECT json_extract(data, '$.backend') AS b, COUNT(*) FROM decisions
-                 WHERE kind = 'error' AND created_at >= ?1 GROUP BY b",
+                 WHERE kind = ?2 AND created_at >= ?1 GROUP BY b",
             )?;
             let failed: Vec<(String, i64)> = stmt
-                .query_map(params![since], |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?)))?
+                .query_map(params![since, DecisionKind::Error], |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             for b in &mut backends {
                 let errors = failed.iter().find(|(n, _)| *n == b.backend).map_or(0, |(_, n)| *n);
@@ -110,8 +110,8 @@ impl Store {
                 }
             }
             let mut distribution = [0i64; 5];
-            let mut stmt = c.prepare("SELECT json_extract(data, '$.score') FROM decisions WHERE kind = 'confidence' AND created_at >= ?1")?;
-            for score in stmt.query_map(params![since], |r| r.get::<_, Option<f64>>(0))? {
+            let mut stmt = c.prepare("SELECT json_extract(data, '$.score') FROM decisions WHERE kind = ?2 AND created_at >= ?1")?;
+            for score in stmt.query_map(params![since, DecisionKind::Confidence], |r| r.get::<_, Option<f64>>(0))? {
                 if let Some(s) = score? {
                     distribution[((s * 5.0) as usize).min(4)] += 1;
                 }
@@ -119,9 +119,9 @@ impl Store {
             let requests = count(DecisionKind::Route)?;
             let escalations = count(DecisionKind::Escalate)?;
             let rejected: i64 = c.query_row(
-                "SELECT COUNT(*) FROM decisions WHERE kind = 'feedback' AND created_at >= ?1
-                   AND json_extract(data, '$.verdict') IN ('bad', 'quality')",
-                params![since],
+                "SELECT COUNT(*) FROM decisions WHERE kind = ?2 AND created_at >= ?1
+                   AND json_extract(data, '$.verdict') IN (?3, ?4)",
+                params![since, DecisionKind::Feedback, Verdict::Bad, Verdict::Quality],
                 |r| r.get(0),
             )?;
             let scored = distribution.iter().sum();

@@ -274,7 +274,7 @@ impl Store {
         self.with("save a routing decision", |c| {
             c.execute(
                 "INSERT INTO decisions (session_id, message_id, kind, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![session, message, kind.as_str(), json, now],
+                params![session, message, kind, json, now],
             )
             .map(|_| ())
         })
