@@ -25,8 +25,8 @@ fn bench(c: &mut Criterion) {
     assert!((1900..2300).contains(&prompt.len()), "{}", prompt.len());
     let routing = Config::default().hybrid.routing;
     let signals = Signals {
-        health: [BackendState::Up; 2],
-        max_concurrent: [2, 1],
+        health: codecrucible::PerBackend::splat(BackendState::Up),
+        max_concurrent: codecrucible::PerBackend::new(2, 1),
         ..Signals::default()
     };
     // Build the lexicon index once, as a running engine would have.

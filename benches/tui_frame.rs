@@ -313,7 +313,7 @@ impl Corpus {
             voice: None,
             store: None,
             session: None,
-            max_concurrent: [2, 1],
+            max_concurrent: codecrucible::PerBackend::new(2, 1),
             mouse: false,
             themes: Vec::new(),
             theme: None,

@@ -72,7 +72,7 @@ fn browser(db: &Path) {
             voice: None,
             store: Some(store.clone()),
             session: None,
-            max_concurrent: [2, 1],
+            max_concurrent: codecrucible::PerBackend::new(2, 1),
             mouse: false,
             themes: Vec::new(),
             theme: None,

@@ -100,7 +100,7 @@ fn stream(w: u16, h: u16, tokens: &[String]) -> (App, Outcome) {
         voice: None,
         store: None,
         session: None,
-        max_concurrent: [2, 1],
+        max_concurrent: codecrucible::PerBackend::new(2, 1),
         mouse: false,
         themes: Vec::new(),
         theme: None,

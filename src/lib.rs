@@ -3,19 +3,23 @@
 //! (Ollama). See [`HybridClient`] for use from Rust.
 
 pub mod backend;
+pub mod backend_id;
 pub mod cli;
 mod client;
 pub mod confidence;
 pub mod config;
 pub mod engine;
+pub mod keys;
 pub mod logging;
+pub mod logprob;
 pub mod resources;
 pub mod router;
 pub mod store;
+pub mod text;
 pub mod tui;
 pub mod voice;
 
-pub use backend::{BackendId, ChatMessage, Role};
+pub use backend::{BackendId, ChatMessage, PerBackend, Role};
 pub use client::{Answer, HybridClient, Request, RequestError, SYSTEM_PROMPT};
 pub use config::Config;
 pub use engine::{Event, EventKind, RouteMode};

@@ -197,7 +197,7 @@ fn outcomes_and_feedback_are_learned_across_runs_and_can_be_cleared() {
         .decisions(1)
         .unwrap()
         .into_iter()
-        .find(|d| d.kind == "route")
+        .find(|d| d.kind == codecrucible::store::DecisionKind::Route)
         .expect("the route decision is stored");
     assert_eq!(route.data["task_type"], "generation");
     assert_eq!(route.data["backend"], "lmstudio");
@@ -303,7 +303,10 @@ async fn an_engine_starts_from_what_earlier_runs_learned_unless_learning_is_off(
             decision.reasoning
         );
         if learning {
-            assert_eq!(decision.adjustments[0].kind, "learning");
+            assert_eq!(
+                decision.adjustments[0].kind,
+                codecrucible::router::AdjustmentKind::Learning
+            );
             assert!(decision
                 .reasoning
                 .contains("learned from 10 past generation requests"));

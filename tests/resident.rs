@@ -74,7 +74,7 @@ async fn a_hybrid_request_goes_where_the_model_is_resident() {
     .expect("routed");
     assert_eq!(backend, BackendId::Ollama, "{}", decision.reasoning);
     let adj = &decision.adjustments[0];
-    assert_eq!(adj.kind, "resident");
+    assert_eq!(adj.kind, codecrucible::router::AdjustmentKind::Resident);
     assert!(
         adj.reason.contains("qwen-coder-7b") && adj.reason.contains("does not fit"),
         "{}",

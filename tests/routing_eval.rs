@@ -42,8 +42,8 @@ struct Score {
 fn evaluate(rows: &[Row]) -> Score {
     let routing = Config::default().hybrid.routing;
     let signals = Signals {
-        health: [BackendState::Up; 2],
-        max_concurrent: [2, 1],
+        health: codecrucible::PerBackend::splat(BackendState::Up),
+        max_concurrent: codecrucible::PerBackend::new(2, 1),
         ..Signals::default()
     };
     let verbose = std::env::var("ROUTING_VERBOSE").is_ok();

@@ -24,7 +24,7 @@ fn app() -> App {
         voice: None,
         store: None,
         session: None,
-        max_concurrent: [2, 1],
+        max_concurrent: codecrucible::PerBackend::new(2, 1),
         mouse: false,
         themes: Vec::new(),
         theme: None,
@@ -500,7 +500,7 @@ fn app_with_store(store: std::sync::Arc<codecrucible::store::Store>) -> App {
         voice: None,
         store: Some(store),
         session: None,
-        max_concurrent: [2, 1],
+        max_concurrent: codecrucible::PerBackend::new(2, 1),
         mouse: false,
         themes: Vec::new(),
         theme: None,
@@ -591,12 +591,17 @@ fn stored_sessions() -> std::sync::Arc<codecrucible::store::Store> {
     s.record_decision(
         a,
         None,
-        "route",
+        codecrucible::store::DecisionKind::Route,
         r#"{"reasoning":"generation task, so hybrid"}"#,
     )
     .unwrap();
-    s.record_decision(a, None, "escalate", r#"{"from":"lmstudio","to":"ollama"}"#)
-        .unwrap();
+    s.record_decision(
+        a,
+        None,
+        codecrucible::store::DecisionKind::Escalate,
+        r#"{"from":"lmstudio","to":"ollama"}"#,
+    )
+    .unwrap();
     s.add_message(
         a,
         "assistant",
@@ -725,11 +730,9 @@ fn the_browser_deletes_after_asking_and_feedback_reaches_the_store() {
     settle(&mut a, &store);
     assert!(a.note.as_ref().is_some_and(|n| !n.error), "{:?}", a.note);
     let sid = a.session.unwrap();
-    let rated = store
-        .decisions(sid)
-        .unwrap()
-        .into_iter()
-        .any(|d| d.kind == "feedback" && d.data["verdict"] == "quality");
+    let rated = store.decisions(sid).unwrap().into_iter().any(|d| {
+        d.kind == codecrucible::store::DecisionKind::Feedback && d.data["verdict"] == "quality"
+    });
     assert!(rated, "the feedback reached the store");
 }
 
@@ -768,7 +771,7 @@ fn themed_app(depth: codecrucible::tui::theme::Depth) -> App {
         voice: None,
         store: None,
         session: None,
-        max_concurrent: [2, 1],
+        max_concurrent: codecrucible::PerBackend::new(2, 1),
         mouse: false,
         themes,
         theme: None,
@@ -854,7 +857,7 @@ fn the_inspector_shows_how_learning_has_shifted_the_task_class() {
 
 // ---- configurable keys (issue 7) ---------------------------------------------------------
 
-fn rebound() -> codecrucible::tui::keymap::Keymap {
+fn rebound() -> codecrucible::keys::Keymap {
     use codecrucible::config::{Config, KeySpec};
     let mut keys = Config::default().keys;
     keys.chat.insert("good".into(), KeySpec::One("+".into()));
@@ -867,7 +870,7 @@ fn rebound() -> codecrucible::tui::keymap::Keymap {
         "newline".into(),
         KeySpec::Many(vec!["enter".into(), "ctrl+j".into()]),
     );
-    codecrucible::tui::keymap::Keymap::from_config(&keys, None).expect("no conflicts")
+    codecrucible::keys::Keymap::from_config(&keys, None).expect("no conflicts")
 }
 
 #[test]

@@ -263,7 +263,7 @@ fn stored_rows(db: &std::path::Path) -> (String, Vec<String>, Vec<String>) {
         .decisions(sessions[0].id)
         .expect("decisions")
         .into_iter()
-        .map(|d| d.kind)
+        .map(|d| d.kind.as_str().to_owned())
         .collect();
     (head.title, messages, decisions)
 }

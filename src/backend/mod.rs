@@ -23,65 +23,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::BackendConfig;
 
+pub use crate::backend_id::{Api, BackendId, PerBackend};
+pub use crate::logprob::TokenLogprob;
 pub use error::{BackendError, ErrorKind};
 pub use models::{ModelChoice, ModelInfo};
-
-/// The two roles a server plays. The name is the role, not the protocol: the fast role may
-/// be a llama-server and the quality role a vLLM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendId {
-    Lmstudio,
-    Ollama,
-}
-
-impl BackendId {
-    pub const ALL: [BackendId; 2] = [BackendId::Lmstudio, BackendId::Ollama];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BackendId::Lmstudio => "lmstudio",
-            BackendId::Ollama => "ollama",
-        }
-    }
-
-    /// The name users know the server by.
-    pub fn label(self) -> &'static str {
-        match self {
-            BackendId::Lmstudio => "LM Studio",
-            BackendId::Ollama => "Ollama",
-        }
-    }
-
-    pub fn other(self) -> BackendId {
-        match self {
-            BackendId::Lmstudio => BackendId::Ollama,
-            BackendId::Ollama => BackendId::Lmstudio,
-        }
-    }
-
-    /// The flag that forces this backend.
-    pub fn flag(self) -> &'static str {
-        match self {
-            BackendId::Lmstudio => "--fast",
-            BackendId::Ollama => "--analyze",
-        }
-    }
-}
-
-impl std::fmt::Display for BackendId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which wire protocol a backend section speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Api {
-    Openai,
-    Ollama,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -115,13 +60,6 @@ pub struct ChatRequest {
     pub max_tokens: Option<u32>,
     /// Ask for token logprobs (used to score confidence).
     pub logprobs: bool,
-}
-
-/// One token's log probability.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TokenLogprob {
-    pub token: String,
-    pub logprob: f64,
 }
 
 /// Counts and speed as the server reported them; `None` where it gave nothing.

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::store::Verdict;
+
 const EXAMPLES: &str = "\
 Examples:
   codecrucible                          open the full-screen app
@@ -238,29 +240,13 @@ pub enum ExportFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Verdict {
-    Good,
-    Bad,
-    Quality,
-}
-
-impl From<Verdict> for crate::store::Verdict {
-    fn from(v: Verdict) -> Self {
-        match v {
-            Verdict::Good => Self::Good,
-            Verdict::Bad => Self::Bad,
-            Verdict::Quality => Self::Quality,
-        }
+/// The store's verdict, as `feedback`'s argument: `good`, `bad` or `quality`.
+impl ValueEnum for Verdict {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Verdict::ALL
     }
-}
 
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Good => "good",
-            Verdict::Bad => "bad",
-            Verdict::Quality => "quality",
-        }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
     }
 }

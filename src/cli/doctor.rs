@@ -2,14 +2,17 @@
 //! loaded, and for every problem what to do about it.
 
 use super::{EXIT_FAILED, EXIT_OK};
-use crate::backend::{models::same_model, BackendId, ModelInfo};
+use crate::backend::{models::same_model, BackendId, ModelInfo, PerBackend};
 use crate::config::Config;
 use crate::engine::{BackendHealth, Slot};
 
 pub async fn run(config: Config, json: bool) -> i32 {
     let b = config.hybrid.circuit_breaker;
-    let slots = BackendId::ALL.map(|id| Slot::new(id, config.backend(id), b));
-    let (a, b) = tokio::join!(slots[0].health(), slots[1].health());
+    let slots = PerBackend::from_fn(|id| Slot::new(id, config.backend(id), b));
+    let (a, b) = tokio::join!(
+        slots[BackendId::Lmstudio].health(),
+        slots[BackendId::Ollama].health()
+    );
     let report = [a, b];
     if json {
         println!(

@@ -3,7 +3,7 @@
 
 use super::{config_error, EXIT_OK};
 use crate::config::{Config, ConfigError};
-use crate::tui::keymap::Keymap;
+use crate::keys::Keymap;
 
 pub fn run(config: &Config, json: bool) -> i32 {
     // The loader has already refused conflicts; building again names the file's lines if

@@ -64,12 +64,12 @@ fn static_signals(config: &Config) -> Signals {
     let mut s = Signals::default();
     for b in BackendId::ALL {
         let cfg = config.backend(b);
-        s.health[b as usize] = if cfg.enabled {
+        s.health[b] = if cfg.enabled {
             BackendState::Unknown
         } else {
             BackendState::Disabled
         };
-        s.max_concurrent[b as usize] = cfg.max_concurrent;
+        s.max_concurrent[b] = cfg.max_concurrent;
     }
     s
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::args::{ExportFormat, SessionsCmd};
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::config::{load, Config};
-use crate::store::{SessionSummary, Store};
+use crate::store::{DecisionKind, SessionSummary, Store, Verdict};
 
 /// Opens the history database when history is on. A failure is reported on stderr and
 /// the run goes on without history.
@@ -77,9 +77,8 @@ pub fn run(action: &SessionsCmd) -> i32 {
 }
 
 /// `codecrucible feedback SESSION good|bad|quality`.
-pub fn feedback(session: i64, verdict: super::args::Verdict) -> i32 {
+pub fn feedback(session: i64, verdict: Verdict) -> i32 {
     let name = verdict.as_str();
-    let verdict = verdict.into();
     let store = match open_store() {
         Ok(s) => s,
         Err(e) => return fail(&e),
@@ -228,7 +227,7 @@ fn show(store: &Store, id: i64, json: bool) -> Result<(), crate::store::StoreErr
         for m in &messages {
             println!("── {}\n{}\n", label(m), m.content);
         }
-        for d in decisions.iter().filter(|d| d.kind == "route") {
+        for d in decisions.iter().filter(|d| d.kind == DecisionKind::Route) {
             if let Some(why) = d.data.get("reasoning").and_then(|r| r.as_str()) {
                 println!("· routed: {why}");
             }

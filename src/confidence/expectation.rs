@@ -2,7 +2,7 @@
 //! code was asked for, and code in the language the prompt names.
 
 use super::fences::{self, Doc};
-use super::text_signals::{count_phrase, normalise};
+use super::words::{count_phrase, looks_like_code, normalise};
 use super::{signal, Draft, Signal};
 use crate::router::TaskType;
 
@@ -116,41 +116,6 @@ fn pasted_code_len(prompt: &str) -> usize {
             .filter(|l| looks_like_code(l))
             .map(str::len)
             .sum::<usize>()
-}
-
-pub(crate) fn looks_like_code(line: &str) -> bool {
-    const STARTS: [&str; 12] = [
-        "def ",
-        "fn ",
-        "func ",
-        "function ",
-        "class ",
-        "import ",
-        "let ",
-        "const ",
-        "var ",
-        "return ",
-        "#include",
-        "pub ",
-    ];
-    const HAS: [&str; 7] = [";", "{", "}", "=>", "->", "==", "()"];
-    let t = line.trim();
-    STARTS.iter().any(|s| t.starts_with(s)) || HAS.iter().any(|s| t.contains(s)) || is_assignment(t)
-}
-
-/// `name = value` or `name: value` where the name is one identifier.
-fn is_assignment(t: &str) -> bool {
-    let Some((name, value)) = t.split_once(" = ").or_else(|| t.split_once(": ")) else {
-        return false;
-    };
-    let name = name.trim();
-    !name.is_empty()
-        && !value.trim().is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-        && name.chars().any(char::is_alphabetic)
-        && !name.chars().next().is_some_and(char::is_uppercase)
 }
 
 /// A language a prompt can name: the words that name it and the fence tags it goes by.
@@ -399,13 +364,5 @@ mod tests {
         let p = "Is it safe to build SQL queries with string concatenation?";
         let a = "```python\ncur.execute(q, (x,))\n```";
         assert!(language(&draft(TaskType::Security, p, a), &split(a)).is_none());
-    }
-
-    #[test]
-    fn code_lines() {
-        assert!(looks_like_code("let x = 0; x += 1;"));
-        assert!(looks_like_code("name = app, version = 1.0"));
-        assert!(!looks_like_code("Why is my loop slow?"));
-        assert!(!looks_like_code("Note: this is prose"));
     }
 }

@@ -1,9 +1,8 @@
-//! Splits a markdown answer into fenced code blocks and the prose around them.
-//!
-//! Fences follow CommonMark closely enough for model output: a run of three or more backticks
-//! or tildes opens a block, the same character at least as long closes it. Models indent
-//! fences inside list items by any amount, so any indentation is accepted, and the opening
-//! fence's indentation is removed from the block's lines (as CommonMark does).
+//! Splits a markdown answer into fenced code blocks and the prose around them, by
+//! CommonMark's fence rules ([`crate::text::fence`]), so that the scorer judges the same
+//! blocks the chat shows.
+
+use crate::text::fence;
 
 /// One fenced block: its language tag (lower case, possibly empty) and its text.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,99 +26,17 @@ impl Doc {
     }
 }
 
-struct Open {
-    ch: char,
-    len: usize,
-    indent: usize,
-    block: Block,
-}
-
 pub(crate) fn split(answer: &str) -> Doc {
-    let mut doc = Doc::default();
-    let mut open: Option<Open> = None;
-    for line in answer.lines() {
-        open = match open {
-            None => match opening(line) {
-                Some(o) => Some(o),
-                None => {
-                    doc.prose.push_str(line);
-                    doc.prose.push('\n');
-                    None
-                }
-            },
-            Some(mut o) => {
-                if let Some(rest) = closes(line, o.ch, o.len) {
-                    o.block.closed = true;
-                    doc.blocks.push(o.block);
-                    if !rest.trim().is_empty() {
-                        doc.prose.push_str(rest.trim());
-                        doc.prose.push('\n');
-                    }
-                    None
-                } else {
-                    o.block.body.push_str(strip_indent(line, o.indent));
-                    o.block.body.push('\n');
-                    Some(o)
-                }
-            }
-        };
-    }
-    if let Some(o) = open {
-        doc.blocks.push(o.block);
-    }
-    doc
-}
-
-/// The fence character and run length a line starts with, if it is a fence line.
-fn fence_run(line: &str) -> Option<(char, usize, usize, &str)> {
-    let rest = line.trim_start();
-    let indent = line.len() - rest.len();
-    let ch = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let len = rest.chars().take_while(|c| *c == ch).count();
-    (len >= 3).then(|| (ch, len, indent, &rest[len..]))
-}
-
-fn opening(line: &str) -> Option<Open> {
-    let (ch, len, indent, info) = fence_run(line)?;
-    // A backtick fence's info string may not hold backticks: "```foo```" is inline code.
-    if ch == '`' && info.contains('`') {
-        return None;
-    }
-    Some(Open {
-        ch,
-        len,
-        indent,
-        block: Block {
-            tag: tag_of(info),
-            body: String::new(),
-            closed: false,
-        },
-    })
-}
-
-/// A closing fence. CommonMark wants nothing after it, but models glue stray text to it
-/// ("```に通りの"); that still closes the block unless it could be an info string opening a
-/// new one ("```python"), and the text goes to the prose.
-fn closes(line: &str, ch: char, len: usize) -> Option<&str> {
-    let (c, n, _, rest) = fence_run(line)?;
-    let info_like = rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '{');
-    (c == ch && n >= len && !info_like).then_some(rest)
-}
-
-/// The first word of the info string: "python title=x" → "python", "{.rust}" → "rust".
-fn tag_of(info: &str) -> String {
-    info.trim()
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '}')
-        .next()
-        .unwrap_or("")
-        .trim_start_matches(['{', '.'])
-        .to_ascii_lowercase()
-}
-
-/// Removes up to `indent` leading spaces, never cutting into text.
-fn strip_indent(line: &str, indent: usize) -> &str {
-    let spaces = line.bytes().take(indent).take_while(|b| *b == b' ').count();
-    &line[spaces..]
+    let (blocks, prose) = fence::split(answer);
+    let blocks = blocks
+        .into_iter()
+        .map(|b| Block {
+            tag: b.lang.unwrap_or_default(),
+            body: b.body,
+            closed: b.closed,
+        })
+        .collect();
+    Doc { blocks, prose }
 }
 
 #[cfg(test)]
@@ -155,21 +72,18 @@ mod tests {
     }
 
     #[test]
-    fn text_glued_to_a_closing_fence() {
+    fn text_glued_to_a_closing_fence_keeps_the_block_open() {
+        // As pulldown-cmark renders it: the line is code, so the answer ends inside code.
         let d = split("```go\nx := 1\n```に通りの\nmore");
-        assert_eq!(d.blocks.len(), 1);
-        assert!(!d.unclosed());
-        assert_eq!(d.prose, "に通りの\nmore\n");
-        let d = split("```go\nx := 1\n```python\ny = 2\n");
         assert!(d.unclosed());
+        assert_eq!(d.blocks[0].body, "x := 1\n```に通りの\nmore\n");
     }
 
     #[test]
-    fn info_strings_and_inline_backticks() {
-        assert_eq!(tag_of(" Python title=\"a.py\""), "python");
-        assert_eq!(tag_of("{.rust}"), "rust");
-        assert_eq!(tag_of("rust,ignore"), "rust");
-        assert_eq!(tag_of(""), "");
+    fn tags_and_inline_backticks() {
+        let d = split("```{.Rust}\nx\n```\n```\ny\n```\n");
+        assert_eq!(d.blocks[0].tag, "rust");
+        assert_eq!(d.blocks[1].tag, "");
         let d = split("use ```x``` here\n");
         assert!(d.blocks.is_empty());
     }

@@ -5,7 +5,7 @@
 //! name, a number, an API). Loops are an exception the model is very sure of, which is why
 //! repetition is its own signal. Absent when the server sent no logprobs (LM Studio).
 
-use crate::backend::TokenLogprob;
+use crate::logprob::TokenLogprob;
 
 use super::{signal, Signal};
 

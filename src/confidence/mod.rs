@@ -28,12 +28,13 @@ mod relevance;
 mod repetition;
 mod syntax;
 mod text_signals;
+mod words;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::backend::TokenLogprob;
+use crate::logprob::TokenLogprob;
 use crate::router::TaskType;
 
 /// A finished fast answer and what is known about how it was produced.

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Item, TableLike};
 
+use super::address;
 use super::schema::{self, check, is_table, join, keys, nearest_key};
 use super::Config;
-use crate::backend::endpoint;
 
 /// Settings given on the command line; they win over every other layer.
 #[derive(Debug, Clone, Default)]
@@ -145,7 +145,7 @@ fn check_keymap(path: &Path, text: &str, user: &toml::Table) -> Result<(), Confi
     let keys: super::Keys = toml::Value::Table(keys)
         .try_into()
         .map_err(|e| ConfigError(format!("{}: [keys]: {e}", path.display())))?;
-    crate::tui::keymap::Keymap::from_config(&keys, Some((path, text)))
+    crate::keys::Keymap::from_config(&keys, Some((path, text)))
         .map(|_| ())
         .map_err(ConfigError)
 }
@@ -196,7 +196,7 @@ pub fn unknown_key(key: &str) -> String {
 
 /// For `keys.<context>.<action>`: the context's actions (or the contexts) by name.
 fn unknown_binding(key: &str) -> Option<String> {
-    use crate::tui::keymap::{unknown_action, Context};
+    use crate::keys::{unknown_action, Context};
     let rest = key.strip_prefix("keys.")?;
     let (ctx, name) = rest.split_once('.').unwrap_or((rest, ""));
     match Context::from_name(ctx) {
@@ -236,7 +236,7 @@ fn apply_env(
     // An explicit value in the user's file wins over OLLAMA_HOST, as the issue asks.
     if !user_sets_ollama_endpoint {
         if let Some(host) = env("OLLAMA_HOST") {
-            config.hybrid.ollama.endpoint = endpoint::ollama_host(&host).to_string();
+            config.hybrid.ollama.endpoint = address::ollama_host(&host).to_string();
         }
     }
     let urls = [
@@ -251,7 +251,7 @@ fn apply_env(
     ];
     for (var, slot) in urls {
         if let Some(url) = env(var) {
-            endpoint::parse_base_url(&url)
+            address::parse_base_url(&url)
                 .map_err(|why| ConfigError(format!("{var}=\"{url}\" {why}")))?;
             *slot = url;
         }
@@ -280,7 +280,7 @@ fn apply_flags(config: &mut Config, o: &Overrides) -> Result<(), ConfigError> {
     ];
     for (flag, value, slot) in urls {
         if let Some(url) = value {
-            endpoint::parse_base_url(url)
+            address::parse_base_url(url)
                 .map_err(|why| ConfigError(format!("{flag} \"{url}\" {why}")))?;
             *slot = url.clone();
         }

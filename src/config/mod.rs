@@ -4,17 +4,18 @@
 //! user's file does not set the Ollama endpoint), the user's file, `CODECRUCIBLE_*`
 //! variables, then command-line flags ([`Overrides`]).
 
+pub mod address;
 pub mod edit;
 pub mod load;
 pub mod schema;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{Api, BackendId};
+use crate::backend_id::{Api, BackendId};
+pub use crate::keys::{KeySpec, Keys};
 
 pub use load::{ConfigError, Overrides};
 
@@ -24,7 +25,7 @@ pub struct Config {
     pub history: History,
     pub ui: Ui,
     /// The key bindings, per context (`[keys.global]`, `[keys.input]`, ...). The
-    /// keymap itself, with its checks, is [`crate::tui::keymap::Keymap`].
+    /// keymap itself, with its checks, is [`crate::keys::Keymap`].
     #[serde(default)]
     pub keys: Keys,
     /// The user's file this was loaded from, if it exists.
@@ -60,53 +61,6 @@ pub struct Ui {
     pub voice: String,
     /// The colour theme's name; empty to follow the terminal's background.
     pub theme: String,
-}
-
-/// The `[keys.*]` tables: action name to key binding, one map per context.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-pub struct Keys {
-    #[serde(default)]
-    pub global: BTreeMap<String, KeySpec>,
-    #[serde(default)]
-    pub input: BTreeMap<String, KeySpec>,
-    #[serde(default)]
-    pub chat: BTreeMap<String, KeySpec>,
-    #[serde(default)]
-    pub code: BTreeMap<String, KeySpec>,
-    #[serde(default)]
-    pub browser: BTreeMap<String, KeySpec>,
-}
-
-impl Keys {
-    /// The bindings of one context's table.
-    pub fn context(&self, ctx: crate::tui::keymap::Context) -> &BTreeMap<String, KeySpec> {
-        use crate::tui::keymap::Context;
-        match ctx {
-            Context::Global => &self.global,
-            Context::Input => &self.input,
-            Context::Chat => &self.chat,
-            Context::Code => &self.code,
-            Context::Browser => &self.browser,
-        }
-    }
-}
-
-/// One action's binding: a key string (`"ctrl+r"`) or a list of them (`[]` for none).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(untagged)]
-pub enum KeySpec {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl KeySpec {
-    /// The binding's key strings (one, or the list).
-    pub fn as_slice(&self) -> &[String] {
-        match self {
-            KeySpec::One(s) => std::slice::from_ref(s),
-            KeySpec::Many(v) => v,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -219,6 +173,25 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_toml_lists_every_action_with_its_built_in_keys() {
+        let config = Config::default();
+        for ctx in crate::keys::Context::ALL {
+            let table = config.keys.context(ctx);
+            let names: Vec<&str> = ctx.actions().map(crate::keys::Action::name).collect();
+            let listed: Vec<&str> = table.keys().map(String::as_str).collect();
+            let mut sorted = names.clone();
+            sorted.sort_unstable();
+            assert_eq!(listed, sorted, "[keys.{ctx}]");
+            for a in ctx.actions() {
+                let spec = &table[a.name()];
+                assert_eq!(spec.as_slice(), a.default_keys(), "{a}");
+            }
+        }
+        let from_file = crate::keys::Keymap::from_config(&config.keys, None).unwrap();
+        assert_eq!(from_file.rows(), crate::keys::Keymap::defaults().rows());
+    }
 
     #[test]
     fn embedded_defaults_load() {

@@ -7,6 +7,8 @@ use std::sync::OnceLock;
 
 use toml_edit::{Item, Value};
 
+use crate::text::distance;
+
 /// The embedded defaults, the source of truth for which keys exist.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 
@@ -155,7 +157,7 @@ fn check_binding(value: &Value) -> Result<(), String> {
         }
     };
     for s in strings {
-        crate::tui::keymap::KeyChord::parse(s).map_err(|e| format!("is wrong: {e}"))?;
+        crate::keys::KeyChord::parse(s).map_err(|e| format!("is wrong: {e}"))?;
     }
     Ok(())
 }
@@ -200,7 +202,7 @@ fn each_one_of(value: &Value, allowed: &[&str]) -> Result<(), String> {
 
 fn check_url(value: &Value) -> Result<(), String> {
     let s = value.as_str().unwrap_or_default();
-    crate::backend::endpoint::parse_base_url(s).map(|_| ())
+    super::address::parse_base_url(s).map(|_| ())
 }
 
 fn quoted(items: &[&str]) -> String {
@@ -251,25 +253,11 @@ pub fn nearest_key(key: &str) -> Option<&'static str> {
         .map(|k| {
             // Compare whole paths, but let a matching leaf in another section count too.
             let k_leaf = k.rsplit('.').next().unwrap_or(k);
-            (levenshtein(&key, k).min(levenshtein(&leaf, k_leaf) + 2), k)
+            (distance(&key, k).min(distance(&leaf, k_leaf) + 2), k)
         })
         .filter(|(d, _)| *d <= key.len().max(4) / 3 + 2)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k.as_str())
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]

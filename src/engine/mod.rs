@@ -30,13 +30,14 @@ pub use route::signals;
 pub use slot::Slot;
 
 use crate::backend::{Backend, BackendId};
+use crate::backend_id::PerBackend;
 use crate::config::Config;
 
 /// What request tasks share: the config, one slot per backend, the store and what the
 /// router has learned.
 pub struct Shared {
     pub config: Config,
-    slots: [Slot; 2],
+    slots: PerBackend<Slot>,
     /// The session store, when history is on and it could be opened. It also holds the
     /// response cache and the learning statistics.
     pub store: Option<Arc<crate::store::Store>>,
@@ -78,10 +79,7 @@ impl History {
 
 impl Shared {
     pub fn slot(&self, id: BackendId) -> &Slot {
-        match id {
-            BackendId::Lmstudio => &self.slots[0],
-            BackendId::Ollama => &self.slots[1],
-        }
+        &self.slots[id]
     }
 }
 
@@ -98,7 +96,7 @@ pub const HEALTH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(
 pub struct Builder {
     config: Config,
     store: Option<Arc<crate::store::Store>>,
-    backends: Option<[Arc<dyn Backend>; 2]>,
+    backends: Option<PerBackend<Arc<dyn Backend>>>,
     seed: Option<u64>,
     live_every: Option<std::time::Duration>,
 }
@@ -120,9 +118,10 @@ impl Builder {
         self
     }
 
-    /// Uses these backend clients instead of ones built from the config.
-    pub fn backends(mut self, backends: [Arc<dyn Backend>; 2]) -> Self {
-        self.backends = Some(backends);
+    /// Uses these backend clients instead of ones built from the config (an array is in
+    /// [`BackendId::ALL`] order).
+    pub fn backends(mut self, backends: impl Into<PerBackend<Arc<dyn Backend>>>) -> Self {
+        self.backends = Some(backends.into());
         self
     }
 
@@ -145,11 +144,10 @@ impl Builder {
         let config = self.config;
         let b = config.hybrid.circuit_breaker;
         let slots = match self.backends {
-            Some([lm, ol]) => [
-                Slot::with_backend(BackendId::Lmstudio, &config.hybrid.lm_studio, b, lm),
-                Slot::with_backend(BackendId::Ollama, &config.hybrid.ollama, b, ol),
-            ],
-            None => BackendId::ALL.map(|id| Slot::new(id, config.backend(id), b)),
+            Some(clients) => PerBackend::from_fn(|id| {
+                Slot::with_backend(id, config.backend(id), b, Arc::clone(&clients[id]))
+            }),
+            None => PerBackend::from_fn(|id| Slot::new(id, config.backend(id), b)),
         };
         let seed = self.seed.unwrap_or_else(clock_seed);
         let learner = learning::Learner::new(
@@ -200,7 +198,10 @@ pub fn spawn(config: Config) -> EngineHandle {
 }
 
 /// Starts the engine with the given backend clients (for tests and embedding).
-pub fn spawn_with_backends(config: Config, backends: [Arc<dyn Backend>; 2]) -> EngineHandle {
+pub fn spawn_with_backends(
+    config: Config,
+    backends: impl Into<PerBackend<Arc<dyn Backend>>>,
+) -> EngineHandle {
     Builder::new(config).backends(backends).spawn()
 }
 
@@ -418,7 +419,7 @@ pub fn metrics(shared: &Shared) -> EventKind {
     });
     EventKind::Metrics {
         stored,
-        load: BackendId::ALL.map(|b| shared.slot(b).load()).to_vec(),
+        load: shared.slots.values().map(Slot::load).collect(),
         learning: shared.learner.summary(),
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::events::{Event, EventKind, RequestId};
 use crate::backend::BackendId;
-use crate::store::{MessageId, SessionId, Status, Store};
+use crate::store::{DecisionKind, MessageId, SessionId, Status, Store};
 
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
 
@@ -87,17 +87,17 @@ impl Recorder {
                 text,
                 draft,
             } => self.text(store, *backend, text, *draft),
-            EventKind::Route { .. } => self.decision(store, "route", kind),
-            EventKind::Fallback { .. } => self.decision(store, "fallback", kind),
-            EventKind::Confidence { .. } => self.decision(store, "confidence", kind),
+            EventKind::Route { .. } => self.decision(store, DecisionKind::Route, kind),
+            EventKind::Fallback { .. } => self.decision(store, DecisionKind::Fallback, kind),
+            EventKind::Confidence { .. } => self.decision(store, DecisionKind::Confidence, kind),
             EventKind::Escalate { .. } => {
-                self.decision(store, "escalate", kind);
+                self.decision(store, DecisionKind::Escalate, kind);
                 self.close(store, Status::Draft);
                 self.replaced_draft = self.last_closed.take();
             }
             EventKind::Done { backend, .. } => {
                 // Latency, TTFT and tokens/s, for metrics and learning.
-                self.decision(store, "done", kind);
+                self.decision(store, DecisionKind::Done, kind);
                 // A draft that held up (or outlived a failed escalation) becomes the answer.
                 if self.answer.as_ref().is_some_and(|a| a.backend == *backend) {
                     self.close(store, Status::Complete);
@@ -109,7 +109,7 @@ impl Recorder {
                 }
             }
             EventKind::Error { .. } | EventKind::Cancelled { .. } => {
-                self.decision(store, "error", kind);
+                self.decision(store, DecisionKind::Error, kind);
                 self.close(store, Status::Partial);
             }
             _ => {}
@@ -187,11 +187,11 @@ impl Recorder {
             return;
         };
         let json = serde_json::to_string(o).unwrap_or_default();
-        let r = store.record_decision(self.session, Some(message), "learning", &json);
+        let r = store.record_decision(self.session, Some(message), DecisionKind::Learning, &json);
         self.note(r);
     }
 
-    fn decision(&mut self, store: &Store, kind: &str, event: &EventKind) {
+    fn decision(&mut self, store: &Store, kind: DecisionKind, event: &EventKind) {
         let json = serde_json::to_string(event).unwrap_or_default();
         let message = self.answer.as_ref().map(|a| a.id);
         let r = store.record_decision(self.session, message, kind, &json);

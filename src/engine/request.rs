@@ -23,7 +23,7 @@ use crate::backend::{
 };
 use crate::confidence::{self, Draft};
 use crate::router::learn::Arm;
-use crate::router::{Route, RoutingDecision};
+use crate::router::{AdjustmentKind, Route, RoutingDecision};
 use crate::store::{CachedAnswer, Observation};
 
 /// After this long without a first token, tell the user the model is probably loading.
@@ -208,7 +208,7 @@ impl Run {
             .decision
             .adjustments
             .iter()
-            .filter(|a| a.kind == "health")
+            .filter(|a| a.kind == AdjustmentKind::Health)
         {
             let from = adj.from.first_backend();
             if from != plan.primary {

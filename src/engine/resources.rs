@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 use super::events::{Event, EventKind};
 use super::Shared;
 use crate::backend::{models, BackendError, BackendId, ServerInfo};
+use crate::backend_id::PerBackend;
 use crate::resources::{BackendResources, GpuSource, MachineReading, ResourceStatus};
 use crate::router::Residency;
 
@@ -30,7 +31,7 @@ pub async fn monitor(
     let mut tick = tokio::time::interval(MACHINE_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let every = (SERVER_PERIOD.as_millis() / MACHINE_PERIOD.as_millis()).max(1) as u64;
-    let mut last: [Option<Result<ServerInfo, BackendError>>; 2] = [None, None];
+    let mut last: PerBackend<Option<Result<ServerInfo, BackendError>>> = PerBackend::default();
     for n in 0u64.. {
         tick.tick().await;
         if commands.is_closed() {
@@ -41,13 +42,14 @@ pub async fn monitor(
                 probe(&shared, BackendId::Lmstudio),
                 probe(&shared, BackendId::Ollama)
             );
-            last = [a, b];
+            last = PerBackend::new(a, b);
         }
         let status = ResourceStatus {
             machine: machine.borrow().clone(),
-            backends: BackendId::ALL
-                .map(|b| section(&shared, b, last[b as usize].clone()))
-                .to_vec(),
+            backends: last
+                .iter()
+                .map(|(b, info)| section(&shared, b, info.clone()))
+                .collect(),
         };
         let event = Event {
             id: 0,
@@ -82,12 +84,12 @@ fn section(
 
 /// Whether each server's model (the one it would answer with now) is resident, from the
 /// last probe and the last machine reading. Never waits.
-pub fn residency(shared: &Shared) -> [Residency; 2] {
+pub fn residency(shared: &Shared) -> PerBackend<Residency> {
     let free = shared.machine.as_ref().and_then(|m| {
         let m = m.borrow();
         (m.gpu.source != GpuSource::None).then(|| m.gpu.free_bytes())
     });
-    BackendId::ALL.map(|b| of(shared, b, free))
+    PerBackend::from_fn(|b| of(shared, b, free))
 }
 
 fn of(shared: &Shared, b: BackendId, free_vram: Option<u64>) -> Residency {

@@ -5,7 +5,7 @@ use super::events::{RouteMode, Submit};
 use super::Shared;
 use crate::backend::{BackendId, ChatMessage, Role};
 use crate::config::Provider;
-use crate::router::{self, Adjustment, Route, RoutingDecision, Signals};
+use crate::router::{self, Adjustment, AdjustmentKind, Route, RoutingDecision, Signals};
 
 pub struct Plan {
     pub primary: BackendId,
@@ -72,7 +72,7 @@ fn force(decision: &mut RoutingDecision, b: BackendId) {
         let reason = format!("you forced {} with {}", b.label(), b.flag());
         decision.reasoning = format!("{} Forced to {}: {reason}.", decision.reasoning, b.label());
         decision.adjustments.push(Adjustment {
-            kind: "forced",
+            kind: AdjustmentKind::Forced,
             from: decision.selected,
             to,
             reason,
@@ -88,7 +88,7 @@ fn force_hybrid(decision: &mut RoutingDecision) {
         let reason = "you asked for the hybrid path with --backend hybrid".to_owned();
         decision.reasoning = format!("{} Forced to hybrid: {reason}.", decision.reasoning);
         decision.adjustments.push(Adjustment {
-            kind: "forced",
+            kind: AdjustmentKind::Forced,
             from: decision.selected,
             to: Route::Hybrid,
             reason,
@@ -103,9 +103,9 @@ pub fn signals(shared: &Shared) -> Signals {
     let mut s = Signals::default();
     for b in BackendId::ALL {
         let slot = shared.slot(b);
-        s.health[b as usize] = slot.state();
-        s.queue_depth[b as usize] = slot.queued();
-        s.max_concurrent[b as usize] = slot.cfg.max_concurrent;
+        s.health[b] = slot.state();
+        s.queue_depth[b] = slot.queued();
+        s.max_concurrent[b] = slot.cfg.max_concurrent;
     }
     s.residency = super::resources::residency(shared);
     s

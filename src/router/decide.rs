@@ -3,9 +3,11 @@
 
 use serde::Serialize;
 
+use super::adjustment::{Adjustment, AdjustmentKind};
 use super::analyze::Analysis;
+use super::learn::LearnedPreference;
 use super::task::{Route, TaskType};
-use crate::backend::BackendId;
+use crate::backend_id::{BackendId, PerBackend};
 use crate::config::{Provider, Routing};
 
 /// A server's state as far as routing is concerned.
@@ -25,20 +27,6 @@ impl BackendState {
     fn usable(self) -> bool {
         matches!(self, BackendState::Unknown | BackendState::Up)
     }
-}
-
-/// The learning policy's draw for one task type and complexity band: present only when it
-/// moves the class off its own route (see `router::learn`).
-#[derive(Debug, Clone, Serialize)]
-pub struct LearnedPreference {
-    pub task_type: TaskType,
-    /// Complexity band: 0 for [0, 1/3), 1 for [1/3, 2/3), 2 for [2/3, 1].
-    pub band: u8,
-    pub route: Route,
-    /// How likely `route` really is the better one, in [0,1]: below 0.5 the draw is
-    /// exploring.
-    pub strength: f32,
-    pub samples: u32,
 }
 
 /// Whether the model a server would answer with is in memory.
@@ -62,19 +50,19 @@ pub enum Residency {
 /// What the engine knows about the servers right now.
 #[derive(Debug, Clone, Default)]
 pub struct Signals {
-    pub health: [BackendState; 2],
-    pub queue_depth: [usize; 2],
-    pub max_concurrent: [usize; 2],
+    pub health: PerBackend<BackendState>,
+    pub queue_depth: PerBackend<usize>,
+    pub max_concurrent: PerBackend<usize>,
     pub learned: Vec<LearnedPreference>,
-    pub residency: [Residency; 2],
+    pub residency: PerBackend<Residency>,
 }
 
 impl Signals {
     fn state(&self, b: BackendId) -> BackendState {
-        self.health[b as usize]
+        self.health[b]
     }
     fn queue(&self, b: BackendId) -> usize {
-        self.queue_depth[b as usize]
+        self.queue_depth[b]
     }
 }
 
@@ -84,17 +72,6 @@ pub struct VoicePrior {
     pub name: String,
     pub route: Route,
     pub bias: f32,
-}
-
-/// One thing that moved the route away from what the task type alone says.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Adjustment {
-    /// `complexity`, `voice`, `learning`, `resident`, `health`, `queue`, `config` or
-    /// `forced`.
-    pub kind: &'static str,
-    pub from: Route,
-    pub to: Route,
-    pub reason: String,
 }
 
 /// The seed's `TaskRoutingDecision`, with the task type, complexity and adjustments.
@@ -137,7 +114,7 @@ pub fn decide(
     if let Some(to) = forced {
         push(
             &mut adjustments,
-            "config",
+            AdjustmentKind::Config,
             route,
             to,
             format!("hybrid.routing.default_provider is \"{}\"", to.as_str()),
@@ -159,7 +136,13 @@ pub fn decide(
                 task,
                 pref.strength * 100.0
             );
-            push(&mut adjustments, "learning", route, pref.route, reason);
+            push(
+                &mut adjustments,
+                AdjustmentKind::Learning,
+                route,
+                pref.route,
+                reason,
+            );
             route = pref.route;
             confidence = pref.strength;
         }
@@ -167,10 +150,7 @@ pub fn decide(
         route = resident(route, borderline, signals, &mut adjustments);
         route = availability(route, signals, &mut adjustments);
     }
-    if adjustments
-        .iter()
-        .any(|a| a.kind == "health" || a.kind == "queue")
-    {
+    if adjustments.iter().any(|a| a.kind.is_availability()) {
         confidence *= 0.8;
     }
     let confidence = (confidence * 100.0).round() / 100.0;
@@ -190,7 +170,7 @@ pub fn decide(
     }
 }
 
-fn push(list: &mut Vec<Adjustment>, kind: &'static str, from: Route, to: Route, reason: String) {
+fn push(list: &mut Vec<Adjustment>, kind: AdjustmentKind, from: Route, to: Route, reason: String) {
     if from != to {
         list.push(Adjustment {
             kind,
@@ -215,7 +195,7 @@ fn route_probability(a: &Analysis, route: Route) -> f32 {
 fn borderline_move(
     a: &Analysis,
     voice: Option<&VoicePrior>,
-) -> Option<(TaskType, (&'static str, String))> {
+) -> Option<(TaskType, (AdjustmentKind, String))> {
     if a.task_confidence >= BORDERLINE {
         return None;
     }
@@ -233,14 +213,14 @@ fn borderline_move(
             "borderline between {} and {}, and complexity {:.2} is high",
             a.task_type, runner_up, a.complexity
         );
-        return Some((runner_up, ("complexity", why)));
+        return Some((runner_up, (AdjustmentKind::Complexity, why)));
     }
     if !heavier && a.complexity <= 0.2 {
         let why = format!(
             "borderline between {} and {}, and complexity {:.2} is low",
             a.task_type, runner_up, a.complexity
         );
-        return Some((runner_up, ("complexity", why)));
+        return Some((runner_up, (AdjustmentKind::Complexity, why)));
     }
     let v = voice?;
     let margin = a.probabilities[a.task_type.index()] - a.probabilities[runner_up.index()];
@@ -252,7 +232,7 @@ fn borderline_move(
             v.name,
             to.as_str()
         );
-        (runner_up, ("voice", why))
+        (runner_up, (AdjustmentKind::Voice, why))
     })
 }
 
@@ -282,7 +262,7 @@ fn resident(route: Route, borderline: bool, s: &Signals, adj: &mut Vec<Adjustmen
     {
         return route;
     }
-    let stuck = |b: BackendId| match &s.residency[b as usize] {
+    let stuck = |b: BackendId| match &s.residency[b] {
         Residency::MustLoad {
             model,
             size_bytes: Some(size),
@@ -290,7 +270,7 @@ fn resident(route: Route, borderline: bool, s: &Signals, adj: &mut Vec<Adjustmen
         } => Some((model.clone(), *size)),
         _ => None,
     };
-    let loaded = |b: BackendId| match &s.residency[b as usize] {
+    let loaded = |b: BackendId| match &s.residency[b] {
         Residency::Loaded { model } => Some(model.clone()),
         _ => None,
     };
@@ -310,7 +290,7 @@ fn resident(route: Route, borderline: bool, s: &Signals, adj: &mut Vec<Adjustmen
             size as f64 / (1u64 << 30) as f64,
             b.other().label()
         );
-        push(adj, "resident", route, to, reason);
+        push(adj, AdjustmentKind::Resident, route, to, reason);
         return to;
     }
     route
@@ -341,12 +321,12 @@ fn availability(route: Route, s: &Signals, adj: &mut Vec<Adjustment>) -> Route {
         _ => None,
     };
     if let Some((to, reason)) = to {
-        push(adj, "health", route, to, reason);
+        push(adj, AdjustmentKind::Health, route, to, reason);
         return to;
     }
     let first = route.first_backend();
     let other = first.other();
-    let limit = s.max_concurrent[first as usize].max(1);
+    let limit = s.max_concurrent[first].max(1);
     if s.queue(first) >= 2 * limit && s.queue(other) == 0 && s.state(other).usable() {
         let to = Route::only(other);
         let reason = format!(
@@ -355,7 +335,7 @@ fn availability(route: Route, s: &Signals, adj: &mut Vec<Adjustment>) -> Route {
             s.queue(first),
             other.label()
         );
-        push(adj, "queue", route, to, reason);
+        push(adj, AdjustmentKind::Queue, route, to, reason);
         return to;
     }
     route
@@ -426,8 +406,8 @@ mod tests {
 
     fn up() -> Signals {
         Signals {
-            health: [BackendState::Up; 2],
-            max_concurrent: [2, 1],
+            health: PerBackend::splat(BackendState::Up),
+            max_concurrent: PerBackend::new(2, 1),
             ..Signals::default()
         }
     }
@@ -464,7 +444,7 @@ mod tests {
             &up(),
         );
         assert_eq!(d.selected, Route::Lmstudio);
-        assert_eq!(d.adjustments[0].kind, "config");
+        assert_eq!(d.adjustments[0].kind, AdjustmentKind::Config);
         assert_eq!(d.confidence, 1.0);
         assert!(d.fallback_strategy.starts_with("none"));
     }
@@ -472,7 +452,7 @@ mod tests {
     #[test]
     fn health_moves_the_route_and_says_so() {
         let mut s = up();
-        s.health[BackendId::Ollama as usize] = BackendState::Down;
+        s.health[BackendId::Ollama] = BackendState::Down;
         let d = decide(
             &analyze("audit this handler for XSS", &[]),
             None,
@@ -480,7 +460,7 @@ mod tests {
             &s,
         );
         assert_eq!(d.selected, Route::Lmstudio);
-        assert_eq!(d.adjustments[0].kind, "health");
+        assert_eq!(d.adjustments[0].kind, AdjustmentKind::Health);
         assert!(d.reasoning.contains("Ollama is down"), "{}", d.reasoning);
         let d = decide(
             &analyze("implement a trie in Go", &[]),
@@ -493,7 +473,7 @@ mod tests {
             Route::Lmstudio,
             "hybrid without a quality server is fast only"
         );
-        s.health = [BackendState::Disabled, BackendState::Up];
+        s.health = PerBackend::new(BackendState::Disabled, BackendState::Up);
         let d = decide(
             &analyze("implement a trie in Go", &[]),
             None,
@@ -507,11 +487,11 @@ mod tests {
     #[test]
     fn a_deep_queue_moves_to_an_idle_server() {
         let mut s = up();
-        s.queue_depth = [5, 0];
+        s.queue_depth = PerBackend::new(5, 0);
         let d = decide(&analyze("reformat this JSON", &[]), None, &routing(), &s);
         assert_eq!(d.selected, Route::Ollama);
-        assert_eq!(d.adjustments[0].kind, "queue");
-        s.queue_depth = [1, 0];
+        assert_eq!(d.adjustments[0].kind, AdjustmentKind::Queue);
+        s.queue_depth = PerBackend::new(1, 0);
         let d = decide(&analyze("reformat this JSON", &[]), None, &routing(), &s);
         assert_eq!(d.selected, Route::Lmstudio);
     }
@@ -528,27 +508,27 @@ mod tests {
     fn a_resident_model_wins_a_hybrid_request() {
         let a = analyze("implement a trie in Go", &[]);
         let mut s = up();
-        s.residency = [
+        s.residency = PerBackend::new(
             Residency::Loaded {
                 model: "small".into(),
             },
             must_load(false),
-        ];
+        );
         let d = decide(&a, None, &routing(), &s);
         assert_eq!(d.selected, Route::Lmstudio);
-        assert_eq!(d.adjustments[0].kind, "resident");
+        assert_eq!(d.adjustments[0].kind, AdjustmentKind::Resident);
         assert!(
             d.reasoning.contains("does not fit in free GPU memory"),
             "{}",
             d.reasoning
         );
         // A model that fits, or one whose fit is unknown, moves nothing.
-        s.residency[1] = must_load(true);
+        s.residency[BackendId::Ollama] = must_load(true);
         assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Hybrid);
-        s.residency[1] = Residency::Unknown;
+        s.residency[BackendId::Ollama] = Residency::Unknown;
         assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Hybrid);
         // The fast side stuck and the quality side resident: straight to quality.
-        s.residency = [must_load(false), Residency::Loaded { model: "q".into() }];
+        s.residency = PerBackend::new(must_load(false), Residency::Loaded { model: "q".into() });
         assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Ollama);
     }
 
@@ -557,7 +537,7 @@ mod tests {
         let a = analyze("reformat this JSON file with two-space indentation", &[]);
         assert!(a.task_confidence >= BORDERLINE);
         let mut s = up();
-        s.residency = [must_load(false), Residency::Loaded { model: "q".into() }];
+        s.residency = PerBackend::new(must_load(false), Residency::Loaded { model: "q".into() });
         assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Lmstudio);
     }
 
@@ -575,7 +555,7 @@ mod tests {
         });
         let d = decide(&a, None, &routing(), &s);
         assert_eq!(d.selected, Route::Ollama);
-        assert_eq!(d.adjustments[0].kind, "learning");
+        assert_eq!(d.adjustments[0].kind, AdjustmentKind::Learning);
         s.learned[0].band = (band + 1) % 3;
         assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Hybrid);
     }
@@ -605,7 +585,7 @@ mod tests {
         let d = decide(&a, Some(&analyzer), &routing(), &up());
         assert_eq!(d.selected, Route::Ollama);
         assert_eq!(d.task_type, TaskType::Debugging);
-        assert_eq!(d.adjustments[0].kind, "voice");
+        assert_eq!(d.adjustments[0].kind, AdjustmentKind::Voice);
         assert_eq!(
             decide(&a, None, &routing(), &up()).selected,
             Route::Lmstudio
@@ -623,7 +603,7 @@ mod tests {
         a.complexity = 0.75;
         let d = decide(&a, None, &routing(), &up());
         assert_eq!(d.selected, Route::Hybrid);
-        assert_eq!(d.adjustments[0].kind, "complexity");
+        assert_eq!(d.adjustments[0].kind, AdjustmentKind::Complexity);
     }
 
     #[test]

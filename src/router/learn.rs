@@ -12,8 +12,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::decide::LearnedPreference;
 use super::task::{Route, TaskType};
+
+/// The learning policy's draw for one task type and complexity band: present only when it
+/// moves the class off its own route. [`super::decide`] applies it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LearnedPreference {
+    pub task_type: TaskType,
+    /// Complexity band: 0 for [0, 1/3), 1 for [1/3, 2/3), 2 for [2/3, 1].
+    pub band: u8,
+    pub route: Route,
+    /// How likely `route` really is the better one, in [0,1]: below 0.5 the draw is
+    /// exploring.
+    pub strength: f32,
+    pub samples: u32,
+}
 
 /// Evidence kept per class observation: about the last 50 requests of a class count.
 pub const DECAY: f64 = 0.98;
@@ -44,10 +57,10 @@ impl Arm {
     }
 
     /// The arm a request's first backend stands for.
-    pub fn of(first: crate::backend::BackendId) -> Arm {
+    pub fn of(first: crate::backend_id::BackendId) -> Arm {
         match first {
-            crate::backend::BackendId::Lmstudio => Arm::Fast,
-            crate::backend::BackendId::Ollama => Arm::Quality,
+            crate::backend_id::BackendId::Lmstudio => Arm::Fast,
+            crate::backend_id::BackendId::Ollama => Arm::Quality,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! the features that led there; [`decide`] turns that, the voice, the config and the
 //! servers' state into a [`RoutingDecision`]. Neither does any I/O.
 
+mod adjustment;
 mod analyze;
 mod corpus;
 mod decide;
@@ -19,8 +20,7 @@ pub use analyze::{analyze, Analysis, Evidence, Features};
 pub fn warm() {
     let _ = analyze("warm up", &[]);
 }
-pub use decide::{
-    decide, Adjustment, BackendState, LearnedPreference, Residency, RoutingDecision, Signals,
-    VoicePrior,
-};
+pub use adjustment::{Adjustment, AdjustmentKind};
+pub use decide::{decide, BackendState, Residency, RoutingDecision, Signals, VoicePrior};
+pub use learn::LearnedPreference;
 pub use task::{Route, TaskType};

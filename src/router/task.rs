@@ -31,18 +31,18 @@ impl Route {
     }
 
     /// The route that sends everything to one server.
-    pub fn only(b: crate::backend::BackendId) -> Route {
+    pub fn only(b: crate::backend_id::BackendId) -> Route {
         match b {
-            crate::backend::BackendId::Lmstudio => Route::Lmstudio,
-            crate::backend::BackendId::Ollama => Route::Ollama,
+            crate::backend_id::BackendId::Lmstudio => Route::Lmstudio,
+            crate::backend_id::BackendId::Ollama => Route::Ollama,
         }
     }
 
     /// The server that answers first on this route (hybrid starts fast).
-    pub fn first_backend(self) -> crate::backend::BackendId {
+    pub fn first_backend(self) -> crate::backend_id::BackendId {
         match self {
-            Route::Ollama => crate::backend::BackendId::Ollama,
-            Route::Lmstudio | Route::Hybrid => crate::backend::BackendId::Lmstudio,
+            Route::Ollama => crate::backend_id::BackendId::Ollama,
+            Route::Lmstudio | Route::Hybrid => crate::backend_id::BackendId::Lmstudio,
         }
     }
 

@@ -3,6 +3,8 @@
 //! file names are kept out of the prose, so "add a SECURITY.md template" does not read as
 //! a security task.
 
+use crate::text::fence;
+
 /// One prose word, stemmed, with where it stands.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Word {
@@ -303,23 +305,24 @@ pub fn parse(prompt: &str, attachments: &[&str]) -> Parsed {
 }
 
 fn split_fences(prompt: &str, p: &mut Parsed, prose: &mut String) {
+    let mut fences = fence::Scanner::new();
     let mut in_fence: Option<CodeBlock> = None;
     let mut loose = CodeBlock::default();
-    for line in prompt.lines() {
-        let t = line.trim_start();
-        if t.starts_with("```") || t.starts_with("~~~") {
-            match in_fence.take() {
-                Some(block) => p.code.push(block),
-                None => {
-                    let lang = t.trim_start_matches(['`', '~']).trim();
-                    in_fence = Some(CodeBlock {
-                        lang: (!lang.is_empty()).then(|| lang.to_ascii_lowercase()),
-                        ..CodeBlock::default()
-                    });
-                }
+    for raw in prompt.lines() {
+        let line = match fences.line(raw) {
+            fence::Line::Open(f) => {
+                in_fence = Some(CodeBlock {
+                    lang: f.lang(),
+                    ..CodeBlock::default()
+                });
+                continue;
             }
-            continue;
-        }
+            fence::Line::Close => {
+                p.code.extend(in_fence.take());
+                continue;
+            }
+            fence::Line::Code(line) | fence::Line::Prose(line) => line,
+        };
         if let Some(block) = in_fence.as_mut() {
             block.lines += 1;
             block.chars += line.len() + 1;
@@ -661,6 +664,21 @@ mod tests {
         assert!(p.has_trace);
         assert_eq!(p.questions, 1);
         assert!(!p.words.iter().any(|w| w.stem == "vec"));
+    }
+
+    #[test]
+    fn a_fence_inside_a_longer_fence_stays_code() {
+        // A markdown file pasted in a four-backtick block: its own fences do not end the
+        // block, so "security" in it is code, not the request's topic. (The router used to
+        // close on any fence line, reading the tail as prose.)
+        let p = parse(
+            "format this readme\n````md\n# Notes\n```sh\nmake\n```\nsecurity review pending\n````",
+            &[],
+        );
+        assert_eq!(p.code.len(), 1);
+        assert_eq!(p.code[0].lang.as_deref(), Some("md"));
+        assert_eq!(p.code[0].lines, 5);
+        assert!(!p.words.iter().any(|w| w.stem.starts_with("secur")));
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn prefix_query(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::Status;
+    use super::super::{DecisionKind, Status};
     use super::*;
 
     #[test]
@@ -124,7 +124,8 @@ mod tests {
             Some("m"),
         )
         .unwrap();
-        s.record_decision(a, None, "escalate", "{}").unwrap();
+        s.record_decision(a, None, DecisionKind::Escalate, "{}")
+            .unwrap();
         let b = s.create_session("plan the migration", None).unwrap();
         s.add_message(
             b,

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use super::{now_ms, MessageId, SessionId, Store, StoreError};
+use super::{now_ms, DecisionKind, MessageId, SessionId, Store, StoreError, Verdict};
 use crate::router::learn::{Arm, ClassStats, FEEDBACK_WEIGHT};
 use crate::router::TaskType;
 
@@ -15,32 +15,6 @@ pub struct Observation {
     pub band: u8,
     pub arm: Arm,
     pub success: bool,
-}
-
-/// A user's rating of an answer: it was good, it was bad, or it should have gone to the
-/// quality server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Good,
-    Bad,
-    Quality,
-}
-
-impl Verdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verdict::Good => "good",
-            Verdict::Bad => "bad",
-            Verdict::Quality => "quality",
-        }
-    }
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 impl Store {
@@ -116,9 +90,9 @@ impl Store {
     ) -> Result<Option<Observation>, StoreError> {
         let json: Option<String> = self.with("read the answer's routing", |c| {
             c.query_row(
-                "SELECT data FROM decisions WHERE session_id = ?1 AND message_id = ?2 AND kind = 'learning'
+                "SELECT data FROM decisions WHERE session_id = ?1 AND message_id = ?2 AND kind = ?3
                  ORDER BY id DESC LIMIT 1",
-                params![session, message],
+                params![session, message, DecisionKind::Learning],
                 |r| r.get(0),
             )
             .optional()
@@ -126,7 +100,7 @@ impl Store {
         let Some(mut o) = json.and_then(|j| serde_json::from_str::<Observation>(&j).ok()) else {
             return Ok(None);
         };
-        o.success = verdict == Verdict::Good;
+        o.success = verdict.confirms();
         self.learn(&o, FEEDBACK_WEIGHT)?;
         Ok(Some(o))
     }
@@ -173,7 +147,7 @@ mod tests {
             )
             .unwrap();
         let json = serde_json::to_string(&obs(true)).unwrap();
-        s.record_decision(session, Some(msg), "learning", &json)
+        s.record_decision(session, Some(msg), DecisionKind::Learning, &json)
             .unwrap();
         let o = s
             .learn_from_feedback(session, msg, Verdict::Quality)

@@ -3,7 +3,7 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use super::{Store, StoreError};
+use super::{DecisionKind, Store, StoreError, Verdict};
 use crate::router::learn::{summarize, ClassSummary};
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -66,7 +66,7 @@ impl Store {
     pub fn metrics(&self, since_ms: Option<i64>) -> Result<Metrics, StoreError> {
         let since = since_ms.unwrap_or(0);
         self.with("compute metrics", |c| {
-            let count = |kind: &str| -> rusqlite::Result<i64> {
+            let count = |kind: DecisionKind| -> rusqlite::Result<i64> {
                 c.query_row("SELECT COUNT(*) FROM decisions WHERE kind = ?1 AND created_at >= ?2", params![kind, since], |r| r.get(0))
             };
             let mut backends: Vec<BackendMetrics> = Vec::new();
@@ -75,10 +75,10 @@ impl Store {
                         AVG(IIF(c, NULL, json_extract(data, '$.ttft_ms'))), AVG(IIF(c, NULL, json_extract(data, '$.tokens_per_second'))),
                         SUM(c)
                  FROM (SELECT data, COALESCE(json_extract(data, '$.cached'), 0) AS c FROM decisions
-                       WHERE kind = 'done' AND created_at >= ?1)
+                       WHERE kind = ?2 AND created_at >= ?1)
                  GROUP BY b ORDER BY b",
             )?;
-            let done = stmt.query_map(params![since], |r| {
+            let done = stmt.query_map(params![since, DecisionKind::Done], |r| {
                 Ok(BackendMetrics {
                     backend: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
                     requests: r.get(1)?,
@@ -94,10 +94,10 @@ impl Store {
             }
             let mut stmt = c.prepare(
                 "SELECT json_extract(data, '$.backend') AS b, COUNT(*) FROM decisions
-                 WHERE kind = 'error' AND created_at >= ?1 GROUP BY b",
+                 WHERE kind = ?2 AND created_at >= ?1 GROUP BY b",
             )?;
             let failed: Vec<(String, i64)> = stmt
-                .query_map(params![since], |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?)))?
+                .query_map(params![since, DecisionKind::Error], |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             for b in &mut backends {
                 let errors = failed.iter().find(|(n, _)| *n == b.backend).map_or(0, |(_, n)| *n);
@@ -110,18 +110,18 @@ impl Store {
                 }
             }
             let mut distribution = [0i64; 5];
-            let mut stmt = c.prepare("SELECT json_extract(data, '$.score') FROM decisions WHERE kind = 'confidence' AND created_at >= ?1")?;
-            for score in stmt.query_map(params![since], |r| r.get::<_, Option<f64>>(0))? {
+            let mut stmt = c.prepare("SELECT json_extract(data, '$.score') FROM decisions WHERE kind = ?2 AND created_at >= ?1")?;
+            for score in stmt.query_map(params![since, DecisionKind::Confidence], |r| r.get::<_, Option<f64>>(0))? {
                 if let Some(s) = score? {
                     distribution[((s * 5.0) as usize).min(4)] += 1;
                 }
             }
-            let requests = count("route")?;
-            let escalations = count("escalate")?;
+            let requests = count(DecisionKind::Route)?;
+            let escalations = count(DecisionKind::Escalate)?;
             let rejected: i64 = c.query_row(
-                "SELECT COUNT(*) FROM decisions WHERE kind = 'feedback' AND created_at >= ?1
-                   AND json_extract(data, '$.verdict') IN ('bad', 'quality')",
-                params![since],
+                "SELECT COUNT(*) FROM decisions WHERE kind = ?2 AND created_at >= ?1
+                   AND json_extract(data, '$.verdict') IN (?3, ?4)",
+                params![since, DecisionKind::Feedback, Verdict::Bad, Verdict::Quality],
                 |r| r.get(0),
             )?;
             let scored = distribution.iter().sum();
@@ -183,37 +183,42 @@ mod tests {
         s.add_message(id, "user", "x", Status::Complete, None, None)
             .unwrap();
         for _ in 0..4 {
-            s.record_decision(id, None, "route", r#"{"type":"route"}"#)
+            s.record_decision(id, None, DecisionKind::Route, r#"{"type":"route"}"#)
                 .unwrap();
         }
         s.record_decision(
             id,
             None,
-            "done",
+            DecisionKind::Done,
             r#"{"backend":"lmstudio","total_ms":100.0,"ttft_ms":10.0,"tokens_per_second":40.0}"#,
         )
         .unwrap();
         s.record_decision(
             id,
             None,
-            "done",
+            DecisionKind::Done,
             r#"{"backend":"lmstudio","total_ms":300.0,"ttft_ms":30.0,"tokens_per_second":20.0}"#,
         )
         .unwrap();
         s.record_decision(
             id,
             None,
-            "done",
+            DecisionKind::Done,
             r#"{"backend":"ollama","total_ms":900.0,"ttft_ms":90.0,"tokens_per_second":10.0}"#,
         )
         .unwrap();
-        s.record_decision(id, None, "error", r#"{"backend":"ollama","message":"x"}"#)
+        s.record_decision(
+            id,
+            None,
+            DecisionKind::Error,
+            r#"{"backend":"ollama","message":"x"}"#,
+        )
+        .unwrap();
+        s.record_decision(id, None, DecisionKind::Confidence, r#"{"score":0.95}"#)
             .unwrap();
-        s.record_decision(id, None, "confidence", r#"{"score":0.95}"#)
+        s.record_decision(id, None, DecisionKind::Confidence, r#"{"score":0.1}"#)
             .unwrap();
-        s.record_decision(id, None, "confidence", r#"{"score":0.1}"#)
-            .unwrap();
-        s.record_decision(id, None, "escalate", r#"{"confidence":0.1}"#)
+        s.record_decision(id, None, DecisionKind::Escalate, r#"{"confidence":0.1}"#)
             .unwrap();
         let m = s.metrics(None).unwrap();
         let lm = &m.backends[0];

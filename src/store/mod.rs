@@ -6,6 +6,7 @@
 
 mod browse;
 mod cache;
+mod decision;
 pub mod export;
 mod learning;
 mod metrics;
@@ -20,7 +21,8 @@ use serde::Serialize;
 
 pub use browse::BrowseRow;
 pub use cache::{CacheLimits, CachedAnswer};
-pub use learning::{Observation, Verdict};
+pub use decision::{DecisionKind, Verdict};
+pub use learning::Observation;
 pub use metrics::{parse_duration_ms, BackendMetrics, LearningProgress, Metrics, RoutingMetrics};
 pub use schema::SCHEMA_VERSION;
 
@@ -118,9 +120,7 @@ pub struct StoredDecision {
     pub id: i64,
     /// The answer it concerns, when there was one yet.
     pub message_id: Option<MessageId>,
-    /// `route`, `fallback`, `confidence`, `escalate`, `done`, `error`, `feedback` or
-    /// `learning`.
-    pub kind: String,
+    pub kind: DecisionKind,
     pub data: serde_json::Value,
     pub created_at_ms: i64,
 }
@@ -267,7 +267,7 @@ impl Store {
         &self,
         session: SessionId,
         message: Option<MessageId>,
-        kind: &str,
+        kind: DecisionKind,
         json: &str,
     ) -> Result<(), StoreError> {
         let now = now_ms();
@@ -289,20 +289,24 @@ impl Store {
             )?;
             let rows = stmt.query_map(params![session], |r| {
                 let data: String = r.get(3)?;
-                Ok(StoredDecision {
+                let kind: String = r.get(2)?;
+                let Ok(kind) = kind.parse() else {
+                    return Ok(None);
+                };
+                Ok(Some(StoredDecision {
                     id: r.get(0)?,
                     message_id: r.get(1)?,
-                    kind: r.get(2)?,
+                    kind,
                     data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
                     created_at_ms: r.get(4)?,
-                })
+                }))
             })?;
-            rows.collect()
+            // A kind this version does not know (written by a newer one) is left out.
+            rows.filter_map(Result::transpose).collect()
         })
     }
 
-    /// Records feedback on a session's latest answer: `good`, `bad`, or `quality` (it should
-    /// have gone to the quality server). Returns the answer's message id.
+    /// Records feedback on a session's latest answer. Returns the answer's message id.
     pub fn record_feedback(
         &self,
         session: SessionId,
@@ -320,7 +324,7 @@ impl Store {
             StoreError(format!("session {session} has no finished answer to rate"))
         })?;
         let json = serde_json::json!({ "message_id": id, "verdict": verdict }).to_string();
-        self.record_decision(session, Some(id), "feedback", &json)?;
+        self.record_decision(session, Some(id), DecisionKind::Feedback, &json)?;
         Ok(id)
     }
 

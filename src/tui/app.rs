@@ -12,16 +12,17 @@ use super::chat::{Entry, Scroll, State, Who};
 use super::commands::{RouteChoice, SlashCommand};
 use super::input::{InputAction, InputBox};
 use super::inspector::Inspector;
-use super::keymap::{Action, Context, Keymap};
 use super::stream::CodeStream;
 use super::theme::Theme;
 use crate::backend::{BackendId, ChatMessage, Role};
+use crate::backend_id::PerBackend;
 use crate::engine::{
     BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode, SessionChoice,
-    Submit, Verdict,
+    Submit,
 };
+use crate::keys::{Action, Context, Keymap};
 use crate::resources::ResourceStatus;
-use crate::store::{SessionId, Store};
+use crate::store::{SessionId, Store, Verdict};
 use crate::voice::Voice;
 
 /// The panes that can have focus, in Tab order.
@@ -114,7 +115,7 @@ pub struct Options {
     pub store: Option<Arc<Store>>,
     /// A session carried on (`--resume`, `--continue`), with its earlier turns.
     pub session: Option<(SessionId, Vec<ChatMessage>)>,
-    pub max_concurrent: [usize; 2],
+    pub max_concurrent: PerBackend<usize>,
     pub mouse: bool,
     /// The themes to choose from (built-in and the user's); empty: the dark one only.
     pub themes: Vec<Theme>,
@@ -142,12 +143,12 @@ pub struct App {
     next_id: RequestId,
     pub inspector: Inspector,
     pub resources: Option<ResourceStatus>,
-    pub health: [Option<BackendHealth>; 2],
-    pub load: [BackendLoad; 2],
+    pub health: PerBackend<Option<BackendHealth>>,
+    pub load: PerBackend<BackendLoad>,
     /// Where learning stands per task class (from the engine's live metrics).
     pub learning: Vec<crate::router::learn::ClassSummary>,
     /// A server is loading a model for the running request (until its first token).
-    pub loading: [bool; 2],
+    pub loading: PerBackend<bool>,
     /// Tokens per second of recent answers, newest last.
     pub speed: VecDeque<u64>,
     pub scroll: Scroll,
@@ -188,11 +189,11 @@ impl App {
             opts.voices.iter().map(|v| v.name.to_lowercase()).collect(),
             themes.iter().map(|t| t.name.clone()).collect(),
         );
-        let load = [BackendId::Lmstudio, BackendId::Ollama].map(|b| BackendLoad {
+        let load = PerBackend::from_fn(|b| BackendLoad {
             backend: b,
             in_flight: 0,
             queued: 0,
-            max_concurrent: opts.max_concurrent[b as usize],
+            max_concurrent: opts.max_concurrent[b],
         });
         let mut app = Self {
             theme: themes[0].clone(),
@@ -212,9 +213,9 @@ impl App {
             next_id: 1,
             inspector: Inspector::default(),
             resources: None,
-            health: [None, None],
+            health: PerBackend::default(),
             load,
-            loading: [false; 2],
+            loading: PerBackend::splat(false),
             learning: Vec::new(),
             speed: VecDeque::with_capacity(SPEED_HISTORY),
             scroll: Scroll::default(),
@@ -1044,14 +1045,14 @@ impl App {
         match ev.kind {
             EventKind::Health { backends } => {
                 for h in backends {
-                    let i = h.backend as usize;
-                    self.health[i] = Some(h);
+                    let b = h.backend;
+                    self.health[b] = Some(h);
                 }
                 return;
             }
             EventKind::Resources { status } => {
                 for b in &status.backends {
-                    let l = &mut self.load[b.backend as usize];
+                    let l = &mut self.load[b.backend];
                     l.in_flight = b.in_flight;
                     l.queued = b.queued;
                 }
@@ -1061,8 +1062,8 @@ impl App {
             EventKind::Metrics { load, learning, .. } => {
                 self.learning = learning;
                 for l in load {
-                    let i = l.backend as usize;
-                    self.load[i] = l;
+                    let b = l.backend;
+                    self.load[b] = l;
                 }
                 return;
             }
@@ -1096,12 +1097,12 @@ impl App {
                 backend,
                 loaded: false,
                 ..
-            } => self.loading[*backend as usize] = true,
+            } => self.loading[*backend] = true,
             EventKind::Delta { backend, .. } | EventKind::Reasoning { backend, .. } => {
-                self.loading[*backend as usize] = false
+                self.loading[*backend] = false
             }
             EventKind::Done { .. } | EventKind::Error { .. } | EventKind::Cancelled { .. } => {
-                self.loading = [false; 2]
+                self.loading = PerBackend::splat(false)
             }
             _ => {}
         }
@@ -1200,7 +1201,7 @@ impl App {
                 .context_length
         });
         from_resources.or_else(|| {
-            self.health[backend as usize]
+            self.health[backend]
                 .as_ref()?
                 .models
                 .iter()

@@ -208,36 +208,10 @@ fn nearest(word: &str) -> Option<&'static str> {
     }
     let limit = 1 + word.chars().count() / 3;
     names()
-        .map(|n| (edit_distance(word, &n[1..]), n))
+        .map(|n| (crate::text::distance(word, &n[1..]), n))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
-}
-
-/// Optimal-string-alignment distance: Levenshtein plus adjacent swaps, the commonest typo.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(rows[i - 2][j - 2] + 1);
-            }
-            rows[i][j] = d;
-        }
-    }
-    rows[a.len()][b.len()]
 }
 
 /// Tab-completion candidates for the whole line, each a full replacement line.
@@ -399,13 +373,6 @@ mod tests {
         assert!(far.contains("did you mean /help"), "{far}");
         assert!(far.contains("/bogus"));
         assert!(err("/usr/bin/env").contains("//"));
-    }
-
-    #[test]
-    fn edit_distance_counts_swaps_once() {
-        assert_eq!(edit_distance("mdoe", "mode"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

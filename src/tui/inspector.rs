@@ -3,6 +3,7 @@
 //! timeline of what happened (queueing, fallback, escalation, completion).
 
 use crate::backend::BackendId;
+use crate::backend_id::PerBackend;
 use crate::engine::EventKind;
 
 #[derive(Debug, Clone, Default)]
@@ -18,8 +19,8 @@ pub struct Inspector {
     pub answer: Option<Confidence>,
     pub timeline: Vec<Step>,
     /// Per backend: TTFT (ms) and tokens/s of its last answer.
-    pub speed: [Option<(Option<f64>, Option<f64>)>; 2],
-    pub queue: [usize; 2],
+    pub speed: PerBackend<Option<(Option<f64>, Option<f64>)>>,
+    pub queue: PerBackend<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,7 +66,7 @@ impl Inspector {
                     .iter()
                     .map(|a| {
                         (
-                            a.kind.to_owned(),
+                            a.kind.as_str().to_owned(),
                             format!("{} → {}", a.from.as_str(), a.to.as_str()),
                             a.reason.clone(),
                         )
@@ -77,14 +78,14 @@ impl Inspector {
                 );
             }
             EventKind::Queued { backend, depth } => {
-                self.queue[*backend as usize] = *depth;
+                self.queue[*backend] = *depth;
                 self.step(
                     StepKind::Warn,
                     format!("{} busy: queued at depth {depth}", backend.label()),
                 );
             }
             EventKind::Model { backend, model, .. } => {
-                self.queue[*backend as usize] = 0;
+                self.queue[*backend] = 0;
                 self.step(StepKind::Info, format!("{}: {model}", backend.label()));
             }
             EventKind::Status { message, .. } => self.step(StepKind::Warn, message.clone()),
@@ -146,7 +147,7 @@ impl Inspector {
                 ..
             } => {
                 if !cached {
-                    self.speed[*backend as usize] = Some((*ttft_ms, *tokens_per_second));
+                    self.speed[*backend] = Some((*ttft_ms, *tokens_per_second));
                 }
                 let how = if *cached {
                     "answered from the cache".to_owned()

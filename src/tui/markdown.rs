@@ -17,6 +17,8 @@ use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Par
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
+use crate::text::width;
+
 /// The styles the chat pane uses for markdown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MdStyles {
@@ -78,17 +80,6 @@ pub fn render(md: &str, width: u16, styles: &MdStyles) -> Vec<Line<'static>> {
 
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
-}
-
-/// `rust,ignore` → `rust`; `{.python}` → `python`; empty → none.
-fn lang_of(info: &str) -> Option<String> {
-    let word = info
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .next()
-        .unwrap_or("")
-        .trim_start_matches(['{', '.'])
-        .trim_end_matches('}');
-    (!word.is_empty()).then(|| word.to_lowercase())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -249,7 +240,7 @@ impl<'s> Renderer<'s> {
             Tag::CodeBlock(kind) => {
                 self.flush();
                 let lang = match kind {
-                    CodeBlockKind::Fenced(info) => lang_of(&info),
+                    CodeBlockKind::Fenced(info) => crate::text::fence::lang(&info),
                     CodeBlockKind::Indented => None,
                 };
                 self.code = Some(CodeState {
@@ -786,24 +777,17 @@ fn clean(text: &str, tab: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Width and wrapping
 
-fn str_width(s: &str) -> usize {
-    Span::raw(s).width()
-}
-
 /// Calls `f` with each grapheme of `s` and its display width, as the buffer will draw it.
 fn each_grapheme(s: &str, mut f: impl FnMut(&str, usize)) {
-    let span = Span::raw(s);
-    for g in span.styled_graphemes(Style::new()) {
-        f(g.symbol, str_width(g.symbol));
+    for (g, w) in width::graphemes(s) {
+        f(g, w);
     }
 }
 
 /// Width as the sum of grapheme widths: never less than what ratatui measures for the
 /// same text, so lines we build never measure wider than we planned.
 fn text_width(s: &str) -> usize {
-    let mut width = 0;
-    each_grapheme(s, |_, w| width += w);
-    width
+    width::width(s)
 }
 
 fn spans_width(spans: &[Span<'_>]) -> usize {
@@ -1188,7 +1172,10 @@ mod tests {
         );
         // Too wide: rows wrap instead of overflowing.
         let wide = plain(md, 5);
-        assert!(wide.iter().all(|l| str_width(l) <= 5), "{wide:?}");
+        assert!(
+            wide.iter().all(|l| Span::raw(l.as_str()).width() <= 5),
+            "{wide:?}"
+        );
     }
 
     #[test]
@@ -1239,7 +1226,10 @@ mod tests {
     fn deep_nesting_in_a_narrow_pane_gives_up_prefix_columns() {
         let md = "> > > > > > deep text here";
         let lines = plain(md, 10);
-        assert!(lines.iter().all(|l| str_width(l) <= 10), "{lines:?}");
+        assert!(
+            lines.iter().all(|l| Span::raw(l.as_str()).width() <= 10),
+            "{lines:?}"
+        );
         assert!(lines.iter().any(|l| l.contains("deep")));
     }
 

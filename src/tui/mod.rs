@@ -11,7 +11,6 @@ pub mod effects;
 pub mod highlight;
 pub mod input;
 pub mod inspector;
-pub mod keymap;
 pub mod markdown;
 pub mod pace;
 pub mod stream;
@@ -208,15 +207,14 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
         voice,
         store: store.clone(),
         session,
-        max_concurrent: [
-            config.hybrid.lm_studio.max_concurrent,
-            config.hybrid.ollama.max_concurrent,
-        ],
+        max_concurrent: crate::backend_id::PerBackend::from_fn(|b| {
+            config.backend(b).max_concurrent
+        }),
         mouse: true,
         themes,
         theme,
         // The config was checked for conflicts when it loaded.
-        keymap: keymap::Keymap::from_config(&config.keys, None).unwrap_or_default(),
+        keymap: crate::keys::Keymap::from_config(&config.keys, None).unwrap_or_default(),
     };
     let mut builder = engine::Builder::new(config).long_lived(engine::HEALTH_INTERVAL);
     if let Some(s) = store {

@@ -5,6 +5,7 @@
 use ratatui::text::Line;
 
 use super::highlight::BlockHighlighter;
+use crate::text::fence;
 
 /// One fenced block of the current answer.
 pub struct CodeBlock {
@@ -31,8 +32,8 @@ pub struct CodeStream {
     pub blocks: Vec<CodeBlock>,
     /// The current line, not yet ended by a newline.
     partial: String,
-    /// Inside a block opened with this fence (``` or ~~~, and its length).
-    fence: Option<(char, usize)>,
+    /// Where the fenced blocks start and end.
+    fences: fence::Scanner,
     /// How much of `partial` the open block's highlighter already has.
     shown: usize,
     /// The pane shows the newest block (until the user picks one).
@@ -44,7 +45,7 @@ impl Default for CodeStream {
         Self {
             blocks: Vec::new(),
             partial: String::new(),
-            fence: None,
+            fences: fence::Scanner::new(),
             shown: 0,
             follow: true,
         }
@@ -76,7 +77,7 @@ impl CodeStream {
         self.partial.push_str(rest);
         // Show the unfinished line of an open block as it types, unless it may yet turn
         // out to be the closing fence.
-        if self.fence.is_some() && !maybe_fence(&self.partial) {
+        if self.fences.is_open() && !fence::may_become_fence(&self.partial) {
             if let Some(b) = self.blocks.last_mut() {
                 b.highlighter.push(&self.partial[self.shown..]);
                 self.shown = self.partial.len();
@@ -114,13 +115,9 @@ impl CodeStream {
     }
 
     fn line(&mut self, line: &str) {
-        match (self.fence, fence_of(line)) {
-            (None, Some((c, n, info))) => {
-                let lang = info
-                    .split(|ch: char| ch.is_whitespace() || ch == ',' || ch == '{')
-                    .next()
-                    .filter(|l| !l.is_empty())
-                    .map(|l| l.to_ascii_lowercase());
+        match self.fences.line(line) {
+            fence::Line::Open(f) => {
+                let lang = f.lang();
                 let mut highlighter = BlockHighlighter::new(lang.as_deref());
                 highlighter.set_live(self.follow);
                 if self.follow {
@@ -134,16 +131,16 @@ impl CodeStream {
                     text: String::new(),
                     complete: false,
                 });
-                self.fence = Some((c, n));
             }
-            (Some((c, n)), Some((c2, n2, info))) if c == c2 && n2 >= n && info.is_empty() => {
-                self.fence = None;
+            fence::Line::Close => {
                 if let Some(b) = self.blocks.last_mut() {
                     b.complete = true;
                     b.highlighter.finish();
                 }
             }
-            (Some(_), _) => {
+            // The raw line, not the one without the fence's indentation: its start has
+            // already been shown while it was typed.
+            fence::Line::Code(_) => {
                 if let Some(b) = self.blocks.last_mut() {
                     b.text.push_str(line);
                     b.text.push('\n');
@@ -151,32 +148,9 @@ impl CodeStream {
                     b.highlighter.push("\n");
                 }
             }
-            (None, None) => {}
+            fence::Line::Prose(_) => {}
         }
     }
-}
-
-/// The start of a line that could still become a fence.
-fn maybe_fence(partial: &str) -> bool {
-    let trimmed = partial.trim_start_matches(' ');
-    partial.len() - trimmed.len() <= 3 && (trimmed.is_empty() || trimmed.starts_with(['`', '~']))
-}
-
-/// A fence line: up to three spaces, then three or more backticks or tildes, then the
-/// info string.
-fn fence_of(line: &str) -> Option<(char, usize, &str)> {
-    let trimmed = line.trim_start_matches(' ');
-    if line.len() - trimmed.len() > 3 {
-        return None;
-    }
-    let c = trimmed.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let n = trimmed.chars().take_while(|x| *x == c).count();
-    if n < 3 {
-        return None;
-    }
-    let info = trimmed[n..].trim();
-    // A backtick fence's info string may not contain backticks (that is inline code).
-    (c == '~' || !info.contains('`')).then_some((c, n, info))
 }
 
 #[cfg(test)]

@@ -11,6 +11,8 @@ use super::app::{App, Overlay, Pane};
 use super::inspector::StepKind;
 use crate::backend::BackendId;
 use crate::resources::{human_bytes, GpuSource, ServerState};
+use crate::store::DecisionKind;
+use crate::text::width::{clip, split_at_width, width as cells};
 
 /// Below this the app cannot be used; it says so instead.
 pub const MIN_WIDTH: u16 = 60;
@@ -134,7 +136,7 @@ fn chat_pane(f: &mut Frame, app: &mut App, area: Rect) {
     f.render_widget(Paragraph::new(lines), inner);
     if !app.scroll.following() {
         let hint = format!(" ↓ {} more lines (End follows) ", app.scroll.from_bottom);
-        let w = hint.chars().count() as u16;
+        let w = u16::try_from(cells(&hint)).unwrap_or(u16::MAX);
         if inner.width > w {
             let at = Rect::new(inner.right() - w, inner.bottom().saturating_sub(1), w, 1);
             f.render_widget(Span::styled(hint, app.theme.warn), at);
@@ -239,7 +241,7 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
             Some(h) => spans.push(Span::styled(h, t.dim)),
             None => {
                 let k = |a| app.keymap.label(a);
-                use super::keymap::Action as A;
+                use crate::keys::Action as A;
                 let hint = if area.width >= 110 {
                     format!(
                         "{}… voice · {} mode · {} pane · {} help · {} quit",
@@ -294,7 +296,7 @@ enum Health {
 /// A server's state from the freshest source: the health check knows about the circuit
 /// breaker, the resource monitor probes more often.
 fn server_state(app: &App, b: BackendId) -> Health {
-    if let Some(h) = &app.health[b as usize] {
+    if let Some(h) = &app.health[b] {
         if h.breaker == crate::engine::breaker::BreakerState::Open {
             return Health::Cooling;
         }
@@ -310,7 +312,7 @@ fn server_state(app: &App, b: BackendId) -> Health {
             ServerState::Disabled => Health::Off,
         };
     }
-    match &app.health[b as usize] {
+    match &app.health[b] {
         Some(h) if !h.enabled => Health::Off,
         Some(h) if h.up => Health::Up,
         Some(_) => Health::Down,
@@ -416,10 +418,7 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
         head.push(Line::from(vec![
             Span::styled(format!("↳ {kind} {moved}: "), t.warn),
             Span::styled(
-                clip(
-                    why,
-                    w.saturating_sub(kind.len() + moved.chars().count() + 5),
-                ),
+                clip(why, w.saturating_sub(cells(kind) + cells(moved) + 5)),
                 t.dim,
             ),
         ]));
@@ -429,13 +428,11 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
     if let Some(l) = learned_line(app) {
         head.push(Line::styled(clip(&l, w), t.accent));
     }
-    let why: Vec<char> = format!("why: {}", i.reasoning).chars().collect();
-    head.push(Line::styled(why.iter().take(w).collect::<String>(), t.dim));
-    if why.len() > w {
-        head.push(Line::styled(
-            clip(&why[w..].iter().collect::<String>(), w),
-            t.dim,
-        ));
+    let why = format!("why: {}", i.reasoning);
+    let (first, rest) = split_at_width(&why, w);
+    head.push(Line::styled(first.to_owned(), t.dim));
+    if !rest.is_empty() {
+        head.push(Line::styled(clip(rest, w), t.dim));
     }
     if let Some(c) = &i.answer {
         let good = f64::from(c.score) >= c.threshold;
@@ -506,29 +503,19 @@ fn learned_line(app: &App) -> Option<String> {
     ))
 }
 
-/// At most `width` characters, with an ellipsis when cut.
-fn clip(s: &str, width: usize) -> String {
-    if s.chars().count() <= width {
-        return s.to_owned();
-    }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
-
 fn speed_lines(app: &App) -> Vec<Line<'static>> {
     let i = &app.inspector;
     BackendId::ALL
         .map(|b| {
-            let text = match i.speed[b as usize] {
+            let text = match i.speed[b] {
                 Some((ttft, tps)) => format!(
                     "{:<9} TTFT {} · {} · queue {}",
                     short(b),
                     ttft.map_or("–".into(), |v| format!("{v:.0} ms")),
                     tps.map_or("–".into(), |v| format!("{v:.0} tok/s")),
-                    app.load[b as usize].queued
+                    app.load[b].queued
                 ),
-                None => format!("{:<9} – · queue {}", short(b), app.load[b as usize].queued),
+                None => format!("{:<9} – · queue {}", short(b), app.load[b].queued),
             };
             Line::styled(text, app.theme.dim)
         })
@@ -599,17 +586,17 @@ fn resources_pane(f: &mut Frame, app: &App, area: Rect) {
 
 fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
     let t = &app.theme;
-    let load = &app.load[id as usize];
+    let load = &app.load[id];
     let state = server_state(app, id);
     let (word, style) = match state {
-        Health::Up if app.loading[id as usize] => ("up, loading a model", t.warn),
+        Health::Up if app.loading[id] => ("up, loading a model", t.warn),
         Health::Up => ("up", t.ok),
         Health::Down => ("down", t.error),
         Health::Cooling => ("cooling down", t.warn),
         Health::Off => ("switched off", t.dim),
         Health::Unknown => ("checking…", t.dim),
     };
-    let version = app.health[id as usize]
+    let version = app.health[id]
         .as_ref()
         .and_then(|h| h.version.clone())
         .map(|v| {
@@ -636,11 +623,9 @@ fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
         .as_ref()
         .and_then(|r| r.backends.iter().find(|b| b.backend == id));
     if state == Health::Down {
-        let why = section.and_then(|s| s.error.clone()).or_else(|| {
-            app.health[id as usize]
-                .as_ref()
-                .and_then(|h| h.error.clone())
-        });
+        let why = section
+            .and_then(|s| s.error.clone())
+            .or_else(|| app.health[id].as_ref().and_then(|h| h.error.clone()));
         if let Some(why) = why {
             out.push(Line::styled(format!("  {why}"), t.error));
         }
@@ -878,12 +863,16 @@ fn browser_preview(f: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let mut lines = Vec::new();
-    for d in p.decisions.iter().filter(|d| d.kind == "route") {
+    for d in p.decisions.iter().filter(|d| d.kind == DecisionKind::Route) {
         if let Some(why) = d.data.get("reasoning").and_then(|v| v.as_str()) {
             lines.push(Line::styled(format!("routed: {why}"), t.accent));
         }
     }
-    for d in p.decisions.iter().filter(|d| d.kind == "confidence") {
+    for d in p
+        .decisions
+        .iter()
+        .filter(|d| d.kind == DecisionKind::Confidence)
+    {
         let num = |k: &str| d.data.get(k).and_then(|v| v.as_f64()).unwrap_or(0.0);
         let text = format!(
             "draft confidence {:.2} (threshold {:.2})",
@@ -895,7 +884,7 @@ fn browser_preview(f: &mut Frame, app: &App, area: Rect) {
     for d in p
         .decisions
         .iter()
-        .filter(|d| d.kind == "escalate" || d.kind == "fallback")
+        .filter(|d| matches!(d.kind, DecisionKind::Escalate | DecisionKind::Fallback))
     {
         let side = |k: &str| {
             d.data
@@ -904,7 +893,7 @@ fn browser_preview(f: &mut Frame, app: &App, area: Rect) {
                 .unwrap_or("?")
                 .to_owned()
         };
-        let what = if d.kind == "escalate" {
+        let what = if d.kind == DecisionKind::Escalate {
             "escalated"
         } else {
             "fell back"

@@ -1,0 +1,88 @@
+//! Word-level helpers shared by the signals: phrase matching at word boundaries, word
+//! counts, and telling a line of code from a line of prose.
+
+/// Lower case with typographic apostrophes made plain, so phrases match either spelling.
+pub(crate) fn normalise(text: &str) -> String {
+    text.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'")
+}
+
+/// Occurrences of `phrase` in `text` at word boundaries (both already normalised).
+pub(crate) fn count_phrase(text: &str, phrase: &str) -> usize {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    text.match_indices(phrase)
+        .filter(|(i, _)| {
+            let before = text[..*i].chars().next_back();
+            let after = text[i + phrase.len()..].chars().next();
+            !is_word(before) && !is_word(after)
+        })
+        .count()
+}
+
+pub(crate) fn word_count(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// A line that reads as code rather than prose: a keyword start, code punctuation, or an
+/// assignment.
+pub(crate) fn looks_like_code(line: &str) -> bool {
+    const STARTS: [&str; 12] = [
+        "def ",
+        "fn ",
+        "func ",
+        "function ",
+        "class ",
+        "import ",
+        "let ",
+        "const ",
+        "var ",
+        "return ",
+        "#include",
+        "pub ",
+    ];
+    const HAS: [&str; 7] = [";", "{", "}", "=>", "->", "==", "()"];
+    let t = line.trim();
+    STARTS.iter().any(|s| t.starts_with(s)) || HAS.iter().any(|s| t.contains(s)) || is_assignment(t)
+}
+
+/// `name = value` or `name: value` where the name is one identifier.
+fn is_assignment(t: &str) -> bool {
+    let Some((name, value)) = t.split_once(" = ").or_else(|| t.split_once(": ")) else {
+        return false;
+    };
+    let name = name.trim();
+    !name.is_empty()
+        && !value.trim().is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        && name.chars().any(char::is_alphabetic)
+        && !name.chars().next().is_some_and(char::is_uppercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phrases_match_at_word_boundaries() {
+        assert_eq!(count_phrase("it might work, it mighty", "might"), 1);
+        assert_eq!(count_phrase("maybe. maybe!", "maybe"), 2);
+        assert_eq!(count_phrase("", "maybe"), 0);
+        assert_eq!(normalise("I\u{2019}m"), "i'm");
+    }
+
+    #[test]
+    fn words_ignore_bare_punctuation() {
+        assert_eq!(word_count("one - two, three !"), 3);
+    }
+
+    #[test]
+    fn code_lines() {
+        assert!(looks_like_code("let x = 0; x += 1;"));
+        assert!(looks_like_code("name = app, version = 1.0"));
+        assert!(!looks_like_code("Why is my loop slow?"));
+        assert!(!looks_like_code("Note: this is prose"));
+    }
+}
