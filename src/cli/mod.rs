@@ -48,7 +48,7 @@ pub fn run(cli: Cli) -> i32 {
         }
         // The history needs no config: it lives in the data dir.
         Some(Cmd::Feedback { session, verdict }) => {
-            return sessions_cmd::feedback(*session, *verdict)
+            return runtime(|| sessions_cmd::feedback(*session, *verdict))
         }
         Some(Cmd::Metrics { json, since }) => {
             return sessions_cmd::metrics(*json, since.as_deref())

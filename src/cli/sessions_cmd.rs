@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::args::{ExportFormat, SessionsCmd};
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::config::{load, Config};
+use crate::engine::{Command, EventKind};
 use crate::store::{DecisionKind, SessionSummary, Store, Verdict};
 
 /// Opens the history database when history is on. A failure is reported on stderr and
@@ -35,6 +36,9 @@ pub fn open_store() -> Result<Store, String> {
 }
 
 pub fn run(action: &SessionsCmd) -> i32 {
+    if let SessionsCmd::Delete { id } = action {
+        return super::runtime(|| delete(*id));
+    }
     let store = match open_store() {
         Ok(s) => s,
         Err(e) => return fail(&e),
@@ -62,13 +66,7 @@ pub fn run(action: &SessionsCmd) -> i32 {
             }
         }),
         SessionsCmd::Export { id, format } => export(&store, *id, *format),
-        SessionsCmd::Delete { id } => store.delete_session(*id).map(|found| {
-            if found {
-                eprintln!("deleted session {id}");
-            } else {
-                eprintln!("there is no session {id}");
-            }
-        }),
+        SessionsCmd::Delete { .. } => Ok(()),
     };
     match result {
         Ok(()) => EXIT_OK,
@@ -76,20 +74,34 @@ pub fn run(action: &SessionsCmd) -> i32 {
     }
 }
 
-/// `codecrucible feedback SESSION good|bad|quality`.
-pub fn feedback(session: i64, verdict: Verdict) -> i32 {
-    let name = verdict.as_str();
-    let store = match open_store() {
-        Ok(s) => s,
+/// `codecrucible feedback SESSION good|bad|quality`: the engine, the history's one writer,
+/// records it and teaches the router.
+pub async fn feedback(session: i64, verdict: Verdict) -> i32 {
+    let reply = match history_command(|id| Command::Feedback {
+        id,
+        session,
+        verdict,
+    })
+    .await
+    {
+        Ok(kind) => kind,
         Err(e) => return fail(&e),
     };
-    let message = match store.record_feedback(session, verdict) {
-        Ok(m) => m,
-        Err(e) => return fail(&e.0),
+    let EventKind::Rated {
+        message,
+        learned,
+        error,
+        ..
+    } = reply
+    else {
+        return fail("the engine gave no answer to the feedback");
     };
-    eprintln!("recorded \"{name}\" for answer {message} of session {session}");
-    match store.learn_from_feedback(session, message, verdict) {
-        Ok(Some(o)) => eprintln!(
+    let Some(message) = message else {
+        return fail(error.as_deref().unwrap_or("the feedback was not recorded"));
+    };
+    eprintln!("recorded \"{verdict}\" for answer {message} of session {session}");
+    if let Some(o) = learned {
+        eprintln!(
             "the router learns: {} {} answers to {} requests (complexity band {})",
             if o.success {
                 "more trust in"
@@ -99,12 +111,44 @@ pub fn feedback(session: i64, verdict: Verdict) -> i32 {
             o.arm.as_str(),
             o.task_type,
             o.band
-        ),
-        Ok(None) => {}
+        );
+    }
+    if let Some(e) = error {
         // The feedback itself is saved; only the learning update failed.
-        Err(e) => eprintln!("codecrucible: {e}"),
+        eprintln!("codecrucible: {e}");
     }
     EXIT_OK
+}
+
+/// `codecrucible sessions delete ID`, through the engine.
+async fn delete(session: i64) -> i32 {
+    match history_command(|id| Command::DeleteSession { id, session }).await {
+        Ok(EventKind::Deleted { error: None, .. }) => {
+            eprintln!("deleted session {session}");
+            EXIT_OK
+        }
+        Ok(EventKind::Deleted { error: Some(e), .. }) => fail(&e),
+        Ok(_) => fail("the engine gave no answer to the delete"),
+        Err(e) => fail(&e),
+    }
+}
+
+/// Runs one history command through an engine on the user's history and returns its
+/// answer.
+async fn history_command(cmd: impl FnOnce(u64) -> Command) -> Result<EventKind, String> {
+    const ID: u64 = 1;
+    let store = Arc::new(open_store()?);
+    let mut engine = crate::engine::Builder::new(Config::default())
+        .store(store)
+        .spawn();
+    let _ = engine.commands.send(cmd(ID));
+    while let Some(ev) = engine.events.recv().await {
+        if ev.id == ID {
+            let _ = engine.commands.send(Command::Shutdown);
+            return Ok(ev.kind);
+        }
+    }
+    Err("the engine stopped".into())
 }
 
 /// `codecrucible metrics`: the figures over the whole history or its last `since`.

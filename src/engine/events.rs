@@ -243,6 +243,11 @@ pub enum EventKind {
     Rated {
         session: SessionId,
         verdict: Verdict,
+        /// The answer rated (the session's latest finished one).
+        message: Option<crate::store::MessageId>,
+        /// What the router learned from it, when the answer had taught it something.
+        learned: Option<crate::store::Observation>,
+        /// Why the rating (or, with `message` set, only the learning update) failed.
         error: Option<String>,
     },
     /// A `delete_session` command ran; `error` says why it did not.

@@ -341,32 +341,40 @@ fn feedback(
     verdict: Verdict,
 ) {
     let events = events.clone();
-    let Some(history) = shared.history.as_ref().filter(|h| h.stored) else {
-        let error = Some("feedback needs a saved session, and history is off".to_owned());
-        let kind = EventKind::Rated {
+    let rated = move |message, learned, error: Option<String>| Event {
+        id,
+        kind: EventKind::Rated {
             session,
             verdict,
+            message,
+            learned,
             error,
-        };
-        let _ = events.send(Event { id, kind });
+        },
+    };
+    let Some(history) = shared.history.as_ref().filter(|h| h.stored) else {
+        let error = "feedback needs a saved session, and history is off".to_owned();
+        let _ = events.send(rated(None, None, Some(error)));
         return;
     };
     let shared = Arc::clone(shared);
     history.writer.run(move |store| {
-        let result = store.record_feedback(session, verdict).and_then(|message| {
-            let learned = store.learn_from_feedback(session, message, verdict)?;
-            if let Some(o) = learned {
-                // The store's row is the truth; the policy in memory takes it up.
-                shared.learner.reload(store, &o);
+        let message = match store.record_feedback(session, verdict) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = events.send(rated(None, None, Some(e.0)));
+                return;
             }
-            Ok(())
-        });
-        let kind = EventKind::Rated {
-            session,
-            verdict,
-            error: result.err().map(|e| e.0),
         };
-        let _ = events.send(Event { id, kind });
+        // The feedback itself is saved even when the learning update fails.
+        let (learned, error) = match store.learn_from_feedback(session, message, verdict) {
+            Ok(learned) => (learned, None),
+            Err(e) => (None, Some(e.0)),
+        };
+        if let Some(o) = &learned {
+            // The store's row is the truth; the policy in memory takes it up.
+            shared.learner.reload(store, o);
+        }
+        let _ = events.send(rated(Some(message), learned, error));
     });
 }
 
@@ -389,7 +397,9 @@ fn delete(
     history.writer.run(move |store| {
         let error = match store.delete_session(session) {
             Ok(true) => None,
-            Ok(false) => Some(format!("session {session} was already gone")),
+            Ok(false) => Some(format!(
+                "there is no session {session}; `codecrucible sessions list` shows them"
+            )),
             Err(e) => Some(e.0),
         };
         let _ = events.send(Event {
