@@ -83,6 +83,9 @@ impl Submit {
     }
 }
 
+// One command per user action: the size of the largest variant costs nothing measurable,
+// and boxing it would burden every front end's call site.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Command {
     Submit(Submit),

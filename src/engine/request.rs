@@ -481,11 +481,7 @@ impl Run {
         };
         let key =
             cache::enabled(&shared).then(|| cache::key(leg.id, slot.backend.endpoint(), &req));
-        if let Some(hit) = key
-            .as_ref()
-            .filter(|_| !self.submit.no_cache)
-            .and_then(|k| cache::get(&shared, k))
-        {
+        if let Some(hit) = self.cached_answer(key.as_ref()).await {
             return self.replay(leg, choice.name, hit, start);
         }
         let _permit = match slot.try_acquire() {
@@ -523,6 +519,17 @@ impl Run {
             Outcome::Cancelled => {}
         }
         outcome
+    }
+
+    /// The response cache's answer, read on the history writer: a hit also refreshes the
+    /// entry's age, a write, and SQLite work never runs on the runtime's workers.
+    async fn cached_answer(&self, key: Option<&cache::Key>) -> Option<CachedAnswer> {
+        let key = *key.filter(|_| !self.submit.no_cache)?;
+        let shared = Arc::clone(&self.shared);
+        self.writer()?
+            .ask(move |_| cache::get(&shared, &key))
+            .await
+            .flatten()
     }
 
     /// Streams a cached answer back at once, marked `cached`.
