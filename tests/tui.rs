@@ -11,7 +11,8 @@ use codecrucible::resources::{
     BackendResources, GpuDevice, GpuSource, GpuStatus, HostLoad, MachineReading, ResourceStatus,
 };
 use codecrucible::router;
-use codecrucible::tui::app::{Effect, Overlay, Pane};
+use codecrucible::tui::app::{Overlay, Pane};
+use codecrucible::tui::effects::Effect;
 use codecrucible::tui::{ui, App, Options};
 use codecrucible::voice::Voices;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -395,7 +396,7 @@ fn the_code_pane_copies_switches_and_saves_without_overwriting() {
     assert!(
         matches!(a.effects.last(), Some(Effect::Save { path, overwrite: false, .. }) if path == "lex.rs")
     );
-    a.saved("lex.rs", Err(codecrucible::tui::app::SaveError::Exists));
+    a.saved("lex.rs", Err(codecrucible::tui::effects::SaveError::Exists));
     assert!(matches!(
         &a.overlay,
         Some(Overlay::SavePath {

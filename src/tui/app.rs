@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::browser::{Browser, Reply};
+use super::browser::Browser;
 use super::chat::{Entry, Scroll, State, Who};
 use super::commands::{RouteChoice, SlashCommand};
+use super::effects::{Effect, Reply, SaveError};
 use super::input::{InputAction, InputBox};
 use super::inspector::Inspector;
 use super::keymap::{Action, Context, Keymap};
@@ -77,32 +78,6 @@ pub enum Overlay {
         path: String,
         error: Option<String>,
         overwrite: bool,
-    },
-}
-
-/// Work with side effects the runner carries out off the draw path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    Copy(String),
-    Save {
-        path: String,
-        text: String,
-        overwrite: bool,
-    },
-    MouseCapture(bool),
-    /// Sessions matching a filter, for the browser.
-    Browse {
-        filter: String,
-        generation: u64,
-    },
-    Preview(SessionId),
-    Resume(SessionId),
-    Export(SessionId),
-    Delete(SessionId),
-    /// Feedback on the session's last answer: `good`, `bad` or `quality`.
-    Feedback {
-        session: SessionId,
-        verdict: &'static str,
     },
 }
 
@@ -1207,11 +1182,4 @@ impl App {
                 .context_length
         })
     }
-}
-
-/// How saving a code block can fail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveError {
-    Exists,
-    Failed(String),
 }

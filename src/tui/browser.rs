@@ -3,7 +3,8 @@
 //! them on the blocking pool); each reply carries the generation it answers, so only the
 //! newest search is shown.
 
-use crate::store::{BrowseRow, SessionId, StoredDecision, StoredMessage};
+use super::effects::Preview;
+use crate::store::{BrowseRow, SessionId};
 
 #[derive(Debug, Default)]
 pub struct Browser {
@@ -19,42 +20,8 @@ pub struct Browser {
     pub confirm_delete: bool,
 }
 
-#[derive(Debug, Clone)]
-pub struct Preview {
-    pub id: SessionId,
-    pub messages: Vec<StoredMessage>,
-    pub decisions: Vec<StoredDecision>,
-}
-
 impl Browser {
     pub fn selected_id(&self) -> Option<SessionId> {
         self.rows.get(self.selected).map(|r| r.id)
     }
-}
-
-/// What the runner's background work reports back.
-#[derive(Debug)]
-pub enum Reply {
-    Rows {
-        generation: u64,
-        rows: Result<Vec<BrowseRow>, String>,
-    },
-    Preview(Result<Preview, String>),
-    Resume {
-        id: SessionId,
-        turns: Result<Vec<crate::backend::ChatMessage>, String>,
-    },
-    Exported(Result<String, String>),
-    Deleted {
-        id: SessionId,
-        result: Result<(), String>,
-    },
-    Saved {
-        path: String,
-        result: Result<(), super::app::SaveError>,
-    },
-    Rated {
-        verdict: &'static str,
-        result: Result<(), String>,
-    },
 }

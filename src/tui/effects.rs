@@ -9,9 +9,76 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::app::{Effect, SaveError};
-use super::browser::{Preview, Reply};
-use crate::store::{SessionId, Store};
+use crate::store::{BrowseRow, SessionId, Store, StoredDecision, StoredMessage};
+
+/// Work with side effects the runner carries out off the draw path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Copy(String),
+    Save {
+        path: String,
+        text: String,
+        overwrite: bool,
+    },
+    MouseCapture(bool),
+    /// Sessions matching a filter, for the browser.
+    Browse {
+        filter: String,
+        generation: u64,
+    },
+    Preview(SessionId),
+    Resume(SessionId),
+    Export(SessionId),
+    Delete(SessionId),
+    /// Feedback on the session's last answer: `good`, `bad` or `quality`.
+    Feedback {
+        session: SessionId,
+        verdict: &'static str,
+    },
+}
+
+/// What the runner's background work reports back.
+#[derive(Debug)]
+pub enum Reply {
+    Rows {
+        generation: u64,
+        rows: Result<Vec<BrowseRow>, String>,
+    },
+    Preview(Result<Preview, String>),
+    Resume {
+        id: SessionId,
+        turns: Result<Vec<crate::backend::ChatMessage>, String>,
+    },
+    Exported(Result<String, String>),
+    Deleted {
+        id: SessionId,
+        result: Result<(), String>,
+    },
+    Saved {
+        path: String,
+        result: Result<(), SaveError>,
+    },
+    Rated {
+        verdict: &'static str,
+        result: Result<(), String>,
+    },
+}
+
+/// A stored session as the browser previews it: its messages, drafts included, and its
+/// routing decisions.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub id: SessionId,
+    pub messages: Vec<StoredMessage>,
+    pub decisions: Vec<StoredDecision>,
+}
+
+/// How saving a code block can fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveError {
+    Exists,
+    Failed(String),
+}
 
 /// How many sessions the browser lists.
 const BROWSE_LIMIT: usize = 200;
