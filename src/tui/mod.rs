@@ -18,6 +18,9 @@ pub mod stream;
 pub mod theme;
 pub mod ui;
 
+#[cfg(test)]
+mod tests;
+
 use std::io::{self, Write};
 use std::sync::Arc;
 

@@ -1,0 +1,60 @@
+//! The overlays: help, the voice picker, the save prompt.
+
+use super::*;
+
+#[test]
+fn snapshot_overlays() {
+    let mut a = full_app();
+    key(&mut a, KeyCode::F(12));
+    assert_eq!(a.overlay, Some(Overlay::Help));
+    insta::assert_snapshot!("help_120x40", screen(&mut a, 120, 40));
+    insta::assert_snapshot!("help_80x24", screen(&mut a, 80, 24));
+    key(&mut a, KeyCode::Esc);
+    ctrl(&mut a, 't');
+    insta::assert_snapshot!("voice_picker_120x40", screen(&mut a, 120, 40));
+    insta::assert_snapshot!("voice_picker_80x24", screen(&mut a, 80, 24));
+    key(&mut a, KeyCode::Esc);
+    a.focus = Pane::Code;
+    key(&mut a, KeyCode::Char('s'));
+    insta::assert_snapshot!("save_120x40", screen(&mut a, 120, 40));
+    insta::assert_snapshot!("save_80x24", screen(&mut a, 80, 24));
+}
+
+#[test]
+fn question_mark_opens_help_only_on_an_empty_input_and_keys_in_text_never_act() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('?'));
+    assert_eq!(a.overlay, Some(Overlay::Help));
+    key(&mut a, KeyCode::Esc);
+    type_text(&mut a, "why? d y s [");
+    assert_eq!(a.overlay, None);
+    assert_eq!(a.input.text(), "why? d y s [");
+    // Releases (Windows) do nothing.
+    a.on_key(KeyEvent::new_with_kind(
+        KeyCode::Char('z'),
+        KeyModifiers::NONE,
+        KeyEventKind::Release,
+    ));
+    assert_eq!(a.input.text(), "why? d y s [");
+}
+
+#[test]
+fn rebound_keys_act_and_the_help_lists_them() {
+    let mut a = app();
+    a.keymap = rebound();
+    // F1 is help now; Alt+1 the Explorer voice.
+    key(&mut a, KeyCode::F(1));
+    assert_eq!(a.overlay, Some(Overlay::Help));
+    insta::assert_snapshot!("help_rebound_120x40", screen(&mut a, 120, 40));
+    key(&mut a, KeyCode::Esc);
+    a.on_key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT));
+    assert_eq!(a.voice().map(|v| v.name.as_str()), Some("Explorer"));
+    // Enter makes a new line; Ctrl+S sends.
+    type_text(&mut a, "line one");
+    key(&mut a, KeyCode::Enter);
+    type_text(&mut a, "line two");
+    assert!(a.outgoing.is_empty());
+    ctrl(&mut a, 's');
+    let s = submitted(&mut a);
+    assert_eq!(s.messages.last().unwrap().content, "line one\nline two");
+}
