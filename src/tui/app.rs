@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
@@ -14,6 +15,7 @@ use super::effects::{Effect, Reply, SaveError};
 use super::input::{InputAction, InputBox};
 use super::inspector::Inspector;
 use super::keymap::{Action, Context, Keymap};
+use super::notice::{Level, Notice};
 use super::stream::CodeStream;
 use super::theme::Theme;
 use crate::backend::{BackendId, ChatMessage, Role};
@@ -81,13 +83,6 @@ pub enum Overlay {
     },
 }
 
-/// A transient line in the status bar.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    pub text: String,
-    pub error: bool,
-}
-
 pub struct Options {
     pub voices: Vec<Voice>,
     /// Index into `voices` of the voice to start with.
@@ -141,7 +136,10 @@ pub struct App {
     pub mouse: bool,
     /// How far the help overlay is scrolled (it is longer than a small terminal).
     pub help_scroll: u16,
-    pub note: Option<Note>,
+    /// The status bar's notice, while it is live.
+    pub note: Option<Notice>,
+    /// The time as the runner last said; notices are stamped and expired by it.
+    clock: Instant,
     /// Tokens the last request used and the window its model is loaded with.
     pub context: Option<(u64, Option<u64>)>,
     last_prompt: Option<String>,
@@ -207,6 +205,7 @@ impl App {
             mouse: opts.mouse,
             help_scroll: 0,
             note: None,
+            clock: Instant::now(),
             context: None,
             last_prompt: None,
             ctrl_c_armed: false,
@@ -221,7 +220,7 @@ impl App {
         if let Some(name) = opts.theme {
             if !app.set_theme(&name) {
                 let names: Vec<&str> = app.themes.iter().map(|t| t.name.as_str()).collect();
-                app.problem(format!(
+                app.warn(format!(
                     "There is no theme \"{name}\"; try {}",
                     names.join(", ")
                 ));
@@ -292,19 +291,37 @@ impl App {
     }
 
     fn notice(&mut self, text: impl Into<String>) {
-        self.note = Some(Note {
-            text: text.into(),
-            error: false,
-        });
+        self.tell(text.into(), Level::Info);
+    }
+
+    /// Something the user asked for was refused.
+    fn warn(&mut self, text: impl Into<String>) {
+        self.tell(text.into(), Level::Warning);
+    }
+
+    /// Something went wrong.
+    pub(crate) fn problem(&mut self, text: impl Into<String>) {
+        self.tell(text.into(), Level::Error);
+    }
+
+    fn tell(&mut self, text: String, level: Level) {
+        self.note = Some(Notice::new(text, level, self.clock));
         self.dirty = true;
     }
 
-    fn problem(&mut self, text: impl Into<String>) {
-        self.note = Some(Note {
-            text: text.into(),
-            error: true,
-        });
-        self.dirty = true;
+    /// The runner says what time it is: a notice past its time goes, and the key hints
+    /// come back.
+    pub fn set_clock(&mut self, now: Instant) {
+        self.clock = now;
+        if self.note.as_ref().is_some_and(|n| !n.live_at(now)) {
+            self.note = None;
+            self.dirty = true;
+        }
+    }
+
+    /// When the runner must wake for the app's sake alone: the notice's expiry.
+    pub fn next_expiry(&self) -> Option<Instant> {
+        self.note.as_ref().map(|n| n.until)
     }
 
     // ---- keys ----------------------------------------------------------------------
@@ -315,6 +332,9 @@ impl App {
             return;
         }
         self.dirty = true;
+        if self.note.as_ref().is_some_and(|n| n.ends_on_key(self.clock)) {
+            self.note = None;
+        }
         let ctx = self.context();
         let action = self.keymap.action(ctx, &key);
         if action != Some(Action::CancelOrQuit) {
@@ -440,7 +460,7 @@ impl App {
         match self.input.handle_key(k) {
             InputAction::Submit(text) => self.submit(text, false),
             InputAction::Command(Ok(cmd)) => self.command(cmd),
-            InputAction::Command(Err(msg)) => self.problem(msg),
+            InputAction::Command(Err(msg)) => self.warn(msg),
             InputAction::Ignored => {
                 if let Some(a) = fallback {
                     self.global_action(a);
@@ -472,7 +492,7 @@ impl App {
                     self.effects.push(Effect::Copy(text));
                     self.notice("Copied the code block");
                 }
-                None => self.problem("There is no code block to copy yet"),
+                None => self.warn("There is no code block to copy yet"),
             },
             Action::SaveBlock => match self.selected_code() {
                 Some(_) => {
@@ -483,7 +503,7 @@ impl App {
                         overwrite: false,
                     });
                 }
-                None => self.problem("There is no code block to save yet"),
+                None => self.warn("There is no code block to save yet"),
             },
             Action::CodeLineUp => self.code_scroll = self.code_scroll.saturating_sub(1),
             Action::CodeLineDown => self.code_scroll += 1,
@@ -702,7 +722,7 @@ impl App {
 
     fn open_browser(&mut self) {
         if self.store.is_none() {
-            self.problem(
+            self.warn(
                 "The history is off (history.enabled = false), so there is nothing to browse",
             );
             return;
@@ -889,7 +909,7 @@ impl App {
                 } else {
                     let names: Vec<String> =
                         self.voices.iter().map(|v| v.name.to_lowercase()).collect();
-                    self.problem(format!(
+                    self.warn(format!(
                         "There is no voice \"{name}\"; try {}",
                         names.join(", ")
                     ));
@@ -925,7 +945,7 @@ impl App {
                     }
                     self.submit(p, true);
                 }
-                None => self.problem("Nothing to retry yet"),
+                None => self.warn("Nothing to retry yet"),
             },
             SlashCommand::Help => self.overlay = Some(Overlay::Help),
             SlashCommand::Quit => self.quit = true,
@@ -938,7 +958,7 @@ impl App {
                     self.notice(format!("Theme: {}", self.theme.name));
                 } else {
                     let names: Vec<&str> = self.themes.iter().map(|t| t.name.as_str()).collect();
-                    self.problem(format!(
+                    self.warn(format!(
                         "There is no theme \"{name}\"; try {}",
                         names.join(", ")
                     ));
@@ -950,19 +970,19 @@ impl App {
     /// Rates the session's last answer; the store write happens off the UI thread.
     fn feedback(&mut self, verdict: &'static str) {
         if self.store.is_none() {
-            self.problem("Feedback needs a saved session (history is off)");
+            self.warn("Feedback needs a saved session (history is off)");
             return;
         }
         match self.session {
             Some(session) => self.effects.push(Effect::Feedback { session, verdict }),
-            None => self.problem("There is no answer to rate yet"),
+            None => self.warn("There is no answer to rate yet"),
         }
     }
 
     /// Sends a prompt with the conversation so far.
     pub fn submit(&mut self, text: String, no_cache: bool) {
         if self.running.is_some() {
-            self.problem("A request is still running — Esc cancels it");
+            self.warn("A request is still running — Esc cancels it");
             self.input.set_text(&text);
             return;
         }

@@ -13,6 +13,7 @@ pub mod input;
 pub mod inspector;
 pub mod keymap;
 pub mod markdown;
+pub mod notice;
 pub mod pace;
 pub mod stream;
 pub mod theme;
@@ -232,10 +233,7 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
     app.mode = launch.mode;
     app.max_tokens = launch.max_tokens;
     if let Some(p) = problem.or_else(|| theme_problems.first().cloned()) {
-        app.note = Some(app::Note {
-            text: p,
-            error: true,
-        });
+        app.problem(p);
     }
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
@@ -259,20 +257,30 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
             draw(&mut terminal, &mut app)?;
             pacer.drew();
         }
-        let wake = pacer.wake_at(app.dirty, app.needs_tick());
+        // A notice's expiry is one more wake-up, not a tick.
+        let expiry = app.next_expiry().map(Instant::from_std);
+        let wake = earliest(pacer.wake_at(app.dirty, app.needs_tick()), expiry);
         let listen = pacer.listens(app.dirty);
-        tokio::select! {
+        let woke = tokio::select! {
             ev = term_events.next() => match ev {
-                Some(Ok(ev)) => terminal_event(&mut app, ev),
+                Some(Ok(ev)) => Woke::Terminal(ev),
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
             ev = engine.events.recv(), if listen => match ev {
-                Some(ev) => app.on_engine(ev),
+                Some(ev) => Woke::Engine(ev),
                 None => break,
             },
-            Some(reply) = done_rx.recv() => app.on_reply(reply),
-            _ = sleep_until(wake) => app.tick(),
+            Some(reply) = done_rx.recv() => Woke::Reply(reply),
+            _ = sleep_until(wake) => Woke::Timer,
+        };
+        // Notices are stamped and expired by this time.
+        app.set_clock(Instant::now().into_std());
+        match woke {
+            Woke::Terminal(ev) => terminal_event(&mut app, ev),
+            Woke::Engine(ev) => app.on_engine(ev),
+            Woke::Reply(reply) => app.on_reply(reply),
+            Woke::Timer => app.tick(),
         }
         // Drain everything already queued before the next frame.
         while let Ok(ev) = engine.events.try_recv() {
@@ -284,6 +292,21 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
     }
     let _ = engine.commands.send(Command::Shutdown);
     Ok(0)
+}
+
+/// What ended a wait.
+enum Woke {
+    Terminal(TermEvent),
+    Engine(engine::Event),
+    Reply(effects::Reply),
+    Timer,
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 async fn sleep_until(at: Option<Instant>) {

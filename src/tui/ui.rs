@@ -9,6 +9,7 @@ use ratatui::Frame;
 
 use super::app::{App, Overlay, Pane};
 use super::inspector::StepKind;
+use super::notice::Level;
 use crate::backend::BackendId;
 use crate::resources::{human_bytes, GpuSource, ServerState};
 
@@ -233,7 +234,11 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     match &app.note {
         Some(n) => spans.push(Span::styled(
             n.text.clone(),
-            if n.error { t.error } else { t.warn },
+            match n.level {
+                Level::Info => t.accent,
+                Level::Warning => t.warn,
+                Level::Error => t.error,
+            },
         )),
         None => match app.input.completion_hint() {
             Some(h) => spans.push(Span::styled(h, t.dim)),

@@ -4,6 +4,7 @@
 
 mod browser;
 mod keys;
+mod notices;
 mod overlays;
 mod panes;
 mod themes;

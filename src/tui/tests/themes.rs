@@ -40,7 +40,7 @@ fn the_theme_key_cycles_and_unknown_themes_are_refused() {
     assert!(
         a.note
             .as_ref()
-            .is_some_and(|n| n.error && n.text.contains("light")),
+            .is_some_and(|n| n.is_problem() && n.text.contains("light")),
         "{:?}",
         a.note
     );
