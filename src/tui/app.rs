@@ -332,7 +332,11 @@ impl App {
             return;
         }
         self.dirty = true;
-        if self.note.as_ref().is_some_and(|n| n.ends_on_key(self.clock)) {
+        if self
+            .note
+            .as_ref()
+            .is_some_and(|n| n.ends_on_key(self.clock))
+        {
             self.note = None;
         }
         let ctx = self.context();

@@ -83,7 +83,7 @@ pub enum SaveError {
 /// How many sessions the browser lists.
 const BROWSE_LIMIT: usize = 200;
 
-/// Carries out an effect: at once for the terminal ones, on the blocking pool for disk
+/// Carries out an effect: at once for the clipboard, on the blocking pool for disk
 /// and database work, whose reply comes back on `done`.
 pub fn run(effect: Effect, store: Option<Arc<Store>>, done: &UnboundedSender<Reply>) {
     match effect {
@@ -91,14 +91,8 @@ pub fn run(effect: Effect, store: Option<Arc<Store>>, done: &UnboundedSender<Rep
             osc52(&text);
             std::thread::spawn(move || system_clipboard(&text));
         }
-        Effect::MouseCapture(on) => {
-            let mut out = std::io::stdout();
-            let _ = if on {
-                crossterm::execute!(out, crossterm::event::EnableMouseCapture)
-            } else {
-                crossterm::execute!(out, crossterm::event::DisableMouseCapture)
-            };
-        }
+        // The loop sends it to the terminal it draws on.
+        Effect::MouseCapture(_) => {}
         work => {
             let done = done.clone();
             tokio::task::spawn_blocking(move || {

@@ -71,7 +71,10 @@ mod tests {
         assert!(!info.live_at(t0 + INFO_FOR));
         assert!(error.live_at(t0 + INFO_FOR));
         assert!(!error.live_at(t0 + PROBLEM_FOR));
-        assert!(!info.ends_on_key(t0 + SEEN_AFTER), "info waits for its time");
+        assert!(
+            !info.ends_on_key(t0 + SEEN_AFTER),
+            "info waits for its time"
+        );
         assert!(!error.ends_on_key(t0), "not before it was seen");
         assert!(error.ends_on_key(t0 + SEEN_AFTER));
     }

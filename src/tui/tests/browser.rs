@@ -83,7 +83,11 @@ fn the_browser_deletes_after_asking_and_feedback_reaches_the_store() {
     key(&mut a, KeyCode::Char('q'));
     // The store write runs off the UI thread, as the runner carries it out.
     settle(&mut a, &store);
-    assert!(a.note.as_ref().is_some_and(|n| !n.is_problem()), "{:?}", a.note);
+    assert!(
+        a.note.as_ref().is_some_and(|n| !n.is_problem()),
+        "{:?}",
+        a.note
+    );
     let sid = a.session.unwrap();
     let rated = store
         .decisions(sid)

@@ -68,7 +68,11 @@ fn slash_commands_work_and_change_the_next_request() {
     type_text(&mut a, "/vioce x");
     key(&mut a, KeyCode::Enter);
     assert!(a.outgoing.is_empty());
-    assert!(a.note.as_ref().is_some_and(|n| n.is_problem()), "{:?}", a.note);
+    assert!(
+        a.note.as_ref().is_some_and(|n| n.is_problem()),
+        "{:?}",
+        a.note
+    );
     assert_eq!(a.input.text(), "/vioce x", "kept, to be fixed");
     ctrl(&mut a, 'c');
     // /new starts afresh; /quit quits.

@@ -3,6 +3,7 @@
 //! user would press them. The tmux end-to-end tests are tests/tui_e2e.rs.
 
 mod browser;
+mod event_loop;
 mod keys;
 mod notices;
 mod overlays;

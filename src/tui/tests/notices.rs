@@ -7,7 +7,11 @@ use super::*;
 use crate::tui::notice::{Level, INFO_FOR, PROBLEM_FOR, SEEN_AFTER};
 
 fn status_line(a: &mut App) -> String {
-    screen(a, 120, 40).lines().nth(39).unwrap_or_default().to_owned()
+    screen(a, 120, 40)
+        .lines()
+        .nth(39)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 #[test]
@@ -19,8 +23,15 @@ fn an_info_notice_expires_and_the_key_hints_come_back() {
     assert_eq!(a.next_expiry(), None, "nothing to wake for while idle");
     ctrl(&mut a, 'g');
     let s = status_line(&mut a);
-    assert!(s.contains("Route mode: fast") && !s.contains("f12 help"), "{s}");
-    assert_eq!(a.next_expiry(), Some(t0 + INFO_FOR), "one wake-up, at the expiry");
+    assert!(
+        s.contains("Route mode: fast") && !s.contains("f12 help"),
+        "{s}"
+    );
+    assert_eq!(
+        a.next_expiry(),
+        Some(t0 + INFO_FOR),
+        "one wake-up, at the expiry"
+    );
     a.set_clock(t0 + INFO_FOR - Duration::from_millis(1));
     assert!(status_line(&mut a).contains("Route mode: fast"));
     a.dirty = false;
@@ -42,7 +53,11 @@ fn a_warning_stays_longer_and_a_key_ends_it_once_seen() {
     // Still there after an info notice would have gone, and through a key pressed at once.
     key(&mut a, KeyCode::End);
     a.set_clock(t0 + INFO_FOR);
-    assert!(status_line(&mut a).contains("Unknown command"), "{}", status_line(&mut a));
+    assert!(
+        status_line(&mut a).contains("Unknown command"),
+        "{}",
+        status_line(&mut a)
+    );
     // A key once it has been seen ends it.
     let mut b = app();
     b.set_clock(t0);
@@ -75,9 +90,6 @@ fn notices_are_styled_by_level() {
         let open = line[..at].rfind('{').unwrap_or(0);
         line[open..at].to_owned()
     };
-    let (i, w) = (
-        style_of(&info, "Route mode"),
-        style_of(&warning, "Unknown"),
-    );
+    let (i, w) = (style_of(&info, "Route mode"), style_of(&warning, "Unknown"));
     assert!(!i.is_empty() && !w.is_empty() && i != w, "{i} vs {w}");
 }

@@ -58,3 +58,54 @@ fn rebound_keys_act_and_the_help_lists_them() {
     let s = submitted(&mut a);
     assert_eq!(s.messages.last().unwrap().content, "line one\nline two");
 }
+
+/// Answers the running request as the engine would.
+fn answer(a: &mut App, text: &str) {
+    let id = submitted(a).id;
+    a.on_engine(ev(
+        id,
+        EventKind::Delta {
+            backend: BackendId::Lmstudio,
+            text: text.into(),
+            draft: false,
+        },
+    ));
+    a.on_engine(ev(
+        id,
+        EventKind::Done {
+            backend: BackendId::Lmstudio,
+            model: "m".into(),
+            ttft_ms: None,
+            total_ms: 10.0,
+            input_tokens: None,
+            output_tokens: None,
+            tokens_per_second: None,
+            finish_reason: None,
+            cached: false,
+        },
+    ));
+}
+
+#[test]
+fn help_opened_after_a_few_turns_closes_on_the_first_esc() {
+    let mut a = app();
+    screen(&mut a, 120, 40);
+    type_text(&mut a, "hello");
+    key(&mut a, KeyCode::Enter);
+    answer(&mut a, "hi");
+    key(&mut a, KeyCode::F(6));
+    type_text(&mut a, "and now?");
+    key(&mut a, KeyCode::Enter);
+    answer(&mut a, "now this");
+    type_text(&mut a, "/voice security");
+    key(&mut a, KeyCode::Enter);
+    type_text(&mut a, "is it safe?");
+    key(&mut a, KeyCode::Enter);
+    answer(&mut a, "yes");
+    screen(&mut a, 120, 40);
+    key(&mut a, KeyCode::Char('?'));
+    assert_eq!(a.overlay, Some(Overlay::Help));
+    screen(&mut a, 120, 40);
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.overlay, None, "the first Esc closes the help");
+}
