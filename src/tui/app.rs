@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::browser::Browser;
 use super::chat::{Entry, Scroll, State, Who};
 use super::commands::{RouteChoice, SlashCommand};
 use super::effects::{Effect, Reply, SaveError};
@@ -16,6 +15,7 @@ use super::input::{InputAction, InputBox};
 use super::inspector::Inspector;
 use super::keymap::{Action, Context, Keymap};
 use super::notice::{Level, Notice};
+use super::overlay::{Browser, Help, Kind, Outcome, Overlay, SavePrompt, VoicePicker};
 use super::stream::CodeStream;
 use super::theme::Theme;
 use crate::backend::{BackendId, ChatMessage, Role};
@@ -67,22 +67,6 @@ impl Pane {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Overlay {
-    Help,
-    /// The session history browser (state in `App::browser`).
-    Browser,
-    VoicePicker {
-        selected: usize,
-    },
-    /// Asking where to save the selected code block.
-    SavePath {
-        path: String,
-        error: Option<String>,
-        overwrite: bool,
-    },
-}
-
 pub struct Options {
     pub voices: Vec<Voice>,
     /// Index into `voices` of the voice to start with.
@@ -102,55 +86,52 @@ pub struct Options {
 
 pub struct App {
     pub theme: Theme,
-    pub themes: Vec<Theme>,
-    pub voices: Vec<Voice>,
-    pub voice: Option<usize>,
-    pub mode: RouteChoice,
-    pub model: Option<String>,
-    pub max_tokens: Option<u32>,
+    pub(crate) themes: Vec<Theme>,
+    pub(crate) voices: Vec<Voice>,
+    pub(crate) voice: Option<usize>,
+    pub(crate) mode: RouteChoice,
+    pub(crate) model: Option<String>,
+    pub(crate) max_tokens: Option<u32>,
     pub entries: Vec<Entry>,
-    pub input: InputBox,
-    pub focus: Pane,
-    pub overlay: Option<Overlay>,
-    pub store: Option<Arc<Store>>,
-    pub session: Option<SessionId>,
+    pub(crate) input: InputBox,
+    pub(crate) focus: Pane,
+    pub(crate) overlay: Option<Overlay>,
+    pub(crate) store: Option<Arc<Store>>,
+    pub(crate) session: Option<SessionId>,
     pub running: Option<RequestId>,
     next_id: RequestId,
-    pub inspector: Inspector,
-    pub resources: Option<ResourceStatus>,
-    pub health: [Option<BackendHealth>; 2],
-    pub load: [BackendLoad; 2],
+    pub(crate) inspector: Inspector,
+    pub(crate) resources: Option<ResourceStatus>,
+    pub(crate) health: [Option<BackendHealth>; 2],
+    pub(crate) load: [BackendLoad; 2],
     /// Where learning stands per task class (from the engine's live metrics).
-    pub learning: Vec<crate::router::learn::ClassSummary>,
+    pub(crate) learning: Vec<crate::router::learn::ClassSummary>,
     /// A server is loading a model for the running request (until its first token).
-    pub loading: [bool; 2],
+    pub(crate) loading: [bool; 2],
     /// Tokens per second of recent answers, newest last.
-    pub speed: VecDeque<u64>,
+    pub(crate) speed: VecDeque<u64>,
     pub scroll: Scroll,
     /// Chat lines at the last draw, to hold a scrolled-up view still as text arrives.
-    pub last_total: usize,
+    pub(crate) last_total: usize,
     pub code: CodeStream,
-    pub code_selected: usize,
-    pub code_scroll: usize,
-    pub unfold: bool,
-    pub mouse: bool,
-    /// How far the help overlay is scrolled (it is longer than a small terminal).
-    pub help_scroll: u16,
+    pub(crate) code_selected: usize,
+    pub(crate) code_scroll: usize,
+    pub(crate) unfold: bool,
+    pub(crate) mouse: bool,
     /// The status bar's notice, while it is live.
-    pub note: Option<Notice>,
+    pub(crate) note: Option<Notice>,
     /// The time as the runner last said; notices are stamped and expired by it.
     clock: Instant,
     /// Tokens the last request used and the window its model is loaded with.
-    pub context: Option<(u64, Option<u64>)>,
+    pub(crate) context: Option<(u64, Option<u64>)>,
     last_prompt: Option<String>,
     ctrl_c_armed: bool,
-    pub quit: bool,
+    pub(crate) quit: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
     pub outgoing: Vec<Command>,
     pub effects: Vec<Effect>,
-    pub browser: Browser,
-    pub keymap: Keymap,
+    pub(crate) keymap: Keymap,
 }
 
 const SPEED_HISTORY: usize = 60;
@@ -203,7 +184,6 @@ impl App {
             code_scroll: 0,
             unfold: false,
             mouse: opts.mouse,
-            help_scroll: 0,
             note: None,
             clock: Instant::now(),
             context: None,
@@ -213,7 +193,6 @@ impl App {
             dirty: true,
             outgoing: Vec::new(),
             effects: Vec::new(),
-            browser: Browser::default(),
             keymap: opts.keymap,
         };
         app.apply_theme(0);
@@ -344,13 +323,22 @@ impl App {
         if action != Some(Action::CancelOrQuit) {
             self.ctrl_c_armed = false;
         }
-        if self.overlay.is_some() {
-            self.overlay_key(key);
+        // The top overlay has the key first.
+        if let Some(overlay) = &mut self.overlay {
+            let outcome = overlay.on_key(key, &self.keymap);
+            if outcome == Outcome::NotConsumed
+                && self.keymap.action(Context::Global, &key) == Some(Action::CancelOrQuit)
+            {
+                // Ctrl+C closes any overlay, and counts towards quitting as anywhere else.
+                self.overlay = None;
+                self.ctrl_c();
+            }
+            self.overlay_outcome(outcome);
             return;
         }
         // `?` types text, so it cannot be a bound key; on an empty input it opens help.
         if key.code == KeyCode::Char('?') && self.focus == Pane::Input && self.input.is_empty() {
-            self.overlay = Some(Overlay::Help);
+            self.open_help();
             return;
         }
         match (self.focus, action) {
@@ -390,7 +378,7 @@ impl App {
             Action::Voice4 => self.pick_voice_by_order(3),
             Action::Voice5 => self.pick_voice_by_order(4),
             Action::Voice6 => self.pick_voice_by_order(5),
-            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::Help => self.open_help(),
             Action::CloseOrCancel => {
                 if let Some(id) = self.running {
                     self.outgoing.push(Command::Cancel(id));
@@ -501,11 +489,8 @@ impl App {
             Action::SaveBlock => match self.selected_code() {
                 Some(_) => {
                     let ext = self.selected_extension();
-                    self.overlay = Some(Overlay::SavePath {
-                        path: format!("snippet.{ext}"),
-                        error: None,
-                        overwrite: false,
-                    });
+                    let prompt = SavePrompt::new(format!("snippet.{ext}"));
+                    self.overlay = Some(Overlay::Save(prompt));
                 }
                 None => self.warn("There is no code block to save yet"),
             },
@@ -585,8 +570,8 @@ impl App {
 
     pub fn on_paste(&mut self, text: &str) {
         self.dirty = true;
-        if let Some(Overlay::SavePath { path, .. }) = &mut self.overlay {
-            path.push_str(text.lines().next().unwrap_or(""));
+        if let Some(Overlay::Save(prompt)) = &mut self.overlay {
+            prompt.paste(text);
             return;
         }
         self.focus = Pane::Input;
@@ -620,109 +605,27 @@ impl App {
 
     // ---- overlays ------------------------------------------------------------------
 
-    fn overlay_key(&mut self, key: KeyEvent) {
-        let Some(overlay) = self.overlay.clone() else {
-            return;
-        };
-        match overlay {
-            Overlay::Help => match key.code {
-                KeyCode::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-                KeyCode::Down => self.help_scroll = self.help_scroll.saturating_add(1).min(64),
-                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
-                KeyCode::PageDown => self.help_scroll = self.help_scroll.saturating_add(10).min(64),
-                KeyCode::Esc | KeyCode::F(12) | KeyCode::Char('?' | 'q') | KeyCode::Enter => {
-                    self.overlay = None;
-                    self.help_scroll = 0;
-                }
-                _ => {}
-            },
-            Overlay::VoicePicker { selected } => self.picker_key(key, selected),
-            Overlay::Browser => self.browser_key(key),
-            Overlay::SavePath {
-                path, overwrite, ..
-            } => self.save_key(key, path, overwrite),
+    /// Which overlay is on top, if any.
+    pub fn overlay_kind(&self) -> Option<Kind> {
+        self.overlay.as_ref().map(Overlay::kind)
+    }
+
+    /// The session browser, while it is open.
+    pub fn browser(&self) -> Option<&Browser> {
+        match &self.overlay {
+            Some(Overlay::Browser(b)) => Some(b),
+            _ => None,
         }
+    }
+
+    fn open_help(&mut self) {
+        self.overlay = Some(Overlay::Help(Help::default()));
     }
 
     fn open_voice_picker(&mut self) {
-        let selected = self.voice.map_or(0, |i| i + 1);
-        self.overlay = Some(Overlay::VoicePicker { selected });
+        let picker = VoicePicker::new(&self.voices, self.voice);
+        self.overlay = Some(Overlay::VoicePicker(picker));
     }
-
-    /// Row 0 is "no voice", then the voices in order.
-    fn picker_key(&mut self, key: KeyEvent, selected: usize) {
-        let rows = self.voices.len() + 1;
-        match key.code {
-            KeyCode::Esc => self.overlay = None,
-            KeyCode::Up => {
-                self.overlay = Some(Overlay::VoicePicker {
-                    selected: (selected + rows - 1) % rows,
-                })
-            }
-            KeyCode::Down => {
-                self.overlay = Some(Overlay::VoicePicker {
-                    selected: (selected + 1) % rows,
-                })
-            }
-            KeyCode::Enter => {
-                self.overlay = None;
-                self.set_voice(selected.checked_sub(1));
-            }
-            KeyCode::Char(c @ '0'..='9') => {
-                let n = c as usize - '0' as usize;
-                if n < rows {
-                    self.overlay = None;
-                    self.set_voice(n.checked_sub(1));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn save_key(&mut self, key: KeyEvent, mut path: String, overwrite: bool) {
-        match key.code {
-            KeyCode::Esc => self.overlay = None,
-            KeyCode::Enter => {
-                let Some(text) = self.selected_code() else {
-                    self.overlay = None;
-                    return;
-                };
-                if path.trim().is_empty() {
-                    self.overlay = Some(Overlay::SavePath {
-                        path,
-                        error: Some("Type a file path".into()),
-                        overwrite,
-                    });
-                    return;
-                }
-                self.effects.push(Effect::Save {
-                    path: path.trim().to_owned(),
-                    text,
-                    overwrite,
-                });
-                self.overlay = None;
-            }
-            KeyCode::Backspace => {
-                path.pop();
-                self.overlay = Some(Overlay::SavePath {
-                    path,
-                    error: None,
-                    overwrite: false,
-                });
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                path.push(c);
-                self.overlay = Some(Overlay::SavePath {
-                    path,
-                    error: None,
-                    overwrite: false,
-                });
-            }
-            _ => {}
-        }
-    }
-
-    // ---- the session browser --------------------------------------------------------
 
     fn open_browser(&mut self) {
         if self.store.is_none() {
@@ -731,107 +634,50 @@ impl App {
             );
             return;
         }
-        self.browser = Browser {
-            searching: true,
-            ..Browser::default()
-        };
-        self.overlay = Some(Overlay::Browser);
-        self.search();
+        let (browser, search) = Browser::open();
+        self.overlay = Some(Overlay::Browser(browser));
+        self.effects.push(search);
     }
 
-    fn search(&mut self) {
-        self.browser.generation += 1;
-        self.effects.push(Effect::Browse {
-            filter: self.browser.filter.clone(),
-            generation: self.browser.generation,
-        });
-    }
-
-    fn preview_selected(&mut self) {
-        match self.browser.selected_id() {
-            Some(id) if self.browser.preview.as_ref().map(|p| p.id) != Some(id) => {
-                self.effects.push(Effect::Preview(id))
+    /// Carries out what an overlay answered.
+    fn overlay_outcome(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::NotConsumed | Outcome::Consumed => {}
+            Outcome::Close => self.overlay = None,
+            Outcome::Voice(v) => {
+                self.overlay = None;
+                self.set_voice(v);
             }
-            Some(_) => {}
-            None => self.browser.preview = None,
-        }
-    }
-
-    /// Typed letters always go to the filter; the actions are on keys that type nothing.
-    fn browser_key(&mut self, key: KeyEvent) {
-        if self.browser.confirm_delete {
-            match (key.code, self.browser.selected_id()) {
-                (KeyCode::Char('y' | 'Y'), Some(id)) => self.effects.push(Effect::Delete(id)),
-                _ => self.notice("Kept the session"),
-            }
-            self.browser.confirm_delete = false;
-            return;
-        }
-        let rows = self.browser.rows.len();
-        let chord_types = matches!(key.code, KeyCode::Char(_))
-            && !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        let action = self
-            .keymap
-            .action(Context::Browser, &key)
-            .filter(|_| !chord_types);
-        let b = &mut self.browser;
-        match action {
-            Some(Action::BrowserClose) => self.overlay = None,
-            Some(Action::BrowserUp) => {
-                b.selected = b.selected.saturating_sub(1);
-                self.preview_selected();
-            }
-            Some(Action::BrowserDown) => {
-                b.selected = (b.selected + 1).min(rows.saturating_sub(1));
-                self.preview_selected();
-            }
-            Some(Action::Resume) => {
-                if let Some(id) = b.selected_id() {
-                    self.effects.push(Effect::Resume(id));
+            Outcome::Save { path, overwrite } => {
+                self.overlay = None;
+                if let Some(text) = self.selected_code() {
+                    self.effects.push(Effect::Save {
+                        path,
+                        text,
+                        overwrite,
+                    });
                 }
             }
-            Some(Action::Export) => {
-                if let Some(id) = b.selected_id() {
-                    self.effects.push(Effect::Export(id));
-                }
-            }
-            Some(Action::Delete) => b.confirm_delete = b.selected_id().is_some(),
-            _ => match key.code {
-                KeyCode::Backspace => {
-                    b.filter.pop();
-                    self.search();
-                }
-                KeyCode::Char(c) if chord_types => {
-                    b.filter.push(c);
-                    self.search();
-                }
-                _ => {}
-            },
+            Outcome::Run(effect) => self.effects.push(effect),
+            Outcome::Notice(text) => self.notice(text),
+            Outcome::Problem(text) => self.problem(text),
         }
     }
 
     /// Background work for the app has finished.
     pub fn on_reply(&mut self, reply: Reply) {
         self.dirty = true;
-        match reply {
-            Reply::Rows { generation, rows } if generation == self.browser.generation => match rows
-            {
-                Ok(rows) => {
-                    self.browser.rows = rows;
-                    self.browser.searching = false;
-                    self.browser.selected = 0;
-                    self.browser.preview = None;
-                    self.preview_selected();
-                }
-                Err(e) => self.problem(e),
+        // The browser takes its own replies: searches and previews.
+        let reply = match &mut self.overlay {
+            Some(Overlay::Browser(b)) => match b.on_reply(reply) {
+                Ok(outcome) => return self.overlay_outcome(outcome),
+                Err(other) => other,
             },
-            Reply::Rows { .. } => {} // an older search, overtaken by typing
-            Reply::Preview(Ok(p)) if self.browser.selected_id() == Some(p.id) => {
-                self.browser.preview = Some(p)
-            }
-            Reply::Preview(Ok(_)) => {}
+            _ => reply,
+        };
+        match reply {
+            // For a browser closed since.
+            Reply::Rows { .. } | Reply::Preview(Ok(_)) => {}
             Reply::Preview(Err(e)) | Reply::Exported(Err(e)) => self.problem(e),
             Reply::Resume { id, turns } => match turns {
                 Ok(turns) => {
@@ -853,7 +699,10 @@ impl App {
                         self.session = None;
                     }
                     self.notice(format!("Deleted session {id}"));
-                    self.search();
+                    if let Some(Overlay::Browser(b)) = &mut self.overlay {
+                        let search = b.search();
+                        self.effects.push(search);
+                    }
                 }
                 Err(e) => self.problem(e),
             },
@@ -871,13 +720,7 @@ impl App {
         self.dirty = true;
         match result {
             Ok(()) => self.notice(format!("Saved {path}")),
-            Err(SaveError::Exists) => {
-                self.overlay = Some(Overlay::SavePath {
-                    path: path.to_owned(),
-                    error: Some(format!("{path} exists — Enter overwrites it, Esc keeps it")),
-                    overwrite: true,
-                })
-            }
+            Err(SaveError::Exists) => self.overlay = Some(Overlay::Save(SavePrompt::exists(path))),
             Err(SaveError::Failed(msg)) => self.problem(format!("Could not save {path}: {msg}")),
         }
     }
@@ -951,7 +794,7 @@ impl App {
                 }
                 None => self.warn("Nothing to retry yet"),
             },
-            SlashCommand::Help => self.overlay = Some(Overlay::Help),
+            SlashCommand::Help => self.open_help(),
             SlashCommand::Quit => self.quit = true,
             SlashCommand::Good => self.feedback("good"),
             SlashCommand::Bad => self.feedback("bad"),

@@ -4,7 +4,6 @@
 //! something changed, so an idle app uses no CPU.
 
 pub mod app;
-pub mod browser;
 pub mod chat;
 pub mod commands;
 pub mod effects;
@@ -15,6 +14,7 @@ pub mod inspector;
 pub mod keymap;
 pub mod markdown;
 pub mod notice;
+pub mod overlay;
 pub mod pace;
 pub mod stream;
 pub mod theme;

@@ -7,16 +7,16 @@ fn the_browser_lists_filters_previews_and_resumes() {
     let store = stored_sessions();
     let mut a = app_with_store(store.clone());
     ctrl(&mut a, 'r');
-    assert_eq!(a.overlay, Some(Overlay::Browser));
+    assert_eq!(a.overlay_kind(), Some(Kind::Browser));
     settle(&mut a, &store);
-    assert_eq!(a.browser.rows.len(), 2);
+    assert_eq!(browser(&a).rows.len(), 2);
     insta::assert_snapshot!("browser_open_120x40", undated(screen(&mut a, 120, 40)));
     // Typing filters (through the full-text search), including letters that are keys
     // elsewhere.
     type_text(&mut a, "borrow");
     settle(&mut a, &store);
-    assert_eq!(a.browser.rows.len(), 1);
-    assert_eq!(a.browser.filter, "borrow");
+    assert_eq!(browser(&a).rows.len(), 1);
+    assert_eq!(browser(&a).filter, "borrow");
     insta::assert_snapshot!("browser_filtered_80x24", undated(screen(&mut a, 80, 24)));
     type_text(&mut a, "zzz");
     settle(&mut a, &store);
@@ -26,7 +26,7 @@ fn the_browser_lists_filters_previews_and_resumes() {
     }
     settle(&mut a, &store);
     // The preview shows the draft and the routing as they were.
-    let p = a.browser.preview.as_ref().expect("previewed");
+    let p = browser(&a).preview.as_ref().expect("previewed");
     assert!(p
         .messages
         .iter()
@@ -34,7 +34,7 @@ fn the_browser_lists_filters_previews_and_resumes() {
     // Enter resumes: the conversation is live again, final answers only.
     key(&mut a, KeyCode::Enter);
     settle(&mut a, &store);
-    assert_eq!(a.overlay, None);
+    assert_eq!(a.overlay_kind(), None);
     let sid = a.session.expect("carried on");
     type_text(&mut a, "and the lexer?");
     key(&mut a, KeyCode::Enter);
@@ -58,24 +58,24 @@ fn the_browser_deletes_after_asking_and_feedback_reaches_the_store() {
     type_text(&mut a, "/resume");
     key(&mut a, KeyCode::Enter);
     assert_eq!(
-        a.overlay,
-        Some(Overlay::Browser),
+        a.overlay_kind(),
+        Some(Kind::Browser),
         "{:?} {:?}",
         a.note,
         a.effects
     );
     settle(&mut a, &store);
-    assert_eq!(a.browser.rows.len(), 2);
-    let victim = a.browser.rows[0].id;
+    assert_eq!(browser(&a).rows.len(), 2);
+    let victim = browser(&a).rows[0].id;
     ctrl(&mut a, 'd');
-    assert!(a.browser.confirm_delete);
+    assert!(browser(&a).confirm_delete);
     key(&mut a, KeyCode::Char('n'));
     assert!(store.session(victim).unwrap().is_some(), "n keeps it");
     ctrl(&mut a, 'd');
     key(&mut a, KeyCode::Char('y'));
     settle(&mut a, &store);
     assert!(store.session(victim).unwrap().is_none());
-    assert_eq!(a.browser.rows.len(), 1);
+    assert_eq!(browser(&a).rows.len(), 1);
     // Resume the other one and rate its last answer from the chat pane.
     key(&mut a, KeyCode::Enter);
     settle(&mut a, &store);

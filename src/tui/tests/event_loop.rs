@@ -99,5 +99,5 @@ async fn a_key_pressed_after_another_is_heard_at_once() {
     };
     let a = run_with(app(), script, keys).await;
     assert!(a.quit);
-    assert_eq!(a.overlay, None);
+    assert_eq!(a.overlay_kind(), None);
 }

@@ -146,13 +146,7 @@ fn the_code_pane_copies_switches_and_saves_without_overwriting() {
         matches!(a.effects.last(), Some(Effect::Save { path, overwrite: false, .. }) if path == "lex.rs")
     );
     a.saved("lex.rs", Err(crate::tui::effects::SaveError::Exists));
-    assert!(matches!(
-        &a.overlay,
-        Some(Overlay::SavePath {
-            overwrite: true,
-            ..
-        })
-    ));
+    assert!(matches!(&a.overlay, Some(Overlay::Save(s)) if s.overwrite));
     key(&mut a, KeyCode::Enter);
     assert!(matches!(
         a.effects.last(),

@@ -16,8 +16,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use super::app::{Overlay, Pane};
+use super::app::Pane;
 use super::effects::Effect;
+use super::overlay::{Browser, Kind, Overlay};
 use super::{ui, App, Options};
 use crate::backend::{BackendId, ModelInfo};
 use crate::confidence::Signal;
@@ -371,4 +372,8 @@ fn rebound() -> crate::tui::keymap::Keymap {
         KeySpec::Many(vec!["enter".into(), "ctrl+j".into()]),
     );
     crate::tui::keymap::Keymap::from_config(&keys, None).expect("no conflicts")
+}
+
+fn browser(a: &App) -> &Browser {
+    a.browser().expect("the browser is open")
 }
