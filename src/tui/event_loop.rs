@@ -36,7 +36,9 @@ pub trait Probe {
 
 impl Probe for () {}
 
-/// What ended a wait.
+/// What ended a wait. It lives for one turn of the loop, on the stack, so the size of an
+/// engine event is no cost worth a box.
+#[allow(clippy::large_enum_variant)]
 enum Woke {
     Terminal(TermEvent),
     Engine(Event),

@@ -113,7 +113,8 @@ fn help_opened_after_a_few_turns_closes_on_the_first_esc() {
 #[test]
 fn ctrl_c_closes_any_overlay_and_twice_quits() {
     let store = stored_sessions();
-    let open: [(&str, fn(&mut App)); 4] = [
+    type Open = fn(&mut App);
+    let open: [(&str, Open); 4] = [
         ("help", |a| key(a, KeyCode::F(12))),
         ("voice picker", |a| ctrl(a, 't')),
         ("browser", |a| ctrl(a, 'r')),
