@@ -61,7 +61,7 @@ fn main() {
 /// Ctrl+R on 10,000 sessions, then a typed word: from the key to the frame that shows the
 /// filtered list (the searches run as the runner runs them, here without its thread hop).
 fn browser(db: &Path) {
-    use codecrucible::tui::app::Effect;
+    use codecrucible::tui::effects::Effect;
     use codecrucible::tui::{effects, ui, App, Options};
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let store = std::sync::Arc::new(codecrucible::store::Store::open(db).expect("open"));
@@ -98,7 +98,10 @@ fn browser(db: &Path) {
         }
         term.draw(|f| ui::draw(f, &mut app)).expect("draw");
         times.push(start.elapsed());
-        assert!(!app.browser.rows.is_empty(), "the filter found sessions");
+        assert!(
+            app.browser().is_some_and(|b| !b.rows.is_empty()),
+            "the filter found sessions"
+        );
     }
     times.sort_unstable();
     println!(

@@ -1,25 +1,25 @@
 //! The TUI under a fast stream: a scripted server sends 5,000 tokens a second of a
 //! code-heavy answer (Rust, Python and TypeScript blocks with prose between) for about
-//! five seconds, and the app's loop, run as src/tui/mod.rs runs it, takes them in and
-//! draws. Targets: p99 frame time ≤ 16.7 ms, at most 60 frames a second, and the app's
+//! five seconds, and the app's own loop (`tui::event_loop::run`, the one the binary
+//! runs) takes them in and draws. Targets: p99 frame time ≤ 16.7 ms, at most 60 frames a second, and the app's
 //! own CPU time under 50% of one core over the run.
 //!
 //! The producer thread plays the server: one `Delta` event per token (≈ 4 characters),
 //! sent in bursts every 1–2 ms on a schedule that keeps the average rate exact. The
-//! consumer is the app: on a tokio current-thread runtime it waits for an event or the
-//! next frame deadline, drains everything queued, hands it to `App::on_engine` (which
+//! consumer is the app's loop on a tokio current-thread runtime: it waits for an event or
+//! the next frame deadline, drains everything queued, hands it to `App::on_engine` (which
 //! splits out and highlights the code), ticks the highlighter when it asks, and draws at
-//! most once per frame interval and only when something changed. Frames go through
+//! most once per frame interval and only when something changed; a probe records frames,
+//! wake-ups and the time in `on_engine`. Frames go through
 //! `CrosstermBackend<io::Sink>`: the escape sequences are generated and discarded.
 //!
 //! CPU is read with `getrusage(RUSAGE_THREAD)` on the consumer thread (the app's work;
 //! the producer stands in for the server and is excluded) and, for reference,
 //! `getrusage(RUSAGE_SELF)` for the whole process.
 //!
-//! Three runs, each with a fresh app: the loop as src/tui/mod.rs has it with every
-//! language highlighted for the first time in the process (a fresh app's first answer;
-//! the line the targets are judged on), the same with the syntaxes warm, and a pacer that
-//! lets engine events wait in the channel while a frame is pending. Then where the time
+//! Two runs, each with a fresh app: the loop with every language highlighted for the
+//! first time in the process (a fresh app's first answer; the line the targets are judged
+//! on), then the same with the syntaxes warm. Then where the time
 //! goes: highlighting per language, and the chat pane's layout of the whole answer.
 //! `cargo bench --bench tui_stream -- 80x24` runs at 80×24 instead of 120×40.
 
@@ -27,13 +27,12 @@ use std::io;
 use std::time::Duration;
 
 use codecrucible::backend::BackendId;
-use codecrucible::engine::{Command, Event, EventKind};
+use codecrucible::engine::{Command, EngineHandle, Event, EventKind};
 use codecrucible::router;
+use codecrucible::tui::event_loop::{self, Probe};
 use codecrucible::tui::highlight::{self, BlockHighlighter};
-use codecrucible::tui::pace::Pacer;
-use codecrucible::tui::{markdown, ui, App, Options};
+use codecrucible::tui::{markdown, App, Options};
 use codecrucible::voice::Voices;
-use crossterm::{execute, terminal};
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::{Terminal, TerminalOptions, Viewport};
@@ -67,9 +66,8 @@ fn main() {
     let tokens = tokenize(&answer((RATE * SECONDS) as usize * 4 + 4096));
     let tokens = tokens[..((RATE * SECONDS) as usize).min(tokens.len())].to_vec();
 
-    // First as the real loop runs, with every language used for the first time in this
-    // process (a fresh app's first answer); then, the syntaxes warm, the same loop and a
-    // pacer that does not wake for engine events while a frame is pending.
+    // First with every language used for the first time in this process (a fresh app's
+    // first answer); then, the syntaxes warm, the same again.
     let (app, first) = stream(w, h, &tokens);
     first.print_target(w, h);
     first.print_details();
@@ -329,68 +327,40 @@ struct Run {
     handling: Duration,
 }
 
-/// The app's loop: until the stream has ended and the last change is on screen.
-async fn consume(app: &mut App, term: &mut Term, mut rx: UnboundedReceiver<Event>) -> Run {
+impl Probe for Run {
+    fn frame(&mut self, at: Instant, took: Duration) {
+        self.draws.push(at);
+        self.frame_ms.push(ms(took));
+    }
+
+    fn woke(&mut self) {
+        self.wakeups += 1;
+    }
+
+    fn ticked(&mut self) {
+        self.ticks += 1;
+    }
+
+    fn engine_event(&mut self, took: Duration) {
+        self.handling += took;
+        self.events += 1;
+    }
+}
+
+/// The app's own loop, until the stream has ended and the last change is on screen; no
+/// terminal events, and the commands it sends go nowhere.
+async fn consume(app: &mut App, term: &mut Term, rx: UnboundedReceiver<Event>) -> Run {
     let mut run = Run::default();
-    let mut pacer = Pacer::new();
-    let mut open = true;
-    loop {
-        if pacer.should_draw(app.dirty) {
-            let t = Instant::now();
-            draw(term, app);
-            pacer.drew();
-            run.frame_ms.push(ms(t.elapsed()));
-            run.draws.push(pacer.last_draw());
-        }
-        if !open && !app.dirty && !app.needs_tick() {
-            return run;
-        }
-        let wake = pacer.wake_at(app.dirty, app.needs_tick());
-        let mut timed_out = false;
-        if open && pacer.listens(app.dirty) {
-            tokio::select! {
-                ev = rx.recv() => match ev {
-                    Some(ev) => handle(app, ev, &mut run),
-                    None => open = false,
-                },
-                _ = sleep_until(wake) => timed_out = true,
-            }
-        } else {
-            sleep_until(wake).await;
-            timed_out = true;
-        }
-        if timed_out && app.needs_tick() {
-            app.tick();
-            run.ticks += 1;
-        }
-        run.wakeups += 1;
-        // Drain everything already queued before the next frame.
-        while let Ok(ev) = rx.try_recv() {
-            handle(app, ev, &mut run);
-        }
-    }
-}
-
-fn handle(app: &mut App, ev: Event, run: &mut Run) {
-    let t = Instant::now();
-    app.on_engine(ev);
-    run.handling += t.elapsed();
-    run.events += 1;
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// One frame wrapped in synchronized output, as src/tui/mod.rs draws it.
-fn draw(term: &mut Term, app: &mut App) {
-    let _ = execute!(term.backend_mut(), terminal::BeginSynchronizedUpdate);
-    term.draw(|f| ui::draw(f, app)).expect("draw");
-    let _ = execute!(term.backend_mut(), terminal::EndSynchronizedUpdate);
-    app.dirty = false;
+    let (commands, _sent) = mpsc::unbounded_channel();
+    let mut engine = EngineHandle {
+        commands,
+        events: rx,
+    };
+    let keys = futures_util::stream::pending::<std::io::Result<crossterm::event::Event>>();
+    event_loop::run(term, app, &mut engine, keys, &mut run)
+        .await
+        .expect("the loop ran");
+    run
 }
 
 // ---- the server's side ---------------------------------------------------------------

@@ -4,14 +4,17 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::browser::{Browser, Reply};
 use super::chat::{Entry, Scroll, State, Who};
 use super::commands::{RouteChoice, SlashCommand};
+use super::effects::{Effect, Reply, SaveError};
 use super::input::{InputAction, InputBox};
 use super::inspector::Inspector;
+use super::notice::{Level, Notice};
+use super::overlay::{Browser, Help, Kind, Outcome, Overlay, SavePrompt, VoicePicker};
 use super::stream::CodeStream;
 use super::theme::Theme;
 use crate::backend::{BackendId, ChatMessage, Role};
@@ -65,49 +68,6 @@ impl Pane {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Overlay {
-    Help,
-    /// The session history browser (state in `App::browser`).
-    Browser,
-    VoicePicker {
-        selected: usize,
-    },
-    /// Asking where to save the selected code block.
-    SavePath {
-        path: String,
-        error: Option<String>,
-        overwrite: bool,
-    },
-}
-
-/// Work with side effects the runner carries out off the draw path.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    Copy(String),
-    Save {
-        path: String,
-        text: String,
-        overwrite: bool,
-    },
-    MouseCapture(bool),
-    /// Sessions matching a filter, for the browser.
-    Browse {
-        filter: String,
-        generation: u64,
-    },
-    Preview(SessionId),
-    Resume(SessionId),
-    Export(SessionId),
-}
-
-/// A transient line in the status bar.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    pub text: String,
-    pub error: bool,
-}
-
 pub struct Options {
     pub voices: Vec<Voice>,
     /// Index into `voices` of the voice to start with.
@@ -127,52 +87,52 @@ pub struct Options {
 
 pub struct App {
     pub theme: Theme,
-    pub themes: Vec<Theme>,
-    pub voices: Vec<Voice>,
-    pub voice: Option<usize>,
-    pub mode: RouteChoice,
-    pub model: Option<String>,
-    pub max_tokens: Option<u32>,
+    pub(crate) themes: Vec<Theme>,
+    pub(crate) voices: Vec<Voice>,
+    pub(crate) voice: Option<usize>,
+    pub(crate) mode: RouteChoice,
+    pub(crate) model: Option<String>,
+    pub(crate) max_tokens: Option<u32>,
     pub entries: Vec<Entry>,
-    pub input: InputBox,
-    pub focus: Pane,
-    pub overlay: Option<Overlay>,
-    pub store: Option<Arc<Store>>,
-    pub session: Option<SessionId>,
+    pub(crate) input: InputBox,
+    pub(crate) focus: Pane,
+    pub(crate) overlay: Option<Overlay>,
+    pub(crate) store: Option<Arc<Store>>,
+    pub(crate) session: Option<SessionId>,
     pub running: Option<RequestId>,
     next_id: RequestId,
-    pub inspector: Inspector,
-    pub resources: Option<ResourceStatus>,
-    pub health: PerBackend<Option<BackendHealth>>,
-    pub load: PerBackend<BackendLoad>,
+    pub(crate) inspector: Inspector,
+    pub(crate) resources: Option<ResourceStatus>,
+    pub(crate) health: PerBackend<Option<BackendHealth>>,
+    pub(crate) load: PerBackend<BackendLoad>,
     /// Where learning stands per task class (from the engine's live metrics).
-    pub learning: Vec<crate::router::learn::ClassSummary>,
+    pub(crate) learning: Vec<crate::router::learn::ClassSummary>,
     /// A server is loading a model for the running request (until its first token).
-    pub loading: PerBackend<bool>,
+    pub(crate) loading: PerBackend<bool>,
     /// Tokens per second of recent answers, newest last.
-    pub speed: VecDeque<u64>,
+    pub(crate) speed: VecDeque<u64>,
     pub scroll: Scroll,
     /// Chat lines at the last draw, to hold a scrolled-up view still as text arrives.
-    pub last_total: usize,
+    pub(crate) last_total: usize,
     pub code: CodeStream,
-    pub code_selected: usize,
-    pub code_scroll: usize,
-    pub unfold: bool,
-    pub mouse: bool,
-    /// How far the help overlay is scrolled (it is longer than a small terminal).
-    pub help_scroll: u16,
-    pub note: Option<Note>,
+    pub(crate) code_selected: usize,
+    pub(crate) code_scroll: usize,
+    pub(crate) unfold: bool,
+    pub(crate) mouse: bool,
+    /// The status bar's notice, while it is live.
+    pub(crate) note: Option<Notice>,
+    /// The time as the runner last said; notices are stamped and expired by it.
+    clock: Instant,
     /// Tokens the last request used and the window its model is loaded with.
-    pub context: Option<(u64, Option<u64>)>,
+    pub(crate) context: Option<(u64, Option<u64>)>,
     last_prompt: Option<String>,
     ctrl_c_armed: bool,
-    pub quit: bool,
+    pub(crate) quit: bool,
     /// Something visible changed since the last frame.
     pub dirty: bool,
     pub outgoing: Vec<Command>,
     pub effects: Vec<Effect>,
-    pub browser: Browser,
-    pub keymap: Keymap,
+    pub(crate) keymap: Keymap,
 }
 
 const SPEED_HISTORY: usize = 60;
@@ -225,8 +185,8 @@ impl App {
             code_scroll: 0,
             unfold: false,
             mouse: opts.mouse,
-            help_scroll: 0,
             note: None,
+            clock: Instant::now(),
             context: None,
             last_prompt: None,
             ctrl_c_armed: false,
@@ -234,14 +194,13 @@ impl App {
             dirty: true,
             outgoing: Vec::new(),
             effects: Vec::new(),
-            browser: Browser::default(),
             keymap: opts.keymap,
         };
         app.apply_theme(0);
         if let Some(name) = opts.theme {
             if !app.set_theme(&name) {
                 let names: Vec<&str> = app.themes.iter().map(|t| t.name.as_str()).collect();
-                app.problem(format!(
+                app.warn(format!(
                     "There is no theme \"{name}\"; try {}",
                     names.join(", ")
                 ));
@@ -312,19 +271,37 @@ impl App {
     }
 
     fn notice(&mut self, text: impl Into<String>) {
-        self.note = Some(Note {
-            text: text.into(),
-            error: false,
-        });
+        self.tell(text.into(), Level::Info);
+    }
+
+    /// Something the user asked for was refused.
+    fn warn(&mut self, text: impl Into<String>) {
+        self.tell(text.into(), Level::Warning);
+    }
+
+    /// Something went wrong.
+    pub(crate) fn problem(&mut self, text: impl Into<String>) {
+        self.tell(text.into(), Level::Error);
+    }
+
+    fn tell(&mut self, text: String, level: Level) {
+        self.note = Some(Notice::new(text, level, self.clock));
         self.dirty = true;
     }
 
-    fn problem(&mut self, text: impl Into<String>) {
-        self.note = Some(Note {
-            text: text.into(),
-            error: true,
-        });
-        self.dirty = true;
+    /// The runner says what time it is: a notice past its time goes, and the key hints
+    /// come back.
+    pub fn set_clock(&mut self, now: Instant) {
+        self.clock = now;
+        if self.note.as_ref().is_some_and(|n| !n.live_at(now)) {
+            self.note = None;
+            self.dirty = true;
+        }
+    }
+
+    /// When the runner must wake for the app's sake alone: the notice's expiry.
+    pub fn next_expiry(&self) -> Option<Instant> {
+        self.note.as_ref().map(|n| n.until)
     }
 
     // ---- keys ----------------------------------------------------------------------
@@ -335,18 +312,34 @@ impl App {
             return;
         }
         self.dirty = true;
+        if self
+            .note
+            .as_ref()
+            .is_some_and(|n| n.ends_on_key(self.clock))
+        {
+            self.note = None;
+        }
         let ctx = self.context();
         let action = self.keymap.action(ctx, &key);
         if action != Some(Action::CancelOrQuit) {
             self.ctrl_c_armed = false;
         }
-        if self.overlay.is_some() {
-            self.overlay_key(key);
+        // The top overlay has the key first.
+        if let Some(overlay) = &mut self.overlay {
+            let outcome = overlay.on_key(key, &self.keymap);
+            if outcome == Outcome::NotConsumed
+                && self.keymap.action(Context::Global, &key) == Some(Action::CancelOrQuit)
+            {
+                // Ctrl+C closes any overlay, and counts towards quitting as anywhere else.
+                self.overlay = None;
+                self.ctrl_c();
+            }
+            self.overlay_outcome(outcome);
             return;
         }
         // `?` types text, so it cannot be a bound key; on an empty input it opens help.
         if key.code == KeyCode::Char('?') && self.focus == Pane::Input && self.input.is_empty() {
-            self.overlay = Some(Overlay::Help);
+            self.open_help();
             return;
         }
         match (self.focus, action) {
@@ -386,7 +379,7 @@ impl App {
             Action::Voice4 => self.pick_voice_by_order(3),
             Action::Voice5 => self.pick_voice_by_order(4),
             Action::Voice6 => self.pick_voice_by_order(5),
-            Action::Help => self.overlay = Some(Overlay::Help),
+            Action::Help => self.open_help(),
             Action::CloseOrCancel => {
                 if let Some(id) = self.running {
                     self.outgoing.push(Command::Cancel(id));
@@ -460,7 +453,7 @@ impl App {
         match self.input.handle_key(k) {
             InputAction::Submit(text) => self.submit(text, false),
             InputAction::Command(Ok(cmd)) => self.command(cmd),
-            InputAction::Command(Err(msg)) => self.problem(msg),
+            InputAction::Command(Err(msg)) => self.warn(msg),
             InputAction::Ignored => {
                 if let Some(a) = fallback {
                     self.global_action(a);
@@ -492,18 +485,15 @@ impl App {
                     self.effects.push(Effect::Copy(text));
                     self.notice("Copied the code block");
                 }
-                None => self.problem("There is no code block to copy yet"),
+                None => self.warn("There is no code block to copy yet"),
             },
             Action::SaveBlock => match self.selected_code() {
                 Some(_) => {
                     let ext = self.selected_extension();
-                    self.overlay = Some(Overlay::SavePath {
-                        path: format!("snippet.{ext}"),
-                        error: None,
-                        overwrite: false,
-                    });
+                    let prompt = SavePrompt::new(format!("snippet.{ext}"));
+                    self.overlay = Some(Overlay::Save(prompt));
                 }
-                None => self.problem("There is no code block to save yet"),
+                None => self.warn("There is no code block to save yet"),
             },
             Action::CodeLineUp => self.code_scroll = self.code_scroll.saturating_sub(1),
             Action::CodeLineDown => self.code_scroll += 1,
@@ -581,8 +571,8 @@ impl App {
 
     pub fn on_paste(&mut self, text: &str) {
         self.dirty = true;
-        if let Some(Overlay::SavePath { path, .. }) = &mut self.overlay {
-            path.push_str(text.lines().next().unwrap_or(""));
+        if let Some(Overlay::Save(prompt)) = &mut self.overlay {
+            prompt.paste(text);
             return;
         }
         self.focus = Pane::Input;
@@ -616,224 +606,83 @@ impl App {
 
     // ---- overlays ------------------------------------------------------------------
 
-    fn overlay_key(&mut self, key: KeyEvent) {
-        let Some(overlay) = self.overlay.clone() else {
-            return;
-        };
-        match overlay {
-            Overlay::Help => match key.code {
-                KeyCode::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-                KeyCode::Down => self.help_scroll = self.help_scroll.saturating_add(1).min(64),
-                KeyCode::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
-                KeyCode::PageDown => self.help_scroll = self.help_scroll.saturating_add(10).min(64),
-                KeyCode::Esc | KeyCode::F(12) | KeyCode::Char('?' | 'q') | KeyCode::Enter => {
-                    self.overlay = None;
-                    self.help_scroll = 0;
-                }
-                _ => {}
-            },
-            Overlay::VoicePicker { selected } => self.picker_key(key, selected),
-            Overlay::Browser => self.browser_key(key),
-            Overlay::SavePath {
-                path, overwrite, ..
-            } => self.save_key(key, path, overwrite),
+    /// Which overlay is on top, if any.
+    pub fn overlay_kind(&self) -> Option<Kind> {
+        self.overlay.as_ref().map(Overlay::kind)
+    }
+
+    /// The session browser, while it is open.
+    pub fn browser(&self) -> Option<&Browser> {
+        match &self.overlay {
+            Some(Overlay::Browser(b)) => Some(b),
+            _ => None,
         }
+    }
+
+    fn open_help(&mut self) {
+        self.overlay = Some(Overlay::Help(Help::default()));
     }
 
     fn open_voice_picker(&mut self) {
-        let selected = self.voice.map_or(0, |i| i + 1);
-        self.overlay = Some(Overlay::VoicePicker { selected });
+        let picker = VoicePicker::new(&self.voices, self.voice);
+        self.overlay = Some(Overlay::VoicePicker(picker));
     }
-
-    /// Row 0 is "no voice", then the voices in order.
-    fn picker_key(&mut self, key: KeyEvent, selected: usize) {
-        let rows = self.voices.len() + 1;
-        match key.code {
-            KeyCode::Esc => self.overlay = None,
-            KeyCode::Up => {
-                self.overlay = Some(Overlay::VoicePicker {
-                    selected: (selected + rows - 1) % rows,
-                })
-            }
-            KeyCode::Down => {
-                self.overlay = Some(Overlay::VoicePicker {
-                    selected: (selected + 1) % rows,
-                })
-            }
-            KeyCode::Enter => {
-                self.overlay = None;
-                self.set_voice(selected.checked_sub(1));
-            }
-            KeyCode::Char(c @ '0'..='9') => {
-                let n = c as usize - '0' as usize;
-                if n < rows {
-                    self.overlay = None;
-                    self.set_voice(n.checked_sub(1));
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn save_key(&mut self, key: KeyEvent, mut path: String, overwrite: bool) {
-        match key.code {
-            KeyCode::Esc => self.overlay = None,
-            KeyCode::Enter => {
-                let Some(text) = self.selected_code() else {
-                    self.overlay = None;
-                    return;
-                };
-                if path.trim().is_empty() {
-                    self.overlay = Some(Overlay::SavePath {
-                        path,
-                        error: Some("Type a file path".into()),
-                        overwrite,
-                    });
-                    return;
-                }
-                self.effects.push(Effect::Save {
-                    path: path.trim().to_owned(),
-                    text,
-                    overwrite,
-                });
-                self.overlay = None;
-            }
-            KeyCode::Backspace => {
-                path.pop();
-                self.overlay = Some(Overlay::SavePath {
-                    path,
-                    error: None,
-                    overwrite: false,
-                });
-            }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                path.push(c);
-                self.overlay = Some(Overlay::SavePath {
-                    path,
-                    error: None,
-                    overwrite: false,
-                });
-            }
-            _ => {}
-        }
-    }
-
-    // ---- the session browser --------------------------------------------------------
 
     fn open_browser(&mut self) {
         if self.store.is_none() {
-            self.problem(
+            self.warn(
                 "The history is off (history.enabled = false), so there is nothing to browse",
             );
             return;
         }
-        self.browser = Browser {
-            searching: true,
-            ..Browser::default()
-        };
-        self.overlay = Some(Overlay::Browser);
-        self.search();
+        let (browser, search) = Browser::open();
+        self.overlay = Some(Overlay::Browser(browser));
+        self.effects.push(search);
     }
 
-    fn search(&mut self) {
-        self.browser.generation += 1;
-        self.effects.push(Effect::Browse {
-            filter: self.browser.filter.clone(),
-            generation: self.browser.generation,
-        });
-    }
-
-    fn preview_selected(&mut self) {
-        match self.browser.selected_id() {
-            Some(id) if self.browser.preview.as_ref().map(|p| p.id) != Some(id) => {
-                self.effects.push(Effect::Preview(id))
+    /// Carries out what an overlay answered.
+    fn overlay_outcome(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::NotConsumed | Outcome::Consumed => {}
+            Outcome::Close => self.overlay = None,
+            Outcome::Voice(v) => {
+                self.overlay = None;
+                self.set_voice(v);
             }
-            Some(_) => {}
-            None => self.browser.preview = None,
-        }
-    }
-
-    /// Typed letters always go to the filter; the actions are on keys that type nothing.
-    fn browser_key(&mut self, key: KeyEvent) {
-        if self.browser.confirm_delete {
-            match (key.code, self.browser.selected_id()) {
-                (KeyCode::Char('y' | 'Y'), Some(id)) => {
-                    let cmd = Command::DeleteSession {
-                        id: self.command_id(),
-                        session: id,
-                    };
-                    self.outgoing.push(cmd);
-                }
-                _ => self.notice("Kept the session"),
-            }
-            self.browser.confirm_delete = false;
-            return;
-        }
-        let rows = self.browser.rows.len();
-        let chord_types = matches!(key.code, KeyCode::Char(_))
-            && !key
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        let action = self
-            .keymap
-            .action(Context::Browser, &key)
-            .filter(|_| !chord_types);
-        let b = &mut self.browser;
-        match action {
-            Some(Action::BrowserClose) => self.overlay = None,
-            Some(Action::BrowserUp) => {
-                b.selected = b.selected.saturating_sub(1);
-                self.preview_selected();
-            }
-            Some(Action::BrowserDown) => {
-                b.selected = (b.selected + 1).min(rows.saturating_sub(1));
-                self.preview_selected();
-            }
-            Some(Action::Resume) => {
-                if let Some(id) = b.selected_id() {
-                    self.effects.push(Effect::Resume(id));
+            Outcome::Save { path, overwrite } => {
+                self.overlay = None;
+                if let Some(text) = self.selected_code() {
+                    self.effects.push(Effect::Save {
+                        path,
+                        text,
+                        overwrite,
+                    });
                 }
             }
-            Some(Action::Export) => {
-                if let Some(id) = b.selected_id() {
-                    self.effects.push(Effect::Export(id));
-                }
+            Outcome::Run(effect) => self.effects.push(effect),
+            Outcome::Delete(session) => {
+                let id = self.command_id();
+                self.outgoing.push(Command::DeleteSession { id, session });
             }
-            Some(Action::Delete) => b.confirm_delete = b.selected_id().is_some(),
-            _ => match key.code {
-                KeyCode::Backspace => {
-                    b.filter.pop();
-                    self.search();
-                }
-                KeyCode::Char(c) if chord_types => {
-                    b.filter.push(c);
-                    self.search();
-                }
-                _ => {}
-            },
+            Outcome::Notice(text) => self.notice(text),
+            Outcome::Problem(text) => self.problem(text),
         }
     }
 
     /// Background work for the app has finished.
     pub fn on_reply(&mut self, reply: Reply) {
         self.dirty = true;
-        match reply {
-            Reply::Rows { generation, rows } if generation == self.browser.generation => match rows
-            {
-                Ok(rows) => {
-                    self.browser.rows = rows;
-                    self.browser.searching = false;
-                    self.browser.selected = 0;
-                    self.browser.preview = None;
-                    self.preview_selected();
-                }
-                Err(e) => self.problem(e),
+        // The browser takes its own replies: searches and previews.
+        let reply = match &mut self.overlay {
+            Some(Overlay::Browser(b)) => match b.on_reply(reply) {
+                Ok(outcome) => return self.overlay_outcome(outcome),
+                Err(other) => other,
             },
-            Reply::Rows { .. } => {} // an older search, overtaken by typing
-            Reply::Preview(Ok(p)) if self.browser.selected_id() == Some(p.id) => {
-                self.browser.preview = Some(p)
-            }
-            Reply::Preview(Ok(_)) => {}
+            _ => reply,
+        };
+        match reply {
+            // For a browser closed since.
+            Reply::Rows { .. } | Reply::Preview(Ok(_)) => {}
             Reply::Preview(Err(e)) | Reply::Exported(Err(e)) => self.problem(e),
             Reply::Resume { id, turns } => match turns {
                 Ok(turns) => {
@@ -861,7 +710,10 @@ impl App {
                     self.session = None;
                 }
                 self.notice(format!("Deleted session {id}"));
-                self.search();
+                if let Some(Overlay::Browser(b)) = &mut self.overlay {
+                    let search = b.search();
+                    self.effects.push(search);
+                }
             }
             Some(e) => self.problem(e),
         }
@@ -880,13 +732,7 @@ impl App {
         self.dirty = true;
         match result {
             Ok(()) => self.notice(format!("Saved {path}")),
-            Err(SaveError::Exists) => {
-                self.overlay = Some(Overlay::SavePath {
-                    path: path.to_owned(),
-                    error: Some(format!("{path} exists — Enter overwrites it, Esc keeps it")),
-                    overwrite: true,
-                })
-            }
+            Err(SaveError::Exists) => self.overlay = Some(Overlay::Save(SavePrompt::exists(path))),
             Err(SaveError::Failed(msg)) => self.problem(format!("Could not save {path}: {msg}")),
         }
     }
@@ -922,7 +768,7 @@ impl App {
                 } else {
                     let names: Vec<String> =
                         self.voices.iter().map(|v| v.name.to_lowercase()).collect();
-                    self.problem(format!(
+                    self.warn(format!(
                         "There is no voice \"{name}\"; try {}",
                         names.join(", ")
                     ));
@@ -958,9 +804,9 @@ impl App {
                     }
                     self.submit(p, true);
                 }
-                None => self.problem("Nothing to retry yet"),
+                None => self.warn("Nothing to retry yet"),
             },
-            SlashCommand::Help => self.overlay = Some(Overlay::Help),
+            SlashCommand::Help => self.open_help(),
             SlashCommand::Quit => self.quit = true,
             SlashCommand::Good => self.feedback(Verdict::Good),
             SlashCommand::Bad => self.feedback(Verdict::Bad),
@@ -971,7 +817,7 @@ impl App {
                     self.notice(format!("Theme: {}", self.theme.name));
                 } else {
                     let names: Vec<&str> = self.themes.iter().map(|t| t.name.as_str()).collect();
-                    self.problem(format!(
+                    self.warn(format!(
                         "There is no theme \"{name}\"; try {}",
                         names.join(", ")
                     ));
@@ -983,7 +829,7 @@ impl App {
     /// Rates the session's last answer; the engine records it.
     fn feedback(&mut self, verdict: Verdict) {
         if self.store.is_none() {
-            self.problem("Feedback needs a saved session (history is off)");
+            self.warn("Feedback needs a saved session (history is off)");
             return;
         }
         match self.session {
@@ -995,7 +841,7 @@ impl App {
                     verdict,
                 });
             }
-            None => self.problem("There is no answer to rate yet"),
+            None => self.warn("There is no answer to rate yet"),
         }
     }
 
@@ -1003,7 +849,7 @@ impl App {
     /// session's earlier turns.
     pub fn submit(&mut self, text: String, no_cache: bool) {
         if self.running.is_some() {
-            self.problem("A request is still running — Esc cancels it");
+            self.warn("A request is still running — Esc cancels it");
             self.input.set_text(&text);
             return;
         }
@@ -1209,11 +1055,4 @@ impl App {
                 .context_length
         })
     }
-}
-
-/// How saving a code block can fail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveError {
-    Exists,
-    Failed(String),
 }

@@ -9,14 +9,67 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::app::{Effect, SaveError};
-use super::browser::{Preview, Reply};
-use crate::store::{SessionId, Store};
+use crate::store::{BrowseRow, SessionId, Store, StoredDecision, StoredMessage};
+
+/// Work with side effects the runner carries out off the draw path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Copy(String),
+    Save {
+        path: String,
+        text: String,
+        overwrite: bool,
+    },
+    MouseCapture(bool),
+    /// Sessions matching a filter, for the browser.
+    Browse {
+        filter: String,
+        generation: u64,
+    },
+    Preview(SessionId),
+    Resume(SessionId),
+    Export(SessionId),
+}
+
+/// What the runner's background work reports back.
+#[derive(Debug)]
+pub enum Reply {
+    Rows {
+        generation: u64,
+        rows: Result<Vec<BrowseRow>, String>,
+    },
+    Preview(Result<Preview, String>),
+    Resume {
+        id: SessionId,
+        turns: Result<Vec<crate::backend::ChatMessage>, String>,
+    },
+    Exported(Result<String, String>),
+    Saved {
+        path: String,
+        result: Result<(), SaveError>,
+    },
+}
+
+/// A stored session as the browser previews it: its messages, drafts included, and its
+/// routing decisions.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub id: SessionId,
+    pub messages: Vec<StoredMessage>,
+    pub decisions: Vec<StoredDecision>,
+}
+
+/// How saving a code block can fail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveError {
+    Exists,
+    Failed(String),
+}
 
 /// How many sessions the browser lists.
 const BROWSE_LIMIT: usize = 200;
 
-/// Carries out an effect: at once for the terminal ones, on the blocking pool for disk
+/// Carries out an effect: at once for the clipboard, on the blocking pool for disk
 /// and database work, whose reply comes back on `done`.
 pub fn run(effect: Effect, store: Option<Arc<Store>>, done: &UnboundedSender<Reply>) {
     match effect {
@@ -24,14 +77,8 @@ pub fn run(effect: Effect, store: Option<Arc<Store>>, done: &UnboundedSender<Rep
             osc52(&text);
             std::thread::spawn(move || system_clipboard(&text));
         }
-        Effect::MouseCapture(on) => {
-            let mut out = std::io::stdout();
-            let _ = if on {
-                crossterm::execute!(out, crossterm::event::EnableMouseCapture)
-            } else {
-                crossterm::execute!(out, crossterm::event::DisableMouseCapture)
-            };
-        }
+        // The loop sends it to the terminal it draws on.
+        Effect::MouseCapture(_) => {}
         work => {
             let done = done.clone();
             tokio::task::spawn_blocking(move || {

@@ -4,33 +4,36 @@
 //! something changed, so an idle app uses no CPU.
 
 pub mod app;
-pub mod browser;
 pub mod chat;
 pub mod commands;
 pub mod effects;
+pub mod event_loop;
 pub mod highlight;
 pub mod input;
 pub mod inspector;
 pub mod markdown;
+pub mod notice;
+pub mod overlay;
 pub mod pace;
 pub mod stream;
 pub mod theme;
 pub mod ui;
+
+#[cfg(test)]
+mod tests;
 
 use std::io::{self, Write};
 use std::sync::Arc;
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
-    Event as TermEvent, EventStream, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags,
+    EventStream, KeyboardEnhancementFlags, PopKeyboardEnhancementFlags,
     PushKeyboardEnhancementFlags,
 };
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute};
-use futures_util::{FutureExt, StreamExt};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
-use tokio::time::Instant;
 
 use crate::backend::ChatMessage;
 use crate::config::Config;
@@ -227,82 +230,21 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
     app.mode = launch.mode;
     app.max_tokens = launch.max_tokens;
     if let Some(p) = problem.or_else(|| theme_problems.first().cloned()) {
-        app.note = Some(app::Note {
-            text: p,
-            error: true,
-        });
+        app.problem(p);
     }
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
     terminal.clear()?;
     if let Some(p) = launch.prompt.filter(|p| !p.trim().is_empty()) {
         app.submit(p, false);
     }
-    let mut term_events = EventStream::new();
-    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut pacer = pace::Pacer::new();
-    loop {
-        for cmd in app.outgoing.drain(..) {
-            let _ = engine.commands.send(cmd);
-        }
-        for effect in app.effects.drain(..) {
-            effects::run(effect, app.store.clone(), &done_tx);
-        }
-        if app.quit {
-            break;
-        }
-        if pacer.should_draw(app.dirty) {
-            draw(&mut terminal, &mut app)?;
-            pacer.drew();
-        }
-        let wake = pacer.wake_at(app.dirty, app.needs_tick());
-        let listen = pacer.listens(app.dirty);
-        tokio::select! {
-            ev = term_events.next() => match ev {
-                Some(Ok(ev)) => terminal_event(&mut app, ev),
-                Some(Err(e)) => return Err(e),
-                None => break,
-            },
-            ev = engine.events.recv(), if listen => match ev {
-                Some(ev) => app.on_engine(ev),
-                None => break,
-            },
-            Some(reply) = done_rx.recv() => app.on_reply(reply),
-            _ = sleep_until(wake) => app.tick(),
-        }
-        // Drain everything already queued before the next frame.
-        while let Ok(ev) = engine.events.try_recv() {
-            app.on_engine(ev);
-        }
-        while let Some(Some(Ok(ev))) = term_events.next().now_or_never() {
-            terminal_event(&mut app, ev);
-        }
-    }
+    let result = event_loop::run(
+        &mut terminal,
+        &mut app,
+        &mut engine,
+        EventStream::new(),
+        &mut (),
+    )
+    .await;
     let _ = engine.commands.send(Command::Shutdown);
-    Ok(0)
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-fn terminal_event(app: &mut App, ev: TermEvent) {
-    match ev {
-        TermEvent::Key(k) => app.on_key(k),
-        TermEvent::Paste(text) => app.on_paste(&text),
-        TermEvent::Mouse(m) => app.on_mouse(m),
-        TermEvent::Resize(..) => app.on_resize(),
-        TermEvent::FocusGained | TermEvent::FocusLost => {}
-    }
-}
-
-/// One frame, wrapped in synchronized output so the terminal shows it whole.
-fn draw(terminal: &mut Terminal<CrosstermBackend<io::Stdout>>, app: &mut App) -> io::Result<()> {
-    let _ = execute!(io::stdout(), terminal::BeginSynchronizedUpdate);
-    terminal.draw(|f| ui::draw(f, app))?;
-    let _ = execute!(io::stdout(), terminal::EndSynchronizedUpdate);
-    app.dirty = false;
-    Ok(())
+    result.map(|()| 0)
 }

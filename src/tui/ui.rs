@@ -2,16 +2,16 @@
 //! never waits on anything: no network, disk, NVML or highlighting happens here.
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Sparkline, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Wrap};
 use ratatui::Frame;
 
-use super::app::{App, Overlay, Pane};
+use super::app::{App, Pane};
 use super::inspector::StepKind;
+use super::notice::Level;
+use super::overlay::View;
 use crate::backend::BackendId;
 use crate::resources::{human_bytes, GpuSource, ServerState};
-use crate::store::DecisionKind;
 use crate::text::width::{clip, split_at_width, width as cells};
 
 /// Below this the app cannot be used; it says so instead.
@@ -235,7 +235,11 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     match &app.note {
         Some(n) => spans.push(Span::styled(
             n.text.clone(),
-            if n.error { t.error } else { t.warn },
+            match n.level {
+                Level::Info => t.accent,
+                Level::Warning => t.warn,
+                Level::Error => t.error,
+            },
         )),
         None => match app.input.completion_hint() {
             Some(h) => spans.push(Span::styled(h, t.dim)),
@@ -643,276 +647,13 @@ fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
 
 // ---- overlays --------------------------------------------------------------------------
 
+/// The overlay on top draws itself (src/tui/overlay/).
 fn overlay(f: &mut Frame, app: &App, area: Rect) {
-    match &app.overlay {
-        None => {}
-        Some(Overlay::Help) => help(f, app, area),
-        Some(Overlay::Browser) => browser(f, app, area),
-        Some(Overlay::VoicePicker { selected }) => voice_picker(f, app, area, *selected),
-        Some(Overlay::SavePath { path, error, .. }) => {
-            save_prompt(f, app, area, path, error.as_deref())
-        }
-    }
-}
-
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
-/// Keys that are not in the keymap: they type text, or belong to a small window.
-const FIXED_KEYS: &[(&str, &str)] = &[
-    ("? (empty input)", "this help"),
-    ("↑↓ Enter 0–9 (voice picker)", "choose a voice"),
-    ("y (deleting a session)", "confirm; any other key keeps it"),
-];
-
-fn help(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let rows = app.keymap.rows();
-    let r = centered(
-        area,
-        100,
-        (rows.len() + FIXED_KEYS.len() + super::commands::COMMANDS.len() + 10) as u16,
-    );
-    f.render_widget(Clear, r);
-    let col = (r.width / 3).clamp(16, 30) as usize;
-    let row = |k: &str, what: &str| {
-        Line::from(vec![
-            Span::styled(format!("  {k:<col$} "), t.accent),
-            Span::raw(what.to_owned()),
-        ])
-    };
-    // The keys as the user's config binds them, by where they act.
-    let mut lines = Vec::new();
-    let mut context = None;
-    for (ctx, _, keys, what) in &rows {
-        if context != Some(*ctx) {
-            lines.push(Line::styled(format!("Keys {}", ctx.describe()), t.title));
-            context = Some(*ctx);
-        }
-        lines.push(row(keys, what));
-    }
-    lines.extend(FIXED_KEYS.iter().map(|(k, what)| row(k, what)));
-    lines.push(Line::styled("Commands (Tab completes)", t.title));
-    for (name, args, what) in super::commands::COMMANDS {
-        lines.push(row(&format!("{name} {args}"), what));
-    }
-    let inner_h = r.height.saturating_sub(2);
-    let max_scroll = (lines.len() as u16).saturating_sub(inner_h);
-    let scroll = app.help_scroll.min(max_scroll);
-    let title = if max_scroll > 0 {
-        " Help · ↑↓ scroll · Esc closes "
-    } else {
-        " Help · Esc closes "
-    };
-    let b = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border_focused)
-        .title(title);
-    f.render_widget(Paragraph::new(lines).block(b).scroll((scroll, 0)), r);
-}
-
-fn voice_picker(f: &mut Frame, app: &App, area: Rect, selected: usize) {
-    let t = &app.theme;
-    let r = centered(area, 110, app.voices.len() as u16 + 4);
-    f.render_widget(Clear, r);
-    let mut lines = Vec::new();
-    let none = Line::styled("0  neutral — no voice, no routing bias", t.dim);
-    lines.push(if selected == 0 {
-        none.style(t.selected)
-    } else {
-        none
-    });
-    for (i, v) in app.voices.iter().enumerate() {
-        let line = Line::from(vec![
-            Span::styled(format!("{}  {:<12}", i + 1, v.name), t.title),
-            Span::styled(format!("{:<9}", v.backend.as_str()), t.accent),
-            Span::raw(v.description.clone()),
-        ]);
-        lines.push(if selected == i + 1 {
-            line.style(t.selected)
-        } else {
-            line
-        });
-    }
-    let b = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border_focused)
-        .title(" Voice · ↑↓ Enter, or a number · Esc ");
-    f.render_widget(Paragraph::new(lines).block(b), r);
-}
-
-fn save_prompt(f: &mut Frame, app: &App, area: Rect, path: &str, error: Option<&str>) {
-    let t = &app.theme;
-    let r = centered(area, 70, 5);
-    f.render_widget(Clear, r);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("path: ", t.dim),
-        Span::styled(
-            path.to_owned(),
-            Style::default().add_modifier(Modifier::BOLD),
-        ),
-        Span::styled("▏", t.accent),
-    ])];
-    lines.push(match error {
-        Some(e) => Line::styled(e.to_owned(), t.error),
-        None => Line::styled(
-            "Enter saves · Esc cancels · an existing file is never overwritten silently",
-            t.dim,
-        ),
-    });
-    let b = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border_focused)
-        .title(" Save code block ");
-    f.render_widget(Paragraph::new(lines).block(b), r);
-}
-
-// ---- the session browser ----------------------------------------------------------------
-
-fn browser(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let b = &app.browser;
-    // Everything but the status bar.
-    let r = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
-    f.render_widget(Clear, r);
-    let title = if b.confirm_delete {
-        format!(
-            " Delete session {}? y deletes, any other key keeps it ",
-            b.selected_id().unwrap_or(0)
-        )
-    } else {
-        format!(" History · filter: {}▏ · Enter resume · Ctrl+E export · Ctrl+D delete · ⇡ escalated · Esc ", b.filter)
-    };
-    let frame = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if b.confirm_delete {
-            t.error
-        } else {
-            t.border_focused
-        })
-        .title(title);
-    let inner = frame.inner(r);
-    f.render_widget(frame, r);
-    let [list, preview] =
-        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(inner);
-    browser_list(f, app, list);
-    browser_preview(f, app, preview);
-}
-
-fn browser_list(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let b = &app.browser;
-    if b.rows.is_empty() {
-        let msg = if b.searching {
-            "Searching…".to_owned()
-        } else if b.filter.is_empty() {
-            "No sessions yet: every conversation is saved here.".to_owned()
-        } else {
-            format!("No session mentions \"{}\".", b.filter)
+    if let Some(o) = &app.overlay {
+        let view = View {
+            theme: &app.theme,
+            keymap: &app.keymap,
         };
-        f.render_widget(
-            Paragraph::new(Line::styled(msg, t.dim)).wrap(Wrap { trim: true }),
-            area,
-        );
-        return;
+        o.render(f, area, &view);
     }
-    // Two rows a session; keep the selected one in view.
-    let per_page = usize::from(area.height / 2).max(1);
-    let first = b.selected.saturating_sub(per_page - 1);
-    let mut lines = Vec::new();
-    for (i, row) in b.rows.iter().enumerate().skip(first).take(per_page) {
-        let style = if i == b.selected { t.selected } else { t.text };
-        let w = usize::from(area.width);
-        let mark = if row.escalated { "⇡" } else { " " };
-        lines.push(Line::styled(
-            clip(&format!("{:>5} {mark} {}", row.id, row.title), w),
-            style,
-        ));
-        let meta = format!(
-            "        {} · {} msgs · {} · {}",
-            crate::store::export::date(row.updated_at_ms),
-            row.messages,
-            row.voice.as_deref().unwrap_or("neutral"),
-            if row.backends.is_empty() {
-                "–".to_owned()
-            } else {
-                row.backends.join("+")
-            },
-        );
-        lines.push(Line::styled(clip(&meta, w), t.dim));
-    }
-    f.render_widget(Paragraph::new(lines), area);
-}
-
-fn browser_preview(f: &mut Frame, app: &App, area: Rect) {
-    let t = &app.theme;
-    let block = Block::default()
-        .borders(Borders::LEFT)
-        .border_style(t.border);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let Some(p) = &app.browser.preview else {
-        return;
-    };
-    let mut lines = Vec::new();
-    for d in p.decisions.iter().filter(|d| d.kind == DecisionKind::Route) {
-        if let Some(why) = d.data.get("reasoning").and_then(|v| v.as_str()) {
-            lines.push(Line::styled(format!("routed: {why}"), t.accent));
-        }
-    }
-    for d in p
-        .decisions
-        .iter()
-        .filter(|d| d.kind == DecisionKind::Confidence)
-    {
-        let num = |k: &str| d.data.get(k).and_then(|v| v.as_f64()).unwrap_or(0.0);
-        let text = format!(
-            "draft confidence {:.2} (threshold {:.2})",
-            num("score"),
-            num("threshold")
-        );
-        lines.push(Line::styled(text, t.dim));
-    }
-    for d in p
-        .decisions
-        .iter()
-        .filter(|d| matches!(d.kind, DecisionKind::Escalate | DecisionKind::Fallback))
-    {
-        let side = |k: &str| {
-            d.data
-                .get(k)
-                .and_then(|v| v.as_str())
-                .unwrap_or("?")
-                .to_owned()
-        };
-        let what = if d.kind == DecisionKind::Escalate {
-            "escalated"
-        } else {
-            "fell back"
-        };
-        lines.push(Line::styled(
-            format!("{what} {} → {}", side("from"), side("to")),
-            t.warn,
-        ));
-    }
-    for m in &p.messages {
-        let style = match m.role.as_str() {
-            "user" => t.user,
-            _ => t.assistant,
-        };
-        lines.push(Line::styled(crate::store::export::label(m), style));
-        for l in m.content.lines() {
-            lines.push(Line::raw(l.to_owned()));
-        }
-        lines.push(Line::default());
-    }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -1,0 +1,145 @@
+//! Every pane at 120×40 and 80×24, and how the chat and resources show a stream.
+
+use super::*;
+
+#[test]
+fn snapshot_every_pane_wide_and_compact() {
+    let mut a = full_app();
+    insta::assert_snapshot!("all_panes_120x40", screen(&mut a, 120, 40));
+    insta::assert_snapshot!("chat_80x24", screen(&mut a, 80, 24));
+    for (pane, name) in [
+        (Pane::Code, "code_80x24"),
+        (Pane::Inspector, "inspector_80x24"),
+        (Pane::Resources, "resources_80x24"),
+    ] {
+        a.focus = pane;
+        insta::assert_snapshot!(name, screen(&mut a, 80, 24));
+    }
+    a.focus = Pane::Chat;
+    key(&mut a, KeyCode::Char('d'));
+    insta::assert_snapshot!("chat_unfolded_120x40", screen(&mut a, 120, 40));
+}
+
+#[test]
+fn snapshot_the_empty_app_and_too_small() {
+    let mut a = app();
+    insta::assert_snapshot!("empty_120x40", screen(&mut a, 120, 40));
+    insta::assert_snapshot!("empty_80x24", screen(&mut a, 80, 24));
+    let small = screen(&mut a, 50, 12);
+    assert!(small.contains("Terminal too small"), "{small}");
+}
+
+#[test]
+fn a_resize_keeps_the_state() {
+    let mut a = full_app();
+    type_text(&mut a, "a draft in progress");
+    let wide = screen(&mut a, 120, 40);
+    let narrow = screen(&mut a, 80, 24);
+    let again = screen(&mut a, 120, 40);
+    assert_eq!(wide, again);
+    assert!(narrow.contains("a draft in progress"));
+    assert_eq!(a.input.text(), "a draft in progress");
+    assert_eq!(a.entries.len(), 2);
+}
+
+#[test]
+fn the_chat_follows_the_stream_at_the_bottom_and_holds_when_scrolled_up() {
+    let mut a = app();
+    type_text(&mut a, "write a long story");
+    key(&mut a, KeyCode::Enter);
+    let id = submitted(&mut a).id;
+    for i in 0..60 {
+        a.on_engine(ev(
+            id,
+            EventKind::Delta {
+                backend: BackendId::Lmstudio,
+                text: format!("line {i}\n\n"),
+                draft: false,
+            },
+        ));
+    }
+    let s = screen(&mut a, 120, 40);
+    assert!(s.contains("line 59"), "following the end");
+    key(&mut a, KeyCode::PageUp);
+    let held = screen(&mut a, 120, 40);
+    assert!(!held.contains("line 59"));
+    for i in 60..80 {
+        a.on_engine(ev(
+            id,
+            EventKind::Delta {
+                backend: BackendId::Lmstudio,
+                text: format!("line {i}\n\n"),
+                draft: false,
+            },
+        ));
+    }
+    let still = screen(&mut a, 120, 40);
+    let first = |s: &str| s.lines().find(|l| l.contains("line ")).map(str::to_owned);
+    assert_eq!(first(&held), first(&still), "the view stayed put");
+    key(&mut a, KeyCode::End);
+    a.focus = Pane::Chat;
+    key(&mut a, KeyCode::End);
+    assert!(screen(&mut a, 120, 40).contains("line 79"));
+}
+
+#[test]
+fn a_loading_model_and_a_failed_request_are_shown_plainly() {
+    let mut a = app();
+    a.on_engine(ev(
+        0,
+        EventKind::Resources {
+            status: resources(),
+        },
+    ));
+    type_text(&mut a, "reformat this json");
+    key(&mut a, KeyCode::Enter);
+    let id = submitted(&mut a).id;
+    a.on_engine(ev(
+        id,
+        EventKind::Loading {
+            backend: BackendId::Lmstudio,
+            model: "qwen-coder-7b".into(),
+            loaded: false,
+            message: "LM Studio is loading model qwen-coder-7b; a large model can take minutes…"
+                .into(),
+        },
+    ));
+    let s = screen(&mut a, 120, 40);
+    assert!(s.contains("LM Studio up, loading a model"), "{s}");
+    a.on_engine(ev(
+        id,
+        EventKind::Error {
+            backend: Some(BackendId::Lmstudio),
+            message: "LM Studio closed the stream early; the partial answer is kept".into(),
+            code: "stream_cut",
+            partial: false,
+        },
+    ));
+    let s = screen(&mut a, 120, 40);
+    assert!(s.contains("✗ LM Studio closed the stream early"), "{s}");
+    assert!(!s.contains("loading a model"), "{s}");
+    assert!(a.running.is_none());
+}
+
+#[test]
+fn the_inspector_shows_how_learning_has_shifted_the_task_class() {
+    use crate::router::learn::{band, summarize, Arm, ClassStats};
+    use crate::router::TaskType;
+    let mut a = full_app();
+    let mut stats = ClassStats::default();
+    for _ in 0..8 {
+        stats.observe(Arm::Fast, false, 1.0);
+    }
+    let b = band(a.inspector.complexity);
+    let learning = vec![summarize(TaskType::Generation, b, &stats)];
+    a.on_engine(ev(
+        0,
+        EventKind::Metrics {
+            stored: None,
+            load: Vec::new(),
+            learning,
+        },
+    ));
+    let s = screen(&mut a, 120, 40);
+    assert!(s.contains("learned: hybrid → ollama"), "{s}");
+}
