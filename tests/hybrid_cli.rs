@@ -118,3 +118,72 @@ fn backend_hybrid_forces_the_hybrid_path() {
         .stdout("{\"a\": 1}\n")
         .stderr(contains("escalating"));
 }
+
+/// The `max_tokens` of each chat request the fake LM Studio received.
+fn sent_max_tokens(lm: &support::FakeServer) -> Vec<serde_json::Value> {
+    lm.requests_to("/v1/chat/completions")
+        .iter()
+        .map(|r| r.json()["max_tokens"].clone())
+        .collect()
+}
+
+#[test]
+fn a_hybrid_draft_is_capped_by_draft_max_tokens_unless_the_user_says_otherwise() {
+    let lm = fake_lmstudio("m", &["def add(a, b):\n", "    return a + b\n"]);
+    let ol = fake_ollama(&["q"], &["unused"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &ol.url(), "");
+    // The shipped default caps a draft.
+    cc(dir.path())
+        .args(["--no-cache", "--backend", "hybrid", "-p", PROMPT])
+        .assert()
+        .success();
+    // The user's own cap, set with the camelCase spelling.
+    cc(dir.path())
+        .args(["config", "set", "hybrid.lmStudio.draftMaxTokens", "77"])
+        .assert()
+        .success();
+    cc(dir.path())
+        .args(["--no-cache", "--backend", "hybrid", "-p", PROMPT])
+        .assert()
+        .success();
+    // --max-tokens wins over the draft cap.
+    cc(dir.path())
+        .args(["--no-cache", "--backend", "hybrid", "--max-tokens", "12"])
+        .args(["-p", PROMPT])
+        .assert()
+        .success();
+    // A request that is not a draft is not capped.
+    cc(dir.path())
+        .args(["--no-cache", "--fast", "-p", PROMPT])
+        .assert()
+        .success();
+    assert_eq!(
+        sent_max_tokens(&lm),
+        [
+            serde_json::json!(1024),
+            serde_json::json!(77),
+            serde_json::json!(12),
+            serde_json::Value::Null
+        ]
+    );
+    assert!(
+        ol.requests_to("/api/chat").is_empty(),
+        "the drafts were good"
+    );
+}
+
+#[test]
+fn draft_max_tokens_is_checked_and_belongs_to_the_fast_server() {
+    let dir = tempfile::tempdir().unwrap();
+    cc(dir.path())
+        .args(["config", "set", "hybrid.lm_studio.draft_max_tokens", "0"])
+        .assert()
+        .code(2)
+        .stderr(contains("between 1 and"));
+    cc(dir.path())
+        .args(["config", "set", "hybrid.ollama.draft_max_tokens", "100"])
+        .assert()
+        .code(2)
+        .stderr(contains("draft_max_tokens"));
+}

@@ -1,7 +1,7 @@
 //! End to end: the real binary in a real terminal (tmux), typed at with `send-keys` and
 //! read with `capture-pane`, against fake servers — and against the real llama-server
-//! when `CODECRUCIBLE_REAL_SERVER_URL` is set (scripts/test.sh sets it). Skipped, loudly,
-//! where tmux is missing; scripts/test.sh installs it.
+//! (SmolLM2) that scripts/test.sh starts. Where tmux or that server is missing they say
+//! SKIPPED, and fail under scripts/test.sh, which installs and starts both.
 
 mod support;
 
@@ -17,8 +17,7 @@ struct Tmux {
 
 impl Tmux {
     fn start(dir: &std::path::Path, config: &std::path::Path, args: &[&str]) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("SKIPPED: tmux is not installed (scripts/test.sh installs it)");
+        if !support::e2e::tmux() {
             return None;
         }
         let socket = format!(
@@ -157,8 +156,7 @@ fn a_prompt_typed_in_the_app_streams_an_answer_with_its_route_and_resources() {
 
 #[test]
 fn against_the_real_llama_server_with_ollama_down() {
-    let Ok(url) = std::env::var("CODECRUCIBLE_REAL_SERVER_URL") else {
-        eprintln!("SKIPPED: CODECRUCIBLE_REAL_SERVER_URL is not set (scripts/test.sh sets it)");
+    let Some(url) = support::e2e::real_server("fast") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -93,6 +93,10 @@ pub struct BackendConfig {
     pub connect_timeout_ms: u64,
     pub first_token_timeout_secs: u64,
     pub idle_timeout_secs: u64,
+    /// The cap on a hybrid draft's tokens when the user gave none. Only the fast server
+    /// drafts, so only `[hybrid.lm_studio]` has the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_max_tokens: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -475,7 +475,11 @@ impl Run {
         let req = ChatRequest {
             model: choice.name.clone(),
             messages,
-            max_tokens: self.submit.max_tokens,
+            // The user's --max-tokens wins; a draft without one gets the fast server's cap.
+            max_tokens: self
+                .submit
+                .max_tokens
+                .or_else(|| slot.cfg.draft_max_tokens.filter(|_| leg.draft)),
             logprobs: true,
             ..ChatRequest::default()
         };

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+pub mod e2e;
 pub mod protocol;
 
 /// The same, as a plain process: for tests that signal it or run several at once.
