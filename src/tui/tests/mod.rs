@@ -1,6 +1,6 @@
 //! The full-screen app through ratatui's test backend: every pane and overlay at 120×40
 //! and 80×24 with the engine's part played by scripted events, and keys injected as a
-//! user would press them. The tmux end-to-end tests are tests/tui_e2e.rs.
+//! user would press them. The tmux end-to-end tests are tests/suite/tui_e2e.rs.
 
 mod browser;
 mod event_loop;

@@ -1,6 +1,6 @@
 //! The real binary, driven as a user would, against fake servers.
 
-mod support;
+use crate::support;
 
 use std::io::Read;
 use std::process::Stdio;

@@ -1,7 +1,7 @@
 //! Headless hybrid runs through the real binary: stdout holds the final answer only, the
 //! draft streams to stderr while it is judged, and `--json` shows every step.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use predicates::prelude::*;

@@ -1,7 +1,7 @@
 //! `codecrucible doctor --json`: the shape scripts rely on (scripts/run.sh reads it to
 //! decide whether to start a local server) and the exit codes.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::protocol::*;

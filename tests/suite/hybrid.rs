@@ -1,6 +1,6 @@
 //! Hybrid escalation and failing gracefully, through `HybridClient` with fake servers.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,8 @@
-//! Routing prefers a resident model. On its own test binary: it puts a fake `nvidia-smi`
-//! first on PATH for the whole process.
+//! Routing prefers a resident model. The machine monitor finds `nvidia-smi` on PATH, and
+//! PATH belongs to the whole process, so the check runs in a child process of this test
+//! binary with a fake `nvidia-smi` first on its PATH; the other tests never see it.
 
-mod support;
+use crate::support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
@@ -13,19 +14,49 @@ use codecrucible::resources::GpuSource;
 use support::protocol::*;
 use support::Reply;
 
-/// An 8 GiB GPU with about 1.2 GiB free: LM Studio's 4 GB model would not fit.
-fn fake_gpu(dir: &std::path::Path) {
+/// An 8 GiB GPU with about 1.2 GiB free: LM Studio's 4 GB model would not fit. Returns
+/// a PATH with it first.
+fn fake_gpu(dir: &std::path::Path) -> String {
     let smi = dir.join("nvidia-smi");
     std::fs::write(&smi, "#!/bin/sh\necho '0, NVIDIA Test GPU, 8192, 7000'\n").unwrap();
     std::fs::set_permissions(&smi, std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = std::env::var("PATH").unwrap_or_default();
-    std::env::set_var("PATH", format!("{}:{path}", dir.display()));
+    format!("{}:{path}", dir.display())
+}
+
+/// Set in the child process that runs the check.
+const CHILD: &str = "CODECRUCIBLE_TEST_RESIDENT_CHILD";
+
+#[test]
+fn a_hybrid_request_goes_where_the_model_is_resident() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "suite::resident::resident_model_wins_in_this_process",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("PATH", fake_gpu(dir.path()))
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{log}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(log.contains("1 passed"), "the check ran: {log}");
 }
 
 #[tokio::test]
-async fn a_hybrid_request_goes_where_the_model_is_resident() {
-    let dir = tempfile::tempdir().unwrap();
-    fake_gpu(dir.path());
+#[ignore = "run by a_hybrid_request_goes_where_the_model_is_resident, in a child process"]
+async fn resident_model_wins_in_this_process() {
+    assert!(
+        std::env::var_os(CHILD).is_some(),
+        "run through a_hybrid_request_goes_where_the_model_is_resident"
+    );
     // LM Studio lists its model but has nothing loaded; Ollama has its model loaded.
     let lm = fake_lmstudio("qwen-coder-7b", &["fast"]);
     lm.on(

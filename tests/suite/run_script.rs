@@ -3,7 +3,7 @@
 //! fast server that answers, whatever Ollama's state, and brings up the local SmolLM2 only
 //! when no fast server answers.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Output};
 

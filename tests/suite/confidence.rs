@@ -6,7 +6,7 @@
 //! hand-written ones (`hand-*`, no logprobs), each labelled good or bad by reading it. Some
 //! server answers were asked with a few example turns before the recorded prompt and with
 //! stop strings (hence the finish reason `stop`); the row keeps the last user message.
-//! `CONFIDENCE_VERBOSE=1 cargo test --test confidence -- --nocapture` lists every row.
+//! `CONFIDENCE_VERBOSE=1 cargo test --test all confidence -- --nocapture` lists every row.
 
 use codecrucible::backend::TokenLogprob;
 use codecrucible::confidence::{score, Draft, Report};

@@ -2,7 +2,7 @@
 //! answered at once and marked, a different conversation never is, and the cache can be
 //! bypassed, switched off, and is left out of latency figures.
 
-mod support;
+use crate::support;
 
 use predicates::prelude::*;
 use predicates::str::contains;

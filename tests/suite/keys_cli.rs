@@ -1,6 +1,6 @@
 //! `codecrucible keys`: the keymap in effect, and how bad `[keys.*]` bindings are refused.
 
-mod support;
+use crate::support;
 
 use predicates::prelude::*;
 use predicates::str::contains;

@@ -1,6 +1,6 @@
 //! Both backend clients against fake servers that speak the real protocols byte for byte.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! (SmolLM2) that scripts/test.sh starts. Where tmux or that server is missing they say
 //! SKIPPED, and fail under scripts/test.sh, which installs and starts both.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

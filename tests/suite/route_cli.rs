@@ -1,7 +1,7 @@
 //! `codecrucible route`, `codecrucible voices`, and voices in headless runs, through the
 //! real binary.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use predicates::prelude::*;

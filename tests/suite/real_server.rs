@@ -7,7 +7,7 @@
 //! scripts/test.sh a missing server fails the test; elsewhere a server the script left
 //! running is used, or the test says SKIPPED.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use codecrucible::backend::{self, BackendId, ServerKind};

@@ -1,7 +1,7 @@
 //! The router learns from outcomes: fake servers where the fast model fails one task class
 //! (its drafts are cut off and escalate) while it does well on the others.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

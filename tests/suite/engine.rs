@@ -1,7 +1,7 @@
 //! The engine actor against fake servers: fallback, forced backends, queueing,
 //! cancellation and several requests at once.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! `CODECRUCIBLE_OLLAMA_URL` and `CODECRUCIBLE_*_API_KEY` reach the request the server
 //! sees, win over the config file, and lose to command-line flags.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use predicates::str::contains;

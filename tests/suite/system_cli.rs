@@ -2,7 +2,7 @@
 //! servers. The machine side (GPU, CPU, memory) is whatever this machine has, so tests
 //! check that it is consistent rather than what it is.
 
-mod support;
+use crate::support;
 
 use predicates::prelude::*;
 use predicates::str::contains;

@@ -1,7 +1,7 @@
 //! What long-lived front ends get: live metrics and resource events, and a library client
 //! that saves its conversations.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,6 +1,6 @@
 //! Routing accuracy on labelled prompts: our own development set, and the public set in
 //! ../shared/eval (kept for measuring, never tuned against line by line).
-//! `ROUTING_VERBOSE=1 cargo test --test routing_eval -- --nocapture` lists every miss.
+//! `ROUTING_VERBOSE=1 cargo test --test all routing_eval -- --nocapture` lists every miss.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

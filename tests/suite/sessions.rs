@@ -1,7 +1,7 @@
 //! Sessions are saved as they happen, can be listed, shown, searched, exported, deleted
 //! and carried on — through the real binary.
 
-mod support;
+use crate::support;
 
 use std::io::Read;
 use std::process::Stdio;

@@ -1,0 +1,25 @@
+//! Every integration test, one module per area, in one test binary: linking the whole
+//! crate once instead of once per file is most of the suite's build time.
+
+mod backends;
+mod cache;
+mod cli;
+mod confidence;
+mod doctor_json;
+mod engine;
+mod environment;
+mod hybrid;
+mod hybrid_cli;
+mod keys_cli;
+mod learning;
+mod live;
+mod module_graph;
+mod parser_props;
+mod real_server;
+mod resident;
+mod route_cli;
+mod routing_eval;
+mod run_script;
+mod sessions;
+mod system_cli;
+mod tui_e2e;
