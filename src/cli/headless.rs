@@ -32,7 +32,12 @@ pub async fn run(config: Config, opts: Options) -> i32 {
             return EXIT_USAGE;
         }
     };
-    let store = super::sessions_cmd::open_history(&config);
+    // Opening applies the retention period, a write: off the runtime's workers.
+    let history = config.clone();
+    let store = tokio::task::spawn_blocking(move || super::sessions_cmd::open_history(&history))
+        .await
+        .ok()
+        .flatten();
     let mut engine = match store {
         Some(store) => engine::spawn_with_store(config, store),
         None => engine::spawn(config),

@@ -180,7 +180,19 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
         store,
         session,
         problem,
-    } = open_history(&config, launch.session);
+    } = {
+        // Opening applies the retention period, a write: off the runtime's workers.
+        let (config, choice) = (config.clone(), launch.session);
+        tokio::task::spawn_blocking(move || open_history(&config, choice))
+            .await
+            .unwrap_or(History {
+                store: None,
+                session: None,
+                problem: Some(
+                    "the history could not be opened; this conversation will not be saved".into(),
+                ),
+            })
+    };
     let depth = theme::Depth::from_env();
     let (themes, theme_problems) = theme::load_all(launch.themes_dir.as_deref(), depth);
     match depth {
