@@ -54,6 +54,7 @@ impl Http {
             }
         }
         let mut builder = reqwest::Client::builder()
+            .redirect(redirects(cfg.allow_remote))
             .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
             .default_headers(headers)
             .tcp_nodelay(true)
@@ -96,6 +97,18 @@ impl Http {
     }
 
     fn send_error(&self, e: &reqwest::Error) -> BackendError {
+        if let Some(to) = off_machine(e) {
+            let section = Config::section(self.id);
+            return BackendError::new(
+                self.id,
+                ErrorKind::RemoteNotAllowed,
+                format!(
+                    "{} at {} redirected the request to {to}, which is not on this machine, so                      nothing was sent there; CodeCrucible only talks to local servers unless you                      set {section}.allow_remote = true",
+                    self.id.label(),
+                    self.configured
+                ),
+            );
+        }
         let why = describe_reqwest(e);
         if e.is_timeout() && e.is_connect() {
             BackendError::new(
@@ -165,6 +178,50 @@ impl Http {
         };
         Box::pin(futures_util::stream::unfold(state, Driver::next))
     }
+}
+
+/// How many redirects a request may follow.
+const MAX_REDIRECTS: usize = 5;
+
+/// A redirect that would leave the machine. A 307 or 308 re-sends the whole body, the
+/// conversation, so every hop is held to the rule the configured endpoint is: local only,
+/// unless `allow_remote` is set.
+#[derive(Debug)]
+struct OffMachine(String);
+
+impl std::fmt::Display for OffMachine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a redirect to {}, which is not on this machine", self.0)
+    }
+}
+
+impl std::error::Error for OffMachine {}
+
+fn redirects(allow_remote: bool) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else if allow_remote || endpoint::is_local(attempt.url()) {
+            attempt.follow()
+        } else {
+            let to = attempt.url().clone();
+            // Only the origin: the path and query could carry anything.
+            attempt.error(OffMachine(to.origin().ascii_serialization()))
+        }
+    })
+}
+
+/// The off-machine address a redirect was refused for, if that is why `e` failed.
+fn off_machine(e: &reqwest::Error) -> Option<String> {
+    use std::error::Error as _;
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(OffMachine(to)) = s.downcast_ref::<OffMachine>() {
+            return Some(to.clone());
+        }
+        source = s.source();
+    }
+    None
 }
 
 fn check_endpoint(id: BackendId, cfg: &BackendConfig) -> Result<Url, BackendError> {

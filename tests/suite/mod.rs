@@ -16,6 +16,7 @@ mod live;
 mod module_graph;
 mod parser_props;
 mod real_server;
+mod redirects;
 mod resident;
 mod route_cli;
 mod routing_eval;

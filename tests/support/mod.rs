@@ -82,6 +82,8 @@ pub enum Reply {
     },
     /// Read the request, then never answer.
     Hang,
+    /// A redirect (301, 302, 307, 308) to `location`.
+    Redirect { status: u16, location: String },
 }
 
 impl Reply {
@@ -387,6 +389,13 @@ async fn write_reply(sock: &mut TcpStream, reply: Reply, state: &State) -> bool 
             content_type,
             body,
         } => write_full(sock, status, content_type, &body).await,
+        Reply::Redirect { status, location } => {
+            let head = format!(
+                "HTTP/1.1 {status} {}\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n",
+                reason(status)
+            );
+            sock.write_all(head.as_bytes()).await.is_ok()
+        }
         Reply::Hang => {
             wait_for_hangup(sock, state).await;
             false
