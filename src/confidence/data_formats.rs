@@ -2,7 +2,7 @@
 //! so every line from that one on counts as broken: nothing after it was verified, and a
 //! config that fails early is mostly unusable. A diff is only checked line by line.
 
-use yaml_rust2::YamlLoader;
+use yaml_rust2::parser::{Event, Parser};
 
 /// Broken rows for a parse that failed at `line` (0-based) of an `n`-line text.
 fn from_line(line: usize, n: usize) -> Vec<bool> {
@@ -45,17 +45,23 @@ pub(crate) fn toml(code: &str) -> Vec<bool> {
 /// the stack. Real YAML stays far below.
 const MAX_YAML_DEPTH: usize = 64;
 
-/// `None` when the YAML is too deeply nested to check safely.
+/// `None` when the YAML is too deeply nested to check safely. Syntax is checked with the
+/// event parser, which builds no tree: an alias is one event, never a copy of its anchor, so
+/// an anchors-and-aliases bomb ("billion laughs") costs as little as its text.
 pub(crate) fn yaml(code: &str) -> Option<Vec<bool>> {
     if block_depth(code) > MAX_YAML_DEPTH {
         return None;
     }
     let n = line_count(code);
-    Some(match YamlLoader::load_from_str(code) {
-        Ok(_) => vec![false; n],
-        // The marker's line is 1-based.
-        Err(e) => from_line(e.marker().line().saturating_sub(1), n),
-    })
+    let mut parser = Parser::new_from_str(code);
+    loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => return Some(vec![false; n]),
+            Ok(_) => {}
+            // The marker's line is 1-based.
+            Err(e) => return Some(from_line(e.marker().line().saturating_sub(1), n)),
+        }
+    }
 }
 
 /// An upper bound on YAML block nesting: the indentation levels open at each line, plus
@@ -148,6 +154,24 @@ mod tests {
             0
         );
         assert_eq!(broken(diff("@@ -1 +1 @@\nchanged the line\n-b\n+c\n")), 1);
+    }
+
+    #[test]
+    fn a_billion_laughs_document_is_checked_without_expanding_it() {
+        let mut doc = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(",");
+            doc.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        // Expanded, the last anchor would be 9^9 (387 million) strings.
+        let rows = yaml(&doc).expect("checked");
+        assert_eq!(broken(rows), 0);
+        // And a broken one still says where.
+        let rows = yaml(&format!("{doc}j: [*i,\n")).expect("checked");
+        assert!(broken(rows) >= 1);
     }
 
     #[test]

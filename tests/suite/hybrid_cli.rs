@@ -187,3 +187,42 @@ fn draft_max_tokens_is_checked_and_belongs_to_the_fast_server() {
         .code(2)
         .stderr(contains("draft_max_tokens"));
 }
+
+/// A model explaining the YAML "billion laughs" attack prints the document itself; judging
+/// that draft must cost what its text costs, not expand the aliases (387 million strings).
+#[test]
+fn a_draft_holding_a_yaml_bomb_is_judged_without_expanding_it() {
+    let mut bomb = String::from("```yaml\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for w in names.windows(2) {
+        let refs = vec![format!("*{}", w[0]); 9].join(",");
+        bomb.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+    }
+    bomb.push_str("```\n");
+    let lm = fake_lmstudio("m", &[]);
+    let parts = lmstudio_stream("m", &["Here is the classic example:\n\n", &bomb], "stop");
+    lm.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(parts.iter().map(|p| p.as_slice()).collect()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    let out = cc(dir.path())
+        .args([
+            "--json",
+            "--backend",
+            "hybrid",
+            "-p",
+            "show a YAML billion laughs document",
+        ])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("\"type\":\"confidence\""), "{text}");
+    assert!(text.contains("\"type\":\"done\""), "{text}");
+}
