@@ -12,6 +12,7 @@ pub mod engine;
 pub mod keys;
 pub mod logging;
 pub mod logprob;
+pub mod private;
 pub mod resources;
 pub mod router;
 pub mod store;

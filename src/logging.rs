@@ -1,7 +1,7 @@
 //! Logs go to a file in the data dir, never to the terminal the app draws on.
 //! `CODECRUCIBLE_LOG=debug|info|warn|error|off` sets the level (default: warn).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -24,15 +24,16 @@ impl Write for Writer<'_> {
             .lock()
             .map_err(|_| io::Error::other("log lock poisoned"))?;
         if guard.is_none() {
+            // The log can quote conversations: 0600 in a 0700 directory.
             if let Some(dir) = self.0.path.parent() {
-                std::fs::create_dir_all(dir)?;
+                crate::private::create_dir(dir)?;
             }
-            *guard = Some(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.0.path)?,
-            );
+            let file = crate::private::options()
+                .create(true)
+                .append(true)
+                .open(&self.0.path)?;
+            crate::private::restrict(&self.0.path)?;
+            *guard = Some(file);
         }
         match guard.as_mut() {
             Some(f) => f.write(buf),

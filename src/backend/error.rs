@@ -108,8 +108,10 @@ impl BackendError {
             401 | 403 => (
                 ErrorKind::Auth,
                 format!(
-                    "{label} refused the request ({code}: {msg}) — set the server's API key with \
-                     `codecrucible config set {}.api_key KEY`",
+                    "{label} refused the request ({code}: {msg}) — give CodeCrucible the server's \
+                     API key in the environment variable {} (a key on the command line ends up \
+                     in your shell history), or as {}.api_key in your config file",
+                    api_key_variable(backend),
                     crate::config::Config::section(backend)
                 ),
             ),
@@ -193,5 +195,13 @@ pub fn describe_reqwest(e: &reqwest::Error) -> String {
         "timed out".into()
     } else {
         text
+    }
+}
+
+/// The environment variable that carries a backend's API key (read by the config loader).
+pub fn api_key_variable(backend: BackendId) -> &'static str {
+    match backend {
+        BackendId::Lmstudio => "CODECRUCIBLE_LMSTUDIO_API_KEY",
+        BackendId::Ollama => "CODECRUCIBLE_OLLAMA_API_KEY",
     }
 }

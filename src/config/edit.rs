@@ -164,6 +164,8 @@ fn new_file_header() -> DocumentMut {
 }
 
 /// Writes through a temporary file and a rename, so a full disk never leaves half a file.
+/// A symlinked config is written where the link points (the link stays a link), and the
+/// file keeps its mode; a new one is 0600, since it may hold an API key.
 fn write_doc(path: &Path, doc: &DocumentMut) -> Result<(), ConfigError> {
     let text = doc.to_string();
     parse_user_text(path, &text)?;
@@ -173,20 +175,63 @@ fn write_doc(path: &Path, doc: &DocumentMut) -> Result<(), ConfigError> {
             path.display()
         ))
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(fail)?;
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::private::create_dir(dir).map_err(fail)?;
     }
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, text).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    let mode = std::fs::metadata(&target).map(|m| m.permissions()).ok();
+    let tmp = target.with_extension("toml.tmp");
+    let written = crate::private::options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .and_then(|()| mode.map_or(Ok(()), |m| std::fs::set_permissions(&tmp, m)));
+    if let Err(e) = written.and_then(|()| std::fs::rename(&tmp, &target)) {
         let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })
+        return Err(fail(e));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn set_keeps_the_mode_and_writes_through_a_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("dotfiles/codecrucible.toml");
+        std::fs::create_dir_all(real.parent().unwrap()).unwrap();
+        std::fs::write(
+            &real,
+            "# mine\n[hybrid.lm_studio]\napi_key = \"sk-local\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("config.toml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        set(&link, "hybrid.routing.escalationThreshold", "0.8").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let text = std::fs::read_to_string(&real).unwrap();
+        assert!(
+            text.contains("escalation_threshold = 0.8") && text.contains("# mine"),
+            "{text}"
+        );
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // A new config file is private from the start.
+        let fresh = dir.path().join("new/config.toml");
+        set(&fresh, "hybrid.routing.escalationThreshold", "0.8").unwrap();
+        let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 
     #[test]
     fn set_keeps_comments_and_accepts_camel_case() {

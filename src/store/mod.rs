@@ -144,13 +144,27 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::private::create_dir(dir).map_err(|e| {
                 StoreError(format!(
                     "cannot create the data directory {}: {e}",
                     dir.display()
                 ))
             })?;
+        }
+        // Created 0600 before SQLite opens it: its -wal and -shm files take the database
+        // file's mode. One an earlier version made readable is tightened.
+        let made = crate::private::options()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .and_then(|_| crate::private::restrict(path));
+        if let Err(e) = made {
+            return Err(StoreError(format!(
+                "cannot open the history database {}: {e}",
+                path.display()
+            )));
         }
         let conn = Connection::open(path).map_err(|e| {
             StoreError(format!(
@@ -158,7 +172,13 @@ impl Store {
                 path.display()
             ))
         })?;
-        Self::prepare(conn, Some(path.to_path_buf()))
+        let store = Self::prepare(conn, Some(path.to_path_buf()))?;
+        for side in ["-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(side);
+            let _ = crate::private::restrict(Path::new(&p));
+        }
+        Ok(store)
     }
 
     /// A private in-memory store (for tests and `history.enabled = false` style use).

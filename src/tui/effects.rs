@@ -141,7 +141,7 @@ fn export(s: &Store, id: SessionId) -> Result<String, String> {
         .ok_or_else(|| format!("Session {id} is gone"))?;
     let text = crate::store::export::markdown(&head.title, &messages);
     let path = format!("session-{id}.md");
-    match save(&path, &text, false) {
+    match save_private(&path, &text) {
         Ok(()) => Ok(path),
         Err(SaveError::Exists) => Err(format!(
             "{path} already exists; move it away to export again"
@@ -152,7 +152,20 @@ fn export(s: &Store, id: SessionId) -> Result<String, String> {
 
 /// Writes the file; an existing one only when the user confirmed.
 pub fn save(path: &str, text: &str, overwrite: bool) -> Result<(), SaveError> {
-    let mut opts = std::fs::OpenOptions::new();
+    write_file(std::fs::OpenOptions::new(), path, text, overwrite)
+}
+
+/// Like [`save`], but a new file is 0600: an export holds a whole conversation.
+fn save_private(path: &str, text: &str) -> Result<(), SaveError> {
+    write_file(crate::private::options(), path, text, false)
+}
+
+fn write_file(
+    mut opts: std::fs::OpenOptions,
+    path: &str,
+    text: &str,
+    overwrite: bool,
+) -> Result<(), SaveError> {
     opts.write(true);
     if overwrite {
         opts.create(true).truncate(true);

@@ -287,6 +287,13 @@ async fn the_bearer_token_is_sent_and_never_shown() {
     let err = err.expect("error");
     assert_eq!(err.kind, ErrorKind::Auth);
     assert!(!err.message.contains("sk-local-123") && err.message.contains("api_key"));
+    // The key belongs in the environment, not on a command line the shell remembers.
+    assert!(
+        err.message.contains("CODECRUCIBLE_LMSTUDIO_API_KEY")
+            && !err.message.contains("config set"),
+        "{}",
+        err.message
+    );
 }
 
 #[tokio::test]

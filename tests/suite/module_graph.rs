@@ -22,6 +22,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("backend_id", ABOVE_PURE),
     ("logprob", ABOVE_PURE),
     ("voice", ABOVE_PURE),
+    ("private", ABOVE_PURE),
     ("config", ABOVE_CONFIG),
     ("backend", FRONT_ENDS_AND_ENGINE),
     ("store", FRONT_ENDS_AND_ENGINE),
@@ -42,7 +43,7 @@ const ABOVE_PURE: &[&str] = &[
     "logging",
 ];
 /// The config may use only these rooms.
-const CONFIG_MAY_USE: &[&str] = &["keys", "text", "backend_id"];
+const CONFIG_MAY_USE: &[&str] = &["keys", "text", "backend_id", "private"];
 const ABOVE_CONFIG: &[&str] = &[
     "tui",
     "cli",

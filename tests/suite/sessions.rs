@@ -374,3 +374,48 @@ fn two_instances_at_once_lose_no_writes() {
         assert_eq!(msgs[1].status, Status::Complete);
     }
 }
+
+/// The history holds whole conversations: the database, its WAL and shared-memory files
+/// and the log are the user's alone, in a directory only they can enter.
+#[cfg(unix)]
+#[test]
+fn the_history_and_the_log_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let lm = fake_lmstudio("m", &["an answer"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    // A database an earlier version left readable by everyone is tightened.
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    drop(store(dir.path()));
+    std::fs::set_permissions(
+        data.join("history.db"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    cli(dir.path())
+        .env("CODECRUCIBLE_LOG", "debug")
+        .args(["-p", "a private question"])
+        .assert()
+        .success();
+    let s = store(dir.path()); // keeps the -wal and -shm files open to look at
+    for f in ["history.db", "history.db-wal", "history.db-shm"] {
+        assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+    }
+    drop(s);
+    let logs: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".log"))
+        .collect();
+    assert!(!logs.is_empty(), "CODECRUCIBLE_LOG=debug writes a log");
+    for l in &logs {
+        assert_eq!(mode(&l.path()), 0o600, "{:?}", l.path());
+    }
+    // A data directory CodeCrucible creates is 0700.
+    let fresh = tempfile::tempdir().unwrap();
+    write_config(fresh.path(), &lm.url(), &refused_url(), "");
+    cli(fresh.path()).args(["-p", "another"]).assert().success();
+    assert_eq!(mode(&fresh.path().join("data")), 0o700);
+}
