@@ -354,7 +354,7 @@ impl OpenAiDecoder {
         if let Some(t) = chunk.timings {
             self.tokens_per_second = t.predicted_per_second.or(self.tokens_per_second);
             if let Some(n) = t.prompt_n {
-                self.prompt_with_cache = Some(n + t.cache_n.unwrap_or(0));
+                self.prompt_with_cache = Some(n.saturating_add(t.cache_n.unwrap_or(0)));
             }
         }
         for choice in chunk.choices {
@@ -517,6 +517,15 @@ mod tests {
                 finish_reason: Some("length".into())
             }
         );
+    }
+
+    #[test]
+    fn server_token_counts_at_the_limit_do_not_overflow() {
+        let out = decode(&[
+            "data: {\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}],\"timings\":{\"prompt_n\":18446744073709551615,\"cache_n\":18446744073709551615}}\n\n",
+            "data: [DONE]\n\n",
+        ]);
+        assert!(out.iter().all(Result::is_ok), "{out:?}");
     }
 
     #[test]

@@ -1013,7 +1013,10 @@ impl App {
                     }
                     self.speed.push_back(tps.round() as u64);
                 }
-                let used = input_tokens.unwrap_or(0) + output_tokens.unwrap_or(0);
+                // Counts come from the server: never trust them not to overflow.
+                let used = input_tokens
+                    .unwrap_or(0)
+                    .saturating_add(output_tokens.unwrap_or(0));
                 self.context = Some((used, self.window_of(backend)));
                 self.code.finish();
                 self.running = None;

@@ -370,8 +370,12 @@ pub fn background_from_osc11(reply: &[u8]) -> Option<bool> {
         .split(['/', '\x07', '\x1b'])
         .take(3)
         .map(|h| {
-            let h = &h[..h.len().min(4)];
-            let v = u32::from_str_radix(h, 16).ok()?;
+            // The reply is the terminal's: count characters, never slice bytes.
+            let h: String = h.chars().take(4).collect();
+            if h.is_empty() || !h.chars().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
+            let v = u32::from_str_radix(&h, 16).ok()?;
             // Scale 1-4 hex digits to 0..=255.
             let max = (1u32 << (4 * h.len() as u32)) - 1;
             Some(v * 255 / max.max(1))
@@ -456,6 +460,14 @@ mod tests {
             Some(false)
         );
         assert_eq!(background_from_osc11(b"\x1b]11;rgb:f/f/f\x07"), Some(true));
+        // A hostile or broken reply: a multibyte character across the fourth byte.
+        for reply in [
+            "\x1b]11;rgb:fffé/ffff/ffff\x07",
+            "\x1b]11;rgb:é/€/😀\x07",
+            "\x1b]11;rgb://\x07",
+        ] {
+            assert_eq!(background_from_osc11(reply.as_bytes()), None, "{reply:?}");
+        }
         assert_eq!(background_from_osc11(b"garbage"), None);
     }
 }
