@@ -1,7 +1,7 @@
 //! Headless runs: one prompt in, the answer streamed to stdout, one status line on stderr
 //! (or every event as JSON with `--json`).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use super::input::read_input;
 use super::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE};
@@ -90,6 +90,8 @@ struct Output {
     draft: String,
     /// The stored session, named in the status line (for `feedback` and `--resume`).
     session: Option<SessionId>,
+    stdout_tty: bool,
+    stderr_tty: bool,
 }
 
 impl Output {
@@ -102,12 +104,15 @@ impl Output {
             stdout_gone: false,
             draft: String::new(),
             session: None,
+            stdout_tty: std::io::stdout().is_terminal(),
+            stderr_tty: std::io::stderr().is_terminal(),
         }
     }
 
     fn event(&mut self, ev: &Event) -> Option<i32> {
         if self.json {
             let line = serde_json::to_string(ev).unwrap_or_default();
+            let line = crate::text::terminal::escape_c1_in_json(&line);
             self.stdout(&format!("{line}\n"));
         } else {
             self.human(&ev.kind);
@@ -134,7 +139,7 @@ impl Output {
                 stored: true,
                 ..
             } => self.session = Some(*session),
-            EventKind::Loading { message, .. } => eprintln!("[{message}]"),
+            EventKind::Loading { message, .. } => self.err_line(&format!("[{message}]")),
             EventKind::Route { decision, .. } => {
                 self.route_reason = decision.reasoning.trim_end_matches('.').to_owned()
             }
@@ -147,32 +152,30 @@ impl Output {
                     .session
                     .map(|s| format!("session {s} · "))
                     .unwrap_or_default();
-                eprintln!(
+                self.err_line(&format!(
                     "[{session}{} · {model}] {}; model: {reason}",
                     backend.label(),
                     self.route_reason
-                );
+                ));
             }
-            EventKind::Queued { backend, depth } => {
-                eprintln!(
-                    "[{}] busy: waiting in line ({depth} queued)",
-                    backend.label()
-                )
-            }
-            EventKind::Status { message, .. } => eprintln!("[{message}]"),
+            EventKind::Queued { backend, depth } => self.err_line(&format!(
+                "[{}] busy: waiting in line ({depth} queued)",
+                backend.label()
+            )),
+            EventKind::Status { message, .. } => self.err_line(&format!("[{message}]")),
             EventKind::Fallback { from, to, error } => {
                 self.finish_line();
-                eprintln!(
+                self.err_line(&format!(
                     "[{} unavailable, {} answers instead] {error}",
                     from.label(),
                     to.label()
-                );
+                ));
             }
             EventKind::Delta {
                 text, draft: true, ..
             } => {
                 self.draft.push_str(text);
-                eprint!("{text}");
+                self.err(text);
             }
             EventKind::Delta { text, .. } => {
                 self.wrote_text = true;
@@ -183,7 +186,9 @@ impl Output {
                 score, threshold, ..
             } => {
                 self.end_draft_line();
-                eprintln!("[draft confidence {score:.2}, threshold {threshold:.2}]");
+                self.err_line(&format!(
+                    "[draft confidence {score:.2}, threshold {threshold:.2}]"
+                ));
             }
             EventKind::Escalate { to, signals, .. } => {
                 let weak: Vec<&str> = signals
@@ -196,16 +201,16 @@ impl Output {
                 } else {
                     format!(": {}", weak.join("; "))
                 };
-                eprintln!("[escalating to {}{why}]", to.label());
+                self.err_line(&format!("[escalating to {}{why}]", to.label()));
             }
             EventKind::Trimmed {
                 dropped, window, ..
-            } => {
-                eprintln!("[dropped the {dropped} oldest turn(s) to fit the model's {window}-token window]")
-            }
+            } => self.err_line(&format!(
+                "[dropped the {dropped} oldest turn(s) to fit the model's {window}-token window]"
+            )),
             EventKind::Done { cached, .. } => {
                 if *cached {
-                    eprintln!("[answered from the cache; --no-cache asks the server afresh]");
+                    self.err_line("[answered from the cache; --no-cache asks the server afresh]");
                 }
                 if !self.wrote_text && !self.draft.is_empty() {
                     // The draft was good enough: it is the answer.
@@ -225,11 +230,11 @@ impl Output {
                 } else {
                     ""
                 };
-                eprintln!("codecrucible: {message}{kept}");
+                self.err_line(&format!("codecrucible: {message}{kept}"));
             }
             EventKind::Cancelled { .. } => {
                 self.finish_line();
-                eprintln!("codecrucible: interrupted");
+                self.err_line("codecrucible: interrupted");
             }
             _ => {}
         }
@@ -237,7 +242,7 @@ impl Output {
 
     fn end_draft_line(&self) {
         if !self.draft.is_empty() && !self.draft.ends_with('\n') {
-            eprintln!();
+            self.err("\n");
         }
     }
 
@@ -248,10 +253,34 @@ impl Output {
         }
     }
 
+    /// To stderr, cleaned of escape sequences when it is a terminal.
+    fn err(&self, text: &str) {
+        let text = if self.stderr_tty {
+            crate::text::terminal::clean(text)
+        } else {
+            text.into()
+        };
+        let mut e = std::io::stderr().lock();
+        let _ = e.write_all(text.as_bytes());
+    }
+
+    fn err_line(&self, line: &str) {
+        self.err(&format!("{line}\n"));
+    }
+
+    /// To stdout: byte-exact when piped, cleaned of escape sequences on a terminal (model
+    /// output is untrusted).
     fn stdout(&mut self, text: &str) {
         if self.stdout_gone {
             return;
         }
+        let cleaned;
+        let text = if self.stdout_tty {
+            cleaned = crate::text::terminal::clean(text);
+            cleaned.as_ref()
+        } else {
+            text
+        };
         let mut out = std::io::stdout().lock();
         // A closed pipe (`| head`) means the reader has what it wanted: stop quietly.
         if out

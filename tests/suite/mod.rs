@@ -23,4 +23,5 @@ mod routing_eval;
 mod run_script;
 mod sessions;
 mod system_cli;
+mod terminal_output;
 mod tui_e2e;
