@@ -15,13 +15,13 @@ pub async fn run(config: Config, json: bool) -> i32 {
     );
     let report = [a, b];
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).unwrap_or_default()
         );
     } else {
         for h in &report {
-            print!("{}", describe(&config, h));
+            super::print_text(&describe(&config, h));
         }
     }
     let all_up = report.iter().all(|h| h.up || !h.enabled);

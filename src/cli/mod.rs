@@ -1,5 +1,13 @@
 //! Everything the binary does without the full-screen app: headless runs and subcommands.
 
+/// `println!` for text that may hold what models, servers or stored history wrote: cleaned
+/// of escape sequences when stdout is a terminal, byte-exact when piped.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::print_line(&format!($($arg)*))
+    };
+}
+
 pub mod args;
 mod config_cmd;
 mod doctor;
@@ -18,6 +26,24 @@ use crate::backend::BackendId;
 use crate::config::{Config, ConfigError, Overrides};
 use crate::engine::RouteMode;
 use crate::voice::{Voice, Voices};
+
+/// See [`outln!`].
+pub(crate) fn print_line(line: &str) {
+    print_text(&format!("{line}\n"));
+}
+
+/// Untrusted text to stdout: cleaned on a terminal, byte-exact when piped.
+pub(crate) fn print_text(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let text = if out.is_terminal() {
+        crate::text::terminal::clean(text)
+    } else {
+        text.into()
+    };
+    // A closed pipe (`| head`) means the reader has what it wanted.
+    let _ = out.write_all(text.as_bytes());
+}
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;

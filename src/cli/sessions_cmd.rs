@@ -50,13 +50,13 @@ pub fn run(action: &SessionsCmd) -> i32 {
         SessionsCmd::Show { id, json } => show(&store, *id, *json),
         SessionsCmd::Search { text, json, limit } => store.search(text, *limit).map(|hits| {
             if *json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&hits).unwrap_or_default()
                 );
             } else {
                 for h in hits {
-                    println!(
+                    outln!(
                         "{:>6}  {}\n        {}",
                         h.session_id,
                         h.title,
@@ -166,17 +166,23 @@ pub fn metrics(json: bool, since: Option<&str>) -> i32 {
         Err(e) => return fail(&e),
     };
     if json {
-        println!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&m).unwrap_or_default());
         return EXIT_OK;
     }
     let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.0}%", v * 100.0));
     let num = |v: Option<f64>, unit: &str| v.map_or("-".to_owned(), |v| format!("{v:.0} {unit}"));
-    println!(
+    outln!(
         "{:<10} {:>8} {:>7} {:>12} {:>10} {:>10} {:>8}",
-        "backend", "requests", "cached", "avg response", "avg TTFT", "tokens/s", "success"
+        "backend",
+        "requests",
+        "cached",
+        "avg response",
+        "avg TTFT",
+        "tokens/s",
+        "success"
     );
     for b in &m.backends {
-        println!(
+        outln!(
             "{:<10} {:>8} {:>7} {:>12} {:>10} {:>10} {:>8}",
             b.backend,
             b.requests,
@@ -188,7 +194,7 @@ pub fn metrics(json: bool, since: Option<&str>) -> i32 {
         );
     }
     let r = &m.routing;
-    println!(
+    outln!(
         "\nrouted {} requests; {} hybrid drafts scored, {} escalated ({}); routing accuracy {}",
         r.requests,
         r.scored_drafts,
@@ -196,7 +202,7 @@ pub fn metrics(json: bool, since: Option<&str>) -> i32 {
         pct(r.escalation_rate),
         pct(r.routing_accuracy)
     );
-    println!(
+    outln!(
         "draft confidence, by fifths from 0 to 1: {:?}",
         r.confidence_distribution
     );
@@ -205,14 +211,14 @@ pub fn metrics(json: bool, since: Option<&str>) -> i32 {
 }
 
 fn print_learning(l: &crate::store::LearningProgress) {
-    println!(
+    outln!(
         "learning: {} outcomes; {} of {} task classes now prefer another route",
         l.observations,
         l.moved,
         l.classes.len()
     );
     for c in l.classes.iter().filter(|c| c.preferred != c.default) {
-        println!(
+        outln!(
             "  {} (complexity band {}): {} → {} (fast answers hold up {:.0}%, {} outcomes)",
             c.task_type,
             c.band,
@@ -231,14 +237,14 @@ fn fail(msg: &str) -> i32 {
 
 fn print_list(list: &[SessionSummary], json: bool) {
     if json {
-        println!("{}", serde_json::to_string_pretty(list).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(list).unwrap_or_default());
         return;
     }
     if list.is_empty() {
-        println!("no sessions yet");
+        outln!("no sessions yet");
     }
     for s in list {
-        println!(
+        outln!(
             "{:>6}  {}  {:>3} msgs  {}",
             s.id,
             date(s.updated_at_ms),
@@ -260,20 +266,20 @@ fn show(store: &Store, id: i64, json: bool) -> Result<(), crate::store::StoreErr
     if json {
         let v =
             serde_json::json!({ "session": head, "messages": messages, "decisions": decisions });
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
-        println!(
+        outln!(
             "session {} · {} · {}\n",
             head.id,
             date(head.updated_at_ms),
             head.title
         );
         for m in &messages {
-            println!("── {}\n{}\n", label(m), m.content);
+            outln!("── {}\n{}\n", label(m), m.content);
         }
         for d in decisions.iter().filter(|d| d.kind == DecisionKind::Route) {
             if let Some(why) = d.data.get("reasoning").and_then(|r| r.as_str()) {
-                println!("· routed: {why}");
+                outln!("· routed: {why}");
             }
         }
     }
@@ -285,10 +291,10 @@ fn export(store: &Store, id: i64, format: ExportFormat) -> Result<(), crate::sto
     match format {
         ExportFormat::Json => {
             let v = serde_json::json!({ "session": head, "messages": messages });
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }
         ExportFormat::Markdown => {
-            print!("{}", crate::store::export::markdown(&head.title, &messages));
+            super::print_text(&crate::store::export::markdown(&head.title, &messages));
         }
     }
     Ok(())

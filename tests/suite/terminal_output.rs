@@ -17,25 +17,59 @@ fn setup() -> (support::FakeServer, tempfile::TempDir) {
     (lm, dir)
 }
 
-#[test]
-fn on_a_terminal_the_answer_loses_its_escape_sequences() {
-    let (_lm, dir) = setup();
+/// Runs the binary with `args` on a pseudo-terminal and returns what the terminal got.
+fn on_a_terminal(dir: &std::path::Path, args: &str) -> std::process::Output {
     let bin = env!("CARGO_BIN_EXE_codecrucible");
-    let out = std::process::Command::new("script")
-        .args(["-qec", &format!("{bin} --fast -p hello"), "/dev/null"])
-        .env("CODECRUCIBLE_CONFIG", dir.path().join("config.toml"))
-        .env("CODECRUCIBLE_DATA_DIR", dir.path().join("data"))
+    std::process::Command::new("script")
+        .args(["-qec", &format!("{bin} {args}"), "/dev/null"])
+        .env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
+        .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
         .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
         .env_remove("CODECRUCIBLE_OLLAMA_URL")
         .env_remove("OLLAMA_HOST")
         .stdin(std::process::Stdio::null())
         .output()
-        .expect("script (util-linux) runs");
-    let shown = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{shown}");
-    assert!(shown.contains("safe]0;owned [2Jtext31mgnp.exe"), "{shown:?}");
+        .expect("script (util-linux) runs")
+}
+
+fn assert_clean(shown: &str) {
     for c in ['\x1b', '\x07', '\u{9b}', '\u{202e}'] {
         assert!(!shown.contains(c), "{c:?} reached the terminal: {shown:?}");
+    }
+}
+
+#[test]
+fn on_a_terminal_the_answer_loses_its_escape_sequences() {
+    let (_lm, dir) = setup();
+    let out = on_a_terminal(dir.path(), "--fast -p hello");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown.contains("safe]0;owned [2Jtext31mgnp.exe"),
+        "{shown:?}"
+    );
+    assert_clean(&shown);
+}
+
+#[test]
+fn stored_history_shown_on_a_terminal_loses_them_too() {
+    let (_lm, dir) = setup();
+    support::cli(dir.path())
+        .args(["--fast", "-p", "hello"])
+        .assert()
+        .success();
+    for args in [
+        "sessions show 1",
+        "sessions export 1",
+        "sessions search safe",
+    ] {
+        let out = on_a_terminal(dir.path(), args);
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && shown.contains("safe"),
+            "{args}: {shown:?}"
+        );
+        assert_clean(&shown);
     }
 }
 
@@ -52,8 +86,14 @@ fn piped_the_answer_is_byte_exact_and_json_escapes_c1() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(!text.contains('\u{9b}') && !text.contains('\x1b'), "{text:?}");
-    assert!(text.contains("\\u009b") && text.contains("\\u001b"), "{text}");
+    assert!(
+        !text.contains('\u{9b}') && !text.contains('\x1b'),
+        "{text:?}"
+    );
+    assert!(
+        text.contains("\\u009b") && text.contains("\\u001b"),
+        "{text}"
+    );
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
         if v["type"] == "delta" {
