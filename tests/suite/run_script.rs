@@ -13,19 +13,13 @@ const NOTICE: &str = "using the local llama-server";
 
 fn run_sh(dir: &std::path::Path, args: &[&str]) -> Output {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/run.sh");
-    Command::new("bash")
+    support::isolated(Command::new("bash"), dir)
         .arg(script)
         .args(args)
         .env(
             "CODECRUCIBLE_BIN",
             assert_cmd::cargo::cargo_bin("codecrucible"),
         )
-        .env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
-        .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
-        .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
-        .env_remove("CODECRUCIBLE_OLLAMA_URL")
-        .env_remove("OLLAMA_HOST")
-        .stdin(std::process::Stdio::null())
         .output()
         .expect("bash runs scripts/run.sh")
 }

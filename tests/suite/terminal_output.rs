@@ -20,14 +20,8 @@ fn setup() -> (support::FakeServer, tempfile::TempDir) {
 /// Runs the binary with `args` on a pseudo-terminal and returns what the terminal got.
 fn on_a_terminal(dir: &std::path::Path, args: &str) -> std::process::Output {
     let bin = env!("CARGO_BIN_EXE_codecrucible");
-    std::process::Command::new("script")
+    support::isolated(std::process::Command::new("script"), dir)
         .args(["-qec", &format!("{bin} {args}"), "/dev/null"])
-        .env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
-        .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
-        .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
-        .env_remove("CODECRUCIBLE_OLLAMA_URL")
-        .env_remove("OLLAMA_HOST")
-        .stdin(std::process::Stdio::null())
         .output()
         .expect("script (util-linux) runs")
 }

@@ -17,14 +17,23 @@ pub mod protocol;
 
 /// The same, as a plain process: for tests that signal it or run several at once.
 pub fn cli_process(dir: &std::path::Path) -> std::process::Command {
-    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("codecrucible"));
-    c.env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
+    isolated(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("codecrucible")),
+        dir,
+    )
+}
+
+/// `cmd` with `dir`'s config file and data dir, none of the user's server settings from
+/// the environment, and no standard input: for anything that runs the binary in turn
+/// (a script, a pseudo-terminal).
+pub fn isolated(mut cmd: std::process::Command, dir: &std::path::Path) -> std::process::Command {
+    cmd.env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
         .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
         .env_remove("OLLAMA_HOST")
         .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
         .env_remove("CODECRUCIBLE_OLLAMA_URL")
         .stdin(std::process::Stdio::null());
-    c
+    cmd
 }
 
 /// The real binary with a private config file and data dir, and none of the user's server
