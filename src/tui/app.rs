@@ -488,9 +488,9 @@ impl App {
                 None => self.warn("There is no code block to copy yet"),
             },
             Action::SaveBlock => match self.selected_code() {
-                Some(_) => {
+                Some(text) => {
                     let ext = self.selected_extension();
-                    let prompt = SavePrompt::new(format!("snippet.{ext}"));
+                    let prompt = SavePrompt::new(format!("snippet.{ext}"), text);
                     self.overlay = Some(Overlay::Save(prompt));
                 }
                 None => self.warn("There is no code block to save yet"),
@@ -649,15 +649,17 @@ impl App {
                 self.overlay = None;
                 self.set_voice(v);
             }
-            Outcome::Save { path, overwrite } => {
+            Outcome::Save {
+                path,
+                text,
+                overwrite,
+            } => {
                 self.overlay = None;
-                if let Some(text) = self.selected_code() {
-                    self.effects.push(Effect::Save {
-                        path,
-                        text,
-                        overwrite,
-                    });
-                }
+                self.effects.push(Effect::Save {
+                    path,
+                    text,
+                    overwrite,
+                });
             }
             Outcome::Run(effect) => self.effects.push(effect),
             Outcome::Delete(session) => {
@@ -698,7 +700,7 @@ impl App {
                 Err(e) => self.problem(e),
             },
             Reply::Exported(Ok(path)) => self.notice(format!("Exported to {path}")),
-            Reply::Saved { path, result } => self.saved(&path, result),
+            Reply::Saved { path, text, result } => self.saved(&path, text, result),
         }
     }
 
@@ -728,11 +730,13 @@ impl App {
 
     /// The runner reports how a save went: a file that exists is never overwritten
     /// silently, so the overlay comes back asking to confirm.
-    pub fn saved(&mut self, path: &str, result: Result<(), SaveError>) {
+    pub fn saved(&mut self, path: &str, text: String, result: Result<(), SaveError>) {
         self.dirty = true;
         match result {
             Ok(()) => self.notice(format!("Saved {path}")),
-            Err(SaveError::Exists) => self.overlay = Some(Overlay::Save(SavePrompt::exists(path))),
+            Err(SaveError::Exists) => {
+                self.overlay = Some(Overlay::Save(SavePrompt::exists(path, text)))
+            }
             Err(SaveError::Failed(msg)) => self.problem(format!("Could not save {path}: {msg}")),
         }
     }

@@ -46,6 +46,8 @@ pub enum Reply {
     Exported(Result<String, String>),
     Saved {
         path: String,
+        /// What was to be saved, for asking again before overwriting.
+        text: String,
         result: Result<(), SaveError>,
     },
 }
@@ -100,7 +102,7 @@ pub fn perform(effect: Effect, store: Option<&Store>) -> Option<Reply> {
             overwrite,
         } => {
             let result = save(&path, &text, overwrite);
-            Some(Reply::Saved { path, result })
+            Some(Reply::Saved { path, text, result })
         }
         Effect::Browse { filter, generation } => {
             let rows = store?.browse(&filter, BROWSE_LIMIT).map_err(|e| e.0);
@@ -160,19 +162,30 @@ fn save_private(path: &str, text: &str) -> Result<(), SaveError> {
     write_file(crate::private::options(), path, text, false)
 }
 
+/// `~` and `~/…` as the shell means them: the home directory.
+fn expand_home(path: &str, home: Option<&std::path::Path>) -> std::path::PathBuf {
+    match (path.strip_prefix('~'), home) {
+        (Some(""), Some(h)) => h.to_path_buf(),
+        (Some(rest), Some(h)) if rest.starts_with('/') => h.join(&rest[1..]),
+        _ => std::path::PathBuf::from(path),
+    }
+}
+
 fn write_file(
     mut opts: std::fs::OpenOptions,
     path: &str,
     text: &str,
     overwrite: bool,
 ) -> Result<(), SaveError> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    let path = expand_home(path, home.as_deref());
     opts.write(true);
     if overwrite {
         opts.create(true).truncate(true);
     } else {
         opts.create_new(true);
     }
-    let mut file = opts.open(path).map_err(|e| match e.kind() {
+    let mut file = opts.open(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => SaveError::Exists,
         _ => SaveError::Failed(e.to_string()),
     })?;
@@ -237,6 +250,25 @@ fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tilde_is_the_home_directory() {
+        let home = std::path::Path::new("/home/ada");
+        assert_eq!(expand_home("~/x.rs", Some(home)), home.join("x.rs"));
+        assert_eq!(expand_home("~", Some(home)), home.to_path_buf());
+        assert_eq!(
+            expand_home("~bob/x.rs", Some(home)),
+            std::path::PathBuf::from("~bob/x.rs")
+        );
+        assert_eq!(
+            expand_home("src/~x.rs", Some(home)),
+            std::path::PathBuf::from("src/~x.rs")
+        );
+        assert_eq!(
+            expand_home("~/x.rs", None),
+            std::path::PathBuf::from("~/x.rs")
+        );
+    }
 
     #[test]
     fn base64_matches_the_standard() {

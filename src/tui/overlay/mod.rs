@@ -36,6 +36,7 @@ pub enum Outcome {
     /// Save the selected code block there and close.
     Save {
         path: String,
+        text: String,
         overwrite: bool,
     },
     /// Work for the effects runner (a search, a preview, resuming, exporting).

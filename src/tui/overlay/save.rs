@@ -14,24 +14,29 @@ use crate::keys::{Action, Keymap};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavePrompt {
     pub path: String,
+    /// The code block to save, taken when the prompt opened: a stream or an escalation
+    /// may change the selection while the user types the path.
+    pub text: String,
     pub error: Option<String>,
     /// Enter overwrites: the user was told the file exists.
     pub overwrite: bool,
 }
 
 impl SavePrompt {
-    pub fn new(path: String) -> SavePrompt {
+    pub fn new(path: String, text: String) -> SavePrompt {
         SavePrompt {
             path,
+            text,
             error: None,
             overwrite: false,
         }
     }
 
     /// The file exists: Enter now overwrites it, Esc keeps it.
-    pub fn exists(path: &str) -> SavePrompt {
+    pub fn exists(path: &str, text: String) -> SavePrompt {
         SavePrompt {
             path: path.to_owned(),
+            text,
             error: Some(format!("{path} exists — Enter overwrites it, Esc keeps it")),
             overwrite: true,
         }
@@ -60,6 +65,7 @@ impl SavePrompt {
             KeyCode::Enter => {
                 return Outcome::Save {
                     path: self.path.trim().to_owned(),
+                    text: std::mem::take(&mut self.text),
                     overwrite: self.overwrite,
                 }
             }

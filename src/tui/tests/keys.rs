@@ -145,14 +145,34 @@ fn the_code_pane_copies_switches_and_saves_without_overwriting() {
     assert!(
         matches!(a.effects.last(), Some(Effect::Save { path, overwrite: false, .. }) if path == "lex.rs")
     );
-    a.saved("lex.rs", Err(crate::tui::effects::SaveError::Exists));
+    let Some(Effect::Save { text, .. }) = a.effects.last().cloned() else {
+        panic!("a save")
+    };
+    a.saved("lex.rs", text, Err(crate::tui::effects::SaveError::Exists));
     assert!(matches!(&a.overlay, Some(Overlay::Save(s)) if s.overwrite));
     key(&mut a, KeyCode::Enter);
     assert!(matches!(
         a.effects.last(),
         Some(Effect::Save {
             overwrite: true,
+            text,
             ..
-        })
+        }) if text.contains("enum Token")
+    ));
+}
+
+#[test]
+fn the_block_saved_is_the_one_s_was_pressed_on() {
+    let mut a = full_app();
+    a.focus = Pane::Code;
+    key(&mut a, KeyCode::Char('s'));
+    // While the path is typed, a stream brings another block and it is selected.
+    a.code.push("```python\nprint('other')\n```\n");
+    a.code_selected = a.code.blocks.len() - 1;
+    assert!(a.selected_code().is_some_and(|t| t.contains("other")));
+    key(&mut a, KeyCode::Enter);
+    assert!(matches!(
+        a.effects.last(),
+        Some(Effect::Save { text, .. }) if text.contains("enum Token") && !text.contains("other")
     ));
 }
