@@ -172,7 +172,13 @@ impl Store {
                 path.display()
             ))
         })?;
-        let store = Self::prepare(conn, Some(path.to_path_buf()))?;
+        let store = Self::prepare(conn, Some(path.to_path_buf())).map_err(|e| {
+            StoreError(format!(
+                "the history database {p} cannot be used ({e}); if it is damaged, move it away \
+                 (`mv {p} {p}.broken`) and a new one is started",
+                p = path.display()
+            ))
+        })?;
         for side in ["-wal", "-shm"] {
             let mut p = path.as_os_str().to_owned();
             p.push(side);
@@ -519,7 +525,10 @@ fn wal(conn: &Connection) -> Result<(), StoreError> {
                 return Ok(())
             }
             Ok(mode) => last = Some(rusqlite::Error::InvalidParameterName(mode)),
-            Err(e) => last = Some(e),
+            // Only another instance switching the file at the same moment is worth waiting
+            // for; a damaged file stays damaged.
+            Err(e) if is_busy(&e) => last = Some(e),
+            Err(e) => return Err(StoreError::from_sqlite("read the database", &e)),
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -528,6 +537,13 @@ fn wal(conn: &Connection) -> Result<(), StoreError> {
         "switch the database to write-ahead logging",
         &e,
     ))
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {

@@ -419,3 +419,31 @@ fn the_history_and_the_log_are_private() {
     cli(fresh.path()).args(["-p", "another"]).assert().success();
     assert_eq!(mode(&fresh.path().join("data")), 0o700);
 }
+
+/// A damaged history file is named, with what to do (it is not retried: only a busy file
+/// is), and a headless run still answers without it.
+#[test]
+fn a_damaged_history_database_is_named_with_what_to_do() {
+    let lm = fake_lmstudio("m", &["still answers"]);
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    let db = dir.path().join("data/history.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    std::fs::write(&db, vec![0x42u8; 8192]).unwrap();
+    cli(dir.path())
+        .args(["sessions", "list"])
+        .assert()
+        .failure()
+        .stderr(contains(db.display().to_string()).and(contains("move it away")));
+    cli(dir.path())
+        .args(["-p", "hello"])
+        .assert()
+        .success()
+        .stdout(contains("still answers"))
+        .stderr(contains("move it away"));
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        vec![0x42u8; 8192],
+        "left as it was"
+    );
+}
