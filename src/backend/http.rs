@@ -141,7 +141,7 @@ impl Http {
         }
         let body = resp.bytes().await.map_err(|e| self.send_error(&e))?;
         if !(200..300).contains(&status) {
-            return Err(BackendError::status(self.id, status, &error_message(&body)));
+            return Err(status_error(self.id, status, &body));
         }
         serde_json::from_slice(&body)
             .map(Some)
@@ -178,6 +178,28 @@ impl Http {
         };
         Box::pin(futures_util::stream::unfold(state, Driver::next))
     }
+}
+
+/// The error for a failed status. Ollama answers 401 with a `signin_url` when a cloud model
+/// needs an ollama.com account: that is `ollama signin`, not an API key.
+fn status_error(id: BackendId, status: u16, body: &[u8]) -> BackendError {
+    let msg = error_message(body);
+    let signin = status == 401
+        && serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .is_some_and(|v| v.get("signin_url").is_some());
+    if !signin {
+        return BackendError::status(id, status, &msg);
+    }
+    BackendError::new(
+        id,
+        ErrorKind::Auth,
+        format!(
+            "{} refused the request (401: {msg}): the model runs on ollama.com and needs you \
+             signed in there — run `ollama signin`, or pick a local model",
+            id.label()
+        ),
+    )
 }
 
 /// How many redirects a request may follow.
@@ -381,7 +403,7 @@ impl<D: Decoder> Driver<D> {
                 ),
             ));
         }
-        Err(BackendError::status(http.id, status, &msg))
+        Err(status_error(http.id, status, &body))
     }
 
     fn timeout_error(&self) -> BackendError {

@@ -26,7 +26,7 @@ use crate::config::BackendConfig;
 pub use crate::backend_id::{Api, BackendId, PerBackend};
 pub use crate::logprob::TokenLogprob;
 pub use error::{BackendError, ErrorKind};
-pub use models::{ModelChoice, ModelInfo};
+pub use models::{ModelChoice, ModelInfo, ModelKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

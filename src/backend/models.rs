@@ -10,6 +10,11 @@ pub enum ModelKind {
     Llm,
     Embedding,
     Unknown,
+    /// Answered on another machine: the server proxies it (Ollama's cloud models, which
+    /// `/api/tags` lists with a `remote_host`). Using one sends the conversation off the
+    /// machine however local the endpoint is, so it is never picked on its own and needs
+    /// `allow_remote` when asked for.
+    Remote,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,7 +92,7 @@ pub fn choose(
     }
     let chat: Vec<&ModelInfo> = models
         .iter()
-        .filter(|m| m.kind != ModelKind::Embedding)
+        .filter(|m| !matches!(m.kind, ModelKind::Embedding | ModelKind::Remote))
         .collect();
     let missed = if preferences.is_empty() {
         String::new()

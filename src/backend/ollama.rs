@@ -66,8 +66,14 @@ fn model_info(t: Tag, running: &[Running]) -> ModelInfo {
     let embedding_only = t.capabilities.as_ref().is_some_and(|c| {
         c.iter().any(|x| x == "embedding") && !c.iter().any(|x| x == "completion")
     });
+    let remote = t
+        .remote_host
+        .as_deref()
+        .is_some_and(|h| !h.trim().is_empty());
     ModelInfo {
-        kind: if embedding_only {
+        kind: if remote {
+            ModelKind::Remote
+        } else if embedding_only {
             ModelKind::Embedding
         } else {
             ModelKind::Llm
@@ -141,6 +147,9 @@ struct Tags {
 #[derive(Deserialize)]
 struct Tag {
     name: String,
+    /// Set for a cloud model that Ollama proxies (api/types.go, `ListModelResponse`).
+    #[serde(default)]
+    remote_host: Option<String>,
     #[serde(default)]
     size: Option<u64>,
     #[serde(default)]

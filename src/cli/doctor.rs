@@ -78,6 +78,19 @@ fn models_lines(h: &BackendHealth) -> String {
     }
     let names: Vec<&str> = h.models.iter().map(|m| m.name.as_str()).collect();
     let mut s = format!("  ✓ {} model(s): {}\n", names.len(), names.join(", "));
+    let remote: Vec<&str> = h
+        .models
+        .iter()
+        .filter(|m| m.kind == crate::backend::ModelKind::Remote)
+        .map(|m| m.name.as_str())
+        .collect();
+    if !remote.is_empty() {
+        s += &format!(
+            "  ! runs on another machine (a cloud model): {} — never picked on its own; asking for one needs {}.allow_remote = true\n",
+            remote.join(", "),
+            crate::config::Config::section(h.backend)
+        );
+    }
     let loaded: Vec<&ModelInfo> = h.models.iter().filter(|m| m.loaded == Some(true)).collect();
     if loaded.is_empty() && h.models.iter().any(|m| m.loaded.is_some()) {
         s += "  · no model loaded now; the first request loads one, which can take a while\n";

@@ -501,12 +501,15 @@ impl Run {
             Ok(c) => c,
             Err(e) => return Outcome::Failed(e),
         };
+        let model = info.models.iter().find(|m| m.name == choice.name);
+        if let Some(e) = model.and_then(|m| remote_refusal(leg.id, m, slot.cfg.allow_remote)) {
+            return Outcome::Failed(e);
+        }
         self.emit(EventKind::Model {
             backend: leg.id,
             model: choice.name.clone(),
             reason: choice.reason,
         });
-        let model = info.models.iter().find(|m| m.name == choice.name);
         let messages = match self.fit(leg, &choice.name, model.and_then(|m| m.context_length)) {
             Ok(m) => m,
             Err(e) => return Outcome::Failed(e),
@@ -794,6 +797,29 @@ impl Stats {
             cached: false,
         }
     }
+}
+
+/// A model the server runs on another machine is a remote endpoint, whatever the
+/// configured address: refused unless `allow_remote` is set.
+fn remote_refusal(
+    id: BackendId,
+    m: &crate::backend::ModelInfo,
+    allowed: bool,
+) -> Option<BackendError> {
+    if allowed || m.kind != crate::backend::ModelKind::Remote {
+        return None;
+    }
+    let section = crate::config::Config::section(id);
+    Some(BackendError::new(
+        id,
+        ErrorKind::RemoteNotAllowed,
+        format!(
+            "{} would send the conversation to another machine: {} is a cloud model, answered \
+             off this machine; pick a local model, or set {section}.allow_remote = true",
+            id.label(),
+            m.name
+        ),
+    ))
 }
 
 /// Errors after which the other server may take the request: it was unavailable, or the

@@ -4,6 +4,7 @@
 mod backends;
 mod cache;
 mod cli;
+mod cloud_models;
 mod confidence;
 mod doctor_json;
 mod engine;
