@@ -284,7 +284,10 @@ impl App {
         self.tell(text.into(), Level::Error);
     }
 
+    /// Notices quote servers and models (errors, model names): the buffer drops control
+    /// characters, but bidi controls would reorder the line, so they go here.
     fn tell(&mut self, text: String, level: Level) {
+        let text = crate::text::terminal::clean(&text).into_owned();
         self.note = Some(Notice::new(text, level, self.clock));
         self.dirty = true;
     }
@@ -542,9 +545,12 @@ impl App {
         }
     }
 
+    /// The selected block as the pane shows it, for copying and saving: without control
+    /// characters, so what is pasted is what was seen, and an `ESC[201~` in a model's code
+    /// cannot end a shell's bracketed paste early.
     pub fn selected_code(&self) -> Option<String> {
         let b = self.code.blocks.get(self.code_selected)?;
-        Some(b.text.clone())
+        Some(crate::text::terminal::clean(&b.text).into_owned())
     }
 
     fn selected_extension(&self) -> &'static str {

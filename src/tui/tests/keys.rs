@@ -176,3 +176,24 @@ fn the_block_saved_is_the_one_s_was_pressed_on() {
         Some(Effect::Save { text, .. }) if text.contains("enum Token") && !text.contains("other")
     ));
 }
+
+#[test]
+fn copied_and_saved_code_is_what_the_pane_shows() {
+    let mut a = full_app();
+    a.focus = Pane::Code;
+    a.code
+        .push("```sh\necho hi\x1b[201~; rm -rf ~\u{9b}0m\n```\n");
+    a.code_selected = a.code.blocks.len() - 1;
+    key(&mut a, KeyCode::Char('y'));
+    let Some(Effect::Copy(copied)) = a.effects.last().cloned() else {
+        panic!("a copy")
+    };
+    assert!(copied.contains("echo hi[201~; rm -rf ~0m"), "{copied:?}");
+    assert!(!copied.contains('\x1b') && !copied.contains('\u{9b}'));
+    key(&mut a, KeyCode::Char('s'));
+    key(&mut a, KeyCode::Enter);
+    assert!(matches!(
+        a.effects.last(),
+        Some(Effect::Save { text, .. }) if text == &copied
+    ));
+}

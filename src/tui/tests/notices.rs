@@ -93,3 +93,22 @@ fn notices_are_styled_by_level() {
     let (i, w) = (style_of(&info, "Route mode"), style_of(&warning, "Unknown"));
     assert!(!i.is_empty() && !w.is_empty() && i != w, "{i} vs {w}");
 }
+
+#[test]
+fn a_notice_quoting_a_server_loses_bidi_and_escape_controls() {
+    let mut a = app();
+    type_text(&mut a, "hello");
+    key(&mut a, KeyCode::Enter);
+    let id = submitted(&mut a).id;
+    a.on_engine(ev(
+        id,
+        EventKind::Error {
+            backend: Some(BackendId::Ollama),
+            message: "model \u{202e}exe.tset\u{202c} failed \x1b[31mbadly".into(),
+            code: "status",
+            partial: false,
+        },
+    ));
+    let shown = &a.note.as_ref().expect("a notice").text;
+    assert_eq!(shown, "model exe.tset failed [31mbadly");
+}
