@@ -101,6 +101,19 @@ impl BackendError {
         )
     }
 
+    /// A stream line or event past the cap (4 MiB): the server is broken or hostile.
+    pub fn too_large(backend: BackendId) -> Self {
+        Self::new(
+            backend,
+            ErrorKind::Malformed,
+            format!(
+                "{} sent a stream line over 4 MiB that never ended; its answer is broken, so \
+                 reading stopped there",
+                backend.label()
+            ),
+        )
+    }
+
     pub fn status(backend: BackendId, code: u16, server_message: &str) -> Self {
         let label = backend.label();
         let msg = server_message.trim();

@@ -3,9 +3,15 @@
 //! Splits bytes into complete lines regardless of how reads fall; a trailing CR is
 //! dropped and blank lines are skipped. JSON decoding is left to the caller.
 
+/// The most one line may hold: a server that never ends a line must not take the machine's
+/// memory (DESIGN.md, "Untrusted input").
+pub const MAX_LINE: usize = 4 << 20;
+
 #[derive(Debug, Default)]
 pub struct NdjsonParser {
     partial: Vec<u8>,
+    /// A line went past [`MAX_LINE`]; nothing more is parsed.
+    too_large: bool,
 }
 
 impl NdjsonParser {
@@ -16,9 +22,14 @@ impl NdjsonParser {
     /// Pushes every line that `chunk` completes onto `out`.
     pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<String>) {
         while let Some(pos) = memchr::memchr(b'\n', chunk) {
+            if self.too_large {
+                return;
+            }
             let line = &chunk[..pos];
             chunk = &chunk[pos + 1..];
-            if self.partial.is_empty() {
+            if self.partial.len() + line.len() > MAX_LINE {
+                self.overflow();
+            } else if self.partial.is_empty() {
                 push_line(line, out);
             } else {
                 self.partial.extend_from_slice(line);
@@ -26,11 +37,30 @@ impl NdjsonParser {
                 self.partial.clear();
             }
         }
+        if self.too_large {
+            return;
+        }
         self.partial.extend_from_slice(chunk);
+        if self.partial.len() > MAX_LINE {
+            self.overflow();
+        }
+    }
+
+    /// A line went past [`MAX_LINE`]: the stream is broken or hostile.
+    pub fn too_large(&self) -> bool {
+        self.too_large
+    }
+
+    fn overflow(&mut self) {
+        self.too_large = true;
+        self.partial = Vec::new();
     }
 
     /// Flushes a last line that had no newline.
     pub fn finish(&mut self, out: &mut Vec<String>) {
+        if self.too_large {
+            return;
+        }
         let rest = std::mem::take(&mut self.partial);
         push_line(&rest, out);
     }
@@ -47,6 +77,21 @@ fn push_line(line: &[u8], out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_past_the_cap_stops_the_parse() {
+        let mut p = NdjsonParser::new();
+        let mut out = Vec::new();
+        p.feed(b"{\"a\":1}\n", &mut out);
+        let piece = vec![b'x'; 1 << 20];
+        for _ in 0..5 {
+            p.feed(&piece, &mut out);
+        }
+        assert!(p.too_large());
+        p.feed(b"\n{\"b\":2}\n", &mut out);
+        p.finish(&mut out);
+        assert_eq!(out, vec!["{\"a\":1}"], "nothing after the broken line");
+    }
 
     #[test]
     fn lines_split_across_reads_are_rejoined() {

@@ -251,6 +251,9 @@ impl Decoder for OllamaDecoder {
     fn feed(&mut self, bytes: &[u8], out: &mut VecDeque<Item>) {
         self.lines.feed(bytes, &mut self.scratch);
         self.drain(out);
+        if self.lines.too_large() && !self.done {
+            self.fail(super::BackendError::too_large(self.id), out);
+        }
     }
 
     fn finish(&mut self, out: &mut VecDeque<Item>) {

@@ -401,6 +401,9 @@ impl Decoder for OpenAiDecoder {
     fn feed(&mut self, bytes: &[u8], out: &mut VecDeque<Item>) {
         self.sse.feed(bytes, &mut self.scratch);
         self.drain(out);
+        if self.sse.too_large() && !self.done {
+            self.fail(super::BackendError::too_large(self.id), out);
+        }
     }
 
     fn finish(&mut self, out: &mut VecDeque<Item>) {

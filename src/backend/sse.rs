@@ -15,6 +15,11 @@ pub struct SseEvent {
     pub data: String,
 }
 
+/// The most one line or one event may hold. Real events are a few hundred bytes; a server
+/// that never ends a line or an event must not take the machine's memory (DESIGN.md,
+/// "Untrusted input": capped while reading).
+pub const MAX_EVENT: usize = 4 << 20;
+
 /// Feed it bytes with [`SseParser::feed`]; call [`SseParser::finish`] at end of stream.
 #[derive(Debug, Default)]
 pub struct SseParser {
@@ -25,6 +30,8 @@ pub struct SseParser {
     data: String,
     has_data: bool,
     event: Option<String>,
+    /// A line or an event went past [`MAX_EVENT`]; nothing more is parsed.
+    too_large: bool,
 }
 
 impl SseParser {
@@ -34,6 +41,9 @@ impl SseParser {
 
     /// Parses `chunk`, pushing every event it completes onto `out`.
     pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<SseEvent>) {
+        if self.too_large {
+            return;
+        }
         if chunk.is_empty() {
             return; // keep a pending CR's state for the next real read
         }
@@ -65,6 +75,21 @@ impl SseParser {
             }
         }
         self.partial.extend_from_slice(chunk);
+        if self.partial.len() > MAX_EVENT {
+            self.overflow();
+        }
+    }
+
+    /// A line or an event went past [`MAX_EVENT`]: the stream is broken or hostile.
+    pub fn too_large(&self) -> bool {
+        self.too_large
+    }
+
+    fn overflow(&mut self) {
+        self.too_large = true;
+        self.partial = Vec::new();
+        self.data = String::new();
+        self.has_data = false;
     }
 
     /// Flushes an unterminated last line and a pending event at end of stream.
@@ -77,6 +102,9 @@ impl SseParser {
     }
 
     fn line(&mut self, line: &[u8], out: &mut Vec<SseEvent>) {
+        if self.too_large {
+            return;
+        }
         if line.is_empty() {
             self.dispatch(out);
             return;
@@ -103,6 +131,10 @@ impl SseParser {
     }
 
     fn push_data(&mut self, value: &[u8]) {
+        if self.data.len() + value.len() > MAX_EVENT {
+            self.overflow();
+            return;
+        }
         if self.has_data {
             self.data.push('\n');
         }
@@ -125,6 +157,27 @@ impl SseParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_or_an_event_past_the_cap_stops_the_parse() {
+        let mut p = SseParser::new();
+        let mut out = Vec::new();
+        p.feed(b"data: kept\n\n", &mut out);
+        let piece = vec![b'a'; 1 << 20];
+        p.feed(b"data: ", &mut out);
+        for _ in 0..5 {
+            p.feed(&piece, &mut out);
+        }
+        assert!(p.too_large());
+        assert_eq!(out.len(), 1, "the event before it is kept");
+        // An event of many short data lines is capped too.
+        let mut p = SseParser::new();
+        let line = [b"data: ".as_slice(), &vec![b'b'; 1000], b"\n"].concat();
+        for _ in 0..5_000 {
+            p.feed(&line, &mut out);
+        }
+        assert!(p.too_large());
+    }
 
     fn parse_all(chunks: &[&[u8]]) -> Vec<SseEvent> {
         let mut p = SseParser::new();

@@ -490,3 +490,50 @@ async fn unreachable_servers_say_how_to_start_them() {
     let err = b.probe().await.unwrap_err();
     assert!(err.message.contains("ollama serve"), "{}", err.message);
 }
+
+/// A server that never ends a line cannot take the machine's memory: reading stops at the
+/// cap with one sentence, and the text that came before is kept.
+#[test]
+fn an_endless_line_stops_at_the_cap_and_keeps_the_text_before_it() {
+    let endless = vec![b'a'; 5 << 20];
+    use predicates::prelude::*;
+    for (lm, flag) in [(true, "--fast"), (false, "--analyze")] {
+        let server = if lm {
+            let s = fake_lmstudio("m", &[]);
+            let first = lmstudio_stream("m", &["kept "], "stop");
+            let mut tail = b"data: ".to_vec();
+            tail.extend_from_slice(&endless);
+            s.on(
+                "POST",
+                "/v1/chat/completions",
+                Reply::sse(vec![&first[0], &first[1], &tail]),
+            );
+            s
+        } else {
+            let s = fake_ollama(&["q"], &[]);
+            let first = ollama_chat("q", &["kept "], "stop");
+            s.on(
+                "POST",
+                "/api/chat",
+                Reply::ndjson(vec![&first[0], &endless]),
+            );
+            s
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (lm_url, ol_url) = if lm {
+            (server.url(), refused_url())
+        } else {
+            (refused_url(), server.url())
+        };
+        write_config(dir.path(), &lm_url, &ol_url, "");
+        support::cli(dir.path())
+            .args([flag, "-p", "hello"])
+            .assert()
+            .code(1)
+            .stdout(predicates::str::contains("kept"))
+            .stderr(
+                predicates::str::contains("over 4 MiB")
+                    .and(predicates::str::contains("partial answer above is kept")),
+            );
+    }
+}
