@@ -29,6 +29,9 @@ pub enum ErrorKind {
     CoolingDown,
     /// The prompt does not fit the window the model is loaded with.
     ContextTooLong,
+    /// The server sent more than any real answer holds (a line, an event or a body past
+    /// its cap): broken or hostile.
+    TooLarge,
 }
 
 impl ErrorKind {
@@ -49,6 +52,7 @@ impl ErrorKind {
             ErrorKind::Disabled => "config",
             ErrorKind::CoolingDown => "cooling_down",
             ErrorKind::ContextTooLong => "context_too_long",
+            ErrorKind::TooLarge => "too_large",
         }
     }
 
@@ -105,7 +109,7 @@ impl BackendError {
     pub fn too_large(backend: BackendId) -> Self {
         Self::new(
             backend,
-            ErrorKind::Malformed,
+            ErrorKind::TooLarge,
             format!(
                 "{} sent a stream line over 4 MiB that never ended; its answer is broken, so \
                  reading stopped there",

@@ -139,7 +139,16 @@ impl Http {
         if matches!(status, 404 | 405 | 501) {
             return Ok(None);
         }
-        let body = resp.bytes().await.map_err(|e| self.send_error(&e))?;
+        let (body, cut) = read_capped(resp, MAX_BODY)
+            .await
+            .map_err(|e| self.send_error(&e))?;
+        if cut {
+            let what = format!(
+                "{} answered GET {path} with over 1 MiB, more than any real answer; is the endpoint right?",
+                self.id.label()
+            );
+            return Err(BackendError::new(self.id, ErrorKind::TooLarge, what));
+        }
         if !(200..300).contains(&status) {
             return Err(status_error(self.id, status, &body));
         }
@@ -200,6 +209,27 @@ fn status_error(id: BackendId, status: u16, body: &[u8]) -> BackendError {
             id.label()
         ),
     )
+}
+
+/// The most a model list, a version or an error body may hold. They are a few KiB; a
+/// server must not make us buffer without limit (DESIGN.md, "Untrusted input").
+const MAX_BODY: usize = 1 << 20;
+
+/// Reads a body up to `cap` bytes; says whether it went on past that.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = cap - out.len();
+        if chunk.len() > room {
+            out.extend_from_slice(&chunk[..room]);
+            return Ok((out, true));
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok((out, false))
 }
 
 /// How many redirects a request may follow.
@@ -386,10 +416,12 @@ impl<D: Decoder> Driver<D> {
         if (200..300).contains(&status) {
             return Ok(resp);
         }
-        let body = tokio::time::timeout(META_TIMEOUT, resp.bytes())
+        // Only its start matters: the message is cut to a line anyway.
+        let body = tokio::time::timeout(META_TIMEOUT, read_capped(resp, MAX_BODY))
             .await
             .ok()
             .and_then(Result::ok)
+            .map(|(body, _)| body)
             .unwrap_or_default();
         let msg = error_message(&body);
         if status == 404 {

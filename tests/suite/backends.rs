@@ -537,3 +537,42 @@ fn an_endless_line_stops_at_the_cap_and_keeps_the_text_before_it() {
             );
     }
 }
+
+/// A model list or an error body is read up to 1 MiB: a huge one is refused (the list) or
+/// cut to its start (the error), never buffered whole.
+#[test]
+fn a_huge_model_list_is_refused_and_a_huge_error_body_is_cut() {
+    let lm = fake_lmstudio("m", &[]);
+    let names: Vec<String> = (0..40_000).map(|i| format!("model-{i:06}-q4")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    lm.on(
+        "GET",
+        "/v1/models",
+        Reply::json(200, &openai_models(&refs, "organization_owner")),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    support::cli(dir.path())
+        .args(["--fast", "-p", "hello"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("over 1 MiB"));
+
+    let lm = fake_lmstudio("m", &[]);
+    let huge = format!(r#"{{"error":"{}"}}"#, "x".repeat(3 << 20));
+    lm.on("POST", "/v1/chat/completions", Reply::json(500, &huge));
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    let out = support::cli(dir.path())
+        .args(["--fast", "-p", "hello"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("500"))
+        .get_output()
+        .stderr
+        .clone();
+    assert!(
+        out.len() < 64 << 10,
+        "the message is cut: {} bytes",
+        out.len()
+    );
+}
