@@ -25,6 +25,25 @@ pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(text.chars().filter(|c| !is_unsafe(*c)).collect())
 }
 
+/// One line for a terminal's cell buffer (the chat, the code pane): tabs become `tab`, and a
+/// newline goes with everything [`is_unsafe`] names. The buffer would drop C0 and C1 itself,
+/// but not the bidi controls, which reorder what the terminal shows.
+pub fn line<'a>(text: &'a str, tab: &str) -> std::borrow::Cow<'a, str> {
+    let special = |c: char| c == '\t' || c == '\n' || is_unsafe(c);
+    if !text.chars().any(special) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '\t' {
+            out.push_str(tab);
+        } else if !special(c) {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A JSON line with C1 controls escaped too: serde_json escapes C0 only, and a terminal
 /// showing `--json` output would obey a raw U+009B (CSI). The escapes are valid JSON, and
 /// those characters can only stand inside strings.
@@ -56,6 +75,12 @@ mod tests {
             std::borrow::Cow::Borrowed(_)
         ));
         assert_eq!(clean("naïve – 日本語 😀"), "naïve – 日本語 😀");
+    }
+
+    #[test]
+    fn a_display_line_expands_tabs_and_loses_controls_and_bidi() {
+        assert_eq!(line("a\tb\u{202e}c\x1b[0m\n", "  "), "a  bc[0m");
+        assert!(matches!(line("plain", "  "), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

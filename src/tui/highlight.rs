@@ -594,21 +594,10 @@ fn styled_line(regions: &[(sh::Style, &str)]) -> Line<'static> {
     Line::from(spans)
 }
 
-/// Tabs as spaces and no control characters: the buffer drops them, and the highlighter
-/// should see what is shown.
+/// Tabs as spaces and nothing a terminal must not get: the highlighter should see what is
+/// shown.
 fn clean(text: &str) -> String {
-    if !text.contains(char::is_control) {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c == '\t' {
-            out.push_str(TAB);
-        } else if !c.is_control() {
-            out.push(c);
-        }
-    }
-    out
+    crate::text::terminal::line(text, TAB).into_owned()
 }
 
 #[cfg(test)]

@@ -757,21 +757,9 @@ fn bullet(depth: usize) -> &'static str {
     }
 }
 
-/// Terminal-safe text: control characters would be dropped by the buffer (or, worse, reach
-/// the terminal), so tabs become `tab` and the rest go.
+/// Terminal-safe text (see `text::terminal::line`): tabs become `tab`.
 fn clean(text: &str, tab: &str) -> String {
-    if !text.contains(char::is_control) {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c == '\t' {
-            out.push_str(tab);
-        } else if !c.is_control() {
-            out.push(c);
-        }
-    }
-    out
+    crate::text::terminal::line(text, tab).into_owned()
 }
 
 // ---------------------------------------------------------------------------------------
