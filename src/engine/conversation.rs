@@ -34,14 +34,14 @@ pub fn open(
     if !stored && choice == SessionChoice::Continue {
         return Err(HISTORY_OFF.into());
     }
-    if let SessionChoice::Resume(id) = choice {
-        if !stored && !matches!(store.prior_turns(id), Ok(Some(_))) {
-            return Err(format!(
-                "there is no session {id} in this run, and {HISTORY_OFF_REASON}"
-            ));
+    // Without history only this run's sessions exist: say why another one is missing.
+    let carried = store.carry_on(choice).map_err(|e| match choice {
+        SessionChoice::Resume(id) if !stored => {
+            format!("there is no session {id} in this run, and {HISTORY_OFF_REASON}")
         }
-    }
-    match store.carry_on(choice).map_err(|e| e.0)? {
+        _ => e.0,
+    })?;
+    match carried {
         Some((session, prior)) => Ok(Opened {
             session,
             new: false,
