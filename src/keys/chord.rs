@@ -257,20 +257,7 @@ impl fmt::Display for KeyChord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::{KeyEventKind, KeyEventState};
-
-    fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
-        KeyEvent {
-            code,
-            modifiers: mods,
-            kind: KeyEventKind::Press,
-            state: KeyEventState::NONE,
-        }
-    }
-
-    fn chord(s: &str) -> KeyChord {
-        KeyChord::parse(s).unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::keys::testing::{chord, ev};
 
     #[test]
     fn key_strings_parse_and_print_canonically() {

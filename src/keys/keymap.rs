@@ -304,20 +304,8 @@ fn binding_line(root: &toml_edit::Table, text: &str, ctx: Context, name: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::{KeyCode, KeyEventKind, KeyEventState, KeyModifiers};
-
-    fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
-        KeyEvent {
-            code,
-            modifiers: mods,
-            kind: KeyEventKind::Press,
-            state: KeyEventState::NONE,
-        }
-    }
-
-    fn chord(s: &str) -> KeyChord {
-        KeyChord::parse(s).unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::keys::testing::{chord, ev};
+    use crossterm::event::{KeyCode, KeyModifiers};
 
     fn keys(toml_text: &str) -> Keys {
         toml::from_str::<toml::Table>(toml_text)

@@ -10,6 +10,8 @@ mod bindings;
 mod chord;
 mod context;
 mod keymap;
+#[cfg(test)]
+mod testing;
 
 pub use action::{unknown_action, Action};
 pub use bindings::{KeySpec, Keys};
