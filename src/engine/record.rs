@@ -4,15 +4,46 @@
 //! writer's thread (see `writer.rs`). Storage failures never stop a request: the first one
 //! is reported once as a status event.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::events::{Event, EventKind, RequestId};
+use super::writer::Writer;
 use crate::backend::BackendId;
 use crate::store::{DecisionKind, MessageId, SessionId, Status, Store};
 
 pub const FLUSH_EVERY: Duration = Duration::from_millis(250);
+
+/// A request's recorder, living on the history writer's thread: every change to it is a
+/// job there, in the order the request sent them.
+#[derive(Clone)]
+pub struct Recording {
+    writer: Writer,
+    rec: Arc<Mutex<Recorder>>,
+}
+
+impl Recording {
+    pub fn new(writer: Writer, rec: Recorder) -> Self {
+        Self {
+            writer,
+            rec: Arc::new(Mutex::new(rec)),
+        }
+    }
+
+    /// Runs `f` with the recorder and the store on the writer, after every earlier job.
+    pub fn with(&self, f: impl FnOnce(&mut Recorder, &Store) + Send + 'static) {
+        let rec = Arc::clone(&self.rec);
+        self.writer.run(move |store| {
+            // Only this thread locks it; a poisoned lock still holds a usable recorder.
+            let mut rec = rec
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            f(&mut rec, store);
+        });
+    }
+}
 
 pub struct Recorder {
     session: SessionId,

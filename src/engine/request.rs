@@ -2,7 +2,7 @@
 //! stream, and fall back to the other server when the first cannot take the request.
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -13,7 +13,7 @@ use super::cache;
 use super::context;
 use super::conversation;
 use super::events::{Event, EventKind, Submit};
-use super::record::Recorder;
+use super::record::{Recorder, Recording};
 use super::route::{escalation_messages, plan};
 use super::slot::Slot;
 use super::writer::Writer;
@@ -100,7 +100,7 @@ pub struct Run {
     /// Some final (not draft) answer text has been sent to the front end.
     partial: bool,
     /// Saves the request to its session; it lives on the history writer's thread.
-    recorder: Option<Arc<Mutex<Recorder>>>,
+    recording: Option<Recording>,
     /// A draft was escalated (whatever became of the escalation).
     escalated: bool,
     /// Some leg was answered from the response cache.
@@ -120,7 +120,7 @@ impl Run {
             submit,
             cancel,
             partial: false,
-            recorder: None,
+            recording: None,
             escalated: false,
             cached: false,
         }
@@ -132,14 +132,9 @@ impl Run {
 
     /// Sends an event to the front end, and has the writer mirror it into the session.
     fn emit(&self, kind: EventKind) {
-        if let (Some(rec), Some(writer)) = (&self.recorder, self.writer()) {
-            let rec = Arc::clone(rec);
+        if let Some(r) = &self.recording {
             let copy = kind.clone();
-            writer.run(move |store| {
-                if let Ok(mut rec) = rec.lock() {
-                    rec.event(store, &copy);
-                }
-            });
+            r.with(move |rec, store| rec.event(store, &copy));
         }
         self.send(kind);
     }
@@ -168,19 +163,14 @@ impl Run {
             .ok_or_else(|| "the history writer has stopped".to_owned())??;
         let messages = conversation::messages(&self.submit, opened.prior);
         let rec = Recorder::new(opened.session, self.events.clone(), self.submit.id);
-        let rec = Arc::new(Mutex::new(rec));
+        let recording = Recording::new(history.writer.clone(), rec);
         // Saved before anything is sent, exactly as it will be sent.
         let sent = messages
             .last()
             .map(|m| m.content.clone())
             .unwrap_or_default();
-        let first = Arc::clone(&rec);
-        history.writer.run(move |store| {
-            if let Ok(mut rec) = first.lock() {
-                rec.user(store, &sent);
-            }
-        });
-        self.recorder = Some(rec);
+        recording.with(move |rec, store| rec.user(store, &sent));
+        self.recording = Some(recording);
         self.send(EventKind::Session {
             session: opened.session,
             new: opened.new,
@@ -271,7 +261,7 @@ impl Run {
     /// statistics are on disk.
     fn finish(&self, terminal: EventKind, learned: Vec<Observation>) {
         let shared = Arc::clone(&self.shared);
-        let (Some(writer), Some(rec)) = (self.writer(), self.recorder.clone()) else {
+        let Some(recording) = self.recording.clone() else {
             for o in &learned {
                 shared.learner.observe(o);
             }
@@ -281,15 +271,13 @@ impl Run {
         };
         let events = self.events.clone();
         let id = self.submit.id;
-        writer.run(move |store| {
-            if let Ok(mut rec) = rec.lock() {
-                rec.event(store, &terminal);
-                for o in &learned {
-                    shared.learner.observe(o);
-                }
-                if let Some(last) = learned.last() {
-                    rec.learned(store, last);
-                }
+        recording.with(move |rec, store| {
+            rec.event(store, &terminal);
+            for o in &learned {
+                shared.learner.observe(o);
+            }
+            if let Some(last) = learned.last() {
+                rec.learned(store, last);
             }
             shared.finished.fetch_add(1, Ordering::SeqCst);
             let _ = events.send(Event { id, kind: terminal });
@@ -682,7 +670,7 @@ impl Run {
         loop {
             let item = tokio::select! {
                 item = stream.next() => item,
-                _ = flush.tick(), if self.recorder.is_some() => {
+                _ = flush.tick(), if self.recording.is_some() => {
                     self.flush();
                     continue;
                 }
@@ -752,13 +740,8 @@ impl Run {
 impl Run {
     /// Has the writer save the streaming answer as it stands, so a quiet stream is kept too.
     fn flush(&self) {
-        if let (Some(rec), Some(writer)) = (&self.recorder, self.writer()) {
-            let rec = Arc::clone(rec);
-            writer.run(move |store| {
-                if let Ok(mut rec) = rec.lock() {
-                    rec.flush(store, true);
-                }
-            });
+        if let Some(r) = &self.recording {
+            r.with(|rec, store| rec.flush(store, true));
         }
     }
 }
