@@ -36,7 +36,7 @@ use codecrucible::voice::Voices;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{self, Receiver, Sender};
 use tokio::time::Instant;
 
 /// Tokens a second the scripted server sends.
@@ -127,7 +127,8 @@ fn stream(w: u16, h: u16, tokens: &[String]) -> (App, Outcome) {
         .enable_time()
         .build()
         .expect("runtime");
-    let (tx, rx) = mpsc::unbounded_channel();
+    // Bounded as the engine's own channel is: a lagging app holds the producer up.
+    let (tx, rx) = mpsc::channel(1024);
     let to_send = tokens.to_vec();
     let self_before = rusage(libc::RUSAGE_SELF);
     let thread_before = rusage(libc::RUSAGE_THREAD);
@@ -349,7 +350,7 @@ impl Probe for Run {
 
 /// The app's own loop, until the stream has ended and the last change is on screen; no
 /// terminal events, and the commands it sends go nowhere.
-async fn consume(app: &mut App, term: &mut Term, rx: UnboundedReceiver<Event>) -> Run {
+async fn consume(app: &mut App, term: &mut Term, rx: Receiver<Event>) -> Run {
     let mut run = Run::default();
     let (commands, _sent) = mpsc::unbounded_channel();
     let mut engine = EngineHandle {
@@ -368,15 +369,10 @@ async fn consume(app: &mut App, term: &mut Term, rx: UnboundedReceiver<Event>) -
 /// Sends the request's events: the route and model, then the tokens at `RATE` in bursts
 /// every 1–2 ms, then `Done`. Returns how long the tokens took to send and the CPU time
 /// this thread used.
-fn produce(
-    tx: UnboundedSender<Event>,
-    id: u64,
-    prompt: &str,
-    tokens: Vec<String>,
-) -> (Duration, Duration) {
+fn produce(tx: Sender<Event>, id: u64, prompt: &str, tokens: Vec<String>) -> (Duration, Duration) {
     let cpu = rusage(libc::RUSAGE_THREAD);
     let send = |kind: EventKind| {
-        let _ = tx.send(Event { id, kind });
+        let _ = tx.blocking_send(Event { id, kind });
     };
     let analysis = router::analyze(prompt, &[]);
     let routing = codecrucible::config::Config::default().hybrid.routing;

@@ -327,8 +327,11 @@ impl Drop for HybridClient {
     }
 }
 
-/// Hands each engine event to the receiver of its request.
-async fn dispatch(mut events: mpsc::UnboundedReceiver<Event>, routes: Routes) {
+/// Hands each engine event to the receiver of its request. The engine's channel is
+/// bounded; each request's own is not, so that one caller who reads late never holds up
+/// another's request. What one request's receiver can hold is bounded by the answer cap
+/// (`hybrid.performance.max_answer_kb`) and its few non-text events.
+async fn dispatch(mut events: mpsc::Receiver<Event>, routes: Routes) {
     while let Some(ev) = events.recv().await {
         let last = matches!(
             ev.kind,

@@ -104,6 +104,7 @@ pub struct Performance {
     pub cache_enabled: bool,
     pub cache_ttl_secs: u64,
     pub cache_max_mb: u64,
+    pub max_answer_kb: u64,
     pub metrics_collection: bool,
     pub auto_optimization: bool,
     pub health_checking: bool,

@@ -8,6 +8,7 @@ mod context;
 mod conversation;
 pub mod events;
 mod learning;
+mod outbox;
 mod record;
 mod request;
 mod resources;
@@ -32,6 +33,7 @@ pub use slot::Slot;
 use crate::backend::{Backend, BackendId};
 use crate::backend_id::PerBackend;
 use crate::config::Config;
+use outbox::Outbox;
 
 /// What request tasks share: the config, one slot per backend, the store and what the
 /// router has learned.
@@ -86,7 +88,8 @@ impl Shared {
 /// The front end's side of the engine.
 pub struct EngineHandle {
     pub commands: mpsc::UnboundedSender<Command>,
-    pub events: mpsc::UnboundedReceiver<Event>,
+    /// Bounded (see `outbox.rs`): keep reading it, or the requests wait.
+    pub events: mpsc::Receiver<Event>,
 }
 
 /// How often a long-lived front end (the TUI, the library) has the servers checked.
@@ -207,9 +210,9 @@ pub fn spawn_with_backends(
 
 /// Starts the actor; returns the front end's handle, and the shared state and event
 /// sender for the engine's own background tasks.
-fn start(shared: Shared) -> (EngineHandle, Arc<Shared>, mpsc::UnboundedSender<Event>) {
+fn start(shared: Shared) -> (EngineHandle, Arc<Shared>, Outbox) {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
-    let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+    let (ev_tx, ev_rx) = Outbox::channel();
     // Off the runtime's workers, so that commands are served meanwhile.
     tokio::task::spawn_blocking(crate::router::warm);
     let shared = Arc::new(shared);
@@ -256,7 +259,7 @@ const LIVE: RequestId = 0;
 async fn actor(
     shared: Arc<Shared>,
     mut commands: mpsc::UnboundedReceiver<Command>,
-    events: mpsc::UnboundedSender<Event>,
+    events: Outbox,
 ) {
     let mut running: HashMap<RequestId, oneshot::Sender<()>> = HashMap::new();
     let mut metrics_sent_at = 0;
@@ -286,10 +289,8 @@ async fn actor(
                 let events = events.clone();
                 tokio::spawn(async move {
                     let backends = health(&shared).await;
-                    let _ = events.send(Event {
-                        id,
-                        kind: EventKind::Health { backends },
-                    });
+                    let kind = EventKind::Health { backends };
+                    events.send(Event { id, kind }).await;
                 });
             }
             Command::ListModels(id, backend) => {
@@ -305,7 +306,7 @@ async fn actor(
                         models,
                         error,
                     };
-                    let _ = events.send(Event { id, kind });
+                    events.send(Event { id, kind }).await;
                 });
             }
             Command::Metrics(id) => {
@@ -319,7 +320,7 @@ async fn actor(
                 // Reading the store is disk work: off the runtime's workers.
                 tokio::task::spawn_blocking(move || {
                     let kind = metrics(&shared);
-                    let _ = events.send(Event { id, kind });
+                    events.send_blocking(Event { id, kind });
                 });
             }
             Command::Shutdown => break,
@@ -335,7 +336,7 @@ async fn actor(
 /// writer; answered by a `rated` event.
 fn feedback(
     shared: &Arc<Shared>,
-    events: &mpsc::UnboundedSender<Event>,
+    events: &Outbox,
     id: RequestId,
     session: crate::store::SessionId,
     verdict: Verdict,
@@ -353,7 +354,7 @@ fn feedback(
     };
     let Some(history) = shared.history.as_ref().filter(|h| h.stored) else {
         let error = "feedback needs a saved session, and history is off".to_owned();
-        let _ = events.send(rated(None, None, Some(error)));
+        tokio::spawn(async move { events.send(rated(None, None, Some(error))).await });
         return;
     };
     let shared = Arc::clone(shared);
@@ -361,7 +362,7 @@ fn feedback(
         let message = match store.record_feedback(session, verdict) {
             Ok(m) => m,
             Err(e) => {
-                let _ = events.send(rated(None, None, Some(e.0)));
+                events.send_blocking(rated(None, None, Some(e.0)));
                 return;
             }
         };
@@ -374,24 +375,17 @@ fn feedback(
             // The store's row is the truth; the policy in memory takes it up.
             shared.learner.reload(store, o);
         }
-        let _ = events.send(rated(Some(message), learned, error));
+        events.send_blocking(rated(Some(message), learned, error));
     });
 }
 
 /// Deletes a stored session on the writer; answered by a `deleted` event.
-fn delete(
-    shared: &Shared,
-    events: &mpsc::UnboundedSender<Event>,
-    id: RequestId,
-    session: crate::store::SessionId,
-) {
+fn delete(shared: &Shared, events: &Outbox, id: RequestId, session: crate::store::SessionId) {
     let events = events.clone();
     let Some(history) = shared.history.as_ref() else {
         let error = Some(format!("there is no session {session}"));
-        let _ = events.send(Event {
-            id,
-            kind: EventKind::Deleted { session, error },
-        });
+        let kind = EventKind::Deleted { session, error };
+        tokio::spawn(async move { events.send(Event { id, kind }).await });
         return;
     };
     history.writer.run(move |store| {
@@ -402,10 +396,8 @@ fn delete(
             )),
             Err(e) => Some(e.0),
         };
-        let _ = events.send(Event {
-            id,
-            kind: EventKind::Deleted { session, error },
-        });
+        let kind = EventKind::Deleted { session, error };
+        events.send_blocking(Event { id, kind });
     });
 }
 

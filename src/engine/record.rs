@@ -7,9 +7,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc::UnboundedSender;
-
 use super::events::{Event, EventKind, RequestId};
+use super::outbox::Outbox;
 use super::writer::Writer;
 use crate::backend::BackendId;
 use crate::store::{DecisionKind, MessageId, SessionId, Status, Store};
@@ -48,7 +47,7 @@ impl Recording {
 pub struct Recorder {
     session: SessionId,
     /// Where a storage failure is reported, once.
-    events: UnboundedSender<Event>,
+    events: Outbox,
     request: RequestId,
     answer: Option<Streaming>,
     /// The message closed last.
@@ -71,7 +70,7 @@ struct Streaming {
 }
 
 impl Recorder {
-    pub fn new(session: SessionId, events: UnboundedSender<Event>, request: RequestId) -> Self {
+    pub fn new(session: SessionId, events: Outbox, request: RequestId) -> Self {
         Self {
             session,
             events,
@@ -90,7 +89,8 @@ impl Recorder {
             Err(e) if !self.failed => {
                 self.failed = true;
                 let message = format!("{e}; the conversation goes on without being saved");
-                let _ = self.events.send(Event {
+                // On the writer's thread, outside the runtime.
+                self.events.send_blocking(Event {
                     id: self.request,
                     kind: EventKind::Status {
                         backend: None,

@@ -6,13 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::cache;
 use super::context;
 use super::conversation;
 use super::events::{Event, EventKind, Submit};
+use super::outbox::Outbox;
 use super::record::{Recorder, Recording};
 use super::route::{escalation_messages, plan};
 use super::slot::Slot;
@@ -94,7 +95,7 @@ const BUSY_RETRIES: [Duration; 3] = [
 
 pub struct Run {
     shared: Arc<Shared>,
-    events: mpsc::UnboundedSender<Event>,
+    events: Outbox,
     submit: Submit,
     cancel: oneshot::Receiver<()>,
     /// Some final (not draft) answer text has been sent to the front end.
@@ -110,7 +111,7 @@ pub struct Run {
 impl Run {
     pub fn new(
         shared: Arc<Shared>,
-        events: mpsc::UnboundedSender<Event>,
+        events: Outbox,
         submit: Submit,
         cancel: oneshot::Receiver<()>,
     ) -> Self {
@@ -131,20 +132,17 @@ impl Run {
     }
 
     /// Sends an event to the front end, and has the writer mirror it into the session.
-    fn emit(&self, kind: EventKind) {
+    async fn emit(&self, kind: EventKind) {
         if let Some(r) = &self.recording {
             let copy = kind.clone();
             r.with(move |rec, store| rec.event(store, &copy));
         }
-        self.send(kind);
+        self.send(kind).await;
     }
 
-    fn send(&self, kind: EventKind) {
-        // A front end that has gone away no longer needs events.
-        let _ = self.events.send(Event {
-            id: self.submit.id,
-            kind,
-        });
+    async fn send(&self, kind: EventKind) {
+        let id = self.submit.id;
+        self.events.send(Event { id, kind }).await;
     }
 
     /// Creates or continues the session and builds what is sent. Without any history
@@ -175,7 +173,8 @@ impl Run {
             session: opened.session,
             new: opened.new,
             stored,
-        });
+        })
+        .await;
         Ok(messages)
     }
 
@@ -188,7 +187,8 @@ impl Run {
                     message,
                     code: "session",
                     partial: false,
-                });
+                })
+                .await;
                 return;
             }
         };
@@ -198,7 +198,8 @@ impl Run {
             backend: plan.primary,
             fallback: plan.fallback,
             features: plan.features.clone(),
-        });
+        })
+        .await;
         // A server the router moved away from (down, cooling) is a fallback the user sees.
         for adj in plan
             .decision
@@ -212,7 +213,8 @@ impl Run {
                     from,
                     to: plan.primary,
                     error: adj.reason.clone(),
-                });
+                })
+                .await;
             }
         }
         let hybrid = plan.decision.selected == Route::Hybrid && plan.primary == BackendId::Lmstudio;
@@ -229,7 +231,8 @@ impl Run {
                     from: plan.primary,
                     to,
                     error: e.message.clone(),
-                });
+                })
+                .await;
                 let leg = Leg {
                     id: to,
                     model: None,
@@ -253,20 +256,20 @@ impl Run {
         };
         let learned = self.observations(&plan, &outcome);
         let terminal = self.terminal(outcome);
-        self.finish(terminal, learned);
+        self.finish(terminal, learned).await;
     }
 
     /// Records the request's end and what it taught, then tells the front end: once the
     /// `done` (or `error`) event arrives, the session, the decisions and the learning
     /// statistics are on disk.
-    fn finish(&self, terminal: EventKind, learned: Vec<Observation>) {
+    async fn finish(&self, terminal: EventKind, learned: Vec<Observation>) {
         let shared = Arc::clone(&self.shared);
         let Some(recording) = self.recording.clone() else {
             for o in &learned {
                 shared.learner.observe(o);
             }
             shared.finished.fetch_add(1, Ordering::SeqCst);
-            self.send(terminal);
+            self.send(terminal).await;
             return;
         };
         let events = self.events.clone();
@@ -280,7 +283,8 @@ impl Run {
                 rec.learned(store, last);
             }
             shared.finished.fetch_add(1, Ordering::SeqCst);
-            let _ = events.send(Event { id, kind: terminal });
+            // On the writer's thread, once the request's writes have landed.
+            events.send_blocking(Event { id, kind: terminal });
         });
     }
 
@@ -349,7 +353,8 @@ impl Run {
                     "the draft could not be judged within {} s; keeping it",
                     SCORE_BUDGET.as_secs()
                 ),
-            });
+            })
+            .await;
             return Outcome::Done(draft);
         };
         self.emit(EventKind::Confidence {
@@ -357,7 +362,8 @@ impl Run {
             score: report.score,
             threshold,
             signals: report.signals.clone(),
-        });
+        })
+        .await;
         // 0 never escalates and 1 always does, whatever the score.
         let weak = threshold >= 1.0 || (threshold > 0.0 && f64::from(report.score) < threshold);
         if !weak {
@@ -369,7 +375,8 @@ impl Run {
             self.emit(EventKind::Status {
                 backend: Some(to),
                 message: format!("{}; keeping the fast draft", e.message),
-            });
+            })
+            .await;
             return Outcome::Done(draft);
         }
         self.escalated = true;
@@ -379,7 +386,8 @@ impl Run {
             confidence: report.score,
             threshold,
             signals: report.signals.clone(),
-        });
+        })
+        .await;
         let leg = Leg {
             id: to,
             model: None,
@@ -393,7 +401,8 @@ impl Run {
                 self.emit(EventKind::Status {
                     backend: Some(to),
                     message,
-                });
+                })
+                .await;
                 Outcome::Done(draft)
             }
             other => other,
@@ -444,7 +453,8 @@ impl Run {
                     self.emit(EventKind::Status {
                         backend: Some(leg.id),
                         message,
-                    });
+                    })
+                    .await;
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
                         _ = &mut self.cancel => return Outcome::Cancelled,
@@ -497,8 +507,10 @@ impl Run {
             backend: leg.id,
             model: choice.name.clone(),
             reason: choice.reason,
-        });
-        let messages = match self.fit(leg, &choice.name, model.and_then(|m| m.context_length)) {
+        })
+        .await;
+        let window = model.and_then(|m| m.context_length);
+        let messages = match self.fit(leg, &choice.name, window).await {
             Ok(m) => m,
             Err(e) => return Outcome::Failed(e),
         };
@@ -516,7 +528,7 @@ impl Run {
         let key =
             cache::enabled(&shared).then(|| cache::key(leg.id, slot.backend.endpoint(), &req));
         if let Some(hit) = self.cached_answer(key.as_ref()).await {
-            return self.replay(leg, choice.name, hit, start);
+            return self.replay(leg, choice.name, hit, start).await;
         }
         let _permit = match slot.try_acquire() {
             Ok(p) => p,
@@ -524,7 +536,8 @@ impl Run {
                 self.emit(EventKind::Queued {
                     backend: leg.id,
                     depth,
-                });
+                })
+                .await;
                 tokio::select! {
                     p = slot.acquire() => p,
                     _ = &mut self.cancel => return Outcome::Cancelled,
@@ -567,20 +580,28 @@ impl Run {
     }
 
     /// Streams a cached answer back at once, marked `cached`.
-    fn replay(&mut self, leg: &Leg, model: String, hit: CachedAnswer, start: Instant) -> Outcome {
+    async fn replay(
+        &mut self,
+        leg: &Leg,
+        model: String,
+        hit: CachedAnswer,
+        start: Instant,
+    ) -> Outcome {
         self.cached = true;
         if !hit.reasoning.is_empty() {
             self.emit(EventKind::Reasoning {
                 backend: leg.id,
                 text: hit.reasoning.clone(),
-            });
+            })
+            .await;
         }
         self.partial |= !leg.draft;
         self.emit(EventKind::Delta {
             backend: leg.id,
             text: hit.text.clone(),
             draft: leg.draft,
-        });
+        })
+        .await;
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         let done = EventKind::Done {
             backend: leg.id,
@@ -605,7 +626,7 @@ impl Run {
 
     /// The context-window pre-check: the conversation must fit the window the model is
     /// loaded with (not its trained maximum), or the server would truncate it silently.
-    fn fit(
+    async fn fit(
         &self,
         leg: &Leg,
         model: &str,
@@ -644,7 +665,8 @@ impl Run {
             dropped,
             tokens: left,
             window,
-        });
+        })
+        .await;
         Ok(messages)
     }
 
@@ -682,7 +704,7 @@ impl Run {
                         model: model.clone(),
                         loaded: loaded == Some(true),
                         message: loading_message(id, &model, loaded),
-                    });
+                    }).await;
                     continue;
                 }
             };
@@ -696,6 +718,9 @@ impl Run {
             {
                 stats.ttft = Some(start.elapsed());
             }
+            if let Some(e) = self.over_cap(id, &event, text.len() + reasoning.len()) {
+                return Outcome::Failed(e);
+            }
             match event {
                 StreamEvent::Text(t) => {
                     self.partial |= !draft;
@@ -704,7 +729,8 @@ impl Run {
                         backend: id,
                         text: t,
                         draft,
-                    });
+                    })
+                    .await;
                 }
                 StreamEvent::Reasoning(t) => {
                     reasoning.push_str(&t);
@@ -712,13 +738,15 @@ impl Run {
                         backend: id,
                         text: t,
                     })
+                    .await
                 }
                 StreamEvent::Logprobs(tokens) => {
                     logprobs.extend(tokens.iter().cloned());
                     self.emit(EventKind::Logprobs {
                         backend: id,
                         tokens,
-                    });
+                    })
+                    .await;
                 }
                 StreamEvent::Usage(u) => stats.usage = u,
                 StreamEvent::Done { finish_reason } => {
@@ -738,6 +766,29 @@ impl Run {
 }
 
 impl Run {
+    /// The answer cap (`hybrid.performance.max_answer_kb`): text that would take the answer
+    /// past it ends the stream with `too_large`; what arrived before is kept.
+    fn over_cap(&self, id: BackendId, event: &StreamEvent, so_far: usize) -> Option<BackendError> {
+        let adds = match event {
+            StreamEvent::Text(t) | StreamEvent::Reasoning(t) => t.len(),
+            _ => return None,
+        };
+        let kb = self.shared.config.hybrid.performance.max_answer_kb;
+        let cap = usize::try_from(kb.saturating_mul(1024)).unwrap_or(usize::MAX);
+        if so_far.saturating_add(adds) <= cap {
+            return None;
+        }
+        Some(BackendError::new(
+            id,
+            ErrorKind::TooLarge,
+            format!(
+                "the answer from {} passed the {kb} KiB cap and was stopped; what arrived is kept \
+                 (raise hybrid.performance.max_answer_kb for longer answers)",
+                id.label()
+            ),
+        ))
+    }
+
     /// Has the writer save the streaming answer as it stands, so a quiet stream is kept too.
     fn flush(&self) {
         if let Some(r) = &self.recording {

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 
+use super::outbox::Outbox;
+
 use super::events::{Event, EventKind};
 use super::Shared;
 use crate::backend::{models, BackendError, BackendId, ServerInfo};
@@ -25,7 +27,7 @@ pub const SERVER_PERIOD: Duration = Duration::from_secs(5);
 pub async fn monitor(
     shared: Arc<Shared>,
     machine: watch::Receiver<MachineReading>,
-    events: mpsc::UnboundedSender<Event>,
+    events: Outbox,
     commands: mpsc::UnboundedSender<super::Command>,
 ) {
     let mut tick = tokio::time::interval(MACHINE_PERIOD);
@@ -55,7 +57,8 @@ pub async fn monitor(
             id: 0,
             kind: EventKind::Resources { status },
         };
-        if events.send(event).is_err() {
+        // The next reading replaces this one: a front end that is behind skips it.
+        if !events.offer(event) {
             return;
         }
     }

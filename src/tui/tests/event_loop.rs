@@ -64,7 +64,7 @@ async fn run_with(app: App, script: impl std::future::Future<Output = ()>, keys:
         )
         .expect("terminal");
         let (commands, _sent) = tokio::sync::mpsc::unbounded_channel();
-        let (_events_tx, events) = tokio::sync::mpsc::unbounded_channel();
+        let (_events_tx, events) = tokio::sync::mpsc::channel(8);
         let mut engine = EngineHandle { commands, events };
         let mut quiet = ();
         let ended = event_loop::run(&mut term, &mut app, &mut engine, keys, &mut quiet).await;
