@@ -27,6 +27,7 @@ pub use events::{
     Attachment, BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode,
     Submit, Verdict,
 };
+pub use outbox::CAPACITY as EVENT_CAPACITY;
 pub use route::signals;
 pub use slot::Slot;
 

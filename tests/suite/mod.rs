@@ -13,6 +13,7 @@ mod hybrid;
 mod hybrid_cli;
 mod keys_cli;
 mod learning;
+mod limits;
 mod live;
 mod module_graph;
 mod parser_props;
