@@ -1,5 +1,6 @@
 //! `codecrucible doctor`: is each server reachable, which version, which models, which are
-//! loaded, and for every problem what to do about it.
+//! loaded, and for every problem what to do about it; then whether the history and the
+//! config are private (`privacy.rs`).
 
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::backend::{models::same_model, BackendId, ModelInfo, PerBackend};
@@ -23,6 +24,10 @@ pub async fn run(config: Config, json: bool) -> i32 {
         for h in &report {
             super::print_text(&describe(&config, h));
         }
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let data = super::privacy::data_dir();
+        let findings = super::privacy::check(&config, data.as_deref(), &env);
+        super::print_text(&super::privacy::describe(&findings));
     }
     let all_up = report.iter().all(|h| h.up || !h.enabled);
     if all_up {

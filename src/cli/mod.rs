@@ -14,6 +14,7 @@ mod doctor;
 mod headless;
 mod input;
 mod keys_cmd;
+mod privacy;
 mod route_cmd;
 mod sessions_cmd;
 mod system_cmd;

@@ -431,6 +431,53 @@ fn doctor_on_refused_ports_says_what_to_do() {
 }
 
 #[test]
+fn doctor_names_history_others_can_read_and_a_plain_text_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let chmod = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    let dir = setup(&refused_url(), &refused_url());
+    let config = dir.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text = text.replace(
+        "[hybrid.ollama]\n",
+        "[hybrid.ollama]\napi_key = \"sk-do-not-print\"\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    chmod(&config, 0o644);
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    chmod(&data, 0o755);
+    std::fs::write(data.join("history.db"), b"").unwrap();
+    chmod(&data.join("history.db"), 0o644);
+    cc(dir.path()).arg("doctor").assert().code(1).stdout(
+        contains("Privacy")
+            .and(contains("can be opened by other users (0755): chmod 700"))
+            .and(contains(
+                "history.db holds conversations and can be read by other users (0644)",
+            ))
+            .and(contains("hybrid.ollama.api_key in plain text"))
+            .and(contains("CODECRUCIBLE_OLLAMA_API_KEY"))
+            .and(contains("holds an API key and can be read by other users"))
+            .and(contains("sk-do-not-print").not()),
+    );
+    chmod(&data, 0o700);
+    chmod(&data.join("history.db"), 0o600);
+    std::fs::write(
+        &config,
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("api_key = \"sk-do-not-print\"\n", ""),
+    )
+    .unwrap();
+    cc(dir.path())
+        .arg("doctor")
+        .assert()
+        .code(1)
+        .stdout(contains("✓ history in").and(contains("✗").count(2)));
+}
+
+#[test]
 fn doctor_reports_versions_models_loaded_models_and_missing_ones() {
     let lm = fake_llama_server(&[]);
     let ol = fake_ollama(&["llama3.2:latest", "qwen2.5-coder:7b"], &[]);

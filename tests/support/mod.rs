@@ -32,6 +32,8 @@ pub fn isolated(mut cmd: std::process::Command, dir: &std::path::Path) -> std::p
         .env_remove("OLLAMA_HOST")
         .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
         .env_remove("CODECRUCIBLE_OLLAMA_URL")
+        .env_remove("CODECRUCIBLE_LMSTUDIO_API_KEY")
+        .env_remove("CODECRUCIBLE_OLLAMA_API_KEY")
         .stdin(std::process::Stdio::null());
     cmd
 }
@@ -45,6 +47,8 @@ pub fn cli(dir: &std::path::Path) -> assert_cmd::Command {
         .env_remove("OLLAMA_HOST")
         .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
         .env_remove("CODECRUCIBLE_OLLAMA_URL")
+        .env_remove("CODECRUCIBLE_LMSTUDIO_API_KEY")
+        .env_remove("CODECRUCIBLE_OLLAMA_API_KEY")
         .timeout(Duration::from_secs(180));
     c
 }
