@@ -15,6 +15,7 @@ mod keys_cli;
 mod learning;
 mod limits;
 mod live;
+mod load;
 mod module_graph;
 mod parser_props;
 mod real_server;

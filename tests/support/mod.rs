@@ -180,12 +180,41 @@ struct State {
     /// Connections the client closed while a stream was still open.
     client_hangups: AtomicUsize,
     streams_started: AtomicUsize,
+    /// Streams whose answer has not been sent in full yet, and the most there ever were.
+    streams_open: AtomicUsize,
+    streams_peak: AtomicUsize,
+}
+
+/// One stream counted as open until it is dropped.
+struct OpenStream<'a>(Option<&'a State>);
+
+impl<'a> OpenStream<'a> {
+    fn start(state: &'a State) -> Self {
+        state.streams_started.fetch_add(1, Ordering::SeqCst);
+        let now = state.streams_open.fetch_add(1, Ordering::SeqCst) + 1;
+        state.streams_peak.fetch_max(now, Ordering::SeqCst);
+        Self(Some(state))
+    }
+
+    fn close(&mut self) {
+        if let Some(s) = self.0.take() {
+            s.streams_open.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Drop for OpenStream<'_> {
+    fn drop(&mut self) {
+        self.close();
+    }
 }
 
 pub struct FakeServer {
     pub addr: SocketAddr,
     state: Arc<State>,
     _thread: std::thread::JoinHandle<()>,
+    /// Dropping (or sending on) it stops the server: see [`FakeServer::kill`].
+    kill: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 impl FakeServer {
@@ -196,6 +225,7 @@ impl FakeServer {
     pub fn start_on(bind: &str) -> Self {
         let state = Arc::new(State::default());
         let (tx, rx) = std::sync::mpsc::channel();
+        let (kill, killed) = tokio::sync::oneshot::channel::<()>();
         let st = Arc::clone(&state);
         let bind = bind.to_owned();
         let thread = std::thread::spawn(move || {
@@ -206,19 +236,27 @@ impl FakeServer {
             rt.block_on(async move {
                 let listener = TcpListener::bind(&bind).await.expect("bind fake server");
                 tx.send(listener.local_addr().expect("addr")).ok();
-                loop {
-                    let Ok((sock, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    tokio::spawn(serve_conn(sock, Arc::clone(&st)));
+                let serve = async {
+                    loop {
+                        let Ok((sock, _)) = listener.accept().await else {
+                            continue;
+                        };
+                        tokio::spawn(serve_conn(sock, Arc::clone(&st)));
+                    }
+                };
+                tokio::select! {
+                    _ = serve => {}
+                    _ = killed => {}
                 }
             });
+            // Dropping the runtime drops every connection's task: open sockets close.
         });
         let addr = rx.recv().expect("fake server started");
         Self {
             addr,
             state,
             _thread: thread,
+            kill: Mutex::new(Some(kill)),
         }
     }
 
@@ -269,6 +307,21 @@ impl FakeServer {
 
     pub fn streams_started(&self) -> usize {
         self.state.streams_started.load(Ordering::SeqCst)
+    }
+
+    /// The most streams that were ever open at once. A stream counts as open from its
+    /// request until just before the part that ends its answer is written: a client cannot
+    /// see the end (and start its next request in the freed slot) before that.
+    pub fn streams_peak(&self) -> usize {
+        self.state.streams_peak.load(Ordering::SeqCst)
+    }
+
+    /// Stops the server as a crash would: the listener closes (new connections are
+    /// refused) and every open connection is dropped mid-reply.
+    pub fn kill(&self) {
+        if let Some(k) = self.kill.lock().unwrap().take() {
+            let _ = k.send(());
+        }
     }
 
     /// Waits (up to `limit`) until `f` holds; for effects that happen on the server side.
@@ -420,7 +473,8 @@ async fn write_reply(sock: &mut TcpStream, reply: Reply, state: &State) -> bool 
             parts,
             end,
         } => {
-            state.streams_started.fetch_add(1, Ordering::SeqCst);
+            let mut open = OpenStream::start(state);
+            let last_bytes = parts.iter().rposition(|p| matches!(p, Part::Bytes(_)));
             let framing_header = match framing {
                 Framing::Chunked => "Transfer-Encoding: chunked\r\n",
                 Framing::CloseDelimited => "Connection: close\r\n",
@@ -432,7 +486,10 @@ async fn write_reply(sock: &mut TcpStream, reply: Reply, state: &State) -> bool 
             if sock.write_all(head.as_bytes()).await.is_err() {
                 return false;
             }
-            for part in parts {
+            for (i, part) in parts.into_iter().enumerate() {
+                if Some(i) == last_bytes {
+                    open.close();
+                }
                 let ok = match part {
                     Part::Delay(d) => {
                         tokio::time::sleep(d).await;
