@@ -418,16 +418,9 @@ impl Run {
         task_type: crate::router::TaskType,
     ) -> Option<confidence::Report> {
         let prompt = self.submit.input.clone();
-        let mut answer = draft.text.clone();
-        if answer.len() > SCORE_MAX_BYTES {
-            let mut cut = SCORE_MAX_BYTES;
-            while !answer.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            answer.truncate(cut);
-        }
+        let answer = head(&draft.text, SCORE_MAX_BYTES).to_owned();
         let (finish, logprobs) = (draft.finish_reason.clone(), draft.logprobs.clone());
-        let job = tokio::task::spawn_blocking(move || {
+        within(SCORE_BUDGET, move || {
             confidence::score(&Draft {
                 prompt: &prompt,
                 answer: &answer,
@@ -435,8 +428,8 @@ impl Run {
                 finish_reason: finish.as_deref(),
                 logprobs: &logprobs,
             })
-        });
-        tokio::time::timeout(SCORE_BUDGET, job).await.ok()?.ok()
+        })
+        .await
     }
 
     /// One leg, retried while Ollama signals back-pressure with 503.
@@ -833,6 +826,28 @@ impl Stats {
     }
 }
 
+/// Runs `job` on the blocking pool and waits at most `budget` for it; `None` when the
+/// budget ran out (the job finishes in the background) or it panicked.
+async fn within<T: Send + 'static>(
+    budget: Duration,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let job = tokio::task::spawn_blocking(job);
+    tokio::time::timeout(budget, job).await.ok()?.ok()
+}
+
+/// At most `max` bytes of the start of `text`, cut at a character boundary.
+fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &text[..cut]
+}
+
 /// A model the server runs on another machine is a remote endpoint, whatever the
 /// configured address: refused unless `allow_remote` is set.
 fn remote_refusal(
@@ -872,5 +887,36 @@ fn loading_message(id: BackendId, model: &str, loaded: Option<bool>) -> String {
             "{} is loading model {model}; a large model can take minutes…",
             id.label()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn judging_that_outruns_its_budget_gives_up_without_blocking_the_runtime() {
+        let slow = within(Duration::from_millis(50), || {
+            std::thread::sleep(Duration::from_millis(400));
+            1
+        });
+        // The runtime (one thread here) still serves other work meanwhile.
+        let (judged, other) = tokio::join!(slow, async { 2 });
+        assert_eq!((judged, other), (None, 2));
+        assert_eq!(within(Duration::from_secs(5), || 3).await, Some(3));
+        assert_eq!(
+            within(Duration::from_secs(5), || -> u8 { panic!("hostile") }).await,
+            None
+        );
+    }
+
+    #[test]
+    fn only_the_head_of_a_long_draft_is_judged() {
+        assert_eq!(head("short", 10), "short");
+        assert_eq!(head("ééé", 3), "é", "cut at a character boundary");
+        assert_eq!(
+            head(&"x".repeat(1 << 20), SCORE_MAX_BYTES).len(),
+            SCORE_MAX_BYTES
+        );
     }
 }

@@ -140,3 +140,39 @@ async fn a_front_end_that_reads_late_holds_the_stream_up_and_loses_nothing() {
     }
     assert_eq!(text, toks.concat());
 }
+
+/// A 3 MB draft of brackets nested a million deep is judged on its head, within the
+/// budget, and kept as the answer or escalated: it never stalls the request.
+#[test]
+fn a_huge_deeply_nested_draft_is_judged_on_its_head() {
+    let nested = format!(
+        "```json\n{}{}\n```\n",
+        "[".repeat(1_500_000),
+        "]".repeat(1_500_000)
+    );
+    let lm = fake_lmstudio("m", &[]);
+    let parts = lmstudio_stream("m", &["Here it is:\n", &nested], "stop");
+    lm.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(parts.iter().map(|p| p.as_slice()).collect()),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &lm.url(), &refused_url(), "");
+    let out = support::cli(dir.path())
+        .args([
+            "--json",
+            "--backend",
+            "hybrid",
+            "-p",
+            "write deeply nested JSON",
+        ])
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("\"type\":\"confidence\""), "judged");
+    assert!(text.contains("\"type\":\"done\""), "and answered");
+}
