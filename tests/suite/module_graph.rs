@@ -28,9 +28,12 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("store", FRONT_ENDS_AND_ENGINE),
     ("resources", FRONT_ENDS_AND_ENGINE),
     ("engine", FRONT_ENDS),
+    ("workspace", FRONT_ENDS_ENGINE_AND_STORE),
 ];
 const FRONT_ENDS: &[&str] = &["tui", "cli", "client"];
 const FRONT_ENDS_AND_ENGINE: &[&str] = &["tui", "cli", "client", "engine"];
+/// The workspace reads the user's files; what it caches goes through the engine.
+const FRONT_ENDS_ENGINE_AND_STORE: &[&str] = &["tui", "cli", "client", "engine", "store"];
 /// Everything that does I/O or sits above the pure rooms.
 const ABOVE_PURE: &[&str] = &[
     "tui",
@@ -41,6 +44,7 @@ const ABOVE_PURE: &[&str] = &[
     "backend",
     "resources",
     "logging",
+    "workspace",
 ];
 /// The config may use only these rooms.
 const CONFIG_MAY_USE: &[&str] = &["keys", "text", "backend_id", "private"];
@@ -57,6 +61,7 @@ const ABOVE_CONFIG: &[&str] = &[
     "confidence",
     "voice",
     "logprob",
+    "workspace",
 ];
 
 #[test]

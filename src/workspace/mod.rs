@@ -1,0 +1,11 @@
+//! The user's project: root, file index, @mentions, repo map, context budget (DESIGN.md).
+
+pub mod attach;
+pub mod index;
+pub mod mention;
+pub mod root;
+pub mod secrets;
+
+pub use attach::{FileRef, FileText, Refused};
+pub use index::{Index, IndexOptions, IndexedFile};
+pub use mention::LineRange;
