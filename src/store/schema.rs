@@ -67,6 +67,25 @@ const MIGRATIONS: &[&str] = &[
         used_at INTEGER NOT NULL
     );
     CREATE INDEX cache_by_use ON cache(used_at);",
+    // 2 → 3: the files attached to each session, and the repository map's symbols per
+    // workspace file (keyed by modification time and size).
+    "CREATE TABLE session_files (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        range_start INTEGER,
+        range_end INTEGER,
+        digest TEXT NOT NULL,
+        added_at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, path, range_start, range_end)
+    );
+    CREATE TABLE file_tags (
+        root TEXT NOT NULL,
+        path TEXT NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        PRIMARY KEY (root, path)
+    ) WITHOUT ROWID;",
 ];
 
 /// The version a current database has.
