@@ -22,6 +22,7 @@ pub use load::{ConfigError, Overrides};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Config {
     pub hybrid: Hybrid,
+    pub workspace: Workspace,
     pub history: History,
     pub ui: Ui,
     /// The key bindings, per context (`[keys.global]`, `[keys.input]`, ...). The
@@ -31,6 +32,13 @@ pub struct Config {
     /// The user's file this was loaded from, if it exists.
     #[serde(skip)]
     pub source: Option<PathBuf>,
+}
+
+/// What the assistant may read of the user's project.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Workspace {
+    pub max_file_kb: u64,
+    pub attach_named_files: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
