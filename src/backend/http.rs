@@ -103,7 +103,9 @@ impl Http {
                 self.id,
                 ErrorKind::RemoteNotAllowed,
                 format!(
-                    "{} at {} redirected the request to {to}, which is not on this machine, so                      nothing was sent there; CodeCrucible only talks to local servers unless you                      set {section}.allow_remote = true",
+                    "{} at {} redirected the request to {to}, which is not on this machine, so \
+                     nothing was sent there; CodeCrucible only talks to local servers unless you \
+                     set {section}.allow_remote = true",
                     self.id.label(),
                     self.configured
                 ),
