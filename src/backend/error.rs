@@ -120,7 +120,7 @@ impl BackendError {
 
     pub fn status(backend: BackendId, code: u16, server_message: &str) -> Self {
         let label = backend.label();
-        let msg = server_message.trim();
+        let msg = one_line(server_message);
         let (kind, text) = match code {
             401 | 403 => (
                 ErrorKind::Auth,
@@ -174,10 +174,29 @@ impl BackendError {
             format!(
                 "{} reported an error while answering: {}",
                 backend.label(),
-                server_message.trim()
+                one_line(server_message)
             ),
         )
     }
+}
+
+/// The most of a server's own message that an error repeats.
+const SERVER_WORDS: usize = 200;
+
+/// A server's message as one line: whitespace runs (the line breaks of a traceback or a
+/// log excerpt) folded to one space, and cut to [`SERVER_WORDS`] characters. The message
+/// is untrusted input, and an error is one sentence on one line (DESIGN.md, "Untrusted
+/// input"). Read lazily: a message can be a megabyte, and only its start is kept.
+pub(crate) fn one_line(server_message: &str) -> String {
+    let mut chars = server_message
+        .split_whitespace()
+        .enumerate()
+        .flat_map(|(i, word)| (i > 0).then_some(' ').into_iter().chain(word.chars()));
+    let mut out: String = chars.by_ref().take(SERVER_WORDS).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// What a user does to bring each server up.

@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use super::error::describe_reqwest;
+use super::error::{describe_reqwest, one_line};
 use super::{endpoint, BackendError, BackendId, ErrorKind, EventStream, StreamEvent};
 use crate::config::{BackendConfig, Config};
 
@@ -103,7 +103,9 @@ impl Http {
                 self.id,
                 ErrorKind::RemoteNotAllowed,
                 format!(
-                    "{} at {} redirected the request to {to}, which is not on this machine, so                      nothing was sent there; CodeCrucible only talks to local servers unless you                      set {section}.allow_remote = true",
+                    "{} at {} redirected the request to {to}, which is not on this machine, so \
+                     nothing was sent there; CodeCrucible only talks to local servers unless you \
+                     set {section}.allow_remote = true",
                     self.id.label(),
                     self.configured
                 ),
@@ -300,19 +302,19 @@ fn check_endpoint(id: BackendId, cfg: &BackendConfig) -> Result<Url, BackendErro
 }
 
 /// The message inside an error body: `{"error":"..."}`, `{"error":{"message":"..."}}`, or
-/// the start of the raw text.
+/// the start of the raw text; one line either way.
 pub(crate) fn error_message(body: &[u8]) -> String {
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
-        if let Some(m) = json_error(&v) {
-            return m;
-        }
-    }
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
+    let json = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| json_error(&v));
+    let text = match json {
+        Some(m) => one_line(&m),
+        None => one_line(&String::from_utf8_lossy(body)),
+    };
     if text.is_empty() {
         "no details given".into()
     } else {
-        text.chars().take(200).collect()
+        text
     }
 }
 
@@ -497,5 +499,19 @@ mod tests {
         );
         assert_eq!(error_message(b"plain text"), "plain text");
         assert_eq!(error_message(b""), "no details given");
+        assert_eq!(error_message(br#"{"error":"  "}"#), "no details given");
+    }
+
+    #[test]
+    fn a_server_message_is_one_line_of_at_most_200_characters() {
+        assert_eq!(
+            error_message(br#"{"error":"failed\nTraceback (most recent call last):\n  File x"}"#),
+            "failed Traceback (most recent call last): File x"
+        );
+        let long = format!(r#"{{"error":{{"message":"{}"}}}}"#, "é".repeat(300));
+        assert_eq!(
+            error_message(long.as_bytes()),
+            format!("{}…", "é".repeat(200))
+        );
     }
 }

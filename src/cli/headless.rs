@@ -88,6 +88,9 @@ struct Output {
     /// A hybrid draft: streamed to stderr while it is judged, printed to stdout only if
     /// it is kept.
     draft: String,
+    /// The draft's last line on stderr is unfinished: a status or error line must start
+    /// below it, not after its last word.
+    draft_open: bool,
     /// The stored session, named in the status line (for `feedback` and `--resume`).
     session: Option<SessionId>,
     stdout_tty: bool,
@@ -103,6 +106,7 @@ impl Output {
             ends_in_newline: true,
             stdout_gone: false,
             draft: String::new(),
+            draft_open: false,
             session: None,
             stdout_tty: std::io::stdout().is_terminal(),
             stderr_tty: std::io::stderr().is_terminal(),
@@ -176,6 +180,7 @@ impl Output {
             } => {
                 self.draft.push_str(text);
                 self.err(text);
+                self.draft_open = !self.draft.ends_with('\n');
             }
             EventKind::Delta { text, .. } => {
                 self.wrote_text = true;
@@ -185,7 +190,6 @@ impl Output {
             EventKind::Confidence {
                 score, threshold, ..
             } => {
-                self.end_draft_line();
                 self.err_line(&format!(
                     "[draft confidence {score:.2}, threshold {threshold:.2}]"
                 ));
@@ -240,8 +244,8 @@ impl Output {
         }
     }
 
-    fn end_draft_line(&self) {
-        if !self.draft.is_empty() && !self.draft.ends_with('\n') {
+    fn end_draft_line(&mut self) {
+        if std::mem::take(&mut self.draft_open) {
             self.err("\n");
         }
     }
@@ -264,7 +268,8 @@ impl Output {
         let _ = e.write_all(text.as_bytes());
     }
 
-    fn err_line(&self, line: &str) {
+    fn err_line(&mut self, line: &str) {
+        self.end_draft_line();
         self.err(&format!("{line}\n"));
     }
 

@@ -9,6 +9,7 @@ mod confidence;
 mod doctor_json;
 mod engine;
 mod environment;
+mod fault_matrix;
 mod hybrid;
 mod hybrid_cli;
 mod keys_cli;
