@@ -149,7 +149,7 @@ impl BackendError {
             backend,
             ErrorKind::Truncated,
             format!(
-                "{} stopped in the middle of the answer ({detail}); the partial answer is kept",
+                "{} stopped in the middle of the answer ({detail})",
                 backend.label()
             ),
         )

@@ -448,7 +448,7 @@ impl<D: Decoder> Driver<D> {
                 id,
                 ErrorKind::IdleTimeout,
                 format!(
-                    "{} went quiet for {} s in the middle of the answer; the partial answer is kept \
+                    "{} went quiet for {} s in the middle of the answer \
                      (raise {section}.idle_timeout_secs if the server is just slow)",
                     id.label(),
                     self.http.idle.as_secs()

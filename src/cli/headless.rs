@@ -226,15 +226,10 @@ impl Output {
                 self.finish_line()
             }
             EventKind::Error {
-                message, partial, ..
+                message, ..
             } => {
                 self.finish_line();
-                let kept = if *partial {
-                    " (the partial answer above is kept)"
-                } else {
-                    ""
-                };
-                self.err_line(&format!("codecrucible: {message}{kept}"));
+                self.err_line(&format!("codecrucible: {message}"));
             }
             EventKind::Cancelled { .. } => {
                 self.finish_line();

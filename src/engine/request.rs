@@ -325,10 +325,15 @@ impl Run {
             Outcome::Cancelled => EventKind::Cancelled {
                 partial: self.partial,
             },
+            // Said once, here: only the engine knows whether text was shown.
             Outcome::Failed(e) => EventKind::Error {
                 backend: Some(e.backend),
                 code: e.kind.code(),
-                message: e.message,
+                message: if self.partial {
+                    format!("{}; the partial answer is kept", e.message)
+                } else {
+                    e.message
+                },
                 partial: self.partial,
             },
         }
@@ -775,7 +780,7 @@ impl Run {
             id,
             ErrorKind::TooLarge,
             format!(
-                "the answer from {} passed the {kb} KiB cap and was stopped; what arrived is kept \
+                "the answer from {} passed the {kb} KiB cap and was stopped \
                  (raise hybrid.performance.max_answer_kb for longer answers)",
                 id.label()
             ),

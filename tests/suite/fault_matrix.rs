@@ -625,7 +625,7 @@ fn check_stderr(r: &mut Report, stderr: &str, fault: Fault, b: BackendId, mode: 
         });
     }
     if want.told == Told::Error && !want.text.is_empty() {
-        r.check(sentence.contains("partial answer above is kept"), || {
+        r.check(sentence.contains("partial answer is kept"), || {
             format!("the kept text is not mentioned: {sentence:?}")
         });
     }
