@@ -42,6 +42,8 @@ pub struct Request {
     pub session: Option<SessionId>,
     /// Ask afresh even when the response cache has an answer (regenerate).
     pub no_cache: bool,
+    /// The workspace and the files to send from it; none by default.
+    pub workspace: engine::FilesRequest,
 }
 
 impl Request {
@@ -56,7 +58,27 @@ impl Request {
             voice: None,
             session: None,
             no_cache: false,
+            workspace: engine::FilesRequest::default(),
         }
+    }
+
+    /// Works in the workspace above `dir` (its git top-level, or `dir` itself): files the
+    /// prompt names with `@path` or by path are sent with it.
+    pub fn workspace(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.workspace.dir = Some(dir.into());
+        self
+    }
+
+    /// Attaches a workspace file (`path` or `path:40-90`) or folder (`dir/`).
+    pub fn file(mut self, path: &str) -> Self {
+        self.workspace.files.push(engine::FileRef::parse(path));
+        self
+    }
+
+    /// Lets files that look like they hold secrets be sent when named.
+    pub fn allow_secrets(mut self) -> Self {
+        self.workspace.allow_secrets = true;
+        self
     }
 
     /// Carries on a session (see [`Answer::session`]): the engine sends its earlier turns
@@ -226,6 +248,7 @@ impl HybridClient {
             attachments: req.attachments,
             voice: req.voice,
             no_cache: req.no_cache,
+            workspace: req.workspace,
         };
         self.send(Command::Submit(submit));
         (id, rx)

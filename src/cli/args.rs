@@ -66,6 +66,21 @@ pub struct Cli {
     #[arg(long = "continue", short = 'c')]
     pub continue_latest: bool,
 
+    /// The workspace: the git top-level above DIR (default: the current directory). Its
+    /// files can be attached with @path, --file or by naming them in the prompt.
+    #[arg(short = 'C', long = "workspace", value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+
+    /// Attach a file (PATH, or PATH:40-90 for some of its lines) or a folder's files;
+    /// repeatable.
+    #[arg(long = "file", value_name = "PATH")]
+    pub files: Vec<String>,
+
+    /// Send files that look like they hold secrets (.env*, *.pem, *.key, id_*, ...) when
+    /// they are named; without it they are refused.
+    #[arg(long)]
+    pub allow_secrets: bool,
+
     /// Stop the answer after this many tokens.
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,

@@ -20,6 +20,8 @@ pub struct Options {
     pub session: SessionChoice,
     /// Ask the server afresh even when the response cache has an answer.
     pub no_cache: bool,
+    /// The workspace and the files to attach from it.
+    pub workspace: engine::FilesRequest,
 }
 
 const REQUEST_ID: u64 = 1;
@@ -52,6 +54,7 @@ pub async fn run(config: Config, opts: Options) -> i32 {
         attachments,
         voice: opts.voice,
         no_cache: opts.no_cache,
+        workspace: opts.workspace,
     };
     let _ = engine.commands.send(Command::Submit(submit));
     let mut out = Output::new(opts.json);
@@ -124,7 +127,10 @@ impl Output {
         match &ev.kind {
             EventKind::Done { .. } => Some(EXIT_OK),
             EventKind::Error { code, .. }
-                if *code == "config" || *code == "remote_not_allowed" || *code == "session" =>
+                if matches!(
+                    *code,
+                    "config" | "remote_not_allowed" | "session" | "file" | "secret_file"
+                ) =>
             {
                 Some(EXIT_USAGE)
             }
@@ -207,6 +213,16 @@ impl Output {
                 };
                 self.err_line(&format!("[escalating to {}{why}]", to.label()));
             }
+            EventKind::Context {
+                budget,
+                used,
+                items,
+                ..
+            } => {
+                for line in context_lines(*budget, *used, items) {
+                    self.err_line(&line);
+                }
+            }
             EventKind::Trimmed {
                 dropped, window, ..
             } => self.err_line(&format!(
@@ -225,9 +241,7 @@ impl Output {
                 }
                 self.finish_line()
             }
-            EventKind::Error {
-                message, ..
-            } => {
+            EventKind::Error { message, .. } => {
                 self.finish_line();
                 self.err_line(&format!("codecrucible: {message}"));
             }
@@ -290,5 +304,41 @@ impl Output {
         {
             self.stdout_gone = true;
         }
+    }
+}
+
+/// The stderr lines for a `context` event: files attached because the prompt named them,
+/// files left out and why, then what was sent of the budget.
+fn context_lines(budget: u64, used: u64, items: &[engine::ContextItem]) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in items {
+        match (&i.dropped, i.source) {
+            (Some(why), _) => out.push(format!("[left out {}: {why}]", i.path)),
+            (None, engine::Source::Named) => {
+                out.push(format!("[attached {}: named in the prompt]", i.path))
+            }
+            _ if i.changed => out.push(format!(
+                "[{} changed since it was attached; sent afresh]",
+                i.path
+            )),
+            _ => {}
+        }
+    }
+    let sent = items.iter().filter(|i| i.included).count();
+    let files = if sent == 1 { "file" } else { "files" };
+    out.push(format!(
+        "[context: {sent} {files}, about {} of {} tokens]",
+        short(used),
+        short(budget)
+    ));
+    out
+}
+
+/// 1234 → "1.2k".
+fn short(n: u64) -> String {
+    if n < 1000 {
+        n.to_string()
+    } else {
+        format!("{:.1}k", n as f64 / 1000.0)
     }
 }

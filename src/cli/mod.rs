@@ -116,6 +116,19 @@ pub fn run(cli: Cli) -> i32 {
             model: cli.model.clone(),
             max_tokens: cli.max_tokens,
             no_cache: cli.no_cache,
+            workspace: crate::engine::FilesRequest {
+                dir: Some(
+                    cli.workspace
+                        .clone()
+                        .unwrap_or_else(|| std::path::PathBuf::from(".")),
+                ),
+                files: cli
+                    .files
+                    .iter()
+                    .map(|f| crate::engine::FileRef::parse(f))
+                    .collect(),
+                allow_secrets: cli.allow_secrets,
+            },
             session: match (cli.resume, cli.continue_latest) {
                 (Some(id), _) => crate::store::SessionChoice::Resume(id),
                 (None, true) => crate::store::SessionChoice::Continue,

@@ -1,6 +1,8 @@
 //! Estimating how many tokens a conversation takes, and trimming the oldest turns when it
 //! would not fit the model's loaded window.
 
+use super::events::ContextItem;
+use super::files::Gathered;
 use crate::backend::{ChatMessage, Role};
 
 /// A conservative estimate: code and non-English text run at about 3.5 characters a
@@ -10,6 +12,60 @@ pub fn estimate(messages: &[ChatMessage]) -> u64 {
         .iter()
         .map(|m| (m.content.len() as u64 * 2).div_ceil(7) + 4)
         .sum()
+}
+
+/// The window assumed when a server does not say what its model is loaded with: small
+/// enough for the 8k-token windows local servers commonly load models with.
+pub const UNKNOWN_WINDOW: u64 = 8192;
+
+/// The files chosen for a request: their text, in order, and what became of each.
+pub struct Picked {
+    pub text: String,
+    pub used: u64,
+    pub items: Vec<ContextItem>,
+}
+
+/// Tokens a piece of text takes, by the same measure as [`estimate`].
+pub fn tokens(text: &str) -> u64 {
+    (text.len() as u64 * 2).div_ceil(7)
+}
+
+/// Takes files in order while they fit `budget`; one that does not fit is left out and
+/// later, smaller ones may still go in.
+pub fn pick_files(files: &[Gathered], budget: u64) -> Picked {
+    let mut text = String::new();
+    let mut used = 0;
+    let mut items = Vec::with_capacity(files.len());
+    for g in files {
+        let block = crate::workspace::attach::block(&g.text, g.changed);
+        let need = tokens(&block);
+        let fits = used + need <= budget;
+        if fits {
+            text += &block;
+            text.push('\n');
+            used += need;
+        }
+        items.push(ContextItem {
+            path: g.text.file.label(),
+            source: g.source,
+            tokens: need,
+            included: fits,
+            changed: g.changed,
+            dropped: (!fits).then(|| {
+                format!(
+                    "needs about {need} tokens and {} of {budget} are left",
+                    budget - used
+                )
+            }),
+        });
+    }
+    if !text.is_empty() {
+        text = format!(
+            "Files from the workspace (each line starts with its number and `|`, which are \
+             not part of the file):\n\n{text}\n"
+        );
+    }
+    Picked { text, used, items }
 }
 
 /// Drops the oldest turns (never the system prompt or the newest user message) until the

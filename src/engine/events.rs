@@ -12,6 +12,8 @@ use crate::router::RoutingDecision;
 use crate::store::{SessionChoice, SessionId};
 use crate::voice::Voice;
 
+pub use super::files::{FilesRequest, Source};
+
 pub type RequestId = u64;
 
 /// How a request picks its backend.
@@ -51,6 +53,23 @@ pub struct Submit {
     pub voice: Option<Voice>,
     /// Ask afresh even when the response cache holds an answer (regenerate, `/retry`).
     pub no_cache: bool,
+    /// The workspace and the files to send from it.
+    pub workspace: FilesRequest,
+}
+
+/// One file considered for a request's context.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContextItem {
+    /// `path` or `path:40-90`.
+    pub path: String,
+    pub source: Source,
+    pub tokens: u64,
+    pub included: bool,
+    /// It changed since it was last sent in this session.
+    pub changed: bool,
+    /// Why it was left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped: Option<String>,
 }
 
 /// A named piece of context, such as `stdin` or a file path, with its text.
@@ -73,6 +92,7 @@ impl Submit {
             attachments: Vec::new(),
             voice: None,
             no_cache: false,
+            workspace: FilesRequest::default(),
         }
     }
 
@@ -203,6 +223,18 @@ pub enum EventKind {
         confidence: f32,
         threshold: f64,
         signals: BTreeMap<&'static str, Signal>,
+    },
+    /// What the request sends from the workspace, fitted to the window of the model that
+    /// answers: every file considered, with its token estimate, and why one was left out.
+    Context {
+        backend: BackendId,
+        /// The model's window, in tokens.
+        window: u64,
+        /// Tokens left for files once the conversation and room for the answer are counted.
+        budget: u64,
+        /// Tokens the included files take.
+        used: u64,
+        items: Vec<ContextItem>,
     },
     /// The oldest turns were dropped so that the conversation fits the loaded window.
     Trimmed {

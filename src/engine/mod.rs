@@ -7,6 +7,7 @@ mod cache;
 mod context;
 mod conversation;
 pub mod events;
+mod files;
 mod learning;
 mod outbox;
 mod record;
@@ -22,10 +23,11 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 pub use crate::store::SessionChoice;
+pub use crate::workspace::FileRef;
 pub use conversation::SYSTEM_PROMPT;
 pub use events::{
-    Attachment, BackendHealth, BackendLoad, Command, Event, EventKind, RequestId, RouteMode,
-    Submit, Verdict,
+    Attachment, BackendHealth, BackendLoad, Command, ContextItem, Event, EventKind, FilesRequest,
+    RequestId, RouteMode, Source, Submit, Verdict,
 };
 pub use outbox::CAPACITY as EVENT_CAPACITY;
 pub use route::signals;

@@ -103,6 +103,12 @@ impl Recorder {
         }
     }
 
+    /// The session's attached files, with the digests just sent.
+    pub fn files(&mut self, store: &Store, set: &[crate::store::SessionFile]) {
+        let r = store.set_session_files(self.session, set);
+        self.note(r);
+    }
+
     /// The user's message, saved before anything is sent.
     pub fn user(&mut self, store: &Store, content: &str) {
         let r = store.add_message(self.session, "user", content, Status::Complete, None, None);

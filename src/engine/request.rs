@@ -1,6 +1,7 @@
 //! One request from route to done: pick the backend, wait for a slot, choose the model,
 //! stream, and fall back to the other server when the first cannot take the request.
 
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use super::cache;
 use super::context;
 use super::conversation;
 use super::events::{Event, EventKind, Submit};
+use super::files;
 use super::outbox::Outbox;
 use super::record::{Recorder, Recording};
 use super::route::{escalation_messages, plan};
@@ -106,6 +108,8 @@ pub struct Run {
     escalated: bool,
     /// Some leg was answered from the response cache.
     cached: bool,
+    /// Workspace files to send, in order of priority.
+    files: Vec<files::Gathered>,
 }
 
 impl Run {
@@ -124,6 +128,7 @@ impl Run {
             recording: None,
             escalated: false,
             cached: false,
+            files: Vec::new(),
         }
     }
 
@@ -145,11 +150,90 @@ impl Run {
         self.events.send(Event { id, kind }).await;
     }
 
+    /// Finds the workspace and reads the files the request names, on the blocking pool:
+    /// the workspace's root and the files, or `None` without a workspace. A refusal is
+    /// the message and the error code.
+    async fn name_files(
+        &self,
+    ) -> Result<Option<(PathBuf, Vec<files::Gathered>)>, (String, &'static str)> {
+        let ws = &self.submit.workspace;
+        if ws.dir.is_none() && ws.files.is_empty() {
+            return Ok(None);
+        }
+        let shared = Arc::clone(&self.shared);
+        let (req, input) = (ws.clone(), self.submit.input.clone());
+        let job = tokio::task::spawn_blocking(move || {
+            let named = files::named(&shared.config, &req, &input)?;
+            let (gathered, notes) = files::read_named(&shared.config, &named)?;
+            Ok::<_, crate::workspace::Refused>((named.root, gathered, notes))
+        });
+        match job.await {
+            Ok(Ok((root, gathered, notes))) => {
+                for message in notes {
+                    self.send(EventKind::Status {
+                        backend: None,
+                        message,
+                    })
+                    .await;
+                }
+                Ok(Some((root, gathered)))
+            }
+            Ok(Err(r)) => {
+                let code = if r.secret { "secret_file" } else { "file" };
+                Err((files::refusal_message(&r), code))
+            }
+            Err(_) => Err(("reading the workspace failed unexpectedly".into(), "file")),
+        }
+    }
+
+    /// Adds the session's attached files to this request's, marks changed ones, and saves
+    /// the session's new set (on the writer).
+    async fn session_files(&mut self, root: PathBuf, session: crate::store::SessionId) {
+        let Some(writer) = self.writer().cloned() else {
+            return;
+        };
+        let stored = match writer.ask(move |s| s.session_files(session)).await {
+            Some(Ok(stored)) => stored,
+            Some(Err(e)) => {
+                self.send(EventKind::Status {
+                    backend: None,
+                    message: format!("{e}; this session's earlier files are not sent"),
+                })
+                .await;
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        let shared = Arc::clone(&self.shared);
+        let mut gathered = std::mem::take(&mut self.files);
+        let job = tokio::task::spawn_blocking(move || {
+            let (set, notes) =
+                files::add_session_files(&shared.config, &root, &mut gathered, &stored);
+            (gathered, set, notes)
+        });
+        let Ok((gathered, set, notes)) = job.await else {
+            return;
+        };
+        self.files = gathered;
+        for message in notes {
+            self.send(EventKind::Status {
+                backend: None,
+                message,
+            })
+            .await;
+        }
+        if let Some(r) = &self.recording {
+            r.with(move |rec, store| rec.files(store, &set));
+        }
+    }
+
     /// Creates or continues the session and builds what is sent. Without any history
     /// (not even in memory) the request goes on without a session.
-    async fn open(&mut self) -> Result<Vec<ChatMessage>, String> {
+    async fn open(
+        &mut self,
+    ) -> Result<(Vec<ChatMessage>, Option<crate::store::SessionId>), String> {
         let Some(history) = self.shared.history.as_ref() else {
-            return Ok(conversation::messages(&self.submit, Vec::new()));
+            return Ok((conversation::messages(&self.submit, Vec::new()), None));
         };
         let stored = history.stored;
         let (choice, input) = (self.submit.session, self.submit.input.clone());
@@ -162,7 +246,8 @@ impl Run {
         let messages = conversation::messages(&self.submit, opened.prior);
         let rec = Recorder::new(opened.session, self.events.clone(), self.submit.id);
         let recording = Recording::new(history.writer.clone(), rec);
-        // Saved before anything is sent, exactly as it will be sent.
+        // Saved before anything is sent, as it will be sent but for the workspace files,
+        // which are kept as the session's set (each turn sends them afresh).
         let sent = messages
             .last()
             .map(|m| m.content.clone())
@@ -175,12 +260,34 @@ impl Run {
             stored,
         })
         .await;
-        Ok(messages)
+        Ok((messages, Some(opened.session)))
     }
 
     pub async fn go(mut self) {
+        let root = match self.name_files().await {
+            Ok(Some((root, gathered))) => {
+                self.files = gathered;
+                Some(root)
+            }
+            Ok(None) => None,
+            Err((message, code)) => {
+                let kind = EventKind::Error {
+                    backend: None,
+                    message,
+                    code,
+                    partial: false,
+                };
+                self.send(kind).await;
+                return;
+            }
+        };
         let messages = match self.open().await {
-            Ok(m) => m,
+            Ok((m, session)) => {
+                if let (Some(root), Some(session)) = (root, session) {
+                    self.session_files(root, session).await;
+                }
+                m
+            }
             Err(message) => {
                 self.send(EventKind::Error {
                     backend: None,
@@ -192,7 +299,12 @@ impl Run {
                 return;
             }
         };
-        let plan = plan(&self.shared, &self.submit);
+        let names: Vec<&str> = self
+            .files
+            .iter()
+            .map(|g| g.text.file.path.as_str())
+            .collect();
+        let plan = plan(&self.shared, &self.submit, &names);
         self.emit(EventKind::Route {
             decision: plan.decision.clone(),
             backend: plan.primary,
@@ -625,6 +737,44 @@ impl Run {
     /// The context-window pre-check: the conversation must fit the window the model is
     /// loaded with (not its trained maximum), or the server would truncate it silently.
     async fn fit(
+        &self,
+        leg: &Leg,
+        model: &str,
+        window: Option<u64>,
+    ) -> Result<Vec<ChatMessage>, BackendError> {
+        let mut messages = self.fit_conversation(leg, model, window).await?;
+        if !self.files.is_empty() {
+            self.add_files(leg.id, &mut messages, window).await;
+        }
+        Ok(messages)
+    }
+
+    /// Puts the workspace files that fit in what the conversation leaves of the window
+    /// (less room for the answer) in front of the user's message, attached ones first, and
+    /// says in a `context` event what went in and what was left out.
+    async fn add_files(&self, id: BackendId, messages: &mut [ChatMessage], window: Option<u64>) {
+        let window = window.unwrap_or(context::UNKNOWN_WINDOW);
+        let reserve = u64::from(self.submit.max_tokens.unwrap_or(512)).min(window / 4);
+        let budget = window
+            .saturating_sub(reserve)
+            .saturating_sub(context::estimate(messages));
+        let picked = context::pick_files(&self.files, budget);
+        if let Some(last) = messages.last_mut() {
+            last.content = format!("{}{}", picked.text, last.content);
+        }
+        self.emit(EventKind::Context {
+            backend: id,
+            window,
+            budget,
+            used: picked.used,
+            items: picked.items,
+        })
+        .await;
+    }
+
+    /// The conversation without workspace files, checked against the window and trimmed
+    /// (oldest turns first) where the leg allows.
+    async fn fit_conversation(
         &self,
         leg: &Leg,
         model: &str,

@@ -16,9 +16,10 @@ pub struct Plan {
     pub forced: Option<String>,
 }
 
-pub fn plan(shared: &Shared, submit: &Submit) -> Plan {
+/// `files`: the workspace files the request sends, evidence for the task type.
+pub fn plan(shared: &Shared, submit: &Submit, files: &[&str]) -> Plan {
     let attachments: Vec<&str> = submit.attachments.iter().map(|a| a.text.as_str()).collect();
-    let analysis = router::analyze(&submit.input, &attachments);
+    let analysis = router::analyze_with_files(&submit.input, &attachments, files);
     let mut signals = signals(shared);
     signals.learned = shared.learner.preferences(analysis.complexity);
     let mut decision = router::decide(

@@ -53,7 +53,22 @@ pub struct Analysis {
 
 /// Analyses a prompt with its attachments (pasted code, piped input, files).
 pub fn analyze(prompt: &str, attachments: &[&str]) -> Analysis {
-    let parsed = text::parse(prompt, attachments);
+    analyze_parsed(text::parse(prompt, attachments))
+}
+
+/// As [`analyze`], with the workspace files the request attaches: several files are
+/// evidence of a multi-file task, as several paths named in the prompt are.
+pub fn analyze_with_files(prompt: &str, attachments: &[&str], files: &[&str]) -> Analysis {
+    let mut parsed = text::parse(prompt, attachments);
+    for f in files {
+        if !parsed.files.iter().any(|p| p == f) {
+            parsed.files.push((*f).to_owned());
+        }
+    }
+    analyze_parsed(parsed)
+}
+
+fn analyze_parsed(parsed: text::Parsed) -> Analysis {
     let mut scores = [0f32; 11];
     let mut evidence = Vec::new();
     let mut features = Features::default();

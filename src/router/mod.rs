@@ -13,7 +13,7 @@ mod lexicon;
 mod task;
 pub mod text;
 
-pub use analyze::{analyze, Analysis, Evidence, Features};
+pub use analyze::{analyze, analyze_with_files, Analysis, Evidence, Features};
 
 /// Builds the cue index and trains the corpus vote now (a few milliseconds), so that the
 /// first request does not pay for it.

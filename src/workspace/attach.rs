@@ -28,6 +28,16 @@ impl FileRef {
         }
     }
 
+    /// `PATH`, `PATH:40-90` or `PATH:40` as a user writes it on a command line.
+    pub fn parse(s: &str) -> Self {
+        if let Some((path, r)) = s.rsplit_once(':') {
+            if let Some(range) = super::mention::parse_range(r) {
+                return Self::new(path, Some(range));
+            }
+        }
+        Self::new(s, None)
+    }
+
     /// `path` or `path:40-90`, as the user would write it.
     pub fn label(&self) -> String {
         match self.range {
@@ -226,6 +236,7 @@ pub fn block(f: &FileText, changed: bool) -> String {
             r.end.min(f.total_lines),
             f.total_lines
         ),
+        None if f.total_lines == 1 => "1 line".to_owned(),
         None => format!("{} lines", f.total_lines),
     };
     let note = if changed {

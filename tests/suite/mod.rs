@@ -29,3 +29,4 @@ mod sessions;
 mod system_cli;
 mod terminal_output;
 mod tui_e2e;
+mod workspace;

@@ -17,10 +17,12 @@ pub mod protocol;
 
 /// The same, as a plain process: for tests that signal it or run several at once.
 pub fn cli_process(dir: &std::path::Path) -> std::process::Command {
-    isolated(
+    let mut cmd = isolated(
         std::process::Command::new(assert_cmd::cargo::cargo_bin("codecrucible")),
         dir,
-    )
+    );
+    cmd.current_dir(dir);
+    cmd
 }
 
 /// `cmd` with `dir`'s config file and data dir, none of the user's server settings from
@@ -42,7 +44,9 @@ pub fn isolated(mut cmd: std::process::Command, dir: &std::path::Path) -> std::p
 /// settings inherited from the environment.
 pub fn cli(dir: &std::path::Path) -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("codecrucible").expect("the binary is built");
-    c.env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
+    // The test's directory is the workspace, not this repository.
+    c.current_dir(dir)
+        .env("CODECRUCIBLE_CONFIG", dir.join("config.toml"))
         .env("CODECRUCIBLE_DATA_DIR", dir.join("data"))
         .env_remove("OLLAMA_HOST")
         .env_remove("CODECRUCIBLE_LMSTUDIO_URL")

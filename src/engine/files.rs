@@ -1,0 +1,291 @@
+//! The workspace files a request sends: those it names (`--file`, `/add`, `@path`), those
+//! its session already holds, and those the prompt names without `@`. They are gathered on
+//! the blocking pool (a walk and file reads), before the session is opened for the files a
+//! request names (a refusal then leaves no empty session behind) and after it for the
+//! session's own.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::store::SessionFile;
+use crate::workspace::{self, mention, FileRef, FileText, Index, IndexOptions, Refused};
+
+/// What a request asks of the workspace.
+#[derive(Debug, Clone, Default)]
+pub struct FilesRequest {
+    /// The directory to start from (the current one, or `-C DIR`); the workspace is the git
+    /// top-level above it. `None`: no workspace, so no files.
+    pub dir: Option<PathBuf>,
+    /// Files and folders attached explicitly (`--file`, `/add`).
+    pub files: Vec<FileRef>,
+    /// The user agreed to send files that look like they hold secrets.
+    pub allow_secrets: bool,
+}
+
+/// Why a file is in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// Named with `--file`, `/add` or `@`.
+    Attached,
+    /// Attached to the session on an earlier turn.
+    Session,
+    /// Named in the prompt without `@`.
+    Named,
+}
+
+/// One file ready to send.
+#[derive(Debug, Clone)]
+pub struct Gathered {
+    pub text: FileText,
+    pub source: Source,
+    /// It changed since it was last sent in this session.
+    pub changed: bool,
+}
+
+/// The workspace and the files this request names.
+pub struct Named {
+    pub root: PathBuf,
+    pub files: Vec<(FileRef, Source)>,
+}
+
+/// A refusal the user must act on, as one sentence.
+pub fn refusal_message(r: &Refused) -> String {
+    if r.secret {
+        format!(
+            "{}; attach it anyway with --allow-secrets (or answer y when asked)",
+            r.why
+        )
+    } else {
+        r.why.clone()
+    }
+}
+
+fn options(config: &Config) -> IndexOptions {
+    IndexOptions {
+        max_file_bytes: config.workspace.max_file_kb.saturating_mul(1024),
+        ..IndexOptions::default()
+    }
+}
+
+/// Finds the workspace, indexes it and resolves the files this request names.
+pub fn named(config: &Config, req: &FilesRequest, input: &str) -> Result<Named, Refused> {
+    let dir = req.dir.as_deref().unwrap_or(Path::new("."));
+    let root = workspace::root::find(dir).map_err(|e| Refused {
+        path: dir.display().to_string(),
+        secret: false,
+        why: format!("the workspace {} cannot be opened: {e}", dir.display()),
+    })?;
+    // Walking is the costly part, so it is done only when something needs it.
+    let index = if needs_index(config, req, input) {
+        Index::build(&root, options(config))
+    } else {
+        Index::default()
+    };
+    let mut files: Vec<(FileRef, Source)> = Vec::new();
+    let push = |f: FileRef, s: Source, files: &mut Vec<(FileRef, Source)>| {
+        if !files.iter().any(|(g, _)| *g == f) {
+            files.push((f, s));
+        }
+    };
+    for r in &req.files {
+        for f in workspace::attach::expand(&root, &index, r, req.allow_secrets)? {
+            push(f, Source::Attached, &mut files);
+        }
+    }
+    for m in mention::mentions(input) {
+        let r = FileRef::new(m.path.clone(), m.range);
+        match workspace::attach::expand(&root, &index, &r, req.allow_secrets) {
+            Ok(found) => found
+                .into_iter()
+                .for_each(|f| push(f, Source::Attached, &mut files)),
+            // `@dataclass`, `@alice`: not a path, so not a file that is missing.
+            Err(e) if !looks_like_path(&m.path) && !e.secret => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if config.workspace.attach_named_files {
+        for rel in mention::named_files(input, &index) {
+            push(FileRef::new(rel, None), Source::Named, &mut files);
+        }
+    }
+    Ok(Named { root, files })
+}
+
+/// A folder is attached, or the prompt may name a file: `@`, or a word with a `/` or an
+/// inner `.` (`src/pool.rs`, `pool.rs`, not the full stop at a sentence's end).
+fn needs_index(config: &Config, req: &FilesRequest, input: &str) -> bool {
+    let folder = req
+        .files
+        .iter()
+        .any(|f| f.path.ends_with('/') || f.path == "." || !f.path.contains('.'));
+    let named = config.workspace.attach_named_files
+        && input.split_whitespace().any(|w| {
+            let w = w.trim_end_matches(['.', ',', ':', ';', '!', '?', ')', '`', '"', '\'']);
+            w.contains('/') || w.contains('.')
+        });
+    folder || input.contains('@') || named
+}
+
+fn looks_like_path(s: &str) -> bool {
+    s.contains('/') || s.contains('.')
+}
+
+/// Reads the files this request names. A file named explicitly that cannot be sent (binary,
+/// too large, unreadable) is refused; one named in passing is left out with a note.
+pub fn read_named(config: &Config, named: &Named) -> Result<(Vec<Gathered>, Vec<String>), Refused> {
+    let max = config.workspace.max_file_kb.saturating_mul(1024);
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    for (f, source) in &named.files {
+        match workspace::attach::read(&named.root, f, max) {
+            Ok(text) => out.push(Gathered {
+                text,
+                source: *source,
+                changed: false,
+            }),
+            Err(e) if *source == Source::Attached => return Err(e),
+            Err(e) => notes.push(format!("{}; left out", e.why)),
+        }
+    }
+    Ok((out, notes))
+}
+
+/// Adds the session's own files after the request's, marks every file that changed since
+/// it was last sent, and returns the session's new set and notes on files that are gone.
+pub fn add_session_files(
+    config: &Config,
+    root: &Path,
+    files: &mut Vec<Gathered>,
+    stored: &[SessionFile],
+) -> (Vec<SessionFile>, Vec<String>) {
+    let max = config.workspace.max_file_kb.saturating_mul(1024);
+    let mut notes = Vec::new();
+    for s in stored {
+        let f = FileRef::new(
+            s.path.clone(),
+            s.range
+                .map(|(start, end)| workspace::LineRange { start, end }),
+        );
+        if files.iter().any(|g| g.text.file == f) {
+            continue;
+        }
+        match workspace::attach::read(root, &f, max) {
+            Ok(text) => files.push(Gathered {
+                text,
+                source: Source::Session,
+                changed: false,
+            }),
+            Err(e) => notes.push(format!("{}; dropped from this session's files", e.why)),
+        }
+    }
+    for g in files.iter_mut() {
+        let range = g.text.file.range.map(|r| (r.start, r.end));
+        g.changed = stored
+            .iter()
+            .any(|s| s.path == g.text.file.path && s.range == range && s.digest != g.text.digest);
+    }
+    let set = files
+        .iter()
+        .map(|g| SessionFile {
+            path: g.text.file.path.clone(),
+            range: g.text.file.range.map(|r| (r.start, r.end)),
+            digest: g.text.digest.clone(),
+        })
+        .collect();
+    (set, notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> tempfile::TempDir {
+        let d = tempfile::tempdir().expect("tempdir");
+        for (f, t) in [
+            ("src/pool.rs", "pub struct Pool;\n"),
+            ("src/store/db.rs", "fn open() {}\n"),
+            (".env", "KEY=1\n"),
+        ] {
+            let p = d.path().join(f);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("dirs");
+            std::fs::write(p, t).expect("write");
+        }
+        std::fs::create_dir(d.path().join(".git")).expect("git");
+        d
+    }
+
+    fn req(d: &Path, files: &[&str]) -> FilesRequest {
+        FilesRequest {
+            dir: Some(d.join("src")),
+            files: files.iter().map(|f| FileRef::new(*f, None)).collect(),
+            allow_secrets: false,
+        }
+    }
+
+    #[test]
+    fn named_attached_and_mentioned_files_are_found_once_each() {
+        let d = repo();
+        let c = Config::default();
+        let n = named(
+            &c,
+            &req(d.path(), &["src/store/"]),
+            "why does @src/pool.rs and src/pool.rs, @dataclass",
+        )
+        .expect("named");
+        let got: Vec<(&str, Source)> = n.files.iter().map(|(f, s)| (f.path.as_str(), *s)).collect();
+        assert_eq!(
+            got,
+            [
+                ("src/store/db.rs", Source::Attached),
+                ("src/pool.rs", Source::Attached)
+            ]
+        );
+        let e = named(&c, &req(d.path(), &[]), "read @.env")
+            .err()
+            .expect("secret refused");
+        assert!(refusal_message(&e).contains("--allow-secrets"));
+        let e = named(&c, &req(d.path(), &[]), "read @src/gone.rs")
+            .err()
+            .expect("missing");
+        assert!(e.why.contains("there is no src/gone.rs"), "{e:?}");
+    }
+
+    #[test]
+    fn session_files_come_after_the_requests_and_changes_are_marked() {
+        let d = repo();
+        let c = Config::default();
+        let n = named(&c, &req(d.path(), &[]), "look at src/pool.rs").expect("named");
+        let (mut files, notes) = read_named(&c, &n).expect("read");
+        assert!(notes.is_empty());
+        let stored = vec![
+            SessionFile {
+                path: "src/store/db.rs".into(),
+                range: None,
+                digest: "old".into(),
+            },
+            SessionFile {
+                path: "src/deleted.rs".into(),
+                range: None,
+                digest: "x".into(),
+            },
+        ];
+        let (set, notes) = add_session_files(&c, &n.root, &mut files, &stored);
+        let got: Vec<(&str, Source, bool)> = files
+            .iter()
+            .map(|g| (g.text.file.path.as_str(), g.source, g.changed))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("src/pool.rs", Source::Named, false),
+                ("src/store/db.rs", Source::Session, true)
+            ]
+        );
+        assert_eq!(set.len(), 2);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains("src/deleted.rs"), "{notes:?}");
+    }
+}

@@ -1,0 +1,204 @@
+//! The workspace through the real binary, in a fixture repository the test builds: files
+//! attached with `@`, ranges, folders, `--file` and by naming them; `.gitignore` honoured;
+//! secrets refused; the session keeping its files; the budget; as the fake server's log
+//! shows what was sent.
+
+use crate::support;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+use support::protocol::*;
+
+/// A small git repository with source, an ignored folder, a secret and a large file.
+fn fixture() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let lines: String = (1..=120).map(|i| format!("    step({i});\n")).collect();
+    let files = [
+        (".gitignore", "target/\n*.log\n".to_owned()),
+        (
+            "src/pool.rs",
+            format!("pub struct Pool;\nfn run() {{\n{lines}}}\n"),
+        ),
+        ("src/store/mod.rs", "pub mod db;\n".into()),
+        ("src/store/db.rs", "pub fn open() {}\n".into()),
+        ("src/store/debug.log", "noise\n".into()),
+        ("target/out.rs", "generated\n".into()),
+        (".env", "API_TOKEN=do-not-send\n".into()),
+        ("data/big.txt", "word ".repeat(40_000)),
+    ];
+    for (f, text) in files {
+        let p = d.path().join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    d
+}
+
+fn setup() -> (tempfile::TempDir, support::FakeServer) {
+    let d = fixture();
+    let lm = fake_lmstudio("m", &["ok"]);
+    write_config(d.path(), &lm.url(), &refused_url(), "");
+    (d, lm)
+}
+
+/// The user message of the last chat request the server received.
+fn sent(lm: &support::FakeServer) -> String {
+    let req = lm.requests_to("/v1/chat/completions");
+    let body = req.last().expect("a chat request").json();
+    let msgs = body["messages"].as_array().unwrap();
+    msgs.last().unwrap()["content"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn at_mentions_attach_files_ranges_and_folders_with_line_numbers() {
+    let (d, lm) = setup();
+    support::cli(d.path())
+        .args(["--fast", "-p", "explain @src/pool.rs:3-5 and @src/store/"])
+        .assert()
+        .success()
+        .stderr(contains("[context: 3 files"));
+    let text = sent(&lm);
+    assert!(text.contains("src/pool.rs (lines 3-5 of 123)"), "{text}");
+    assert!(
+        text.contains("3 |     step(1);\n4 |     step(2);\n5 |     step(3);\n"),
+        "{text}"
+    );
+    assert!(!text.contains("step(4)"), "only the range: {text}");
+    assert!(text.contains("src/store/db.rs (1 line)") && text.contains("src/store/mod.rs"));
+    assert!(
+        !text.contains("debug.log"),
+        "ignored files stay out of a folder: {text}"
+    );
+    assert!(
+        text.ends_with("explain @src/pool.rs:3-5 and @src/store/"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_file_named_in_the_prompt_is_attached_and_said_so_from_a_subfolder() {
+    let (d, lm) = setup();
+    support::cli(d.path())
+        .current_dir(d.path().join("src/store"))
+        .args(["--fast", "-p", "find the race in src/pool.rs"])
+        .assert()
+        .success()
+        .stderr(contains("[attached src/pool.rs: named in the prompt]"));
+    assert!(sent(&lm).contains("pub struct Pool;"));
+}
+
+#[test]
+fn secrets_are_refused_unless_allowed_and_never_attached_by_name() {
+    let (d, lm) = setup();
+    support::cli(d.path())
+        .args(["--fast", "-p", "what is in @.env"])
+        .assert()
+        .code(2)
+        .stderr(contains(".env looks like it holds secrets").and(contains("--allow-secrets")));
+    assert!(
+        lm.requests_to("/v1/chat/completions").is_empty(),
+        "nothing was sent"
+    );
+    support::cli(d.path())
+        .args(["--fast", "-p", "is .env committed?"])
+        .assert()
+        .success();
+    assert!(
+        !sent(&lm).contains("do-not-send"),
+        "named in passing, not attached"
+    );
+    support::cli(d.path())
+        .args(["--fast", "--allow-secrets", "-p", "what is in @.env"])
+        .assert()
+        .success();
+    assert!(sent(&lm).contains("do-not-send"));
+}
+
+#[test]
+fn missing_and_outside_files_are_one_clear_error() {
+    let (d, _lm) = setup();
+    support::cli(d.path())
+        .args(["--fast", "--file", "src/nope.rs", "-p", "hi"])
+        .assert()
+        .code(2)
+        .stderr(contains("there is no src/nope.rs in the workspace"));
+    support::cli(d.path())
+        .args(["--fast", "-p", "read @../../etc/passwd"])
+        .assert()
+        .code(2)
+        .stderr(contains("outside the workspace"));
+}
+
+#[test]
+fn the_session_keeps_its_files_and_marks_a_changed_one() {
+    let (d, lm) = setup();
+    support::cli(d.path())
+        .args(["--fast", "--file", "src/store/db.rs", "-p", "look at this"])
+        .assert()
+        .success();
+    std::fs::write(
+        d.path().join("src/store/db.rs"),
+        "pub fn open() { todo!() }\n",
+    )
+    .unwrap();
+    support::cli(d.path())
+        .args(["--fast", "--continue", "-p", "and now?"])
+        .assert()
+        .success()
+        .stderr(contains("src/store/db.rs changed since it was attached"));
+    let text = sent(&lm);
+    assert!(
+        text.contains("src/store/db.rs (1 line, changed since it was attached)"),
+        "{text}"
+    );
+    assert!(text.contains("todo!()"), "re-read: {text}");
+    // Earlier turns carry the typed text, not old copies of the file.
+    let body = lm
+        .requests_to("/v1/chat/completions")
+        .last()
+        .unwrap()
+        .json();
+    let first_turn = body["messages"][1]["content"].as_str().unwrap().to_owned();
+    assert_eq!(first_turn, "look at this");
+}
+
+#[test]
+fn a_file_larger_than_the_window_is_left_out_and_the_context_event_says_why() {
+    let (d, lm) = setup();
+    let out = support::cli(d.path())
+        .args([
+            "--fast",
+            "--json",
+            "--file",
+            "data/big.txt",
+            "--file",
+            "src/store/db.rs",
+            "-p",
+            "summarise",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ctx = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["type"] == "context")
+        .expect("a context event");
+    let items = ctx["items"].as_array().unwrap();
+    assert_eq!(items[0]["path"], "data/big.txt");
+    assert_eq!(items[0]["included"], false);
+    assert!(
+        items[0]["dropped"].as_str().unwrap().contains("tokens"),
+        "{ctx}"
+    );
+    assert_eq!(
+        items[1]["included"], true,
+        "a smaller file still fits: {ctx}"
+    );
+    assert!(ctx["used"].as_u64().unwrap() <= ctx["budget"].as_u64().unwrap());
+    let text = sent(&lm);
+    assert!(!text.contains("word word") && text.contains("pub fn open"));
+}
