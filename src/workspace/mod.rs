@@ -1,6 +1,7 @@
 //! The user's project: root, file index, @mentions, repo map, context budget (DESIGN.md).
 
 pub mod attach;
+pub mod complete;
 pub mod index;
 pub mod mention;
 pub mod root;
