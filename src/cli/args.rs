@@ -76,6 +76,11 @@ pub struct Cli {
     #[arg(long = "file", value_name = "PATH")]
     pub files: Vec<String>,
 
+    /// Take a file or folder out of the session's attached files (with --continue or
+    /// --resume); repeatable.
+    #[arg(long = "drop", value_name = "PATH")]
+    pub drop: Vec<String>,
+
     /// Send files that look like they hold secrets (.env*, *.pem, *.key, id_*, ...) when
     /// they are named; without it they are refused.
     #[arg(long)]

@@ -128,6 +128,7 @@ pub fn run(cli: Cli) -> i32 {
                     .map(|f| crate::engine::FileRef::parse(f))
                     .collect(),
                 allow_secrets: cli.allow_secrets,
+                drop: cli.drop.clone(),
             },
             session: match (cli.resume, cli.continue_latest) {
                 (Some(id), _) => crate::store::SessionChoice::Resume(id),

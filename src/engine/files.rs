@@ -22,6 +22,9 @@ pub struct FilesRequest {
     pub files: Vec<FileRef>,
     /// The user agreed to send files that look like they hold secrets.
     pub allow_secrets: bool,
+    /// Files (`path` or `path:40-90`) or folders (`dir/`) to take out of the session's
+    /// set (`/drop`).
+    pub drop: Vec<String>,
 }
 
 /// Why a file is in the request.
@@ -129,6 +132,20 @@ fn needs_index(config: &Config, req: &FilesRequest, input: &str) -> bool {
     folder || input.contains('@') || named
 }
 
+/// Whether `/drop` names this stored file: by its path, its `path:range` label, or a
+/// folder it is in.
+fn dropped(s: &SessionFile, drop: &[String]) -> bool {
+    let label = match s.range {
+        Some((a, b)) => format!("{}:{a}-{b}", s.path),
+        None => s.path.clone(),
+    };
+    drop.iter().any(|d| {
+        let d = d.trim_start_matches("./").trim_start_matches('@');
+        let folder = format!("{}/", d.trim_end_matches('/'));
+        d == s.path || d == label || s.path.starts_with(&folder)
+    })
+}
+
 fn looks_like_path(s: &str) -> bool {
     s.contains('/') || s.contains('.')
 }
@@ -160,10 +177,11 @@ pub fn add_session_files(
     root: &Path,
     files: &mut Vec<Gathered>,
     stored: &[SessionFile],
+    drop: &[String],
 ) -> (Vec<SessionFile>, Vec<String>) {
     let max = config.workspace.max_file_kb.saturating_mul(1024);
     let mut notes = Vec::new();
-    for s in stored {
+    for s in stored.iter().filter(|s| !dropped(s, drop)) {
         let f = FileRef::new(
             s.path.clone(),
             s.range
@@ -222,6 +240,7 @@ mod tests {
             dir: Some(d.join("src")),
             files: files.iter().map(|f| FileRef::new(*f, None)).collect(),
             allow_secrets: false,
+            drop: Vec::new(),
         }
     }
 
@@ -272,7 +291,7 @@ mod tests {
                 digest: "x".into(),
             },
         ];
-        let (set, notes) = add_session_files(&c, &n.root, &mut files, &stored);
+        let (set, notes) = add_session_files(&c, &n.root, &mut files, &stored, &[]);
         let got: Vec<(&str, Source, bool)> = files
             .iter()
             .map(|g| (g.text.file.path.as_str(), g.source, g.changed))
@@ -287,5 +306,8 @@ mod tests {
         assert_eq!(set.len(), 2);
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(notes[0].contains("src/deleted.rs"), "{notes:?}");
+        let mut files = Vec::new();
+        let (set, _) = add_session_files(&c, &n.root, &mut files, &stored, &["src/store/".into()]);
+        assert!(set.is_empty(), "dropped by folder: {set:?}");
     }
 }

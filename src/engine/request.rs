@@ -206,9 +206,10 @@ impl Run {
         };
         let shared = Arc::clone(&self.shared);
         let mut gathered = std::mem::take(&mut self.files);
+        let drop = self.submit.workspace.drop.clone();
         let job = tokio::task::spawn_blocking(move || {
             let (set, notes) =
-                files::add_session_files(&shared.config, &root, &mut gathered, &stored);
+                files::add_session_files(&shared.config, &root, &mut gathered, &stored, &drop);
             (gathered, set, notes)
         });
         let Ok((gathered, set, notes)) = job.await else {

@@ -161,6 +161,21 @@ fn the_session_keeps_its_files_and_marks_a_changed_one() {
         .json();
     let first_turn = body["messages"][1]["content"].as_str().unwrap().to_owned();
     assert_eq!(first_turn, "look at this");
+    support::cli(d.path())
+        .args([
+            "--fast",
+            "--continue",
+            "--drop",
+            "src/store/",
+            "-p",
+            "forget it",
+        ])
+        .assert()
+        .success();
+    assert!(
+        !sent(&lm).contains("src/store/db.rs"),
+        "dropped from the session"
+    );
 }
 
 #[test]
