@@ -5,13 +5,49 @@ use super::events::ContextItem;
 use super::files::Gathered;
 use crate::backend::{ChatMessage, Role};
 
-/// A conservative estimate: code and non-English text run at about 3.5 characters a
-/// token with common tokenizers, and each message carries a few tokens of framing.
-pub fn estimate(messages: &[ChatMessage]) -> u64 {
-    messages
-        .iter()
-        .map(|m| (m.content.len() as u64 * 2).div_ceil(7) + 4)
-        .sum()
+/// Characters (bytes of UTF-8) per token before a server has said: code and non-English
+/// text run at about 3.5 with common tokenizers. Each server's own ratio is then learnt
+/// from the prompt tokens it reports ([`Calibration`]).
+pub const DEFAULT_CHARS_PER_TOKEN: f64 = 3.5;
+
+/// An estimate at `cpt` characters a token; each message carries a few tokens of framing.
+pub fn estimate(messages: &[ChatMessage], cpt: f64) -> u64 {
+    messages.iter().map(|m| tokens(&m.content, cpt) + 4).sum()
+}
+
+/// One server's characters per token, learnt from what it reports: the prompt tokens it
+/// counted against the characters sent. A running average, so one odd request moves it
+/// only part of the way.
+#[derive(Debug)]
+pub struct Calibration(std::sync::atomic::AtomicU64);
+
+impl Default for Calibration {
+    fn default() -> Self {
+        Self(std::sync::atomic::AtomicU64::new(
+            DEFAULT_CHARS_PER_TOKEN.to_bits(),
+        ))
+    }
+}
+
+impl Calibration {
+    pub fn chars_per_token(&self) -> f64 {
+        f64::from_bits(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Takes in one request: `chars` sent, `tokens` counted by the server. Tiny prompts
+    /// (mostly template) and implausible ratios teach nothing.
+    pub fn observe(&self, chars: usize, tokens: u64) {
+        if tokens < 32 {
+            return;
+        }
+        let seen = chars as f64 / tokens as f64;
+        if !(1.0..=12.0).contains(&seen) {
+            return;
+        }
+        let next = 0.7 * self.chars_per_token() + 0.3 * seen;
+        self.0
+            .store(next.to_bits(), std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The window assumed when a server does not say what its model is loaded with: small
@@ -25,20 +61,20 @@ pub struct Picked {
     pub items: Vec<ContextItem>,
 }
 
-/// Tokens a piece of text takes, by the same measure as [`estimate`].
-pub fn tokens(text: &str) -> u64 {
-    (text.len() as u64 * 2).div_ceil(7)
+/// Tokens a piece of text takes at `cpt` characters a token, rounded up.
+pub fn tokens(text: &str, cpt: f64) -> u64 {
+    (text.len() as f64 / cpt.max(0.5)).ceil() as u64
 }
 
 /// Takes files in order while they fit `budget`; one that does not fit is left out and
 /// later, smaller ones may still go in.
-pub fn pick_files(files: &[Gathered], budget: u64) -> Picked {
+pub fn pick_files(files: &[Gathered], budget: u64, cpt: f64) -> Picked {
     let mut text = String::new();
     let mut used = 0;
     let mut items = Vec::with_capacity(files.len());
     for g in files {
         let block = crate::workspace::attach::block(&g.text, g.changed);
-        let need = tokens(&block);
+        let need = tokens(&block, cpt);
         let fits = used + need <= budget;
         if fits {
             text += &block;
@@ -71,9 +107,9 @@ pub fn pick_files(files: &[Gathered], budget: u64) -> Picked {
 /// Drops the oldest turns (never the system prompt or the newest user message) until the
 /// conversation fits `budget`, and says how many messages were dropped. A user message
 /// goes with the assistant reply that followed it, so no answer is left without its question.
-pub fn trim_oldest(messages: &mut Vec<ChatMessage>, budget: u64) -> usize {
+pub fn trim_oldest(messages: &mut Vec<ChatMessage>, budget: u64, cpt: f64) -> usize {
     let mut dropped = 0;
-    while estimate(messages) > budget {
+    while estimate(messages, cpt) > budget {
         let last_user = messages.iter().rposition(|m| m.role == Role::User);
         let oldest = messages
             .iter()
@@ -114,22 +150,40 @@ mod tests {
 
     #[test]
     fn estimates_grow_with_text() {
-        assert!(estimate(&conv(1, 3500)) >= 1000);
-        assert!(estimate(&conv(1, 35)) < 20);
+        assert!(estimate(&conv(1, 3500), DEFAULT_CHARS_PER_TOKEN) >= 1000);
+        assert!(estimate(&conv(1, 35), DEFAULT_CHARS_PER_TOKEN) < 20);
     }
 
     #[test]
     fn trims_the_oldest_turns_and_keeps_system_and_newest() {
         let mut m = conv(5, 700); // 5 turns of ~200 tokens
-        let dropped = trim_oldest(&mut m, 450);
+        let dropped = trim_oldest(&mut m, 450, DEFAULT_CHARS_PER_TOKEN);
         assert_eq!(dropped, 4, "two whole turns");
         assert_eq!(m[0].role, Role::System);
         assert_eq!(m.last().map(|x| x.role), Some(Role::User));
         let mut alone = conv(1, 7000);
         assert_eq!(
-            trim_oldest(&mut alone, 100),
+            trim_oldest(&mut alone, 100, DEFAULT_CHARS_PER_TOKEN),
             0,
             "the newest message is never dropped"
         );
+    }
+
+    #[test]
+    fn each_server_learns_its_own_ratio_from_reported_prompt_tokens() {
+        let c = Calibration::default();
+        assert_eq!(c.chars_per_token(), DEFAULT_CHARS_PER_TOKEN);
+        for _ in 0..20 {
+            c.observe(10_000, 5_000); // a tokenizer at 2 characters a token
+        }
+        assert!(
+            (c.chars_per_token() - 2.0).abs() < 0.05,
+            "{}",
+            c.chars_per_token()
+        );
+        c.observe(10, 5); // too small to count
+        c.observe(10_000, 100); // 100 characters a token: not plausible
+        assert!((c.chars_per_token() - 2.0).abs() < 0.05);
+        assert_eq!(tokens(&"x".repeat(100), 2.0), 50);
     }
 }

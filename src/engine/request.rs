@@ -655,9 +655,19 @@ impl Run {
                 }
             }
         };
+        let chars_sent: usize = req.messages.iter().map(|m| m.content.len()).sum();
         let outcome = self
             .stream(slot, req, start, model.and_then(|m| m.loaded), leg.draft)
             .await;
+        if let Outcome::Done(answer) = &outcome {
+            if let EventKind::Done {
+                input_tokens: Some(n),
+                ..
+            } = answer.done
+            {
+                slot.tokens.observe(chars_sent, n);
+            }
+        }
         match &outcome {
             Outcome::Failed(e) if e.kind == ErrorKind::ModelNotFound => slot.forget_info().await,
             Outcome::Failed(e) if e.kind == ErrorKind::Status(503) => {} // back-pressure, not a fault
@@ -755,11 +765,12 @@ impl Run {
     /// says in a `context` event what went in and what was left out.
     async fn add_files(&self, id: BackendId, messages: &mut [ChatMessage], window: Option<u64>) {
         let window = window.unwrap_or(context::UNKNOWN_WINDOW);
+        let cpt = self.shared.slot(id).tokens.chars_per_token();
         let reserve = u64::from(self.submit.max_tokens.unwrap_or(512)).min(window / 4);
         let budget = window
             .saturating_sub(reserve)
-            .saturating_sub(context::estimate(messages));
-        let picked = context::pick_files(&self.files, budget);
+            .saturating_sub(context::estimate(messages, cpt));
+        let picked = context::pick_files(&self.files, budget, cpt);
         if let Some(last) = messages.last_mut() {
             last.content = format!("{}{}", picked.text, last.content);
         }
@@ -787,7 +798,8 @@ impl Run {
         let reserve = u64::from(self.submit.max_tokens.unwrap_or(512)).min(window / 4);
         let budget = window.saturating_sub(reserve);
         let mut messages = leg.messages.clone();
-        let needed = context::estimate(&messages);
+        let cpt = self.shared.slot(leg.id).tokens.chars_per_token();
+        let needed = context::estimate(&messages, cpt);
         if needed <= budget {
             return Ok(messages);
         }
@@ -804,8 +816,8 @@ impl Run {
         if !leg.may_trim {
             return Err(too_long(needed));
         }
-        let dropped = context::trim_oldest(&mut messages, budget);
-        let left = context::estimate(&messages);
+        let dropped = context::trim_oldest(&mut messages, budget, cpt);
+        let left = context::estimate(&messages, cpt);
         if left > budget {
             return Err(too_long(left));
         }

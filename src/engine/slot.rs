@@ -30,6 +30,8 @@ pub struct Slot {
     breaker: std::sync::Mutex<Breaker>,
     /// A request has worked since the breaker last closed.
     seen_ok: std::sync::atomic::AtomicBool,
+    /// This server's characters per token, learnt from its reports.
+    pub tokens: super::context::Calibration,
 }
 
 /// Held while a request talks to the backend; frees the slot when dropped.
@@ -65,6 +67,7 @@ impl Slot {
             info: Mutex::new(None),
             breaker: std::sync::Mutex::new(Breaker::new(breaker)),
             seen_ok: std::sync::atomic::AtomicBool::new(false),
+            tokens: Default::default(),
         }
     }
 
