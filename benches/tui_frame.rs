@@ -318,6 +318,7 @@ impl Corpus {
             themes: Vec::new(),
             theme: None,
             keymap: Default::default(),
+            workspace: None,
         });
         app.on_engine(Event {
             id: 0,

@@ -77,6 +77,7 @@ fn browser(db: &Path) {
             themes: Vec::new(),
             theme: None,
             keymap: Default::default(),
+            workspace: None,
         });
         let backend = ratatui::backend::TestBackend::new(120, 40);
         let mut term = ratatui::Terminal::new(backend).expect("terminal");

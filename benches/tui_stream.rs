@@ -103,6 +103,7 @@ fn stream(w: u16, h: u16, tokens: &[String]) -> (App, Outcome) {
         themes: Vec::new(),
         theme: None,
         keymap: Default::default(),
+        workspace: None,
     });
     let prompt =
         "Port the tokenizer to Python and TypeScript and show the Rust original, with tests";

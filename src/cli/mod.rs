@@ -150,6 +150,7 @@ fn tui(config: Config, cli: &Cli, overrides: &Overrides) -> i32 {
         Err(e) => return usage_error(&e),
     };
     let launch = crate::tui::Launch {
+        workspace: cli.workspace.clone(),
         prompt: cli.prompt.clone(),
         voices,
         voice,

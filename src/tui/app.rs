@@ -83,6 +83,8 @@ pub struct Options {
     pub theme: Option<String>,
     /// The keys, from the config (defaults where it names none).
     pub keymap: Keymap,
+    /// The workspace's root (the git top-level above the working directory).
+    pub workspace: Option<std::path::PathBuf>,
 }
 
 pub struct App {
@@ -133,6 +135,8 @@ pub struct App {
     pub outgoing: Vec<Command>,
     pub effects: Vec<Effect>,
     pub(crate) keymap: Keymap,
+    /// The session's workspace files.
+    pub(crate) files: super::files::Files,
 }
 
 const SPEED_HISTORY: usize = 60;
@@ -195,8 +199,10 @@ impl App {
             outgoing: Vec::new(),
             effects: Vec::new(),
             keymap: opts.keymap,
+            files: super::files::Files::new(opts.workspace),
         };
         app.apply_theme(0);
+        app.reindex();
         if let Some(name) = opts.theme {
             if !app.set_theme(&name) {
                 let names: Vec<&str> = app.themes.iter().map(|t| t.name.as_str()).collect();
@@ -321,6 +327,13 @@ impl App {
             .is_some_and(|n| n.ends_on_key(self.clock))
         {
             self.note = None;
+        }
+        // A message that named a secret file waits for a yes; any other key is a no.
+        if let Some(text) = self.files.secret_retry.take() {
+            if key.code == KeyCode::Char('y') && key.modifiers.is_empty() {
+                self.send(text, false, true);
+                return;
+            }
         }
         let ctx = self.context();
         let action = self.keymap.action(ctx, &key);
@@ -691,6 +704,7 @@ impl App {
         match reply {
             // For a browser closed since.
             Reply::Rows { .. } | Reply::Preview(Ok(_)) => {}
+            Reply::Indexed(paths) => self.input.set_paths(paths),
             Reply::Preview(Err(e)) | Reply::Exported(Err(e)) => self.problem(e),
             Reply::Resume { id, turns } => match turns {
                 Ok(turns) => {
@@ -784,6 +798,18 @@ impl App {
                     ));
                 }
             }
+            SlashCommand::Add(paths) => {
+                let note = self.files.add(&paths);
+                self.notice(note);
+            }
+            SlashCommand::Drop(paths) => {
+                let note = self.files.drop_paths(&paths);
+                self.notice(note);
+            }
+            SlashCommand::Files => {
+                let list = self.files.list();
+                self.entries.push(Entry::new(Who::Notice, list));
+            }
             SlashCommand::Mode(m) => {
                 self.mode = m;
                 self.notice(format!("Route mode: {}", m.label()));
@@ -798,6 +824,7 @@ impl App {
                 }
                 self.entries.clear();
                 self.session = None;
+                self.files.forget_session();
                 self.code = CodeStream::new();
                 self.inspector = Inspector::default();
                 self.scroll = Scroll::default();
@@ -858,6 +885,19 @@ impl App {
     /// Sends what the user typed; the engine adds the voice's system prompt and the
     /// session's earlier turns.
     pub fn submit(&mut self, text: String, no_cache: bool) {
+        self.send(text, no_cache, false);
+    }
+
+    /// Has the workspace's file list (for `@` completion) read off the draw path; again
+    /// after each answer, which may follow new files.
+    fn reindex(&mut self) {
+        if let Some(root) = &self.files.root {
+            self.effects.push(Effect::Index(root.clone()));
+        }
+    }
+
+    /// Sends a message; `allow_secrets` once the user said yes to a secret file it names.
+    fn send(&mut self, text: String, no_cache: bool, allow_secrets: bool) {
         if self.running.is_some() {
             self.warn("A request is still running — Esc cancels it");
             self.input.set_text(&text);
@@ -879,6 +919,7 @@ impl App {
                 .session
                 .map_or(SessionChoice::New, SessionChoice::Resume),
             no_cache,
+            workspace: self.files.request(allow_secrets),
             ..Submit::new(id, text.clone())
         };
         self.outgoing.push(Command::Submit(submit));
@@ -949,6 +990,12 @@ impl App {
     fn request_event(&mut self, kind: EventKind) {
         match &kind {
             EventKind::Session { session, .. } => self.session = Some(*session),
+            EventKind::Context {
+                budget,
+                used,
+                items,
+                ..
+            } => self.files.on_context(*budget, *used, items.clone()),
             EventKind::Loading {
                 backend,
                 loaded: false,
@@ -958,7 +1005,8 @@ impl App {
                 self.loading[*backend] = false
             }
             EventKind::Done { .. } | EventKind::Error { .. } | EventKind::Cancelled { .. } => {
-                self.loading = PerBackend::splat(false)
+                self.loading = PerBackend::splat(false);
+                self.reindex();
             }
             _ => {}
         }
@@ -1031,11 +1079,16 @@ impl App {
                 self.code.finish();
                 self.running = None;
             }
-            EventKind::Error { message, .. } => {
+            EventKind::Error { message, code, .. } => {
                 entry.state = State::Failed(message.clone());
                 self.code.finish();
                 self.running = None;
-                self.problem(message);
+                if code == "secret_file" {
+                    self.files.secret_retry = self.last_prompt.clone();
+                    self.problem(format!("{message} — press y to send it anyway"));
+                } else {
+                    self.problem(message);
+                }
             }
             EventKind::Cancelled { .. } => {
                 entry.state = State::Cancelled;

@@ -66,6 +66,12 @@ pub enum SlashCommand {
     Quality,
     /// `/theme NAME`: the caller checks the name.
     Theme(String),
+    /// `/add PATH…`: attach workspace files (or `path:40-90`, or `dir/`) to the session.
+    Add(Vec<String>),
+    /// `/drop PATH…`: take them out again.
+    Drop(Vec<String>),
+    /// `/files`: list the session's attached files.
+    Files,
 }
 
 /// Every command for the help overlay and completion: (name with its slash, arguments, help).
@@ -92,6 +98,13 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "say the last answer needed the quality server",
     ),
     ("/theme", "NAME", "switch the colour theme"),
+    (
+        "/add",
+        "PATH…",
+        "attach workspace files to the session (path:40-90 for lines, dir/ for a folder)",
+    ),
+    ("/drop", "PATH…", "take attached files out of the session"),
+    ("/files", "", "list the session's attached files"),
     ("/help", "", "show keys and commands"),
     ("/quit", "", "leave CodeCrucible"),
 ];
@@ -165,7 +178,24 @@ fn build(name: &str, typed: &str, arg: &str) -> Result<SlashCommand, String> {
         "good" => bare(SlashCommand::Good),
         "bad" => bare(SlashCommand::Bad),
         "quality" => bare(SlashCommand::Quality),
+        "add" => paths(arg, "/add needs a file, e.g. /add src/main.rs.").map(SlashCommand::Add),
+        "drop" => paths(arg, "/drop needs a file, e.g. /drop src/main.rs.").map(SlashCommand::Drop),
+        "files" => bare(SlashCommand::Files),
         _ => Err(unknown(typed)),
+    }
+}
+
+/// Space-separated paths, each without a leading `@`.
+fn paths(arg: &str, missing: &str) -> Result<Vec<String>, String> {
+    let list: Vec<String> = arg
+        .split_whitespace()
+        .map(|p| p.trim_start_matches('@').to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if list.is_empty() {
+        Err(missing.to_owned())
+    } else {
+        Ok(list)
     }
 }
 

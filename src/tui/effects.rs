@@ -29,6 +29,8 @@ pub enum Effect {
     Preview(SessionId),
     Resume(SessionId),
     Export(SessionId),
+    /// The workspace's file list, for `@` completion.
+    Index(std::path::PathBuf),
 }
 
 /// What the runner's background work reports back.
@@ -44,6 +46,8 @@ pub enum Reply {
         turns: Result<Vec<crate::backend::ChatMessage>, String>,
     },
     Exported(Result<String, String>),
+    /// The workspace's files, relative to its root.
+    Indexed(Vec<String>),
     Saved {
         path: String,
         /// What was to be saved, for asking again before overwriting.
@@ -118,6 +122,11 @@ pub fn perform(effect: Effect, store: Option<&Store>) -> Option<Reply> {
             Some(Reply::Resume { id, turns })
         }
         Effect::Export(id) => Some(Reply::Exported(export(store?, id))),
+        Effect::Index(root) => {
+            let index = crate::workspace::Index::build(&root, Default::default());
+            let paths = index.files().iter().map(|f| f.rel.clone()).collect();
+            Some(Reply::Indexed(paths))
+        }
         Effect::Copy(_) | Effect::MouseCapture(_) => None,
     }
 }

@@ -142,6 +142,9 @@ impl History {
     }
 }
 
+/// How many paths Tab offers for `@` at once, best first.
+const PATH_CANDIDATES: usize = 8;
+
 /// Tab-completion state between consecutive Tabs.
 #[derive(Debug)]
 struct Completion {
@@ -166,6 +169,8 @@ pub struct InputBox {
     voices: Vec<String>,
     themes: Vec<String>,
     completion: Option<Completion>,
+    /// The workspace's paths, for `@` and `/add` completion.
+    paths: Option<crate::workspace::complete::Completer>,
     style: InputStyle,
     /// Bumped on every text change; keys the wrapped-height cache.
     revision: u64,
@@ -187,6 +192,7 @@ impl InputBox {
             voices: Vec::new(),
             themes: Vec::new(),
             completion: None,
+            paths: None,
             style: InputStyle::default(),
             revision: 0,
             rows_cache: Cell::new(None),
@@ -216,6 +222,32 @@ impl InputBox {
     pub fn set_completions(&mut self, voices: Vec<String>, themes: Vec<String>) {
         self.voices = voices;
         self.themes = themes;
+    }
+
+    /// The workspace's paths that `@` and `/add` complete.
+    pub fn set_paths(&mut self, paths: Vec<String>) {
+        self.paths = Some(crate::workspace::complete::Completer::new(paths));
+    }
+
+    /// Candidate lines for a path being typed: after `@`, or as an argument of `/add` or
+    /// `/drop`. `None` when no path is being typed.
+    fn path_candidates(&mut self, text: &str) -> Option<Vec<String>> {
+        let word_start = text.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let word = &text[word_start..];
+        let (at, query) = match word.strip_prefix('@') {
+            Some(q) => ("@", q),
+            None if word_start > 0 && (text.starts_with("/add ") || text.starts_with("/drop ")) => {
+                ("", word)
+            }
+            None => return None,
+        };
+        let found = self.paths.as_mut()?.complete(query, PATH_CANDIDATES);
+        Some(
+            found
+                .into_iter()
+                .map(|s| format!("{}{at}{} ", &text[..word_start], s.path))
+                .collect(),
+        )
     }
 
     /// The text, lines joined with `\n`.
@@ -457,7 +489,10 @@ impl InputBox {
         if text.contains('\n') {
             return InputAction::Ignored;
         }
-        let mut candidates = commands::complete(&text, &self.voices, &self.themes);
+        let mut candidates = match self.path_candidates(&text) {
+            Some(paths) => paths,
+            None => commands::complete(&text, &self.voices, &self.themes),
+        };
         match candidates.len() {
             0 => InputAction::Ignored,
             1 if candidates[0] == text => InputAction::Ignored,

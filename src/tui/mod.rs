@@ -8,6 +8,7 @@ pub mod chat;
 pub mod commands;
 pub mod effects;
 pub mod event_loop;
+pub mod files;
 pub mod highlight;
 pub mod input;
 pub mod inspector;
@@ -56,6 +57,8 @@ pub struct Launch {
     pub max_tokens: Option<u32>,
     /// The user's theme files (`themes` beside the config file).
     pub themes_dir: Option<std::path::PathBuf>,
+    /// `-C DIR`: where the workspace is looked for (else the current directory).
+    pub workspace: Option<std::path::PathBuf>,
 }
 
 /// Leaves raw mode, the alternate screen and every mode we turned on. Safe to call more
@@ -230,6 +233,13 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
         theme,
         // The config was checked for conflicts when it loaded.
         keymap: crate::keys::Keymap::from_config(&config.keys, None).unwrap_or_default(),
+        workspace: crate::workspace::root::find(
+            launch
+                .workspace
+                .as_deref()
+                .unwrap_or(std::path::Path::new(".")),
+        )
+        .ok(),
     };
     let mut builder = engine::Builder::new(config).long_lived(engine::HEALTH_INTERVAL);
     if let Some(s) = store {

@@ -219,6 +219,10 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         Span::styled(format!("mode {}", app.mode.label()), t.accent),
         Span::raw(" │ "),
     ];
+    if let Some(ws) = workspace_label(app) {
+        spans.push(Span::styled(ws, t.dim));
+        spans.push(Span::raw(" │ "));
+    }
     for b in BackendId::ALL {
         let (sym, style) = match server_state(app, b) {
             Health::Up => ("●", t.ok),
@@ -263,6 +267,17 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         },
     }
     f.render_widget(Line::from(spans), area);
+}
+
+/// The workspace by its folder's name, cleaned for the terminal (a folder name is the
+/// user's, but may hold anything).
+fn workspace_label(app: &App) -> Option<String> {
+    let root = app.files.root.as_ref()?;
+    let name = root.file_name().map_or_else(
+        || root.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Some(format!("⌂ {}", crate::text::terminal::line(&name, " ")))
 }
 
 fn short(b: BackendId) -> &'static str {
@@ -418,6 +433,9 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
             ),
         ]),
     ];
+    if let Some(ctx) = &app.files.line {
+        head.push(Line::styled(clip(ctx, w), t.dim));
+    }
     for (kind, moved, why) in &i.adjustments {
         head.push(Line::from(vec![
             Span::styled(format!("↳ {kind} {moved}: "), t.warn),

@@ -4,6 +4,7 @@
 
 mod browser;
 mod event_loop;
+mod files;
 mod keys;
 mod notices;
 mod overlays;
@@ -30,7 +31,11 @@ use crate::router;
 use crate::voice::Voices;
 
 fn app() -> App {
-    App::new(Options {
+    App::new(options())
+}
+
+fn options() -> Options {
+    Options {
         voices: Voices::builtin().list().to_vec(),
         voice: None,
         store: None,
@@ -40,7 +45,8 @@ fn app() -> App {
         themes: Vec::new(),
         theme: None,
         keymap: Default::default(),
-    })
+        workspace: None,
+    }
 }
 
 fn screen(app: &mut App, w: u16, h: u16) -> String {
@@ -202,6 +208,7 @@ fn app_with_store(store: std::sync::Arc<crate::store::Store>) -> App {
         themes: Vec::new(),
         theme: None,
         keymap: Default::default(),
+        workspace: None,
     })
 }
 
@@ -389,6 +396,7 @@ fn themed_app(depth: crate::tui::theme::Depth) -> App {
         themes,
         theme: None,
         keymap: Default::default(),
+        workspace: None,
     });
     a.on_engine(ev(
         0,
