@@ -357,3 +357,44 @@ fn the_app_the_headless_run_and_the_library_store_the_same_session() {
     assert_eq!(rows[0], rows[1], "the app and the headless run");
     assert_eq!(rows[0], rows[2], "the app and the library");
 }
+
+#[test]
+fn at_completes_a_workspace_file_and_the_inspector_shows_what_was_sent() {
+    let lm = fake_lmstudio("qwen-coder-7b", &["The pool never releases its lock.\n"]);
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("shop-api");
+    std::fs::create_dir_all(repo.join("src/store")).unwrap();
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::write(
+        repo.join("src/pool.rs"),
+        "pub struct Pool { lock: Mutex<()> }\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("src/store/db.rs"), "pub fn open() {}\n").unwrap();
+    let config = write_config(dir.path(), &lm.url(), &refused_url(), "");
+    let repo_arg = repo.display().to_string();
+    let Some(t) = Tmux::start(dir.path(), &config, &["--fast", "-C", &repo_arg]) else {
+        return;
+    };
+    t.wait_for(&["Input", "⌂ shop-api"], Duration::from_secs(20));
+    t.literal("where is the deadlock in @pool");
+    t.keys(&["Tab"]);
+    t.wait_for(
+        &["where is the deadlock in @src/pool.rs"],
+        Duration::from_secs(10),
+    );
+    t.keys(&["Enter"]);
+    t.wait_for(
+        &["never releases its lock", "context", "1 file"],
+        Duration::from_secs(20),
+    );
+    let body = lm.requests_to("/v1/chat/completions")[0].json();
+    let sent = body["messages"].as_array().unwrap().last().unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        sent.contains("src/pool.rs (1 line)") && sent.contains("Mutex<()>"),
+        "{sent}"
+    );
+}
