@@ -66,13 +66,6 @@ pub fn refusal_message(r: &Refused) -> String {
     }
 }
 
-fn options(config: &Config) -> IndexOptions {
-    IndexOptions {
-        max_file_bytes: config.workspace.max_file_kb.saturating_mul(1024),
-        ..IndexOptions::default()
-    }
-}
-
 /// Finds the workspace, indexes it and resolves the files this request names.
 pub fn named(config: &Config, req: &FilesRequest, input: &str) -> Result<Named, Refused> {
     let dir = req.dir.as_deref().unwrap_or(Path::new("."));
@@ -83,7 +76,7 @@ pub fn named(config: &Config, req: &FilesRequest, input: &str) -> Result<Named, 
     })?;
     // Walking is the costly part, so it is done only when something needs it.
     let index = if needs_index(config, req, input) {
-        Index::build(&root, options(config))
+        Index::build(&root, IndexOptions::default())
     } else {
         Index::default()
     };
