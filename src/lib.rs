@@ -19,6 +19,7 @@ pub mod store;
 pub mod text;
 pub mod tui;
 pub mod voice;
+pub mod workspace;
 
 pub use backend::{BackendId, ChatMessage, PerBackend, Role};
 pub use client::{Answer, HybridClient, Request, RequestError, SYSTEM_PROMPT};

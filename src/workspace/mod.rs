@@ -1,0 +1,3 @@
+//! The user's project: root, file index, @mentions, repo map, context budget (DESIGN.md).
+
+pub mod map;
