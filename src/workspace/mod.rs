@@ -3,6 +3,7 @@
 pub mod attach;
 pub mod complete;
 pub mod index;
+pub mod map;
 pub mod mention;
 pub mod root;
 pub mod secrets;
