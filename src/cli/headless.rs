@@ -314,6 +314,12 @@ fn context_lines(budget: u64, used: u64, items: &[engine::ContextItem]) -> Vec<S
     for i in items {
         match (&i.dropped, i.source) {
             (Some(why), _) => out.push(format!("[left out {}: {why}]", i.path)),
+            (None, engine::Source::Map) => {
+                let (shown, left) = i.map.unwrap_or_default();
+                out.push(format!(
+                    "[repository map: {shown} files, {left} more left out]"
+                ))
+            }
             (None, engine::Source::Named) => {
                 out.push(format!("[attached {}: named in the prompt]", i.path))
             }
@@ -324,7 +330,10 @@ fn context_lines(budget: u64, used: u64, items: &[engine::ContextItem]) -> Vec<S
             _ => {}
         }
     }
-    let sent = items.iter().filter(|i| i.included).count();
+    let sent = items
+        .iter()
+        .filter(|i| i.included && i.map.is_none())
+        .count();
     let files = if sent == 1 { "file" } else { "files" };
     out.push(format!(
         "[context: {sent} {files}, about {} of {} tokens]",

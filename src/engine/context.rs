@@ -2,7 +2,7 @@
 //! would not fit the model's loaded window.
 
 use super::events::ContextItem;
-use super::files::Gathered;
+use super::files::{Gathered, Source};
 use crate::backend::{ChatMessage, Role};
 
 /// Characters (bytes of UTF-8) per token before a server has said: code and non-English
@@ -68,12 +68,50 @@ pub fn tokens(text: &str, cpt: f64) -> u64 {
 
 /// Takes files in order while they fit `budget`; one that does not fit is left out and
 /// later, smaller ones may still go in.
-pub fn pick_files(files: &[Gathered], budget: u64, cpt: f64) -> Picked {
+pub fn pick_files(
+    files: &[Gathered],
+    map: Option<&crate::workspace::map::RepoMap>,
+    budget: u64,
+    cpt: f64,
+) -> Picked {
     let mut text = String::new();
     let mut used = 0;
-    let mut items = Vec::with_capacity(files.len());
-    for g in files {
-        let block = crate::workspace::attach::block(&g.text, g.changed);
+    let mut items = Vec::with_capacity(files.len() + 1);
+    // Attached files first, then the map, then files named in passing and the session's.
+    let attached = files
+        .iter()
+        .take_while(|g| g.source == Source::Attached)
+        .count();
+    let map_block = map.filter(|m| !m.files.is_empty()).map(|m| {
+        let block = format!(
+            "Repository map (files ranked by relevance to this request, with what they \
+             define):\n{}\n",
+            m.text
+        );
+        (block, m.files.len(), m.dropped.len())
+    });
+    let mut order: Vec<Option<&Gathered>> = files[..attached].iter().map(Some).collect();
+    if map_block.is_some() {
+        order.push(None);
+    }
+    order.extend(files[attached..].iter().map(Some));
+    for g in order {
+        let (block, label, source, changed, map_counts) = match g {
+            Some(g) => (
+                crate::workspace::attach::block(&g.text, g.changed),
+                g.text.file.label(),
+                g.source,
+                g.changed,
+                None,
+            ),
+            None => {
+                let Some((block, shown, left)) = map_block.clone() else {
+                    continue;
+                };
+                let label = "repository map".to_owned();
+                (block, label, Source::Map, false, Some((shown, left)))
+            }
+        };
         let need = tokens(&block, cpt);
         let fits = used + need <= budget;
         if fits {
@@ -82,11 +120,12 @@ pub fn pick_files(files: &[Gathered], budget: u64, cpt: f64) -> Picked {
             used += need;
         }
         items.push(ContextItem {
-            path: g.text.file.label(),
-            source: g.source,
+            path: label,
+            source,
             tokens: need,
             included: fits,
-            changed: g.changed,
+            changed,
+            map: map_counts,
             dropped: (!fits).then(|| {
                 format!(
                     "needs about {need} tokens and {} of {budget} are left",

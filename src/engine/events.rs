@@ -70,6 +70,9 @@ pub struct ContextItem {
     /// Why it was left out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dropped: Option<String>,
+    /// For the repository map: files shown and files ranked but left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map: Option<(usize, usize)>,
 }
 
 /// A named piece of context, such as `stdin` or a file path, with its text.

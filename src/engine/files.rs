@@ -37,6 +37,8 @@ pub enum Source {
     Session,
     /// Named in the prompt without `@`.
     Named,
+    /// The repository map.
+    Map,
 }
 
 /// One file ready to send.

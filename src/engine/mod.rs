@@ -11,6 +11,7 @@ mod files;
 mod learning;
 mod outbox;
 mod record;
+mod repo_map;
 mod request;
 mod resources;
 mod route;

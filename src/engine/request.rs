@@ -17,6 +17,7 @@ use super::events::{Event, EventKind, Submit};
 use super::files;
 use super::outbox::Outbox;
 use super::record::{Recorder, Recording};
+use super::repo_map;
 use super::route::{escalation_messages, plan};
 use super::slot::Slot;
 use super::writer::Writer;
@@ -110,6 +111,8 @@ pub struct Run {
     cached: bool,
     /// Workspace files to send, in order of priority.
     files: Vec<files::Gathered>,
+    /// The repository map, for the kinds of work that need one.
+    map: Option<crate::workspace::map::RepoMap>,
 }
 
 impl Run {
@@ -129,6 +132,7 @@ impl Run {
             escalated: false,
             cached: false,
             files: Vec::new(),
+            map: None,
         }
     }
 
@@ -184,6 +188,51 @@ impl Run {
             }
             Err(_) => Err(("reading the workspace failed unexpectedly".into(), "file")),
         }
+    }
+
+    /// Builds the repository map on the blocking pool, with the symbols the store has
+    /// cached; the symbols read afresh are cached by the writer.
+    async fn repo_map(
+        &self,
+        root: PathBuf,
+        backend: BackendId,
+    ) -> Option<crate::workspace::map::RepoMap> {
+        let key = root.display().to_string();
+        let writer = self.writer().cloned();
+        let cached = match &writer {
+            Some(w) => {
+                let key = key.clone();
+                w.ask(move |s| s.file_tags(&key)).await.and_then(Result::ok)
+            }
+            None => None,
+        }
+        .unwrap_or_default();
+        let focus = crate::workspace::map::Focus {
+            attached: self
+                .files
+                .iter()
+                .map(|g| g.text.file.path.clone())
+                .collect(),
+            prompt: self.submit.input.clone(),
+        };
+        let max = self
+            .shared
+            .config
+            .workspace
+            .max_file_kb
+            .saturating_mul(1024);
+        let cpt = self.shared.slot(backend).tokens.chars_per_token();
+        let job =
+            tokio::task::spawn_blocking(move || repo_map::build(&root, &focus, cached, max, cpt));
+        let (map, fresh) = job.await.ok()?;
+        if let (Some(w), false) = (writer, fresh.is_empty()) {
+            w.run(move |s| {
+                if let Err(e) = s.put_file_tags(&key, &fresh) {
+                    tracing::warn!("{e}");
+                }
+            });
+        }
+        Some(map)
     }
 
     /// Adds the session's attached files to this request's, marks changed ones, and saves
@@ -284,7 +333,7 @@ impl Run {
         };
         let messages = match self.open().await {
             Ok((m, session)) => {
-                if let (Some(root), Some(session)) = (root, session) {
+                if let (Some(root), Some(session)) = (root.clone(), session) {
                     self.session_files(root, session).await;
                 }
                 m
@@ -306,6 +355,10 @@ impl Run {
             .map(|g| g.text.file.path.as_str())
             .collect();
         let plan = plan(&self.shared, &self.submit, &names);
+        let voice = self.submit.voice.as_ref().map(|v| v.name.as_str());
+        if let Some(root) = root.filter(|_| repo_map::wanted(plan.decision.task_type, voice)) {
+            self.map = self.repo_map(root, plan.primary).await;
+        }
         self.emit(EventKind::Route {
             decision: plan.decision.clone(),
             backend: plan.primary,
@@ -754,7 +807,7 @@ impl Run {
         window: Option<u64>,
     ) -> Result<Vec<ChatMessage>, BackendError> {
         let mut messages = self.fit_conversation(leg, model, window).await?;
-        if !self.files.is_empty() {
+        if !self.files.is_empty() || self.map.as_ref().is_some_and(|m| !m.files.is_empty()) {
             self.add_files(leg.id, &mut messages, window).await;
         }
         Ok(messages)
@@ -770,7 +823,7 @@ impl Run {
         let budget = window
             .saturating_sub(reserve)
             .saturating_sub(context::estimate(messages, cpt));
-        let picked = context::pick_files(&self.files, budget, cpt);
+        let picked = context::pick_files(&self.files, self.map.as_ref(), budget, cpt);
         if let Some(last) = messages.last_mut() {
             last.content = format!("{}{}", picked.text, last.content);
         }

@@ -89,6 +89,51 @@ impl Store {
     }
 }
 
+/// The repository map's symbols for one file, as cached: its path under a workspace root,
+/// the modification time and size they were read at, and the tags as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedTags {
+    pub path: String,
+    pub mtime_ns: i64,
+    pub size: u64,
+    pub tags: String,
+}
+
+impl Store {
+    /// Every cached file's tags under workspace `root`.
+    pub fn file_tags(&self, root: &str) -> Result<Vec<CachedTags>, StoreError> {
+        self.with("read the repository map's cache", |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT path, mtime_ns, size, tags FROM file_tags WHERE root = ?1",
+            )?;
+            let rows = stmt.query_map([root], |r| {
+                Ok(CachedTags {
+                    path: r.get(0)?,
+                    mtime_ns: r.get(1)?,
+                    size: r.get::<_, i64>(2)?.max(0) as u64,
+                    tags: r.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Stores freshly read tags (replacing older ones for the same files).
+    pub fn put_file_tags(&self, root: &str, rows: &[CachedTags]) -> Result<(), StoreError> {
+        self.with("save the repository map's cache", |c| {
+            let tx = c.unchecked_transaction()?;
+            for t in rows {
+                tx.execute(
+                    "INSERT OR REPLACE INTO file_tags (root, path, mtime_ns, size, tags)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![root, t.path, t.mtime_ns, t.size as i64, t.tags],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+}
+
 fn key(f: &SessionFile) -> String {
     match f.range {
         Some((a, b)) => format!("{}:{a}-{b}", f.path),

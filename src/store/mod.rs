@@ -23,7 +23,7 @@ use serde::Serialize;
 pub use browse::BrowseRow;
 pub use cache::{CacheLimits, CachedAnswer};
 pub use decision::{DecisionKind, Verdict};
-pub use files::SessionFile;
+pub use files::{CachedTags, SessionFile};
 pub use learning::Observation;
 pub use metrics::{parse_duration_ms, BackendMetrics, LearningProgress, Metrics, RoutingMetrics};
 pub use schema::SCHEMA_VERSION;

@@ -73,6 +73,7 @@ impl Files {
                 Source::Attached => "attached",
                 Source::Session => "session",
                 Source::Named => "named in the prompt",
+                Source::Map => "ranked by relevance",
             };
             lines.push(format!(
                 "  {} ({from}, ~{} tokens): {state}",
@@ -107,8 +108,9 @@ impl Files {
 
     /// The engine's `context` event.
     pub fn on_context(&mut self, budget: u64, used: u64, items: Vec<ContextItem>) {
-        let sent = items.iter().filter(|i| i.included).count();
-        let dropped = items.len() - sent;
+        let is_file = |i: &&ContextItem| i.map.is_none();
+        let sent = items.iter().filter(is_file).filter(|i| i.included).count();
+        let dropped = items.iter().filter(is_file).count() - sent;
         let files = if sent == 1 { "file" } else { "files" };
         let mut line = format!(
             "context {} / {}: {sent} {files}",
@@ -117,6 +119,14 @@ impl Files {
         );
         if dropped > 0 {
             line += &format!(" ({dropped} dropped)");
+        }
+        if let Some(m) = items.iter().find(|i| i.map.is_some()) {
+            let (shown, left) = m.map.unwrap_or_default();
+            line += &if m.included {
+                format!(", map {shown} files ({left} dropped)")
+            } else {
+                ", map left out".to_owned()
+            };
         }
         self.line = Some(line);
         self.last = items;
@@ -153,6 +163,7 @@ mod tests {
             included,
             changed: false,
             dropped: (!included).then(|| "needs about 9000 tokens".into()),
+            map: None,
         }
     }
 

@@ -241,7 +241,10 @@ impl InputBox {
             }
             None => return None,
         };
-        let found = self.paths.as_mut()?.complete(query, PATH_CANDIDATES);
+        let Some(paths) = self.paths.as_mut() else {
+            return Some(Vec::new()); // the index is still being read
+        };
+        let found = paths.complete(query, PATH_CANDIDATES);
         Some(
             found
                 .into_iter()
@@ -490,6 +493,9 @@ impl InputBox {
             return InputAction::Ignored;
         }
         let mut candidates = match self.path_candidates(&text) {
+            // A path being typed keeps the keys even with nothing to offer (yet): Tab
+            // should not move the focus away from a half-typed @mention.
+            Some(paths) if paths.is_empty() => return InputAction::Consumed,
             Some(paths) => paths,
             None => commands::complete(&text, &self.voices, &self.themes),
         };

@@ -378,11 +378,20 @@ fn at_completes_a_workspace_file_and_the_inspector_shows_what_was_sent() {
     };
     t.wait_for(&["Input", "⌂ shop-api"], Duration::from_secs(20));
     t.literal("where is the deadlock in @pool");
-    t.keys(&["Tab"]);
-    t.wait_for(
-        &["where is the deadlock in @src/pool.rs"],
-        Duration::from_secs(10),
-    );
+    // The file list is read in the background; until it is, Tab keeps the @mention as typed.
+    let start = Instant::now();
+    loop {
+        t.keys(&["Tab"]);
+        std::thread::sleep(Duration::from_millis(300));
+        if t.screen().contains("where is the deadlock in @src/pool.rs") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "@ never completed:\n{}",
+            t.screen()
+        );
+    }
     t.keys(&["Enter"]);
     t.wait_for(
         &["never releases its lock", "context", "1 file"],

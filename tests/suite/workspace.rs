@@ -217,3 +217,50 @@ fn a_file_larger_than_the_window_is_left_out_and_the_context_event_says_why() {
     let text = sent(&lm);
     assert!(!text.contains("word word") && text.contains("pub fn open"));
 }
+
+#[test]
+fn a_security_review_of_the_codebase_sends_the_map_and_the_relevant_files() {
+    let d = tempfile::tempdir().unwrap();
+    let files = [
+        ("src/auth.rs", "pub fn check_password(user: &str, given: &str) -> bool {\n    crate::db::query(&format!(\"SELECT pw FROM users WHERE name = '{user}'\")) == given\n}\n"),
+        ("src/db.rs", "pub fn query(sql: &str) -> String {\n    sql.to_owned()\n}\n"),
+        ("src/main.rs", "mod auth;\nmod db;\nfn main() {\n    auth::check_password(\"a\", \"b\");\n}\n"),
+        ("scripts/gen.py", "def generate():\n    return 1\n"),
+    ];
+    for (f, text) in files {
+        let p = d.path().join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    let ol = fake_ollama(
+        &["qwen2.5-coder:7b"],
+        &["The query in src/auth.rs is injectable."],
+    );
+    write_config(d.path(), &refused_url(), &ol.url(), "");
+    support::cli(d.path())
+        .args([
+            "--analyze",
+            "-p",
+            "review this codebase for security vulnerabilities",
+        ])
+        .assert()
+        .success()
+        .stderr(contains("[repository map: "));
+    let req = ol.requests_to("/api/chat");
+    let body = req.last().expect("a chat request").json();
+    let msgs = body["messages"].as_array().unwrap();
+    let text = msgs.last().unwrap()["content"].as_str().unwrap();
+    assert!(text.contains("Repository map"), "{text}");
+    for f in ["src/auth.rs", "src/db.rs", "src/main.rs"] {
+        assert!(text.contains(f), "{f} is in the map: {text}");
+    }
+    assert!(
+        text.contains("check_password"),
+        "with its definitions: {text}"
+    );
+    assert!(
+        text.ends_with("review this codebase for security vulnerabilities"),
+        "{text}"
+    );
+}

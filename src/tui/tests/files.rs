@@ -125,6 +125,7 @@ fn the_status_bar_names_the_workspace_and_the_inspector_shows_the_context() {
         included,
         changed: false,
         dropped: (!included).then(|| "needs about 9000 tokens and 900 of 4100 are left".into()),
+        map: None,
     };
     a.on_engine(ev(
         id,
