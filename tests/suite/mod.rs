@@ -9,6 +9,7 @@ mod confidence;
 mod doctor_json;
 mod engine;
 mod environment;
+mod fuzz_quick;
 mod hybrid;
 mod hybrid_cli;
 mod keys_cli;
