@@ -21,7 +21,6 @@ use codecrucible::logprob::TokenLogprob;
 use codecrucible::router::TaskType;
 use codecrucible::text::{fence, terminal};
 use codecrucible::tui::chat::{Entry, Who};
-use codecrucible::tui::markdown::{self, MdStyles};
 use codecrucible::tui::stream::CodeStream;
 use codecrucible::tui::theme::Theme;
 use ratatui::text::Line;
@@ -63,50 +62,49 @@ impl<'a> Input<'a> {
         head
     }
 
-    /// The stream: header byte `flags`; bit 0 clear means the rest as it is. Set, it is
-    /// `count(2) head_len(1) unit_len-1(1) head unit tail` and the stream is
-    /// `head + unit * n + tail` with `(count + 1) * 192` bytes of units (up to 12 MiB).
-    pub fn stream(mut self) -> (u8, Vec<u8>) {
-        let flags = self.byte();
-        if flags & 1 == 0 {
-            return (flags, self.data.to_vec());
+    /// The stream: header byte `flags`; unless its low four bits are all set, the rest as
+    /// it is. With them set (one random byte in 16, so most runs stay small and fast) it is
+    /// `size(1) head_len(1) unit_len-1(1) head unit tail` and the stream is
+    /// `head + unit * n + tail` with `2^(size % 25)` bytes of units, at most [`MAX_STREAM`]:
+    /// sizes spread evenly from a byte to 12 MiB on a log scale.
+    pub fn stream(mut self) -> Vec<u8> {
+        if self.byte() & REPEAT != REPEAT {
+            return self.data.to_vec();
         }
-        let count = u16::from_le_bytes([self.byte(), self.byte()]);
+        let want = (1usize << (self.byte() % 25)).min(MAX_STREAM);
         let head_len = usize::from(self.byte());
         let unit_len = usize::from(self.byte()) + 1;
         let head = self.take(head_len);
         let unit = self.take(unit_len);
         let tail = self.data;
-        let want = (usize::from(count) + 1) * 192;
-        let times = if unit.is_empty() {
-            0
-        } else {
-            want.min(MAX_STREAM) / unit.len()
-        };
+        let times = want / unit.len().max(1);
         let mut out = Vec::with_capacity(head.len() + unit.len() * times + tail.len());
         out.extend_from_slice(head);
         for _ in 0..times {
             out.extend_from_slice(unit);
         }
         out.extend_from_slice(tail);
-        (flags, out)
+        out
     }
 }
+
+/// The stream header's flag bits that ask for a repeated stream.
+const REPEAT: u8 = 0x0f;
 
 /// The stream part of an input for `bytes` as they are (see [`Input::stream`]).
 pub fn plain(bytes: &[u8]) -> Vec<u8> {
     [&[0u8][..], bytes].concat()
 }
 
-/// The stream part of an input for `head`, then `unit` repeated to about `total` bytes
-/// (at most [`MAX_STREAM`]), then `tail`. `head` is cut to 255 bytes, `unit` to 256.
+/// The stream part of an input for `head`, then `unit` repeated to at least `total` bytes
+/// (the next power of two, at most [`MAX_STREAM`]), then `tail`. `head` is cut to 255
+/// bytes, `unit` to 256.
 pub fn repeated(head: &[u8], unit: &[u8], total: usize, tail: &[u8]) -> Vec<u8> {
     assert!(!unit.is_empty(), "a repeated stream needs a unit");
     let head = &head[..head.len().min(255)];
     let unit = &unit[..unit.len().min(256)];
-    let count = u16::try_from((total / 192).saturating_sub(1)).unwrap_or(u16::MAX);
-    let [lo, hi] = count.to_le_bytes();
-    let mut out = vec![1, lo, hi, head.len() as u8, (unit.len() - 1) as u8];
+    let size = total.next_power_of_two().trailing_zeros().min(24) as u8;
+    let mut out = vec![REPEAT, size, head.len() as u8, (unit.len() - 1) as u8];
     out.extend_from_slice(head);
     out.extend_from_slice(unit);
     out.extend_from_slice(tail);
@@ -172,7 +170,7 @@ fn reads(data: &[u8]) -> (Vec<u8>, Vec<usize>) {
     let mut input = Input::new(data);
     let style = input.byte();
     let seed = input.byte();
-    let (_, stream) = input.stream();
+    let stream = input.stream();
     let ends = cuts(stream.len(), style, seed);
     (stream, ends)
 }
@@ -446,7 +444,7 @@ pub fn confidence(data: &[u8]) {
             }
         })
         .collect();
-    let (_, answer) = input.stream();
+    let answer = input.stream();
     let answer = String::from_utf8_lossy(&answer);
     let report = confidence::score(&Draft {
         prompt: &prompt,
@@ -495,7 +493,7 @@ pub fn fence(data: &[u8]) {
     let mut input = Input::new(data);
     let style = input.byte();
     let seed = input.byte();
-    let (_, bytes) = input.stream();
+    let bytes = input.stream();
     let text = String::from_utf8_lossy(&bytes);
     let (blocks, prose) = fence::split(&text);
     assert!(prose.len() <= text.len() + 1);
@@ -537,8 +535,8 @@ pub fn fence(data: &[u8]) {
     }
 }
 
-/// The chat pane's markdown layout at any width (0 included), through [`markdown::render`]
-/// and through a chat entry (header, folded or unfolded thinking, the answer).
+/// The chat pane's markdown layout ([`codecrucible::tui::markdown::render`]) at any width
+/// (0 included), as a chat entry lays it out: header, folded or unfolded thinking, answer.
 ///
 /// Header: `width(1) flags(1)`, then [`Input::stream`]; flag bit 0 also puts the text in the
 /// entry's thinking, bit 1 unfolds it.
@@ -546,7 +544,7 @@ pub fn markdown(data: &[u8]) {
     let mut input = Input::new(data);
     let width = u16::from(input.byte());
     let flags = input.byte();
-    let (_, bytes) = input.stream();
+    let bytes = input.stream();
     let md = String::from_utf8_lossy(&bytes);
     let check = |lines: &[Line<'_>]| {
         for span in lines.iter().flat_map(|l| &l.spans) {
@@ -561,7 +559,7 @@ pub fn markdown(data: &[u8]) {
             );
         }
     };
-    check(&markdown::render(&md, width, &MdStyles::default()));
+    // The entry lays the answer out with markdown::render (and the thinking, unfolded).
     let mut entry = Entry::new(Who::Assistant, md.as_ref());
     if flags & 1 != 0 {
         entry.reasoning = md.clone().into_owned();
