@@ -1,6 +1,7 @@
 //! The fuzz harness: one function per target, each taking arbitrary bytes, feeding them to
 //! a parser that reads untrusted input (DESIGN.md, "Untrusted input") and panicking when
-//! it panics, hangs on memory or breaks one of its promises. The coverage-guided targets in
+//! the parser breaks one of its promises (libFuzzer's memory and time limits catch growth
+//! and hangs, see scripts/fuzz.sh). The coverage-guided targets in
 //! `fuzz_targets/` call these under libFuzzer; the main test suite includes this file
 //! (tests/suite/fuzz_quick.rs) and calls the same functions on random and committed inputs,
 //! so both check the same things.
@@ -65,18 +66,19 @@ impl<'a> Input<'a> {
     /// The stream: header byte `flags`; unless its low four bits are [`REPEAT`], the rest
     /// as it is. With them (one random byte in 16, so most runs stay small and fast) it is
     /// `size(1) head_len(1) unit_len-1(1) head unit tail` and the stream is
-    /// `head + unit * n + tail` with `2^(size % 20)` bytes of units (up to 512 KiB), except
-    /// that `size` 0xa8 to 0xab give 1, 2, 4 and 8 MiB and 0xac gives [`MAX_STREAM`]. The
-    /// megabytes take a few middling byte values: libFuzzer favours 0x00 and 0xff, and an
-    /// input that big takes the scorer seconds.
+    /// `head + unit * n + tail` with `2^(size % 16)` bytes of units (up to 32 KiB), except
+    /// that `size` 0xa0 to 0xa8 give 64 KiB, 128 KiB and so on to [`MAX_STREAM`]. The large
+    /// sizes take a few middling byte values: libFuzzer favours 0x00 and 0xff, rewards an
+    /// input that runs a loop more often, and an input that big takes the scorer seconds,
+    /// so left to itself it would spend most of its time on a few huge inputs.
     pub fn stream(mut self) -> Vec<u8> {
         if self.byte() & 0x0f != REPEAT {
             return self.data.to_vec();
         }
         let size = self.byte();
         let want = match size {
-            0xa8..=0xac => (1usize << (20 + usize::from(size - 0xa8))).min(MAX_STREAM),
-            _ => 1 << (size % 20),
+            0xa0..=0xa8 => (64usize << (size - 0xa0)).min(MAX_STREAM >> 10) << 10,
+            _ => 1 << (size % 16),
         };
         let head_len = usize::from(self.byte());
         let unit_len = usize::from(self.byte()) + 1;
@@ -111,8 +113,8 @@ pub fn repeated(head: &[u8], unit: &[u8], total: usize, tail: &[u8]) -> Vec<u8> 
     let head = &head[..head.len().min(255)];
     let unit = &unit[..unit.len().min(256)];
     let size = match total.next_power_of_two().trailing_zeros() {
-        shift @ 0..20 => shift as u8,
-        shift => 0xa8 + (shift.min(24) - 20) as u8,
+        shift @ 0..16 => shift as u8,
+        shift => 0xa0 + (shift.min(24) - 16) as u8,
     };
     let mut out = vec![REPEAT, size, head.len() as u8, (unit.len() - 1) as u8];
     out.extend_from_slice(head);
@@ -251,7 +253,11 @@ fn check_decoded(items: &[Result<StreamEvent, BackendError>], framing_too_large:
     }
 }
 
-/// SSE framing and the OpenAI-compatible decoder on top of it.
+/// SSE framing and the OpenAI-compatible decoder on top of it: the cap holds, an endless
+/// line trips it, a decoded stream ends once, and how a small stream is cut into reads
+/// changes nothing.
+///
+/// Header: `style(1) seed(1)` for the reads (see `cuts`), then [`Input::stream`].
 pub fn sse(data: &[u8]) {
     let (stream, ends) = reads(data);
     let reads = pieces(&stream, &ends);
@@ -289,7 +295,9 @@ pub fn sse(data: &[u8]) {
     }
 }
 
-/// NDJSON framing and Ollama's native decoder on top of it.
+/// NDJSON framing and Ollama's native decoder on top of it, checked as [`sse`] is.
+///
+/// Header: `style(1) seed(1)` for the reads (see `cuts`), then [`Input::stream`].
 pub fn ndjson(data: &[u8]) {
     let (stream, ends) = reads(data);
     let reads = pieces(&stream, &ends);
