@@ -30,11 +30,16 @@ impl NdjsonParser {
             if self.partial.len() + line.len() > MAX_LINE {
                 self.overflow();
             } else if self.partial.is_empty() {
-                push_line(line, out);
+                if !push_line(line, out) {
+                    self.overflow();
+                }
             } else {
                 self.partial.extend_from_slice(line);
-                push_line(&self.partial, out);
+                let fits = push_line(&self.partial, out);
                 self.partial.clear();
+                if !fits {
+                    self.overflow();
+                }
             }
         }
         if self.too_large {
@@ -62,16 +67,26 @@ impl NdjsonParser {
             return;
         }
         let rest = std::mem::take(&mut self.partial);
-        push_line(&rest, out);
+        if !push_line(&rest, out) {
+            self.overflow();
+        }
     }
 }
 
-fn push_line(line: &[u8], out: &mut Vec<String>) {
+/// Pushes a non-blank line as text; false when the text is over [`MAX_LINE`]. The cap is on
+/// the text as stored: each invalid byte becomes a three-byte U+FFFD, so a line under the cap
+/// in bytes can triple.
+fn push_line(line: &[u8], out: &mut Vec<String>) -> bool {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.iter().all(u8::is_ascii_whitespace) {
-        return;
+        return true;
     }
-    out.push(String::from_utf8_lossy(line).into_owned());
+    let text = String::from_utf8_lossy(line);
+    if text.len() > MAX_LINE {
+        return false;
+    }
+    out.push(text.into_owned());
+    true
 }
 
 #[cfg(test)]
@@ -91,6 +106,14 @@ mod tests {
         p.feed(b"\n{\"b\":2}\n", &mut out);
         p.finish(&mut out);
         assert_eq!(out, vec!["{\"a\":1}"], "nothing after the broken line");
+        // Invalid UTF-8 under the cap in bytes is over it as text (U+FFFD is three bytes).
+        let mut p = NdjsonParser::new();
+        let mut out = Vec::new();
+        p.feed(&vec![0xff; 2 << 20], &mut out);
+        p.feed(b"\n{\"b\":2}\n", &mut out);
+        p.finish(&mut out);
+        assert!(p.too_large());
+        assert!(out.is_empty(), "{} lines", out.len());
     }
 
     #[test]

@@ -260,8 +260,12 @@ impl Decoder for OllamaDecoder {
         self.lines.finish(&mut self.scratch);
         self.drain(out);
         if !self.done {
-            let err =
-                BackendError::cut(self.id, "the connection closed before the final done line");
+            // The unterminated last line, flushed only now, can be past the cap as text.
+            let err = if self.lines.too_large() {
+                BackendError::too_large(self.id)
+            } else {
+                BackendError::cut(self.id, "the connection closed before the final done line")
+            };
             self.fail(err, out);
         }
     }

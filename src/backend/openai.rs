@@ -410,13 +410,16 @@ impl Decoder for OpenAiDecoder {
         self.sse.finish(&mut self.scratch);
         self.drain(out);
         if !self.done {
-            self.fail(
+            // The unterminated last line, flushed only now, can take its event past the cap.
+            let err = if self.sse.too_large() {
+                BackendError::too_large(self.id)
+            } else {
                 BackendError::cut(
                     self.id,
                     "the connection closed before the server sent [DONE]",
-                ),
-                out,
-            );
+                )
+            };
+            self.fail(err, out);
         }
     }
 
@@ -520,6 +523,16 @@ mod tests {
                 finish_reason: Some("length".into())
             }
         );
+    }
+
+    #[test]
+    fn an_event_past_the_cap_at_the_end_of_the_stream_is_too_large_not_cut() {
+        // 3 MiB of data, then an unterminated 2 MiB line: only finish takes it past 4 MiB.
+        let line = format!("data: {}\n", "a".repeat(3 << 20));
+        let last = format!("data: {}", "b".repeat(2 << 20));
+        let out = decode(&[&line, &last]);
+        let err = out.last().unwrap().as_ref().unwrap_err();
+        assert_eq!(err.kind, ErrorKind::TooLarge, "{err}");
     }
 
     #[test]

@@ -121,7 +121,14 @@ impl SseParser {
         };
         match field {
             b"data" => self.push_data(value),
-            b"event" => self.event = Some(String::from_utf8_lossy(value).into_owned()),
+            b"event" => {
+                let name = String::from_utf8_lossy(value);
+                // Measured as stored, like data (see push_data).
+                if name.len() > MAX_EVENT {
+                    return self.overflow();
+                }
+                self.event = Some(name.into_owned());
+            }
             b"error" => {
                 self.event = Some("error".to_owned());
                 self.push_data(value);
@@ -131,7 +138,10 @@ impl SseParser {
     }
 
     fn push_data(&mut self, value: &[u8]) {
-        if self.data.len() + value.len() > MAX_EVENT {
+        // The cap is on the text as stored: each invalid byte becomes a three-byte U+FFFD,
+        // so a line under the cap in bytes can triple, and the joining newline counts too.
+        let value = String::from_utf8_lossy(value);
+        if self.data.len() + usize::from(self.has_data) + value.len() > MAX_EVENT {
             self.overflow();
             return;
         }
@@ -139,7 +149,7 @@ impl SseParser {
             self.data.push('\n');
         }
         self.has_data = true;
-        self.data.push_str(&String::from_utf8_lossy(value));
+        self.data.push_str(&value);
     }
 
     fn dispatch(&mut self, out: &mut Vec<SseEvent>) {
@@ -177,6 +187,20 @@ mod tests {
             p.feed(&line, &mut out);
         }
         assert!(p.too_large());
+        // Invalid UTF-8 under the cap in bytes is over it as text (U+FFFD is three bytes).
+        for field in ["data", "event"] {
+            let mut p = SseParser::new();
+            let mut out = Vec::new();
+            p.feed(format!("{field}: ").as_bytes(), &mut out);
+            let piece = vec![0xff; 1 << 20];
+            for _ in 0..2 {
+                p.feed(&piece, &mut out);
+            }
+            p.feed(b"\ndata: x\n\n", &mut out);
+            p.finish(&mut out);
+            assert!(p.too_large(), "{field}");
+            assert!(out.is_empty(), "{field}: {} events", out.len());
+        }
     }
 
     fn parse_all(chunks: &[&[u8]]) -> Vec<SseEvent> {

@@ -10,6 +10,7 @@ mod doctor_json;
 mod engine;
 mod environment;
 mod fault_matrix;
+mod fuzz_quick;
 mod hybrid;
 mod hybrid_cli;
 mod keys_cli;
