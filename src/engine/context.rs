@@ -72,6 +72,7 @@ pub fn pick_files(
     files: &[Gathered],
     map: Option<&crate::workspace::map::RepoMap>,
     budget: u64,
+    window: u64,
     cpt: f64,
 ) -> Picked {
     let mut text = String::new();
@@ -113,7 +114,11 @@ pub fn pick_files(
             }
         };
         let need = tokens(&block, cpt);
-        let fits = used + need <= budget;
+        // The map is an aid, not what was asked for: it may take at most a quarter of the
+        // window, so a small model is not made to read a long map before every answer.
+        let map_cap = window / 4;
+        let too_big_map = source == Source::Map && need > map_cap;
+        let fits = used + need <= budget && !too_big_map;
         if fits {
             text += &block;
             text.push('\n');
@@ -127,10 +132,14 @@ pub fn pick_files(
             changed,
             map: map_counts,
             dropped: (!fits).then(|| {
-                format!(
-                    "needs about {need} tokens and {} of {budget} are left",
-                    budget - used
-                )
+                if too_big_map {
+                    format!("needs about {need} tokens, more than a quarter of the {window}-token window")
+                } else {
+                    format!(
+                        "needs about {need} tokens and {} of {budget} are left",
+                        budget - used
+                    )
+                }
             }),
         });
     }

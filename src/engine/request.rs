@@ -823,7 +823,7 @@ impl Run {
         let budget = window
             .saturating_sub(reserve)
             .saturating_sub(context::estimate(messages, cpt));
-        let picked = context::pick_files(&self.files, self.map.as_ref(), budget, cpt);
+        let picked = context::pick_files(&self.files, self.map.as_ref(), budget, window, cpt);
         if let Some(last) = messages.last_mut() {
             last.content = format!("{}{}", picked.text, last.content);
         }

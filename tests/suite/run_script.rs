@@ -14,6 +14,8 @@ const NOTICE: &str = "using the local llama-server";
 fn run_sh(dir: &std::path::Path, args: &[&str]) -> Output {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/run.sh");
     support::isolated(Command::new("bash"), dir)
+        // The test's directory is the workspace, not this repository.
+        .current_dir(dir)
         .arg(script)
         .args(args)
         .env(

@@ -42,6 +42,9 @@ impl Tmux {
                 "-d",
                 "-s",
                 "cc",
+                // The test's directory is the workspace, not this repository.
+                "-c",
+                &dir.display().to_string(),
                 "-x",
                 "120",
                 "-y",
