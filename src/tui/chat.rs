@@ -130,7 +130,17 @@ impl Entry {
             }
         }
         if !self.text.is_empty() {
-            out.extend(markdown::render(&self.text, width, md));
+            let (shown, hidden) = tail(&self.text);
+            if hidden > 0 {
+                out.push(Line::styled(
+                    format!(
+                        "… {} KiB above are not laid out here; `codecrucible sessions export` has the whole answer",
+                        hidden.div_ceil(1024)
+                    ),
+                    theme.dim,
+                ));
+            }
+            out.extend(markdown::render(shown, width, md));
         }
         match &self.state {
             State::Streaming if self.text.is_empty() && self.draft.is_empty() => {
@@ -227,5 +237,43 @@ impl Scroll {
 
     pub fn down(&mut self, n: usize) {
         self.from_bottom = self.from_bottom.saturating_sub(n);
+    }
+}
+/// The most of one answer the chat lays out: markdown layout costs about a microsecond
+/// a byte, and the streaming answer is laid out on every frame, so a hostile answer at the
+/// answer cap (4 MiB) would hold each frame for seconds.
+pub const LAID_OUT_MAX: usize = 256 * 1024;
+
+/// The end of `text` that is laid out (the part a reader of a streaming answer is at), and
+/// how many bytes before it are not.
+fn tail(text: &str) -> (&str, usize) {
+    if text.len() <= LAID_OUT_MAX {
+        return (text, 0);
+    }
+    let mut cut = text.len() - LAID_OUT_MAX;
+    while !text.is_char_boundary(cut) {
+        cut += 1;
+    }
+    // Start on a line, so the first laid-out line is whole.
+    if let Some(nl) = text[cut..].find('\n') {
+        cut += nl + 1;
+    }
+    (&text[cut..], cut)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_end_of_a_huge_answer_is_laid_out() {
+        let short = "a short answer\n";
+        assert_eq!(tail(short), (short, 0));
+        let line = "é and some text on a line\n";
+        let huge = line.repeat(4 * 1024 * 1024 / line.len());
+        let (shown, hidden) = tail(&huge);
+        assert!(shown.len() <= LAID_OUT_MAX);
+        assert_eq!(hidden + shown.len(), huge.len());
+        assert!(shown.starts_with('é'), "starts on a whole line");
     }
 }
