@@ -22,6 +22,7 @@ mod module_graph;
 mod parser_props;
 mod real_server;
 mod redirects;
+mod repo_map;
 mod resident;
 mod route_cli;
 mod routing_eval;

@@ -42,7 +42,9 @@ pub fn rank(files: &[(String, FileTags)], focus: &Focus) -> Vec<(String, f64)> {
         return Vec::new();
     }
     let mentions = Mentions::read(&focus.prompt);
-    let attached: Vec<bool> = {
+    let attached: Vec<bool> = if focus.attached.is_empty() {
+        vec![false; n]
+    } else {
         let wanted: Vec<String> = focus.attached.iter().map(|p| normalise(p)).collect();
         files
             .iter()
@@ -50,25 +52,26 @@ pub fn rank(files: &[(String, FileTags)], focus: &Focus) -> Vec<(String, f64)> {
             .collect()
     };
 
-    // Names defined anywhere, each with the files defining it (each file once).
+    // Names defined anywhere, and per file the names it defines (each once).
     let mut ids: HashMap<&str, u32> = HashMap::new();
-    let mut definers: Vec<Vec<u32>> = Vec::new();
-    let mut defines: Vec<Vec<u32>> = Vec::with_capacity(n);
+    let mut defines: Lists<u32> = Lists::with_capacity(n);
+    // Per name, the last file recorded as defining it.
+    let mut last_definer: Vec<u32> = Vec::new();
     for (f, (_, tags)) in files.iter().enumerate() {
-        let mut own: Vec<u32> = Vec::with_capacity(tags.defs.len());
         for sym in &tags.defs {
-            let next = definers.len() as u32;
+            let next = last_definer.len() as u32;
             let id = *ids.entry(sym.name.as_str()).or_insert(next);
             if id == next {
-                definers.push(Vec::new());
+                last_definer.push(u32::MAX);
             }
-            if definers[id as usize].last() != Some(&(f as u32)) {
-                definers[id as usize].push(f as u32);
-                own.push(id);
+            if last_definer[id as usize] != f as u32 {
+                last_definer[id as usize] = f as u32;
+                defines.push(id);
             }
         }
-        defines.push(own);
+        defines.close();
     }
+    let definers = defines.inverted(last_definer.len());
     let names: Vec<&str> = {
         let mut v = vec![""; definers.len()];
         for (name, &id) in &ids {
@@ -93,11 +96,8 @@ pub fn rank(files: &[(String, FileTags)], focus: &Focus) -> Vec<(String, f64)> {
         }
     }
     // aider's multiplier per name, computed once rather than per use.
-    let weight: Vec<f64> = names
-        .iter()
-        .zip(&named)
-        .zip(&definers)
-        .map(|((name, named), defs)| name_weight(name, *named, defs.len()))
+    let weight: Vec<f64> = (0..names.len())
+        .map(|id| name_weight(names[id], named[id], definers.get(id).len()))
         .collect();
     // How much of the rank reaching a file through its names it keeps.
     let target: Vec<f64> = files
@@ -106,24 +106,25 @@ pub fn rank(files: &[(String, FileTags)], focus: &Focus) -> Vec<(String, f64)> {
         .collect();
     // Per name: the mean of its defining files' `target`, so a link's weight counts only
     // what arrives.
-    let reach: Vec<f64> = definers
-        .iter()
-        .map(|defs| defs.iter().map(|&d| target[d as usize]).sum::<f64>() / defs.len() as f64)
+    let reach: Vec<f64> = (0..names.len())
+        .map(|id| {
+            let defs = definers.get(id);
+            defs.iter().map(|&d| target[d as usize]).sum::<f64>() / defs.len() as f64
+        })
         .collect();
 
     // Each file's uses of defined names, as (name, weight per defining file before its
     // `target`).
-    let mut uses: Vec<Vec<(u32, f64)>> = Vec::with_capacity(n);
+    let mut uses: Lists<(u32, f64)> = Lists::with_capacity(n);
     // Per file: the weight of all its links, and of the part that points back at itself.
     let mut out_weight = vec![0.0f64; n];
     let mut self_weight = vec![0.0f64; n];
     for (f, (_, tags)) in files.iter().enumerate() {
-        let mut list = Vec::new();
         for (name, count) in &tags.refs {
             let Some(&id) = ids.get(name.as_str()) else {
                 continue;
             };
-            let defs = &definers[id as usize];
+            let defs = definers.get(id as usize);
             let mut w = weight[id as usize] * f64::from(*count).sqrt();
             if attached[f] {
                 w *= 50.0;
@@ -133,10 +134,10 @@ pub fn rank(files: &[(String, FileTags)], focus: &Focus) -> Vec<(String, f64)> {
             if defs.binary_search(&(f as u32)).is_ok() {
                 self_weight[f] += share * target[f];
             }
-            list.push((id, share));
+            uses.push((id, share));
         }
+        uses.close();
         out_weight[f] -= self_weight[f];
-        uses.push(list);
     }
 
     let restart = restart_vector(files, &attached, &mentions, &definers, &named_as_code);
@@ -146,7 +147,7 @@ pub fn rank(files: &[(String, FileTags)], focus: &Focus) -> Vec<(String, f64)> {
         target: &target,
         out_weight: &out_weight,
         self_weight: &self_weight,
-        names: definers.len(),
+        names: names.len(),
     };
     let scores = graph.walk(&restart);
 
@@ -189,7 +190,7 @@ fn restart_vector(
     files: &[(String, FileTags)],
     attached: &[bool],
     mentions: &Mentions,
-    definers: &[Vec<u32>],
+    definers: &Lists<u32>,
     named_as_code: &[bool],
 ) -> Vec<f64> {
     let n = files.len();
@@ -219,8 +220,9 @@ fn restart_vector(
                 focus[f as usize] += 1.0 / fs.len() as f64;
             }
         }
-        for (defs, named) in definers.iter().zip(named_as_code) {
+        for (id, named) in named_as_code.iter().enumerate() {
             if *named {
+                let defs = definers.get(id);
                 for &f in defs {
                     focus[f as usize] += 1.0 / defs.len() as f64;
                 }
@@ -238,12 +240,71 @@ fn restart_vector(
         .collect()
 }
 
+/// Lists of items, one per index, stored end to end: tens of thousands of small vectors
+/// would cost an allocation each, and the walk reads them in order.
+struct Lists<T> {
+    /// Where list `i` starts in `items`; the last entry is the end of the last list.
+    starts: Vec<usize>,
+    items: Vec<T>,
+}
+
+impl<T: Copy> Lists<T> {
+    fn with_capacity(lists: usize) -> Self {
+        let mut starts = Vec::with_capacity(lists + 1);
+        starts.push(0);
+        Lists {
+            starts,
+            items: Vec::new(),
+        }
+    }
+
+    /// Adds to the list being built.
+    fn push(&mut self, item: T) {
+        self.items.push(item);
+    }
+
+    /// Ends the list being built.
+    fn close(&mut self) {
+        self.starts.push(self.items.len());
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn get(&self, i: usize) -> &[T] {
+        &self.items[self.starts[i]..self.starts[i + 1]]
+    }
+}
+
+impl Lists<u32> {
+    /// For lists of indices below `targets`: per target, the lists holding it, ascending.
+    fn inverted(&self, targets: usize) -> Lists<u32> {
+        let mut starts = vec![0usize; targets + 1];
+        for &t in &self.items {
+            starts[t as usize + 1] += 1;
+        }
+        for i in 0..targets {
+            starts[i + 1] += starts[i];
+        }
+        let mut fill = starts.clone();
+        let mut items = vec![0u32; self.items.len()];
+        for list in 0..self.len() {
+            for &t in self.get(list) {
+                items[fill[t as usize]] = list as u32;
+                fill[t as usize] += 1;
+            }
+        }
+        Lists { starts, items }
+    }
+}
+
 /// The link structure, by file and by name.
 struct Graph<'a> {
     /// Per file: the names it uses, with the weight per defining file.
-    uses: &'a [Vec<(u32, f64)>],
+    uses: &'a Lists<(u32, f64)>,
     /// Per file: the names it defines.
-    defines: &'a [Vec<u32>],
+    defines: &'a Lists<u32>,
     /// Per file: the share it keeps of the rank its names draw.
     target: &'a [f64],
     /// Per file: the total weight of its links, its own names excluded.
@@ -265,10 +326,10 @@ impl Graph<'_> {
         for _ in 0..MAX_ITERATIONS {
             via.iter_mut().for_each(|v| *v = 0.0);
             let mut dangling = 0.0;
-            for ((r, uses), out) in rank.iter().zip(self.uses).zip(self.out_weight) {
+            for (f, (r, out)) in rank.iter().zip(self.out_weight).enumerate() {
                 if *out > 0.0 {
                     let s = r / out;
-                    for &(id, w) in uses {
+                    for &(id, w) in self.uses.get(f) {
                         via[id as usize] += s * w;
                     }
                 } else {
@@ -277,7 +338,7 @@ impl Graph<'_> {
             }
             let mut change = 0.0;
             for d in 0..n {
-                let drawn: f64 = self.defines[d].iter().map(|&id| via[id as usize]).sum();
+                let drawn: f64 = self.defines.get(d).iter().map(|&id| via[id as usize]).sum();
                 let mut inflow = drawn * self.target[d];
                 if self.out_weight[d] > 0.0 {
                     inflow -= rank[d] / self.out_weight[d] * self.self_weight[d];
@@ -480,6 +541,23 @@ mod tests {
             },
         );
         assert_eq!(code[0].0, "src/a.rs");
+    }
+
+    #[test]
+    fn lists_invert() {
+        let mut lists: Lists<u32> = Lists::with_capacity(3);
+        for list in [&[2u32, 0][..], &[], &[0, 1]] {
+            for &i in list {
+                lists.push(i);
+            }
+            lists.close();
+        }
+        let inv = lists.inverted(3);
+        assert_eq!(inv.len(), 3);
+        assert_eq!(
+            [inv.get(0), inv.get(1), inv.get(2)],
+            [&[0u32, 2][..], &[2], &[0]]
+        );
     }
 
     #[test]

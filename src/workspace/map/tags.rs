@@ -398,22 +398,36 @@ pub(super) fn signature(text: &str, node: Node) -> String {
     let raw = String::from_utf8_lossy(&bytes[start..end.max(start)]);
     let mut out = String::with_capacity(raw.len().min(MAX_SIGNATURE_CHARS + 4));
     let mut chars = 0usize;
-    for word in raw.split_whitespace() {
-        if chars > 0 {
+    // Whitespace runs become one space, and none just inside brackets, so a parameter list
+    // written one per line reads `fn f(a: u8, b: u8)`: `( a: u8, b: u8, )` once collapsed.
+    let mut space = false;
+    for c in raw.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        // Control characters in the user's file reach neither a prompt nor a terminal.
+        if crate::text::terminal::is_unsafe(c) {
+            continue;
+        }
+        let closing = matches!(c, ')' | ']');
+        // A trailing comma before a line break: `(u8,)` keeps its comma.
+        if closing && space && out.ends_with(',') {
+            out.pop();
+            chars -= 1;
+        }
+        let gap = space && !closing && !out.ends_with(['(', '[']);
+        if chars + usize::from(gap) >= MAX_SIGNATURE_CHARS {
+            out.push('…');
+            return out;
+        }
+        if gap {
             out.push(' ');
             chars += 1;
         }
-        for c in word.chars() {
-            if chars >= MAX_SIGNATURE_CHARS {
-                out.push('…');
-                return out;
-            }
-            // Control characters in the user's file reach neither a prompt nor a terminal.
-            if !crate::text::terminal::is_unsafe(c) {
-                out.push(c);
-                chars += 1;
-            }
-        }
+        space = false;
+        out.push(c);
+        chars += 1;
     }
     let trimmed = out.trim_end_matches(['{', ';', ' ']).len();
     out.truncate(trimmed);
@@ -506,7 +520,7 @@ mod tests {
         assert_eq!(load.parent.as_deref(), Some("pub trait Load: Sized"));
         let new = sig(&t, "new");
         assert_eq!(new.kind, SymbolKind::Method);
-        assert_eq!(new.signature, "pub fn new( path: PathBuf, ) -> Self");
+        assert_eq!(new.signature, "pub fn new(path: PathBuf) -> Self");
         assert_eq!(new.parent.as_deref(), Some("impl<T: Clone> Config<T>"));
         let run = sig(&t, "run");
         assert_eq!(run.kind, SymbolKind::Function);
@@ -766,6 +780,14 @@ func NewQueue(size int) *Queue {
         let s = &sig(&t, "wide").signature;
         assert!(s.chars().count() <= MAX_SIGNATURE_CHARS + 1, "{s}");
         assert!(s.ends_with('…'));
+        let t = tags(
+            "a.rs",
+            "pub fn multi(\n    a: (u8,),\n    b: [u8; 2],\n) -> (u8, u8) {}\n",
+        );
+        assert_eq!(
+            sig(&t, "multi").signature,
+            "pub fn multi(a: (u8,), b: [u8; 2]) -> (u8, u8)"
+        );
         let t = tags("a.py", "def odd(x=\"\u{1b}[31m\"):\n    pass\n");
         assert_eq!(sig(&t, "odd").signature, "def odd(x=\"[31m\"):");
     }
