@@ -29,6 +29,11 @@ const MAX_ITERATIONS: usize = 100;
 /// Total change in rank (which sums to 1) per file below which the walk has settled:
 /// networkx's default, which its users, aider among them, rank by.
 const TOLERANCE_PER_FILE: f64 = 1e-6;
+/// What a prose word matching file or directory names counts for, against one for an
+/// attached file. Prose names files by accident (`escape`, `drop` and `sequence` in a
+/// question about an escape-sequence parser named three unrelated files of the benchmark
+/// tree), and a restart share that large put them above what the attached file uses.
+const PATH_WORD_WEIGHT: f64 = 0.25;
 /// Share of the restart probability that goes to the focus when there is one; the rest is
 /// spread evenly, so files the focus does not reach are still ordered by how much the
 /// project uses them rather than tied at zero.
@@ -183,9 +188,10 @@ fn name_weight(name: &str, named_in_prompt: bool, definers: usize) -> f64 {
 }
 
 /// Where the walk restarts: evenly, or mostly at the focus. Each attached file and each file
-/// whose path the prompt spells counts one; a prompt word naming parts of paths, or a name
-/// written as code naming definitions, counts one shared among the files it names, so a
-/// word naming one file points there and a word naming fifty points nowhere much.
+/// whose path the prompt spells counts one; a name written as code counts one shared among
+/// the files defining it, so a name defined once points there and a name defined in fifty
+/// files points nowhere much; a plain word naming parts of paths (`escape` for
+/// `util/escape.rs`) counts [`PATH_WORD_WEIGHT`], shared the same way.
 fn restart_vector(
     files: &[(String, FileTags)],
     attached: &[bool],
@@ -217,7 +223,7 @@ fn restart_vector(
             // A file is pushed once per matching part, consecutively.
             fs.dedup();
             for &f in fs.iter() {
-                focus[f as usize] += 1.0 / fs.len() as f64;
+                focus[f as usize] += PATH_WORD_WEIGHT / fs.len() as f64;
             }
         }
         for (id, named) in named_as_code.iter().enumerate() {
