@@ -337,17 +337,8 @@ fn context_lines(budget: u64, used: u64, items: &[engine::ContextItem]) -> Vec<S
     let files = if sent == 1 { "file" } else { "files" };
     out.push(format!(
         "[context: {sent} {files}, about {} of {} tokens]",
-        short(used),
-        short(budget)
+        crate::text::short::count(used),
+        crate::text::short::count(budget)
     ));
     out
-}
-
-/// 1234 → "1.2k".
-fn short(n: u64) -> String {
-    if n < 1000 {
-        n.to_string()
-    } else {
-        format!("{:.1}k", n as f64 / 1000.0)
-    }
 }

@@ -589,7 +589,7 @@ impl Run {
         task_type: crate::router::TaskType,
     ) -> Option<confidence::Report> {
         let prompt = self.submit.input.clone();
-        let answer = head(&draft.text, SCORE_MAX_BYTES).to_owned();
+        let answer = crate::text::short::head(&draft.text, SCORE_MAX_BYTES).to_owned();
         let (finish, logprobs) = (draft.finish_reason.clone(), draft.logprobs.clone());
         within(SCORE_BUDGET, move || {
             confidence::score(&Draft {
@@ -1057,18 +1057,6 @@ async fn within<T: Send + 'static>(
     tokio::time::timeout(budget, job).await.ok()?.ok()
 }
 
-/// At most `max` bytes of the start of `text`, cut at a character boundary.
-fn head(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut cut = max;
-    while !text.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &text[..cut]
-}
-
 /// A model the server runs on another machine is a remote endpoint, whatever the
 /// configured address: refused unless `allow_remote` is set.
 fn remote_refusal(
@@ -1133,6 +1121,7 @@ mod tests {
 
     #[test]
     fn only_the_head_of_a_long_draft_is_judged() {
+        use crate::text::short::head;
         assert_eq!(head("short", 10), "short");
         assert_eq!(head("ééé", 3), "é", "cut at a character boundary");
         assert_eq!(

@@ -7,6 +7,7 @@
 
 pub mod distance;
 pub mod fence;
+pub mod short;
 pub mod terminal;
 pub mod width;
 

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use crate::engine::{ContextItem, FileRef, FilesRequest, Source};
+use crate::text::short::count;
 
 #[derive(Debug, Default)]
 pub struct Files {
@@ -114,8 +115,8 @@ impl Files {
         let files = if sent == 1 { "file" } else { "files" };
         let mut line = format!(
             "context {} / {}: {sent} {files}",
-            short(used),
-            short(budget)
+            count(used),
+            count(budget)
         );
         if dropped > 0 {
             line += &format!(" ({dropped} dropped)");
@@ -139,15 +140,6 @@ impl Files {
         self.last.clear();
         self.line = None;
         self.secret_retry = None;
-    }
-}
-
-/// 1234 → "1.2k".
-fn short(n: u64) -> String {
-    if n < 1000 {
-        n.to_string()
-    } else {
-        format!("{:.1}k", n as f64 / 1000.0)
     }
 }
 

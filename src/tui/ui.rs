@@ -288,18 +288,11 @@ fn short(b: BackendId) -> &'static str {
 }
 
 fn context_text(app: &App) -> String {
+    use crate::text::short::count;
     match app.context {
-        Some((used, Some(window))) => format!("ctx {} / {}", tokens(used), tokens(window)),
-        Some((used, None)) => format!("ctx {}", tokens(used)),
+        Some((used, Some(window))) => format!("ctx {} / {}", count(used), count(window)),
+        Some((used, None)) => format!("ctx {}", count(used)),
         None => "ctx –".to_owned(),
-    }
-}
-
-fn tokens(n: u64) -> String {
-    if n >= 1000 {
-        format!("{:.1}k", n as f64 / 1000.0)
-    } else {
-        n.to_string()
     }
 }
 

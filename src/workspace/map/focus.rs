@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use crate::text::short::head;
+
 /// Where the user's attention is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Focus {
@@ -171,18 +173,6 @@ fn code_shaped(word: &str) -> bool {
     let has_letter = word.chars().any(char::is_alphabetic);
     let has_digit = word.chars().any(|c| c.is_ascii_digit());
     inner_underscore || camel || (has_letter && has_digit)
-}
-
-/// At most `max` bytes of `s`, cut at a character boundary.
-fn head(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 #[cfg(test)]
