@@ -53,6 +53,9 @@ pub struct Gathered {
 /// The workspace and the files this request names.
 pub struct Named {
     pub root: PathBuf,
+    /// The index, when naming the files needed one; the repository map reuses it rather
+    /// than walk the workspace again.
+    pub index: Option<Index>,
     pub files: Vec<(FileRef, Source)>,
 }
 
@@ -77,11 +80,10 @@ pub fn named(config: &Config, req: &FilesRequest, input: &str) -> Result<Named, 
         why: format!("the workspace {} cannot be opened: {e}", dir.display()),
     })?;
     // Walking is the costly part, so it is done only when something needs it.
-    let index = if needs_index(config, req, input) {
-        Index::build(&root, IndexOptions::default())
-    } else {
-        Index::default()
-    };
+    let index =
+        needs_index(config, req, input).then(|| Index::build(&root, IndexOptions::default()));
+    let empty = Index::default();
+    let listed = index.as_ref().unwrap_or(&empty);
     let mut files: Vec<(FileRef, Source)> = Vec::new();
     let push = |f: FileRef, s: Source, files: &mut Vec<(FileRef, Source)>| {
         if !files.iter().any(|(g, _)| *g == f) {
@@ -89,13 +91,13 @@ pub fn named(config: &Config, req: &FilesRequest, input: &str) -> Result<Named, 
         }
     };
     for r in &req.files {
-        for f in workspace::attach::expand(&root, &index, r, req.allow_secrets)? {
+        for f in workspace::attach::expand(&root, listed, r, req.allow_secrets)? {
             push(f, Source::Attached, &mut files);
         }
     }
     for m in mention::mentions(input) {
         let r = FileRef::new(m.path.clone(), m.range);
-        match workspace::attach::expand(&root, &index, &r, req.allow_secrets) {
+        match workspace::attach::expand(&root, listed, &r, req.allow_secrets) {
             Ok(found) => found
                 .into_iter()
                 .for_each(|f| push(f, Source::Attached, &mut files)),
@@ -105,11 +107,11 @@ pub fn named(config: &Config, req: &FilesRequest, input: &str) -> Result<Named, 
         }
     }
     if config.workspace.attach_named_files {
-        for rel in mention::named_files(input, &index) {
+        for rel in mention::named_files(input, listed) {
             push(FileRef::new(rel, None), Source::Named, &mut files);
         }
     }
-    Ok(Named { root, files })
+    Ok(Named { root, index, files })
 }
 
 /// A folder is attached, or the prompt may name a file: `@`, or a word with a `/` or an

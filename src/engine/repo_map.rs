@@ -61,6 +61,7 @@ impl TagCache for Cache {
 /// the cache does not hold). Returns it with the rows to cache.
 pub fn build(
     root: &Path,
+    index: Option<&Index>,
     focus: &Focus,
     cached: Vec<CachedTags>,
     max_file_bytes: u64,
@@ -77,7 +78,15 @@ pub fn build(
         known,
         fresh: Mutex::new(Vec::new()),
     };
-    let files = source_files(root, max_file_bytes);
+    let walked;
+    let index = match index {
+        Some(i) => i,
+        None => {
+            walked = Index::build(root, IndexOptions::default());
+            &walked
+        }
+    };
+    let files = source_files(root, index, max_file_bytes);
     let estimate = |s: &str| super::context::tokens(s, chars_per_token);
     let map = map::build(root, &files, focus, MAP_BUDGET, &estimate, &cache);
     let fresh = cache.fresh.into_inner().unwrap_or_default();
@@ -85,8 +94,7 @@ pub fn build(
 }
 
 /// The workspace's files that have a grammar, with their time and size.
-fn source_files(root: &Path, max_file_bytes: u64) -> Vec<MapFile> {
-    let index = Index::build(root, IndexOptions::default());
+fn source_files(root: &Path, index: &Index, max_file_bytes: u64) -> Vec<MapFile> {
     index
         .files()
         .iter()
@@ -142,10 +150,10 @@ mod tests {
             attached: Vec::new(),
             prompt: "review check_password".into(),
         };
-        let (first, fresh) = build(d.path(), &focus, Vec::new(), 1 << 20, 3.5);
+        let (first, fresh) = build(d.path(), None, &focus, Vec::new(), 1 << 20, 3.5);
         assert!(first.text.contains("check_password"), "{}", first.text);
         assert_eq!(fresh.len(), 2, "both files parsed and offered to the cache");
-        let (second, again) = build(d.path(), &focus, fresh, 1 << 20, 3.5);
+        let (second, again) = build(d.path(), None, &focus, fresh, 1 << 20, 3.5);
         assert_eq!(second.text, first.text);
         assert!(again.is_empty(), "nothing parsed the second time");
     }

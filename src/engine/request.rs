@@ -155,11 +155,11 @@ impl Run {
     }
 
     /// Finds the workspace and reads the files the request names, on the blocking pool:
-    /// the workspace's root and the files, or `None` without a workspace. A refusal is
-    /// the message and the error code.
+    /// the workspace (its root, and its index when one was needed) and the files, or
+    /// `None` without a workspace. A refusal is the message and the error code.
     async fn name_files(
         &self,
-    ) -> Result<Option<(PathBuf, Vec<files::Gathered>)>, (String, &'static str)> {
+    ) -> Result<Option<(files::Named, Vec<files::Gathered>)>, (String, &'static str)> {
         let ws = &self.submit.workspace;
         if ws.dir.is_none() && ws.files.is_empty() {
             return Ok(None);
@@ -169,10 +169,10 @@ impl Run {
         let job = tokio::task::spawn_blocking(move || {
             let named = files::named(&shared.config, &req, &input)?;
             let (gathered, notes) = files::read_named(&shared.config, &named)?;
-            Ok::<_, crate::workspace::Refused>((named.root, gathered, notes))
+            Ok::<_, crate::workspace::Refused>((named, gathered, notes))
         });
         match job.await {
-            Ok(Ok((root, gathered, notes))) => {
+            Ok(Ok((named, gathered, notes))) => {
                 for message in notes {
                     self.send(EventKind::Status {
                         backend: None,
@@ -180,7 +180,7 @@ impl Run {
                     })
                     .await;
                 }
-                Ok(Some((root, gathered)))
+                Ok(Some((named, gathered)))
             }
             Ok(Err(r)) => {
                 let code = if r.secret { "secret_file" } else { "file" };
@@ -194,9 +194,10 @@ impl Run {
     /// cached; the symbols read afresh are cached by the writer.
     async fn repo_map(
         &self,
-        root: PathBuf,
+        workspace: files::Named,
         backend: BackendId,
     ) -> Option<crate::workspace::map::RepoMap> {
+        let files::Named { root, index, .. } = workspace;
         let key = root.display().to_string();
         let writer = self.writer().cloned();
         let cached = match &writer {
@@ -222,8 +223,9 @@ impl Run {
             .max_file_kb
             .saturating_mul(1024);
         let cpt = self.shared.slot(backend).tokens.chars_per_token();
-        let job =
-            tokio::task::spawn_blocking(move || repo_map::build(&root, &focus, cached, max, cpt));
+        let job = tokio::task::spawn_blocking(move || {
+            repo_map::build(&root, index.as_ref(), &focus, cached, max, cpt)
+        });
         let (map, fresh) = job.await.ok()?;
         if let (Some(w), false) = (writer, fresh.is_empty()) {
             w.run(move |s| {
@@ -314,10 +316,10 @@ impl Run {
     }
 
     pub async fn go(mut self) {
-        let root = match self.name_files().await {
-            Ok(Some((root, gathered))) => {
+        let workspace = match self.name_files().await {
+            Ok(Some((named, gathered))) => {
                 self.files = gathered;
-                Some(root)
+                Some(named)
             }
             Ok(None) => None,
             Err((message, code)) => {
@@ -333,8 +335,8 @@ impl Run {
         };
         let messages = match self.open().await {
             Ok((m, session)) => {
-                if let (Some(root), Some(session)) = (root.clone(), session) {
-                    self.session_files(root, session).await;
+                if let (Some(ws), Some(session)) = (&workspace, session) {
+                    self.session_files(ws.root.clone(), session).await;
                 }
                 m
             }
@@ -356,8 +358,8 @@ impl Run {
             .collect();
         let plan = plan(&self.shared, &self.submit, &names);
         let voice = self.submit.voice.as_ref().map(|v| v.name.as_str());
-        if let Some(root) = root.filter(|_| repo_map::wanted(plan.decision.task_type, voice)) {
-            self.map = self.repo_map(root, plan.primary).await;
+        if let Some(ws) = workspace.filter(|_| repo_map::wanted(plan.decision.task_type, voice)) {
+            self.map = self.repo_map(ws, plan.primary).await;
         }
         self.emit(EventKind::Route {
             decision: plan.decision.clone(),
