@@ -114,10 +114,14 @@ impl Completer {
         }
         let (a, b) = pool.split_at(pool.len() / 2);
         std::thread::scope(|s| {
-            let other = s.spawn(|| score(b, m1));
+            // `spawn` would panic when the system refuses a thread; then one thread does all.
+            let other = std::thread::Builder::new().spawn_scoped(s, || score(b, m1));
             let mut first = score(a, m0);
-            // A panic in the other half loses only its suggestions.
-            first.extend(other.join().unwrap_or_default());
+            match other {
+                // A panic in the other half loses only its suggestions.
+                Ok(h) => first.extend(h.join().unwrap_or_default()),
+                Err(_) => first.extend(score(b, m0)),
+            }
             first
         })
     }
