@@ -132,10 +132,7 @@ fn needs_index(config: &Config, req: &FilesRequest, input: &str) -> bool {
 /// Whether `/drop` names this stored file: by its path, its `path:range` label, or a
 /// folder it is in.
 fn dropped(s: &SessionFile, drop: &[String]) -> bool {
-    let label = match s.range {
-        Some((a, b)) => format!("{}:{a}-{b}", s.path),
-        None => s.path.clone(),
-    };
+    let label = file_ref(s).label();
     drop.iter().any(|d| {
         let d = d.trim_start_matches("./").trim_start_matches('@');
         let folder = format!("{}/", d.trim_end_matches('/'));
@@ -179,11 +176,7 @@ pub fn add_session_files(
     let max = config.workspace.max_file_kb.saturating_mul(1024);
     let mut notes = Vec::new();
     for s in stored.iter().filter(|s| !dropped(s, drop)) {
-        let f = FileRef::new(
-            s.path.clone(),
-            s.range
-                .map(|(start, end)| workspace::LineRange { start, end }),
-        );
+        let f = file_ref(s);
         if files.iter().any(|g| g.text.file == f) {
             continue;
         }
@@ -196,21 +189,30 @@ pub fn add_session_files(
             Err(e) => notes.push(format!("{}; dropped from this session's files", e.why)),
         }
     }
-    for g in files.iter_mut() {
-        let range = g.text.file.range.map(|r| (r.start, r.end));
+    let set: Vec<SessionFile> = files.iter().map(session_file).collect();
+    for (g, now) in files.iter_mut().zip(&set) {
         g.changed = stored
             .iter()
-            .any(|s| s.path == g.text.file.path && s.range == range && s.digest != g.text.digest);
+            .any(|s| s.path == now.path && s.range == now.range && s.digest != now.digest);
     }
-    let set = files
-        .iter()
-        .map(|g| SessionFile {
-            path: g.text.file.path.clone(),
-            range: g.text.file.range.map(|r| (r.start, r.end)),
-            digest: g.text.digest.clone(),
-        })
-        .collect();
     (set, notes)
+}
+
+/// A stored session file as the workspace names it.
+fn file_ref(s: &SessionFile) -> FileRef {
+    let range = s
+        .range
+        .map(|(start, end)| workspace::LineRange { start, end });
+    FileRef::new(s.path.clone(), range)
+}
+
+/// A file as sent, as the session stores it.
+fn session_file(g: &Gathered) -> SessionFile {
+    SessionFile {
+        path: g.text.file.path.clone(),
+        range: g.text.file.range.map(|r| (r.start, r.end)),
+        digest: g.text.digest.clone(),
+    }
 }
 
 #[cfg(test)]
