@@ -316,9 +316,8 @@ fn context_lines(budget: u64, used: u64, items: &[engine::ContextItem]) -> Vec<S
             (Some(why), _) => out.push(format!("[left out {}: {why}]", i.path)),
             (None, engine::Source::Map) => {
                 let (shown, left) = i.map.unwrap_or_default();
-                out.push(format!(
-                    "[repository map: {shown} files, {left} more left out]"
-                ))
+                let shown = crate::text::short::counted(shown, "file");
+                out.push(format!("[repository map: {shown}, {left} more left out]"))
             }
             (None, engine::Source::Named) => {
                 out.push(format!("[attached {}: named in the prompt]", i.path))
@@ -334,9 +333,9 @@ fn context_lines(budget: u64, used: u64, items: &[engine::ContextItem]) -> Vec<S
         .iter()
         .filter(|i| i.included && i.map.is_none())
         .count();
-    let files = if sent == 1 { "file" } else { "files" };
     out.push(format!(
-        "[context: {sent} {files}, about {} of {} tokens]",
+        "[context: {}, about {} of {} tokens]",
+        crate::text::short::counted(sent, "file"),
         crate::text::short::count(used),
         crate::text::short::count(budget)
     ));

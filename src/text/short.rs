@@ -22,6 +22,15 @@ pub fn count(n: u64) -> String {
     }
 }
 
+/// "1 file", "2 files": a count with its noun, `s` added for any count but one.
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +42,9 @@ mod tests {
         assert_eq!(head("", 0), "");
         assert_eq!(count(999), "999");
         assert_eq!(count(3150), "3.1k");
+        assert_eq!(
+            (counted(1, "file"), counted(0, "file")),
+            ("1 file".into(), "0 files".into())
+        );
     }
 }

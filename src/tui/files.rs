@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::engine::{ContextItem, FileRef, FilesRequest, Source};
-use crate::text::short::count;
+use crate::text::short::{count, counted};
 
 #[derive(Debug, Default)]
 pub struct Files {
@@ -112,11 +112,11 @@ impl Files {
         let is_file = |i: &&ContextItem| i.map.is_none();
         let sent = items.iter().filter(is_file).filter(|i| i.included).count();
         let dropped = items.iter().filter(is_file).count() - sent;
-        let files = if sent == 1 { "file" } else { "files" };
         let mut line = format!(
-            "context {} / {}: {sent} {files}",
+            "context {} / {}: {}",
             count(used),
-            count(budget)
+            count(budget),
+            counted(sent, "file")
         );
         if dropped > 0 {
             line += &format!(" ({dropped} dropped)");
@@ -124,7 +124,7 @@ impl Files {
         if let Some(m) = items.iter().find(|i| i.map.is_some()) {
             let (shown, left) = m.map.unwrap_or_default();
             line += &if m.included {
-                format!(", map {shown} files ({left} dropped)")
+                format!(", map {} ({left} dropped)", counted(shown, "file"))
             } else {
                 ", map left out".to_owned()
             };
