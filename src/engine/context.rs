@@ -83,65 +83,24 @@ pub fn pick_files(
         .iter()
         .take_while(|g| g.source == Source::Attached)
         .count();
-    let map_block = map.filter(|m| !m.files.is_empty()).map(|m| {
-        let block = format!(
-            "Repository map (files ranked by relevance to this request, with what they \
-             define):\n{}\n",
-            m.text
-        );
-        (block, m.files.len(), m.dropped.len())
-    });
+    let map = map.filter(|m| !m.files.is_empty());
     let mut order: Vec<Option<&Gathered>> = files[..attached].iter().map(Some).collect();
-    if map_block.is_some() {
+    if map.is_some() {
         order.push(None);
     }
     order.extend(files[attached..].iter().map(Some));
     for g in order {
-        let (block, label, source, changed, map_counts) = match g {
-            Some(g) => (
-                crate::workspace::attach::block(&g.text, g.changed),
-                g.text.file.label(),
-                g.source,
-                g.changed,
-                None,
-            ),
-            None => {
-                let Some((block, shown, left)) = map_block.clone() else {
-                    continue;
-                };
-                let label = "repository map".to_owned();
-                (block, label, Source::Map, false, Some((shown, left)))
-            }
+        let item = match (g, map) {
+            (Some(g), _) => file_item(g, budget - used, cpt),
+            (None, Some(map)) => map_item(map, budget - used, window, cpt),
+            (None, None) => continue,
         };
-        let need = tokens(&block, cpt);
-        // The map is an aid, not what was asked for: it may take at most a quarter of the
-        // window, so a small model is not made to read a long map before every answer.
-        let map_cap = window / 4;
-        let too_big_map = source == Source::Map && need > map_cap;
-        let fits = used + need <= budget && !too_big_map;
-        if fits {
-            text += &block;
+        if let Some(block) = &item.1 {
+            text += block;
             text.push('\n');
-            used += need;
+            used += item.0.tokens;
         }
-        items.push(ContextItem {
-            path: label,
-            source,
-            tokens: need,
-            included: fits,
-            changed,
-            map: map_counts,
-            dropped: (!fits).then(|| {
-                if too_big_map {
-                    format!("needs about {need} tokens, more than a quarter of the {window}-token window")
-                } else {
-                    format!(
-                        "needs about {need} tokens and {} of {budget} are left",
-                        budget - used
-                    )
-                }
-            }),
-        });
+        items.push(item.0);
     }
     if !text.is_empty() {
         text = format!(
@@ -150,6 +109,64 @@ pub fn pick_files(
         );
     }
     Picked { text, used, items }
+}
+
+const MAP_HEADER: &str =
+    "Repository map (files ranked by relevance to this request, with what they define):\n";
+
+/// A file's item, and its block when it fits in `left`.
+fn file_item(g: &Gathered, left: u64, cpt: f64) -> (ContextItem, Option<String>) {
+    let block = crate::workspace::attach::block(&g.text, g.changed);
+    let need = tokens(&block, cpt);
+    let fits = need <= left;
+    let item = ContextItem {
+        path: g.text.file.label(),
+        source: g.source,
+        tokens: need,
+        included: fits,
+        changed: g.changed,
+        map: None,
+        dropped: (!fits).then(|| format!("needs about {need} tokens and {left} are left")),
+    };
+    (item, fits.then_some(block))
+}
+
+/// The map's item, and its block: the map's head that fits in `left`, and in a quarter of
+/// the window. The map is an aid, not what was asked for, so a small model is not made to
+/// read a long map before every answer.
+fn map_item(
+    map: &crate::workspace::map::RepoMap,
+    left: u64,
+    window: u64,
+    cpt: f64,
+) -> (ContextItem, Option<String>) {
+    let room = left.min(window / 4);
+    let header = tokens(MAP_HEADER, cpt);
+    let estimate = |s: &str| tokens(s, cpt);
+    let cut = map.cut(room.saturating_sub(header + 1), &estimate);
+    let full = header + tokens(&map.text, cpt);
+    let mut item = ContextItem {
+        path: "repository map".to_owned(),
+        source: Source::Map,
+        tokens: full,
+        included: false,
+        changed: false,
+        map: Some((map.files.len(), map.dropped.len())),
+        dropped: None,
+    };
+    if cut.files.is_empty() {
+        item.dropped = Some(if room < left {
+            format!("needs about {full} tokens, more than a quarter of the {window}-token window")
+        } else {
+            format!("needs about {full} tokens and {left} are left")
+        });
+        return (item, None);
+    }
+    let block = format!("{MAP_HEADER}{}\n", cut.text);
+    item.tokens = tokens(&block, cpt);
+    item.included = true;
+    item.map = Some((cut.files.len(), cut.dropped.len()));
+    (item, Some(block))
 }
 
 /// Drops the oldest turns (never the system prompt or the newest user message) until the

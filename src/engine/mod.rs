@@ -54,6 +54,8 @@ pub struct Shared {
     machine: Option<tokio::sync::watch::Receiver<crate::resources::MachineReading>>,
     /// Where conversations are kept, written by one thread.
     history: Option<History>,
+    /// Workspace symbols kept between requests (see `repo_map.rs`).
+    maps: repo_map::Warm,
 }
 
 /// The sessions' home: the history database, or (history off) a database in memory that
@@ -175,6 +177,7 @@ impl Builder {
             finished: Default::default(),
             machine: machine.clone(),
             history,
+            maps: Default::default(),
         });
         if let Some(every) = self.live_every {
             tokio::spawn(ticker(handle.commands.clone(), every, health));

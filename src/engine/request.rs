@@ -200,14 +200,26 @@ impl Run {
         let files::Named { root, index, .. } = workspace;
         let key = root.display().to_string();
         let writer = self.writer().cloned();
-        let cached = match &writer {
-            Some(w) => {
-                let key = key.clone();
-                w.ask(move |s| s.file_tags(&key)).await.and_then(Result::ok)
+        // The store's rows are read once per workspace; later maps use what is in memory.
+        let known = match self.shared.maps.get(&key) {
+            Some(known) => known,
+            None => {
+                let rows = match &writer {
+                    Some(w) => {
+                        let key = key.clone();
+                        w.ask(move |s| s.file_tags(&key)).await.and_then(Result::ok)
+                    }
+                    None => None,
+                }
+                .unwrap_or_default();
+                let known = tokio::task::spawn_blocking(move || repo_map::warm_from(rows))
+                    .await
+                    .unwrap_or_default();
+                let known = Arc::new(known);
+                self.shared.maps.keep(&key, Arc::clone(&known));
+                known
             }
-            None => None,
-        }
-        .unwrap_or_default();
+        };
         let focus = crate::workspace::map::Focus {
             attached: self
                 .files
@@ -224,7 +236,7 @@ impl Run {
             .saturating_mul(1024);
         let cpt = self.shared.slot(backend).tokens.chars_per_token();
         let job = tokio::task::spawn_blocking(move || {
-            repo_map::build(&root, index.as_ref(), &focus, cached, max, cpt)
+            repo_map::build(&root, index.as_ref(), &focus, known, max, cpt)
         });
         let (map, fresh) = job.await.ok()?;
         if let (Some(w), false) = (writer, fresh.is_empty()) {

@@ -264,3 +264,60 @@ fn a_security_review_of_the_codebase_sends_the_map_and_the_relevant_files() {
         "{text}"
     );
 }
+
+#[test]
+fn a_map_larger_than_its_share_of_the_window_is_cut_to_its_head_not_dropped() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("src")).unwrap();
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    // 80 modules of four functions each: a map of several thousand tokens.
+    for i in 0..80 {
+        let body: String = (0..4)
+            .map(|k| format!("pub fn handle_request_kind_{i}_{k}(input: &str, limit: usize) -> Option<String> {{ None }}\n"))
+            .collect();
+        std::fs::write(d.path().join(format!("src/module_{i:02}.rs")), body).unwrap();
+    }
+    // Ollama reports the model loaded with a 4,096-token window: the map may take 1,024.
+    let ol = fake_ollama(&["qwen2.5-coder:7b"], &["ok"]);
+    write_config(d.path(), &refused_url(), &ol.url(), "");
+    let out = support::cli(d.path())
+        .args([
+            "--analyze",
+            "--json",
+            "-p",
+            "how are requests handled across the modules?",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ctx = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["type"] == "context")
+        .expect("a context event");
+    assert_eq!(ctx["window"], 4096, "{ctx}");
+    let map = ctx["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["source"] == "map")
+        .expect("a map item");
+    assert_eq!(map["included"], true, "{ctx}");
+    let tokens = map["tokens"].as_u64().unwrap();
+    assert!(
+        tokens <= 1024 && tokens > 512,
+        "most of its share, no more: {ctx}"
+    );
+    let (shown, left) = (
+        map["map"][0].as_u64().unwrap(),
+        map["map"][1].as_u64().unwrap(),
+    );
+    assert!(shown >= 5 && left > 0 && shown + left == 80, "{ctx}");
+    let req = ol.requests_to("/api/chat");
+    let body = req.last().expect("a chat request").json();
+    let msgs = body["messages"].as_array().unwrap();
+    let text = msgs.last().unwrap()["content"].as_str().unwrap();
+    assert_eq!(text.matches("src/module_").count() as u64, shown, "{text}");
+}

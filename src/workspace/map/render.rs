@@ -33,6 +33,36 @@ pub struct RepoMap {
     /// Files [`build`](super::build) could not tag: unreadable, not UTF-8, or not reached
     /// within its time for parsing (the next map parses those). Empty from [`render`].
     pub skipped: Vec<String>,
+    /// Where each shown file's lines end in `text` (bytes), for [`RepoMap::cut`].
+    pub ends: Vec<usize>,
+}
+
+impl RepoMap {
+    /// The map cut to the files that fit `budget_tokens` as `estimate` counts them: whole
+    /// files from the top, the rest dropped. A map is rendered once per request and then
+    /// cut to the room each server's window leaves, which is known only later.
+    pub fn cut(&self, budget_tokens: u64, estimate: &dyn Fn(&str) -> u64) -> RepoMap {
+        let mut cut = RepoMap {
+            skipped: self.skipped.clone(),
+            ..RepoMap::default()
+        };
+        let mut start = 0;
+        for (path, &end) in self.files.iter().zip(&self.ends) {
+            let chunk = self.text.get(start..end).unwrap_or_default();
+            let cost = estimate(chunk);
+            if cut.dropped.is_empty() && cut.tokens.saturating_add(cost) <= budget_tokens {
+                cut.text.push_str(chunk);
+                cut.tokens += cost;
+                cut.files.push(path.clone());
+                cut.ends.push(cut.text.len());
+            } else {
+                cut.dropped.push(path.clone());
+            }
+            start = end;
+        }
+        cut.dropped.extend(self.dropped.iter().cloned());
+        cut
+    }
 }
 
 /// The map of the `ranked` files within `budget_tokens` as `estimate` counts them. A ranked
@@ -53,6 +83,7 @@ pub fn render(
             map.text.push_str(&chunk);
             map.tokens += cost;
             map.files.push(path.clone());
+            map.ends.push(map.text.len());
             continue;
         }
         // The first file that does not fit whole: as much of it as fits, then stop.
@@ -60,6 +91,7 @@ pub fn render(
             map.text.push_str(&part);
             map.tokens += cost;
             map.files.push(path.clone());
+            map.ends.push(map.text.len());
         } else {
             map.dropped.push(path.clone());
         }
@@ -233,6 +265,34 @@ mod tests {
             order[..map.files.len()],
             map.files.iter().collect::<Vec<_>>()[..]
         );
+    }
+
+    #[test]
+    fn a_map_cut_to_less_room_keeps_whole_files_from_the_top() {
+        let mut tags = HashMap::new();
+        let mut ranked = Vec::new();
+        for i in 0..20 {
+            let path = format!("src/f{i:02}.rs");
+            let defs = (0..3)
+                .map(|k| sym(&format!("func_{i}_{k}"), SymbolKind::Function, None))
+                .collect();
+            tags.insert(path.clone(), tags_of(defs));
+            ranked.push((path, 1.0 / (i + 1) as f64));
+        }
+        let full = render(&ranked, &tags, 60, &words);
+        let cut = full.cut(25, &words);
+        // Each file is 10 words (its path, three `pub fn` lines): two fit in 25.
+        assert_eq!(cut.files, full.files[..2]);
+        assert!(full.text.starts_with(&cut.text), "{}", cut.text);
+        assert_eq!(cut.tokens, words(&cut.text));
+        assert_eq!(
+            cut.files.len() + cut.dropped.len(),
+            20,
+            "nothing lost from the counts"
+        );
+        assert_eq!(cut.dropped[0], "src/f02.rs");
+        assert_eq!(full.cut(1000, &words), full, "room for all changes nothing");
+        assert!(full.cut(3, &words).files.is_empty());
     }
 
     #[test]
