@@ -475,7 +475,8 @@ impl App {
                     self.global_action(a);
                 }
             }
-            InputAction::Changed | InputAction::Consumed => {}
+            InputAction::Changed => self.refresh_paths(),
+            InputAction::Consumed => {}
         }
     }
 
@@ -704,7 +705,10 @@ impl App {
         match reply {
             // For a browser closed since.
             Reply::Rows { .. } | Reply::Preview(Ok(_)) => {}
-            Reply::Indexed(paths) => self.input.set_paths(paths),
+            Reply::Indexed(paths) => {
+                self.files.indexed();
+                self.input.set_paths(paths);
+            }
             Reply::Preview(Err(e)) | Reply::Exported(Err(e)) => self.problem(e),
             Reply::Resume { id, turns } => match turns {
                 Ok(turns) => {
@@ -891,8 +895,20 @@ impl App {
     /// Has the workspace's file list (for `@` completion) read off the draw path; again
     /// after each answer, which may follow new files.
     fn reindex(&mut self) {
-        if let Some(root) = &self.files.root {
-            self.effects.push(Effect::Index(root.clone()));
+        if let Some(root) = self.files.root.clone() {
+            self.files.index_asked(self.clock);
+            self.effects.push(Effect::Index(root));
+        }
+    }
+
+    /// Before completing a path being typed, reads the file list again if it is stale.
+    fn refresh_paths(&mut self) {
+        let text = self.input.text();
+        let typing_path = crate::workspace::complete::typing_mention(&text).is_some()
+            || text.starts_with("/add ")
+            || text.starts_with("/drop ");
+        if typing_path && self.files.index_stale(self.clock) {
+            self.reindex();
         }
     }
 

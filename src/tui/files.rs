@@ -4,6 +4,7 @@
 //! engine owns the set itself (DESIGN.md, "The engine owns the conversation").
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::engine::{ContextItem, FileRef, FilesRequest, Source};
 use crate::text::short::{count, counted};
@@ -22,7 +23,16 @@ pub struct Files {
     pub line: Option<String>,
     /// A message refused because it named a secret file: sent again with consent on `y`.
     pub secret_retry: Option<String>,
+    /// When the file list for `@` completion was last asked for, and whether it is still
+    /// being read.
+    index_asked: Option<Instant>,
+    indexing: bool,
 }
+
+/// A file list older than this is read again when the user starts typing a path, so files
+/// made since (in an editor, by a build) can be completed. Reading 100,000 paths takes
+/// about 130 ms off the draw path (benches/workspace.rs).
+const INDEX_FRESH: Duration = Duration::from_secs(3);
 
 impl Files {
     pub fn new(root: Option<PathBuf>) -> Self {
@@ -30,6 +40,31 @@ impl Files {
             root,
             ..Self::default()
         }
+    }
+
+    /// Notes that the file list is being read (at `now`); `false` without a workspace.
+    pub fn index_asked(&mut self, now: Instant) -> bool {
+        if self.root.is_none() {
+            return false;
+        }
+        self.index_asked = Some(now);
+        self.indexing = true;
+        true
+    }
+
+    /// The file list arrived.
+    pub fn indexed(&mut self) {
+        self.indexing = false;
+    }
+
+    /// Whether to read the file list again before completing a path at `now`: it is older
+    /// than [`INDEX_FRESH`] and not being read already.
+    pub fn index_stale(&self, now: Instant) -> bool {
+        self.root.is_some()
+            && !self.indexing
+            && self
+                .index_asked
+                .is_none_or(|at| now.saturating_duration_since(at) > INDEX_FRESH)
     }
 
     /// `/add`: queued for the next message. Returns the notice.

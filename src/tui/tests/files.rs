@@ -149,3 +149,35 @@ fn the_status_bar_names_the_workspace_and_the_inspector_shows_the_context() {
     );
     insta::assert_snapshot!("workspace_context_120x40", s);
 }
+
+#[test]
+fn a_stale_file_list_is_read_again_when_a_path_is_being_typed() {
+    let indexing = |a: &App| {
+        a.effects
+            .iter()
+            .filter(|e| matches!(e, crate::tui::effects::Effect::Index(_)))
+            .count()
+    };
+    let mut a = app_in_workspace();
+    let start = std::time::Instant::now();
+    a.set_clock(start);
+    assert_eq!(indexing(&a), 1, "read once at start");
+    // Fresh: typing a path does not read it again.
+    type_text(&mut a, "explain @po");
+    assert_eq!(indexing(&a), 1);
+    // Ten seconds later, files may have been made: the next keystroke of a path reads it.
+    a.set_clock(start + std::time::Duration::from_secs(10));
+    type_text(&mut a, "o");
+    assert_eq!(indexing(&a), 2);
+    // While that read is under way, more keystrokes do not ask again.
+    a.set_clock(start + std::time::Duration::from_secs(20));
+    type_text(&mut a, "l");
+    assert_eq!(indexing(&a), 2);
+    // Plain prose never reads the workspace.
+    a.on_reply(Reply::Indexed(vec!["src/pool.rs".into()]));
+    a.set_clock(start + std::time::Duration::from_secs(40));
+    type_text(&mut a, " and more words");
+    assert_eq!(indexing(&a), 2);
+    type_text(&mut a, " @");
+    assert_eq!(indexing(&a), 3);
+}
