@@ -273,12 +273,21 @@ impl InputBox {
         self.mention.as_ref()
     }
 
-    /// Closes the `@` list, text untouched, until the path word changes. True if it was
-    /// open.
+    /// Closes the open `@` list, text untouched, until the path word changes. False (and
+    /// nothing done) when no list is open.
     pub fn dismiss_mention(&mut self) -> bool {
+        if self.mention.is_none() {
+            return false;
+        }
+        self.close_mention();
+        true
+    }
+
+    /// No list for the path word at the end of the text, if any, until it changes.
+    fn close_mention(&mut self) {
         let text = self.text();
         self.mention_closed = path_word(&text).map(|w| (w.start, text[w.start..].to_owned()));
-        self.mention.take().is_some()
+        self.mention = None;
     }
 
     /// Opens, updates or closes the `@` list for the text and cursor as they are now.
@@ -318,7 +327,7 @@ impl InputBox {
         let plain = key.modifiers.is_empty();
         let ctrl = key.modifiers == KeyModifiers::CONTROL;
         if key.code == KeyCode::Esc && plain {
-            self.dismiss_mention();
+            self.close_mention();
             return Some(InputAction::Consumed);
         }
         if !popup.has_matches() {
@@ -383,7 +392,7 @@ impl InputBox {
         self.completion = None;
         self.replace(&normalize_newlines(s), CursorAt::End);
         // Text put back is not being typed: no list until the user edits it.
-        self.dismiss_mention();
+        self.close_mention();
     }
 
     /// Inserts pasted text at the cursor, newlines included; a paste never submits.
@@ -594,7 +603,7 @@ impl InputBox {
     /// Down must go on browsing.
     fn recall(&mut self, entry: &str, at: CursorAt) {
         self.replace(entry, at);
-        self.dismiss_mention();
+        self.close_mention();
     }
 
     /// Moves the cursor; false when it could not move (already on the first or last row).

@@ -248,6 +248,8 @@ fn the_list_closes_when_the_cursor_leaves_the_end_and_with_the_focus() {
     type_text(&mut a, "@st");
     key(&mut a, KeyCode::Left);
     assert!(a.input.mention().is_none());
+    // Esc with no list open is the app's, and leaves the word's list be.
+    key(&mut a, KeyCode::Esc);
     key(&mut a, KeyCode::End);
     assert!(a.input.mention().is_some());
     key(&mut a, KeyCode::BackTab);
