@@ -449,7 +449,13 @@ impl App {
             .actions(Context::Input, &key)
             .collect::<Vec<_>>()
             .into_iter();
-        match actions.next() {
+        let first = actions.next();
+        // Esc is a global key, so the box never sees it; the `@` list takes it first, and
+        // a running request is not cancelled by a press meant for the list.
+        if first == Some(Action::CloseOrCancel) && self.input.dismiss_mention() {
+            return;
+        }
+        match first {
             // Tab completes a /command; with nothing to complete it moves on.
             Some(Action::Complete) => {
                 let fallback = actions.next();

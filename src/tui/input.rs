@@ -9,6 +9,7 @@
 //! | Ctrl+J, Alt+Enter, Shift+Enter (when reported) | new line |
 //! | Up / Down, Ctrl+P / Ctrl+N | move between lines; on the first / last line, browse history |
 //! | Tab | complete a `/command` or its argument; again to cycle |
+//! | Up / Down, Ctrl+P / Ctrl+N, Tab / Enter, Esc | with the `@` list open: select, insert, close |
 //! | Ctrl+A, Home / End | line start / end |
 //! | Ctrl+B / Ctrl+F, arrows | character left / right |
 //! | Ctrl+Left / Ctrl+Right, Alt+B / Alt+F | word left / right |
@@ -20,6 +21,13 @@
 //! Ctrl or Alt letter the editor has no use for — comes back as [`InputAction::Ignored`] with
 //! the text untouched, so the app can bind it. Ctrl+E is therefore *not* "end of line" here:
 //! use End.
+//!
+//! While the word at the end of the text is a path being typed (`@src/po`, or an argument of
+//! `/add` or `/drop`) and the cursor is after it, a list of matching workspace paths is open
+//! ([`super::mention_popup`]); it updates with every change to the text. Once a path is
+//! inserted or the list closed with Esc, it stays closed until that word changes. Esc is
+//! consumed only while the list is open; the app must offer it to the box first (it is
+//! otherwise a global key).
 //!
 //! Typing `?` into an empty box inserts `?` and returns [`InputAction::Changed`]; opening help
 //! on a lone `?` is the app's call (check `text() == "?"` after `Changed`, then `clear()`).
@@ -36,6 +44,7 @@ use ratatui::widgets::{Block, Widget};
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use super::commands::{self, SlashCommand};
+use super::mention_popup::{self, Listing, MentionPopup};
 
 /// Shown in the empty box.
 pub const PLACEHOLDER: &str = "Ask anything — Enter sends, Ctrl+J newline, / for commands";
@@ -142,8 +151,8 @@ impl History {
     }
 }
 
-/// How many paths Tab offers for `@` at once, best first.
-const PATH_CANDIDATES: usize = 8;
+/// How many paths Tab offers for `@` at once, best first: as many as the list shows.
+const PATH_CANDIDATES: usize = mention_popup::ROWS;
 
 /// Tab-completion state between consecutive Tabs.
 #[derive(Debug)]
@@ -171,6 +180,14 @@ pub struct InputBox {
     completion: Option<Completion>,
     /// The workspace's paths, for `@` and `/add` completion.
     paths: Option<crate::workspace::complete::Completer>,
+    /// The `@` list, while it is open.
+    mention: Option<MentionPopup>,
+    /// The path word (its start and text) the list was last closed on by inserting or Esc:
+    /// it stays closed until the word is another.
+    mention_closed: Option<(usize, String)>,
+    /// The (text revision, cursor at the end) the list was last worked out for, so that a
+    /// key that changes neither asks the completer nothing.
+    mention_for: Option<(u64, bool)>,
     style: InputStyle,
     /// Bumped on every text change; keys the wrapped-height cache.
     revision: u64,
@@ -193,6 +210,9 @@ impl InputBox {
             themes: Vec::new(),
             completion: None,
             paths: None,
+            mention: None,
+            mention_closed: None,
+            mention_for: None,
             style: InputStyle::default(),
             revision: 0,
             rows_cache: Cell::new(None),
@@ -227,30 +247,128 @@ impl InputBox {
     /// The workspace's paths that `@` and `/add` complete.
     pub fn set_paths(&mut self, paths: Vec<String>) {
         self.paths = Some(crate::workspace::complete::Completer::new(paths));
+        // An open list was saying "reading the workspace…", or lists an older index.
+        self.mention_for = None;
+        self.sync_mention();
     }
 
     /// Candidate lines for a path being typed: after `@`, or as an argument of `/add` or
     /// `/drop`. `None` when no path is being typed.
     fn path_candidates(&mut self, text: &str) -> Option<Vec<String>> {
-        let word_start = text.rfind(char::is_whitespace).map_or(0, |i| i + 1);
-        let word = &text[word_start..];
-        let (at, query) = match word.strip_prefix('@') {
-            Some(q) => ("@", q),
-            None if word_start > 0 && (text.starts_with("/add ") || text.starts_with("/drop ")) => {
-                ("", word)
-            }
-            None => return None,
-        };
+        let word = path_word(text)?;
         let Some(paths) = self.paths.as_mut() else {
             return Some(Vec::new()); // the index is still being read
         };
-        let found = paths.complete(query, PATH_CANDIDATES);
+        let found = paths.complete(word.query, PATH_CANDIDATES);
         Some(
             found
-                .into_iter()
-                .map(|s| format!("{}{at}{} ", &text[..word_start], s.path))
+                .iter()
+                .map(|s| word.completed(text, &s.path))
                 .collect(),
         )
+    }
+
+    /// The `@` list, while it is open.
+    pub fn mention(&self) -> Option<&MentionPopup> {
+        self.mention.as_ref()
+    }
+
+    /// Closes the open `@` list, text untouched, until the path word changes. False (and
+    /// nothing done) when no list is open.
+    pub fn dismiss_mention(&mut self) -> bool {
+        if self.mention.is_none() {
+            return false;
+        }
+        self.close_mention();
+        true
+    }
+
+    /// No list for the path word at the end of the text, if any, until it changes.
+    fn close_mention(&mut self) {
+        let text = self.text();
+        self.mention_closed = path_word(&text).map(|w| (w.start, text[w.start..].to_owned()));
+        self.mention = None;
+    }
+
+    /// Opens, updates or closes the `@` list for the text and cursor as they are now.
+    fn sync_mention(&mut self) {
+        let at_end = self.cursor_at_end();
+        if self.mention_for == Some((self.revision, at_end)) {
+            return;
+        }
+        self.mention_for = Some((self.revision, at_end));
+        let text = self.text();
+        let Some(word) = path_word(&text).filter(|_| at_end) else {
+            self.mention = None;
+            return;
+        };
+        let current = (word.start, &text[word.start..]);
+        if self
+            .mention_closed
+            .as_ref()
+            .is_some_and(|(start, closed)| (*start, closed.as_str()) == current)
+        {
+            self.mention = None;
+            return;
+        }
+        self.mention_closed = None;
+        let listing = match self.paths.as_mut() {
+            None => Listing::Reading,
+            Some(paths) => Listing::Found(paths.complete(word.query, mention_popup::ROWS)),
+        };
+        self.mention = Some(MentionPopup::new(listing));
+    }
+
+    /// The list's keys while it is open; `None` for a key it leaves to the editor. It takes
+    /// the moving and inserting keys only when it has a row, so that Enter still sends a
+    /// prompt whose `@word` matches no file.
+    fn mention_key(&mut self, key: KeyEvent) -> Option<InputAction> {
+        let popup = self.mention.as_mut()?;
+        let plain = key.modifiers.is_empty();
+        let ctrl = key.modifiers == KeyModifiers::CONTROL;
+        if key.code == KeyCode::Esc && plain {
+            self.close_mention();
+            return Some(InputAction::Consumed);
+        }
+        if !popup.has_matches() {
+            return None;
+        }
+        match key.code {
+            KeyCode::Up if plain => popup.step(false),
+            KeyCode::Char('p') if ctrl => popup.step(false),
+            KeyCode::Down if plain => popup.step(true),
+            KeyCode::Char('n') if ctrl => popup.step(true),
+            KeyCode::Tab | KeyCode::Enter if plain => return Some(self.accept_mention()),
+            _ => return None,
+        }
+        Some(InputAction::Consumed)
+    }
+
+    /// Replaces the path word with the selected path and a space, as Tab completion does;
+    /// the list stays closed on it.
+    fn accept_mention(&mut self) -> InputAction {
+        let Some(path) = self
+            .mention
+            .take()
+            .and_then(|p| p.selected_path().map(str::to_owned))
+        else {
+            return InputAction::Consumed;
+        };
+        let text = self.text();
+        let Some(word) = path_word(&text) else {
+            return InputAction::Consumed;
+        };
+        self.mention_closed = Some((word.start, format!("{}{path}", word.at)));
+        let line = word.completed(&text, &path);
+        self.replace_completed(&line);
+        InputAction::Changed
+    }
+
+    /// True when the cursor is after the last character of the text.
+    fn cursor_at_end(&self) -> bool {
+        let lines = self.editor.lines();
+        let ratatui_textarea::DataCursor(row, col) = self.editor.cursor();
+        row + 1 == lines.len() && lines.get(row).is_some_and(|l| col == l.chars().count())
     }
 
     /// The text, lines joined with `\n`.
@@ -273,6 +391,8 @@ impl InputBox {
         self.history.stop();
         self.completion = None;
         self.replace(&normalize_newlines(s), CursorAt::End);
+        // Text put back is not being typed: no list until the user edits it.
+        self.close_mention();
     }
 
     /// Inserts pasted text at the cursor, newlines included; a paste never submits.
@@ -280,6 +400,7 @@ impl InputBox {
         self.completion = None;
         let text = normalize_newlines(text);
         self.edit(|editor| editor.insert_str(&text));
+        self.sync_mention();
     }
 
     /// The Tab candidates while cycling, the one on screen in brackets, for the status bar.
@@ -312,11 +433,18 @@ impl InputBox {
         if !matches!(key.kind, KeyEventKind::Press | KeyEventKind::Repeat) {
             return InputAction::Ignored;
         }
-        if key.code == KeyCode::Tab && key.modifiers.is_empty() {
-            return self.tab();
+        if let Some(action) = self.mention_key(key) {
+            self.completion = None;
+            return action;
         }
-        self.completion = None;
-        self.dispatch(key)
+        let action = if key.code == KeyCode::Tab && key.modifiers.is_empty() {
+            self.tab()
+        } else {
+            self.completion = None;
+            self.dispatch(key)
+        };
+        self.sync_mention();
+        action
     }
 
     fn dispatch(&mut self, key: KeyEvent) -> InputAction {
@@ -450,7 +578,7 @@ impl InputBox {
         }
         match self.history.older(&self.text()) {
             Some(entry) => {
-                self.replace(&entry, CursorAt::FirstLineEnd);
+                self.recall(&entry, CursorAt::FirstLineEnd);
                 InputAction::Changed
             }
             None => InputAction::Consumed,
@@ -464,11 +592,18 @@ impl InputBox {
         }
         match self.history.newer() {
             Some(entry) => {
-                self.replace(&entry, CursorAt::End);
+                self.recall(&entry, CursorAt::End);
                 InputAction::Changed
             }
             None => InputAction::Consumed,
         }
+    }
+
+    /// Shows a history entry. An entry ending in an `@path` opens no list: the next Up or
+    /// Down must go on browsing.
+    fn recall(&mut self, entry: &str, at: CursorAt) {
+        self.replace(entry, at);
+        self.close_mention();
     }
 
     /// Moves the cursor; false when it could not move (already on the first or last row).
@@ -594,6 +729,49 @@ impl InputBox {
         };
         self.editor.set_cursor_style(cursor);
         (&self.editor).render(area, buf);
+    }
+}
+
+/// A path being typed as the last word of the text: after `@`, or as an argument of a
+/// one-line `/add` or `/drop`.
+struct PathWord<'a> {
+    /// Byte offset of the word in the text.
+    start: usize,
+    /// What goes before the path in the word: `@`, or nothing for a command's argument.
+    at: &'static str,
+    /// The word without `at`: what the completer matches.
+    query: &'a str,
+}
+
+impl PathWord<'_> {
+    /// `text` with this word replaced by `path`, and a space after it.
+    fn completed(&self, text: &str, path: &str) -> String {
+        format!("{}{}{path} ", &text[..self.start], self.at)
+    }
+}
+
+fn path_word(text: &str) -> Option<PathWord<'_>> {
+    // After the whitespace character, whatever its width in bytes (a no-break space is two).
+    let start = text
+        .char_indices()
+        .rfind(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word = &text[start..];
+    let command = start > 0
+        && !text.contains('\n')
+        && (text.starts_with("/add ") || text.starts_with("/drop "));
+    match word.strip_prefix('@') {
+        Some(query) => Some(PathWord {
+            start,
+            at: "@",
+            query,
+        }),
+        None if command => Some(PathWord {
+            start,
+            at: "",
+            query: word,
+        }),
+        None => None,
     }
 }
 
@@ -894,6 +1072,31 @@ mod tests {
         assert_eq!(input.completion_hint(), None);
         key(&mut input, KeyCode::Tab);
         assert_eq!(input.text(), "/mode fast");
+    }
+
+    #[test]
+    fn a_path_word_after_a_wide_space_is_cut_on_a_character_boundary() {
+        let mut input = InputBox::new();
+        input.set_paths(vec!["src/a.rs".into()]);
+        // A no-break space is two bytes: the word starts after both.
+        type_str(&mut input, "see\u{a0}@a");
+        assert!(input.mention().is_some());
+        assert_eq!(enter(&mut input), InputAction::Changed);
+        assert_eq!(input.text(), "see\u{a0}@src/a.rs ");
+    }
+
+    #[test]
+    fn the_list_follows_the_last_line_of_a_multiline_prompt() {
+        let mut input = InputBox::new();
+        input.set_paths(vec!["src/a.rs".into()]);
+        input.paste("first line\nsee @a");
+        assert!(input.mention().is_some());
+        assert_eq!(enter(&mut input), InputAction::Changed);
+        assert_eq!(input.text(), "first line\nsee @src/a.rs ");
+        // A `/add` is a command on one line only.
+        input.set_text("/add x\nand a");
+        type_str(&mut input, "b");
+        assert!(input.mention().is_none());
     }
 
     #[test]

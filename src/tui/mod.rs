@@ -13,6 +13,7 @@ pub mod highlight;
 pub mod input;
 pub mod inspector;
 pub mod markdown;
+pub mod mention_popup;
 pub mod notice;
 pub mod overlay;
 pub mod pace;

@@ -29,16 +29,18 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     }
     let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     let input_h = app.input.height_for(body.width, 8).max(3);
-    if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
-        wide(f, app, body, input_h);
+    let input = if area.width >= WIDE_WIDTH && area.height >= WIDE_HEIGHT {
+        wide(f, app, body, input_h)
     } else {
-        compact(f, app, body, input_h);
-    }
+        compact(f, app, body, input_h)
+    };
     status_bar(f, app, status);
+    mention_popup(f, app, input, body);
     overlay(f, app, area);
 }
 
-fn wide(f: &mut Frame, app: &mut App, body: Rect, input_h: u16) {
+/// Lays out and draws every pane; returns where the input went.
+fn wide(f: &mut Frame, app: &mut App, body: Rect, input_h: u16) -> Rect {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(body);
     let [chat, input] =
@@ -54,10 +56,12 @@ fn wide(f: &mut Frame, app: &mut App, body: Rect, input_h: u16) {
     code_pane(f, app, code);
     inspector_pane(f, app, inspector);
     resources_pane(f, app, resources);
+    input
 }
 
-/// Small terminals: one main pane at a time under a tab bar, the input below.
-fn compact(f: &mut Frame, app: &mut App, body: Rect, input_h: u16) {
+/// Small terminals: one main pane at a time under a tab bar, the input below. Returns
+/// where the input went.
+fn compact(f: &mut Frame, app: &mut App, body: Rect, input_h: u16) -> Rect {
     let [tabs, main, input] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
@@ -88,6 +92,7 @@ fn compact(f: &mut Frame, app: &mut App, body: Rect, input_h: u16) {
         _ => chat_pane(f, app, main),
     }
     input_pane(f, app, input);
+    input
 }
 
 fn block<'a>(app: &App, pane: Pane, title: impl Into<Line<'a>>) -> Block<'a> {
@@ -208,6 +213,17 @@ fn input_pane(f: &mut Frame, app: &mut App, area: Rect) {
         focused && app.overlay.is_none(),
         &title,
     );
+}
+
+/// The `@` list over the panes, next to the input it belongs to; only while the input has
+/// the keys (src/tui/mention_popup.rs).
+fn mention_popup(f: &mut Frame, app: &App, input: Rect, body: Rect) {
+    if app.focus != Pane::Input || app.overlay.is_some() {
+        return;
+    }
+    if let Some(popup) = app.input.mention() {
+        popup.render(input, body, f.buffer_mut(), &app.theme);
+    }
 }
 
 fn status_bar(f: &mut Frame, app: &App, area: Rect) {

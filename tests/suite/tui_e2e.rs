@@ -362,7 +362,7 @@ fn the_app_the_headless_run_and_the_library_store_the_same_session() {
 }
 
 #[test]
-fn at_completes_a_workspace_file_and_the_inspector_shows_what_was_sent() {
+fn the_at_list_offers_a_workspace_file_enter_inserts_it_and_the_inspector_shows_what_was_sent() {
     let lm = fake_lmstudio("qwen-coder-7b", &["The pool never releases its lock.\n"]);
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("shop-api");
@@ -380,21 +380,22 @@ fn at_completes_a_workspace_file_and_the_inspector_shows_what_was_sent() {
         return;
     };
     t.wait_for(&["Input", "⌂ shop-api"], Duration::from_secs(20));
-    t.literal("where is the deadlock in @pool");
-    // The file list is read in the background; until it is, Tab keeps the @mention as typed.
-    let start = Instant::now();
-    loop {
-        t.keys(&["Tab"]);
-        std::thread::sleep(Duration::from_millis(300));
-        if t.screen().contains("where is the deadlock in @src/pool.rs") {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "@ never completed:\n{}",
-            t.screen()
-        );
-    }
+    t.literal("where is the deadlock in @poo");
+    // The list opens over the chat as the word is typed; the file list is read in the
+    // background, so it may say "reading the workspace…" first.
+    let s = t.wait_for(
+        &["Tab/Enter insert", "│ src/pool.rs"],
+        Duration::from_secs(20),
+    );
+    assert!(!s.contains("src/store/db.rs"), "only what matches: {s}");
+    // Enter inserts the path and closes the list; it sends nothing yet.
+    t.keys(&["Enter"]);
+    let s = t.wait_for(
+        &["│where is the deadlock in @src/pool.rs "],
+        Duration::from_secs(10),
+    );
+    assert!(!s.contains("Tab/Enter insert"), "the list closed: {s}");
+    assert!(lm.requests_to("/v1/chat/completions").is_empty());
     t.keys(&["Enter"]);
     t.wait_for(
         &["never releases its lock", "context", "1 file"],

@@ -25,19 +25,17 @@ fn app_in_workspace() -> App {
 }
 
 #[test]
-fn tab_completes_an_at_mention_fuzzily_and_cycles() {
+fn tab_completes_an_at_mention_fuzzily_from_the_list() {
     let mut a = app_in_workspace();
     type_text(&mut a, "explain @stdb");
     key(&mut a, KeyCode::Tab);
     assert_eq!(a.input.text(), "explain @src/store/db.rs ");
+    // The second match is a Down away (the list replaced cycling with Tab).
     let mut b = app_in_workspace();
     type_text(&mut b, "look at @pool");
+    key(&mut b, KeyCode::Down);
     key(&mut b, KeyCode::Tab);
-    let first = b.input.text();
-    key(&mut b, KeyCode::Tab);
-    let second = b.input.text();
-    assert_eq!(first, "look at @src/pool.rs ");
-    assert_eq!(second, "look at @tests/pool_test.rs ");
+    assert_eq!(b.input.text(), "look at @tests/pool_test.rs ");
     let mut c = app_in_workspace();
     type_text(&mut c, "/add READ");
     key(&mut c, KeyCode::Tab);
@@ -48,6 +46,8 @@ fn tab_completes_an_at_mention_fuzzily_and_cycles() {
 fn add_and_drop_go_with_the_next_message_and_files_lists_them() {
     let mut a = app_in_workspace();
     type_text(&mut a, "/add src/pool.rs:10-20 src/store/");
+    // The path list offers files under src/store/; Esc keeps the folder as typed.
+    key(&mut a, KeyCode::Esc);
     key(&mut a, KeyCode::Enter);
     type_text(&mut a, "/drop old.rs");
     key(&mut a, KeyCode::Enter);
@@ -100,6 +100,7 @@ fn a_secret_file_is_sent_only_after_a_yes() {
 fn the_status_bar_names_the_workspace_and_the_inspector_shows_the_context() {
     let mut a = app_in_workspace();
     type_text(&mut a, "review @src/");
+    key(&mut a, KeyCode::Esc);
     key(&mut a, KeyCode::Enter);
     let id = submitted(&mut a).id;
     let analysis = router::analyze("review the code in src", &[]);

@@ -6,6 +6,7 @@ mod browser;
 mod event_loop;
 mod files;
 mod keys;
+mod mention;
 mod notices;
 mod overlays;
 mod panes;
