@@ -713,7 +713,7 @@ impl App {
             Reply::Rows { .. } | Reply::Preview(Ok(_)) => {}
             Reply::Indexed(paths) => {
                 self.files.indexed();
-                self.input.set_paths(paths);
+                self.input.set_paths(*paths);
             }
             Reply::Preview(Err(e)) | Reply::Exported(Err(e)) => self.problem(e),
             Reply::Resume { id, turns } => match turns {

@@ -33,6 +33,26 @@ pub enum Effect {
     Index(std::path::PathBuf),
 }
 
+impl Reply {
+    /// The completions for these workspace files: the files, and each folder holding one
+    /// (as `dir/`, which `@` and `/add` attach whole).
+    pub fn indexed(files: Vec<String>) -> Reply {
+        let mut folders = std::collections::BTreeSet::new();
+        for f in &files {
+            let mut at = f.as_str();
+            while let Some((dir, _)) = at.rsplit_once('/') {
+                if !folders.insert(format!("{dir}/")) {
+                    break; // its parents are in already
+                }
+                at = dir;
+            }
+        }
+        let mut paths = files;
+        paths.extend(folders);
+        Reply::Indexed(Box::new(crate::workspace::complete::Completer::new(paths)))
+    }
+}
+
 /// What the runner's background work reports back.
 #[derive(Debug)]
 pub enum Reply {
@@ -46,8 +66,9 @@ pub enum Reply {
         turns: Result<Vec<crate::backend::ChatMessage>, String>,
     },
     Exported(Result<String, String>),
-    /// The workspace's files, relative to its root.
-    Indexed(Vec<String>),
+    /// The workspace's files and folders, relative to its root, ready to complete. Built off
+    /// the draw path: 30–90 ms for 100,000 paths (benches/workspace.rs).
+    Indexed(Box<crate::workspace::complete::Completer>),
     Saved {
         path: String,
         /// What was to be saved, for asking again before overwriting.
@@ -124,8 +145,8 @@ pub fn perform(effect: Effect, store: Option<&Store>) -> Option<Reply> {
         Effect::Export(id) => Some(Reply::Exported(export(store?, id))),
         Effect::Index(root) => {
             let index = crate::workspace::Index::build(&root, Default::default());
-            let paths = index.files().iter().map(|f| f.rel.clone()).collect();
-            Some(Reply::Indexed(paths))
+            let files = index.files().iter().map(|f| f.rel.clone()).collect();
+            Some(Reply::indexed(files))
         }
         Effect::Copy(_) | Effect::MouseCapture(_) => None,
     }

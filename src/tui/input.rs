@@ -245,8 +245,8 @@ impl InputBox {
     }
 
     /// The workspace's paths that `@` and `/add` complete.
-    pub fn set_paths(&mut self, paths: Vec<String>) {
-        self.paths = Some(crate::workspace::complete::Completer::new(paths));
+    pub fn set_paths(&mut self, paths: crate::workspace::complete::Completer) {
+        self.paths = Some(paths);
         // An open list was saying "reading the workspace…", or lists an older index.
         self.mention_for = None;
         self.sync_mention();
@@ -1077,7 +1077,9 @@ mod tests {
     #[test]
     fn a_path_word_after_a_wide_space_is_cut_on_a_character_boundary() {
         let mut input = InputBox::new();
-        input.set_paths(vec!["src/a.rs".into()]);
+        input.set_paths(crate::workspace::complete::Completer::new(vec![
+            "src/a.rs".into()
+        ]));
         // A no-break space is two bytes: the word starts after both.
         type_str(&mut input, "see\u{a0}@a");
         assert!(input.mention().is_some());
@@ -1088,7 +1090,9 @@ mod tests {
     #[test]
     fn the_list_follows_the_last_line_of_a_multiline_prompt() {
         let mut input = InputBox::new();
-        input.set_paths(vec!["src/a.rs".into()]);
+        input.set_paths(crate::workspace::complete::Completer::new(vec![
+            "src/a.rs".into()
+        ]));
         input.paste("first line\nsee @a");
         assert!(input.mention().is_some());
         assert_eq!(enter(&mut input), InputAction::Changed);

@@ -119,6 +119,12 @@ pub struct Completer {
     steps: Vec<Step>,
 }
 
+impl std::fmt::Debug for Completer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Completer({} paths)", self.paths.len())
+    }
+}
+
 impl Completer {
     pub fn new(paths: Vec<String>) -> Self {
         let mut config = Config::DEFAULT;

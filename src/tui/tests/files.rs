@@ -10,7 +10,7 @@ fn app_in_workspace() -> App {
         workspace: Some("/home/dev/shop-api".into()),
         ..options()
     });
-    a.on_reply(Reply::Indexed(
+    a.on_reply(Reply::indexed(
         [
             "src/pool.rs",
             "src/store/mod.rs",
@@ -175,7 +175,7 @@ fn a_stale_file_list_is_read_again_when_a_path_is_being_typed() {
     type_text(&mut a, "l");
     assert_eq!(indexing(&a), 2);
     // Plain prose never reads the workspace.
-    a.on_reply(Reply::Indexed(vec!["src/pool.rs".into()]));
+    a.on_reply(Reply::indexed(vec!["src/pool.rs".into()]));
     a.set_clock(start + std::time::Duration::from_secs(40));
     type_text(&mut a, " and more words");
     assert_eq!(indexing(&a), 2);

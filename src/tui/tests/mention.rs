@@ -22,7 +22,7 @@ fn workspace_app() -> App {
 
 fn indexed(paths: &[&str]) -> App {
     let mut a = workspace_app();
-    a.on_reply(Reply::Indexed(
+    a.on_reply(Reply::indexed(
         paths.iter().map(|p| p.to_string()).collect(),
     ));
     a
@@ -184,7 +184,7 @@ fn before_the_index_is_read_it_says_so_then_lists() {
     // Tab keeps the half-typed word; nothing is inserted yet.
     key(&mut a, KeyCode::Tab);
     assert_eq!(a.input.text(), "@st");
-    a.on_reply(Reply::Indexed(PATHS.map(String::from).to_vec()));
+    a.on_reply(Reply::indexed(PATHS.map(String::from).to_vec()));
     let s = screen(&mut a, 80, 24);
     assert!(
         s.contains("src/store/mod.rs") && !s.contains("reading"),
@@ -206,7 +206,8 @@ fn long_and_hostile_names_are_cut_from_the_left_and_cleaned() {
     assert!(s.contains("src/]0;ownedevil.rs"), "{s}");
     assert!(!s.chars().any(crate::text::terminal::is_unsafe), "{s:?}");
     insta::assert_snapshot!("mention_long_and_hostile_80x24", s);
-    // The path inserted is the file's real name (the shorter one ranks first).
+    // The path inserted is the file's real name (second, after its folder `src/`).
+    key(&mut a, KeyCode::Down);
     assert_eq!(selected(&a).as_deref(), Some(hostile));
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.input.text(), format!("@{hostile} "));
@@ -269,4 +270,13 @@ fn command_arguments_get_the_list_too_and_other_tab_completion_is_unchanged() {
     assert!(a.input.mention().is_none());
     key(&mut a, KeyCode::Tab);
     assert_eq!(a.input.text(), "/theme ");
+}
+
+#[test]
+fn folders_are_offered_too_and_attach_whole() {
+    let mut a = indexed(&PATHS);
+    type_text(&mut a, "look at @src/sto");
+    assert_eq!(selected(&a).as_deref(), Some("src/store/"));
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.input.text(), "look at @src/store/ ");
 }
