@@ -102,7 +102,9 @@ pub fn pick_files(
         }
         items.push(item.0);
     }
-    if !text.is_empty() {
+    // The note on line numbers is for file blocks; a map alone has none.
+    let numbered = items.iter().any(|i| i.included && i.source != Source::Map);
+    if numbered {
         text = format!(
             "Files from the workspace (each line starts with its number and `|`, which are \
              not part of the file):\n\n{text}\n"
