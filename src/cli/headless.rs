@@ -329,10 +329,7 @@ fn context_lines(budget: u64, used: u64, items: &[engine::ContextItem]) -> Vec<S
             _ => {}
         }
     }
-    let sent = items
-        .iter()
-        .filter(|i| i.included && i.map.is_none())
-        .count();
+    let sent = engine::ContextCounts::of(items).sent;
     out.push(format!(
         "[context: {}, about {} of {} tokens]",
         crate::text::short::counted(sent, "file"),

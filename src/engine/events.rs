@@ -75,6 +75,31 @@ pub struct ContextItem {
     pub map: Option<(usize, usize)>,
 }
 
+/// What a `context` event's items add up to, for a front end's one-line summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContextCounts {
+    /// Files (not the map) sent, and left out.
+    pub sent: usize,
+    pub dropped: usize,
+    /// The map, when there was one: files shown, files ranked but left out, and whether it
+    /// went in at all.
+    pub map: Option<(usize, usize, bool)>,
+}
+
+impl ContextCounts {
+    pub fn of(items: &[ContextItem]) -> Self {
+        let mut counts = Self::default();
+        for i in items {
+            match i.map {
+                Some((shown, left)) => counts.map = Some((shown, left, i.included)),
+                None if i.included => counts.sent += 1,
+                None => counts.dropped += 1,
+            }
+        }
+        counts
+    }
+}
+
 /// A named piece of context, such as `stdin` or a file path, with its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::engine::{ContextItem, FileRef, FilesRequest, Source};
+use crate::engine::{ContextCounts, ContextItem, FileRef, FilesRequest, Source};
 use crate::text::short::{count, counted};
 
 #[derive(Debug, Default)]
@@ -144,9 +144,8 @@ impl Files {
 
     /// The engine's `context` event.
     pub fn on_context(&mut self, budget: u64, used: u64, items: Vec<ContextItem>) {
-        let is_file = |i: &&ContextItem| i.map.is_none();
-        let sent = items.iter().filter(is_file).filter(|i| i.included).count();
-        let dropped = items.iter().filter(is_file).count() - sent;
+        let counts = ContextCounts::of(&items);
+        let (sent, dropped) = (counts.sent, counts.dropped);
         let mut line = format!(
             "context {} / {}: {}",
             count(used),
@@ -156,9 +155,8 @@ impl Files {
         if dropped > 0 {
             line += &format!(" ({dropped} dropped)");
         }
-        if let Some(m) = items.iter().find(|i| i.map.is_some()) {
-            let (shown, left) = m.map.unwrap_or_default();
-            line += &if m.included {
+        if let Some((shown, left, included)) = counts.map {
+            line += &if included {
                 format!(", map {} ({left} dropped)", counted(shown, "file"))
             } else {
                 ", map left out".to_owned()
