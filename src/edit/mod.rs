@@ -1,0 +1,3 @@
+//! Edit blocks (DESIGN.md, Layout: "edit blocks: parse, match, diff, apply atomically").
+
+pub mod parse;
