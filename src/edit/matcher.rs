@@ -178,7 +178,7 @@ fn replace_in(doc: &mut Doc, pair: &Replacement) -> Result<Strategy, MatchError>
         return Err(MatchError::EmptySearch);
     }
     let file: Vec<&str> = doc.lines.iter().map(String::as_str).collect();
-    let strategies: [(Strategy, &dyn Fn(&[&str], usize) -> Option<Shift>); 3] = [
+    let strategies: [(Strategy, &Matcher); 3] = [
         (Strategy::Exact, &|f, i| {
             (f[i..i + search.len()] == search[..]).then_some(Shift::None)
         }),
@@ -222,6 +222,9 @@ fn replace_in(doc: &mut Doc, pair: &Replacement) -> Result<Strategy, MatchError>
         near: near_match(&file, &search),
     })
 }
+
+/// Whether the search matches the file's lines at an index, and how to re-indent.
+type Matcher<'a> = dyn Fn(&[&str], usize) -> Option<Shift> + 'a;
 
 /// Equal once trailing whitespace is dropped and runs of blanks after the indentation are
 /// one space.
