@@ -8,6 +8,7 @@ pub mod cli;
 mod client;
 pub mod confidence;
 pub mod config;
+pub mod edit;
 pub mod engine;
 pub mod keys;
 pub mod logging;

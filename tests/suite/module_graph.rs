@@ -28,12 +28,36 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("store", FRONT_ENDS_AND_ENGINE),
     ("resources", FRONT_ENDS_AND_ENGINE),
     ("engine", FRONT_ENDS),
-    ("workspace", FRONT_ENDS_ENGINE_AND_STORE),
+    ("workspace", FRONT_ENDS_ENGINE_AND_STORE_AND_EDIT),
+    ("edit", ABOVE_EDIT),
 ];
 const FRONT_ENDS: &[&str] = &["tui", "cli", "client"];
 const FRONT_ENDS_AND_ENGINE: &[&str] = &["tui", "cli", "client", "engine"];
-/// The workspace reads the user's files; what it caches goes through the engine.
-const FRONT_ENDS_ENGINE_AND_STORE: &[&str] = &["tui", "cli", "client", "engine", "store"];
+/// The workspace reads the user's files; what it caches goes through the engine. Edits
+/// build on it, so it does not use them.
+const FRONT_ENDS_ENGINE_AND_STORE_AND_EDIT: &[&str] =
+    &["tui", "cli", "client", "engine", "store", "edit"];
+/// Edits use only the text tools and the workspace's leaf helpers (secrets); the engine
+/// drives them and the store journals them.
+const EDIT_MAY_USE: &[&str] = &["text", "workspace"];
+const ABOVE_EDIT: &[&str] = &[
+    "tui",
+    "cli",
+    "client",
+    "engine",
+    "store",
+    "backend",
+    "resources",
+    "logging",
+    "router",
+    "confidence",
+    "config",
+    "keys",
+    "voice",
+    "logprob",
+    "backend_id",
+    "private",
+];
 /// Everything that does I/O or sits above the pure rooms.
 const ABOVE_PURE: &[&str] = &[
     "tui",
@@ -45,6 +69,7 @@ const ABOVE_PURE: &[&str] = &[
     "resources",
     "logging",
     "workspace",
+    "edit",
 ];
 /// The config may use only these rooms.
 const CONFIG_MAY_USE: &[&str] = &["keys", "text", "backend_id", "private"];
@@ -62,6 +87,7 @@ const ABOVE_CONFIG: &[&str] = &[
     "voice",
     "logprob",
     "workspace",
+    "edit",
 ];
 
 #[test]
@@ -94,10 +120,21 @@ fn the_config_uses_only_the_rooms_below_it() {
     assert!(extra.is_empty(), "config uses {extra:?}");
 }
 
+#[test]
+fn edits_use_only_the_text_tools_and_the_workspace() {
+    let edges = module_edges(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let used = edges.get("edit").cloned().unwrap_or_default();
+    let extra: Vec<&String> = used
+        .iter()
+        .filter(|m| !EDIT_MAY_USE.contains(&m.as_str()))
+        .collect();
+    assert!(extra.is_empty(), "edit uses {extra:?}");
+}
+
 /// Rooms whose files must not use each other in a circle either: the pure ones, where a
 /// circle means a helper sits in the wrong file (DESIGN.md: "small modules named for what
 /// they own").
-const NO_FILE_CIRCLES: &[&str] = &["router", "confidence", "keys", "text", "config"];
+const NO_FILE_CIRCLES: &[&str] = &["router", "confidence", "keys", "text", "config", "edit"];
 
 #[test]
 fn the_files_of_the_pure_rooms_form_no_circle() {
