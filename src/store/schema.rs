@@ -86,6 +86,28 @@ const MIGRATIONS: &[&str] = &[
         tags TEXT NOT NULL,
         PRIMARY KEY (root, path)
     ) WITHOUT ROWID;",
+    // 3 → 4: the edit journal. Each applied change set (ids never reused: AUTOINCREMENT),
+    // and each file's content before and after it, as bytes (NULL for an absent file),
+    // with SHA-256 hashes for comparing against the disk without reading the blobs.
+    "CREATE TABLE edit_sets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+        root TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('applied', 'undone'))
+    );
+    CREATE INDEX edit_sets_by_root ON edit_sets(root, id);
+    CREATE INDEX edit_sets_by_session ON edit_sets(session_id, id);
+    CREATE TABLE edit_files (
+        set_id INTEGER NOT NULL REFERENCES edit_sets(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        before BLOB,
+        before_sha256 BLOB,
+        after BLOB,
+        after_sha256 BLOB,
+        PRIMARY KEY (set_id, seq)
+    );",
 ];
 
 /// The version a current database has.
@@ -133,11 +155,35 @@ mod tests {
                 conn.pragma_update(None, "user_version", i as u32 + 1)
                     .unwrap();
             }
+            if start >= 1 {
+                conn.execute(
+                    "INSERT INTO sessions (created_at, updated_at, title) VALUES (1, 1, 'kept')",
+                    [],
+                )
+                .unwrap();
+            }
             migrate(&mut conn).unwrap();
+            if start >= 1 {
+                let title: String = conn
+                    .query_row("SELECT title FROM sessions", [], |r| r.get(0))
+                    .unwrap();
+                assert_eq!(title, "kept", "data survives migrating from {start}");
+            }
             let v: u32 = conn
                 .query_row("PRAGMA user_version", [], |r| r.get(0))
                 .unwrap();
             assert_eq!(v, SCHEMA_VERSION, "from version {start}");
+            // The newest tables are there (version 4: the edit journal).
+            for table in ["edit_sets", "edit_files", "file_tags", "cache", "messages"] {
+                let n: i64 = conn
+                    .query_row(
+                        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                        [table],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(n, 1, "{table} after migrating from version {start}");
+            }
             migrate(&mut conn).unwrap(); // and running again changes nothing
         }
     }
