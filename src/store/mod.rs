@@ -2,13 +2,15 @@
 //! messages (partial and draft ones too, marked as such) and routing decisions, with
 //! full-text search over every message. Written as things happen, so a crash or a kill
 //! leaves a readable history.
-//! The same database keeps the router's learning statistics and the response cache.
+//! The same database keeps the router's learning statistics, the response cache, and the
+//! edit journal that undo and redo read (see `journal`).
 
 mod browse;
 mod cache;
 mod decision;
 pub mod export;
 mod files;
+mod journal;
 mod learning;
 mod metrics;
 mod schema;
@@ -24,6 +26,10 @@ pub use browse::BrowseRow;
 pub use cache::{CacheLimits, CachedAnswer};
 pub use decision::{DecisionKind, Verdict};
 pub use files::{CachedTags, SessionFile};
+pub use journal::{
+    content_sha256, EditFile, EditSet, EditSetId, EditSetSummary, EditState, JournalFile,
+    JOURNAL_KEEP_PER_ROOT, MAX_JOURNAL_FILE_BYTES, MAX_JOURNAL_SET_BYTES,
+};
 pub use learning::Observation;
 pub use metrics::{parse_duration_ms, BackendMetrics, LearningProgress, Metrics, RoutingMetrics};
 pub use schema::SCHEMA_VERSION;
