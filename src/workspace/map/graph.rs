@@ -383,7 +383,14 @@ mod tests {
         let mut refs: Vec<(String, u32)> =
             refs.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect();
         refs.sort();
-        (path.to_owned(), FileTags { defs, refs })
+        (
+            path.to_owned(),
+            FileTags {
+                defs,
+                refs,
+                lexical: false,
+            },
+        )
     }
 
     fn position(ranked: &[(String, f64)], path: &str) -> usize {

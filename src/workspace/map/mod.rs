@@ -16,6 +16,7 @@ mod common;
 mod focus;
 mod graph;
 mod lang;
+mod lexical;
 mod render;
 mod tags;
 
@@ -29,6 +30,7 @@ use std::time::{Duration, Instant};
 
 pub use focus::Focus;
 pub use graph::rank;
+pub use lexical::scan;
 pub use render::{render, RepoMap, MAX_SYMBOLS_SHOWN};
 pub use tags::{extract, FileTags, Symbol, SymbolKind, MAX_FILE_BYTES};
 

@@ -176,7 +176,11 @@ mod tests {
     }
 
     fn tags_of(defs: Vec<Symbol>) -> FileTags {
-        FileTags { defs, refs: vec![] }
+        FileTags {
+            defs,
+            refs: vec![],
+            lexical: false,
+        }
     }
 
     #[test]
