@@ -42,6 +42,12 @@ const FOCUS_SHARE: f64 = 0.9;
 /// Files by relevance, most relevant first; ties by path. Every file given is returned,
 /// attached ones included (the caller decides whether to show them).
 pub fn rank(files: &[(String, FileTags)], focus: &Focus) -> Vec<(String, f64)> {
+    let files: Vec<(&str, &FileTags)> = files.iter().map(|(p, t)| (p.as_str(), t)).collect();
+    rank_refs(&files, focus)
+}
+
+/// [`rank`] over borrowed tags, for a caller that ranks the same files more than once.
+pub(super) fn rank_refs(files: &[(&str, &FileTags)], focus: &Focus) -> Vec<(String, f64)> {
     let n = files.len();
     if n == 0 {
         return Vec::new();
@@ -159,7 +165,7 @@ pub fn rank(files: &[(String, FileTags)], focus: &Focus) -> Vec<(String, f64)> {
     let mut ranked: Vec<(String, f64)> = files
         .iter()
         .zip(scores)
-        .map(|((path, _), s)| (path.clone(), s))
+        .map(|((path, _), s)| ((*path).to_owned(), s))
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked
@@ -193,7 +199,7 @@ fn name_weight(name: &str, named_in_prompt: bool, definers: usize) -> f64 {
 /// files points nowhere much; a plain word naming parts of paths (`escape` for
 /// `util/escape.rs`) counts [`PATH_WORD_WEIGHT`], shared the same way.
 fn restart_vector(
-    files: &[(String, FileTags)],
+    files: &[(&str, &FileTags)],
     attached: &[bool],
     mentions: &Mentions,
     definers: &Lists<u32>,
@@ -383,7 +389,14 @@ mod tests {
         let mut refs: Vec<(String, u32)> =
             refs.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect();
         refs.sort();
-        (path.to_owned(), FileTags { defs, refs })
+        (
+            path.to_owned(),
+            FileTags {
+                defs,
+                refs,
+                lexical: false,
+            },
+        )
     }
 
     fn position(ranked: &[(String, f64)], path: &str) -> usize {

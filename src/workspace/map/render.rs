@@ -73,10 +73,20 @@ pub fn render(
     budget_tokens: u64,
     estimate: &dyn Fn(&str) -> u64,
 ) -> RepoMap {
+    render_by(ranked, |path| tags.get(path), budget_tokens, estimate)
+}
+
+/// [`render`] with the tags looked up by `tags`.
+pub(super) fn render_by<'t>(
+    ranked: &[(String, f64)],
+    tags: impl Fn(&str) -> Option<&'t FileTags>,
+    budget_tokens: u64,
+    estimate: &dyn Fn(&str) -> u64,
+) -> RepoMap {
     let mut map = RepoMap::default();
     let mut rest = ranked.iter();
     for (path, _) in rest.by_ref() {
-        let lines = FileLines::new(path, tags.get(path));
+        let lines = FileLines::new(path, tags(path));
         let chunk = lines.text();
         let cost = estimate(&chunk);
         if map.tokens.saturating_add(cost) <= budget_tokens {
@@ -208,7 +218,11 @@ mod tests {
     }
 
     fn tags_of(defs: Vec<Symbol>) -> FileTags {
-        FileTags { defs, refs: vec![] }
+        FileTags {
+            defs,
+            refs: vec![],
+            lexical: false,
+        }
     }
 
     #[test]

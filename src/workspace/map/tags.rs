@@ -52,6 +52,16 @@ pub struct FileTags {
     pub defs: Vec<Symbol>,
     /// Each identifier the file uses, once, with how many times; sorted by name.
     pub refs: Vec<(String, u32)>,
+    /// Read by the lexical scanner (`lexical.rs`) rather than parsed: names and kinds good
+    /// enough to rank by, signatures that are line heads. [`build`](super::build) parses a
+    /// file before it shows it. Never serialised when false, so parsed tags read and write
+    /// the same JSON as before the scanner existed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub lexical: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Files larger than this are not parsed: hand-written source is far smaller, and what is
@@ -69,9 +79,9 @@ const MAX_MATCHES: usize = 200_000;
 /// definitions and scopes are dropped afterwards.
 const MAX_RAW: usize = 20_000;
 /// Longer names are not identifiers a person wrote.
-const MAX_NAME_BYTES: usize = 128;
+pub(super) const MAX_NAME_BYTES: usize = 128;
 /// Signatures are cut here (bytes of source read, then characters shown).
-const MAX_SIGNATURE_SCAN: usize = 512;
+pub(super) const MAX_SIGNATURE_SCAN: usize = 512;
 const MAX_SIGNATURE_CHARS: usize = 160;
 /// Wall time for parsing one file, and again for querying it. A 1 MiB file of real code is
 /// tagged in a fraction of this (see benches/repo_map.rs); the cap stops only pathological
@@ -89,10 +99,17 @@ pub fn extract(path: &Path, text: &str) -> Option<FileTags> {
 /// clock depend on the machine's load, so they are used but not cached.
 pub(super) fn extract_timed(path: &Path, text: &str) -> Option<(FileTags, bool)> {
     let grammar = Lang::from_path(path)?.grammar()?;
-    if text.len() > MAX_FILE_BYTES || looks_binary(text) || too_deep(text) {
+    if unparseable(text) {
         return Some((FileTags::default(), true));
     }
     Some(extract_with(grammar, text))
+}
+
+/// Whether a file gets empty tags without being read further: over [`MAX_FILE_BYTES`],
+/// binary, or nested too deep. The lexical scanner applies the same test, so a file it
+/// passes over is one a parse would pass over too.
+pub(super) fn unparseable(text: &str) -> bool {
+    text.len() > MAX_FILE_BYTES || looks_binary(text) || too_deep(text)
 }
 
 /// A NUL byte, or more than 1% control characters other than whitespace and ESC, in the
@@ -267,6 +284,7 @@ fn read_tags(
     let tags = FileTags {
         defs: keep_outer(defs, scopes),
         refs,
+        lexical: false,
     };
     (tags, !timed_out.get())
 }
@@ -395,6 +413,22 @@ pub(super) fn signature(text: &str, node: Node) -> String {
         Some(body) if body.start_byte() > node_start => body.start_byte().min(limit),
         _ => memchr::memchr(b'\n', &bytes[node_start..limit]).map_or(limit, |i| node_start + i),
     };
+    signature_between(bytes, start, end)
+}
+
+/// The signature of a declaration starting at `node_start` whose head ends at `end`, with the
+/// short prefix its line may hold: for callers without a tree (the lexical scanner).
+pub(super) fn signature_span(text: &str, node_start: usize, end: usize) -> String {
+    let bytes = text.as_bytes();
+    let node_start = node_start.min(bytes.len());
+    let start = line_prefix_start(bytes, node_start);
+    let end = end.min(bytes.len()).min(start + MAX_SIGNATURE_SCAN);
+    signature_between(bytes, start, end)
+}
+
+/// `bytes[start..end]` as a signature: whitespace collapsed, control characters dropped, cut
+/// to [`MAX_SIGNATURE_CHARS`].
+fn signature_between(bytes: &[u8], start: usize, end: usize) -> String {
     let raw = String::from_utf8_lossy(&bytes[start..end.max(start)]);
     let mut out = String::with_capacity(raw.len().min(MAX_SIGNATURE_CHARS + 4));
     let mut chars = 0usize;

@@ -286,3 +286,183 @@ fn hostile_files_return_quickly() {
         );
     }
 }
+
+/// A cache that records what was stored, parsed or scanned.
+#[derive(Default)]
+struct Recording {
+    inner: MemoryCache,
+    parsed: std::cell::RefCell<Vec<String>>,
+    scanned: std::cell::RefCell<Vec<String>>,
+}
+
+impl TagCache for Recording {
+    fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<FileTags> {
+        self.inner.get(path, mtime_ns, size)
+    }
+    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &FileTags) {
+        let list = if tags.lexical {
+            &self.scanned
+        } else {
+            &self.parsed
+        };
+        list.borrow_mut().push(path.to_owned());
+        self.inner.put(path, mtime_ns, size, tags);
+    }
+}
+
+#[test]
+fn a_cold_map_parses_only_what_it_shows() {
+    let (dir, files) = project();
+    let cache = Recording::default();
+    let small = build(dir.path(), &files, &Focus::default(), 12, &words, &cache);
+    let mut parsed = cache.parsed.borrow().clone();
+    parsed.sort();
+    let mut shown = small.files.clone();
+    shown.sort();
+    assert_eq!(parsed, shown, "exactly the files shown were parsed");
+    assert_eq!(
+        cache.parsed.borrow().len() + cache.scanned.borrow().len(),
+        9
+    );
+    assert!(small.text.starts_with(&format!("{}:\n", small.files[0])));
+    // The same map again parses nothing and is the same map.
+    assert_eq!(
+        build(dir.path(), &files, &Focus::default(), 12, &words, &cache),
+        small
+    );
+    assert_eq!(cache.parsed.borrow().len(), shown.len());
+    // A larger map parses the files it shows now, once each, and shows parsed tags only.
+    let full = build(
+        dir.path(),
+        &files,
+        &Focus::default(),
+        10_000,
+        &words,
+        &cache,
+    );
+    assert_eq!(full.files.len(), 9);
+    let parsed = cache.parsed.borrow().clone();
+    let mut once = parsed.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), parsed.len(), "{parsed:?}");
+    assert_eq!(parsed.len(), 9);
+    assert_eq!(
+        full,
+        build(
+            dir.path(),
+            &files,
+            &Focus::default(),
+            10_000,
+            &words,
+            &NoCache
+        )
+    );
+}
+
+#[test]
+fn a_cold_map_is_the_map_its_cache_makes_again() {
+    let (dir, files) = project();
+    let focus = Focus {
+        attached: vec!["src/app.rs".into()],
+        prompt: "the theme is not applied".into(),
+    };
+    for budget in [8, 12, 20, 30, 1000] {
+        let cache = MemoryCache::default();
+        let cold = build(dir.path(), &files, &focus, budget, &words, &cache);
+        assert_eq!(
+            build(dir.path(), &files, &focus, budget, &words, &cache),
+            cold,
+            "{budget}"
+        );
+        assert_eq!(
+            build(dir.path(), &files, &focus, budget, &words, &NoCache),
+            cold,
+            "{budget}"
+        );
+    }
+}
+
+#[test]
+fn parsed_tags_in_the_cache_make_the_map_of_ranking_them() {
+    let (dir, files) = project();
+    let cache = MemoryCache::default();
+    let mut all = Vec::new();
+    for f in &files {
+        let text = fs::read_to_string(dir.path().join(&f.path)).expect("read");
+        if let Some(tags) = extract(Path::new(&f.path), &text) {
+            cache.put(&f.path, f.mtime_ns, f.size, &tags);
+            all.push((f.path.clone(), tags));
+        }
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    let focus = Focus {
+        attached: vec!["src/app.rs".into()],
+        prompt: String::new(),
+    };
+    let ranked: Vec<(String, f64)> = rank(&all, &focus)
+        .into_iter()
+        .filter(|(p, _)| p != "src/app.rs")
+        .collect();
+    let by_path: HashMap<String, FileTags> = all.into_iter().collect();
+    for budget in [12, 30, 1000] {
+        let expected = render(&ranked, &by_path, budget, &words);
+        let map = build(dir.path(), &files, &focus, budget, &words, &cache);
+        assert_eq!(
+            (map.text, map.files, map.dropped),
+            (expected.text, expected.files, expected.dropped)
+        );
+    }
+}
+
+#[test]
+fn a_scanned_file_gone_when_it_is_to_be_shown_is_skipped() {
+    let (dir, files) = project();
+    let cache = Recording::default();
+    let small = build(dir.path(), &files, &Focus::default(), 12, &words, &cache);
+    let unshown = files
+        .iter()
+        .find(|f| f.path.ends_with(".rs") && !small.files.contains(&f.path))
+        .expect("a file not shown");
+    fs::remove_file(dir.path().join(&unshown.path)).expect("rm");
+    let full = build(
+        dir.path(),
+        &files,
+        &Focus::default(),
+        10_000,
+        &words,
+        &cache,
+    );
+    assert_eq!(full.skipped, std::slice::from_ref(&unshown.path));
+    assert!(!full.files.contains(&unshown.path) && !full.dropped.contains(&unshown.path));
+    assert_eq!(full.files.len(), 8);
+    assert!(full.text.starts_with(&format!("{}:\n", full.files[0])));
+}
+
+#[test]
+fn out_of_time_the_map_shows_scanned_tags() {
+    let (dir, files) = project();
+    let cache = Recording::default();
+    for f in &files {
+        let text = fs::read_to_string(dir.path().join(&f.path)).expect("read");
+        if let Some(tags) = scan(Path::new(&f.path), &text) {
+            cache.inner.put(&f.path, f.mtime_ns, f.size, &tags);
+        }
+    }
+    let focus = Focus::default();
+    let map = build_within(
+        dir.path(),
+        &files,
+        &focus,
+        1000,
+        &words,
+        &cache,
+        Duration::ZERO,
+    );
+    assert_eq!(map.files.len(), 9, "{map:?}");
+    assert!(map.skipped.is_empty());
+    assert!(map
+        .text
+        .contains("pub fn load_settings(path: &str) -> Settings"));
+    assert!(cache.parsed.borrow().is_empty() && cache.scanned.borrow().is_empty());
+}
