@@ -47,7 +47,7 @@ struct Counting {
 }
 
 impl TagCache for Counting {
-    fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<FileTags> {
+    fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<std::sync::Arc<FileTags>> {
         self.inner.get(path, mtime_ns, size)
     }
     fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &FileTags) {

@@ -76,7 +76,7 @@ struct Cache {
 }
 
 impl TagCache for Cache {
-    fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<FileTags> {
+    fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<std::sync::Arc<FileTags>> {
         self.known.get(path, mtime_ns, size)
     }
 

@@ -47,7 +47,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Component, Path};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 pub use focus::Focus;
@@ -65,9 +65,10 @@ pub struct MapFile {
     pub size: u64,
 }
 
-/// Tags kept between maps, keyed by path, modification time and size.
+/// Tags kept between maps, keyed by path, modification time and size. Shared, not copied:
+/// copying 2,000 files' tags was a third of a warm map's time (benches/repo_map.rs).
 pub trait TagCache {
-    fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<FileTags>;
+    fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<Arc<FileTags>>;
     fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &FileTags);
 }
 
@@ -75,7 +76,7 @@ pub trait TagCache {
 pub struct NoCache;
 
 impl TagCache for NoCache {
-    fn get(&self, _: &str, _: i64, _: u64) -> Option<FileTags> {
+    fn get(&self, _: &str, _: i64, _: u64) -> Option<Arc<FileTags>> {
         None
     }
     fn put(&self, _: &str, _: i64, _: u64, _: &FileTags) {}
@@ -84,7 +85,7 @@ impl TagCache for NoCache {
 /// A cache in memory, for one process.
 #[derive(Default)]
 pub struct MemoryCache {
-    entries: Mutex<HashMap<String, (i64, u64, FileTags)>>,
+    entries: Mutex<HashMap<String, (i64, u64, Arc<FileTags>)>>,
 }
 
 impl MemoryCache {
@@ -96,22 +97,22 @@ impl MemoryCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, u64, FileTags)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, u64, Arc<FileTags>)>> {
         // Entries are whole values; a panic elsewhere cannot leave one half-written.
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl TagCache for MemoryCache {
-    fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<FileTags> {
+    fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<Arc<FileTags>> {
         let entries = self.lock();
         let (m, s, tags) = entries.get(path)?;
-        (*m == mtime_ns && *s == size).then(|| tags.clone())
+        (*m == mtime_ns && *s == size).then(|| Arc::clone(tags))
     }
 
     fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &FileTags) {
         self.lock()
-            .insert(path.to_owned(), (mtime_ns, size, tags.clone()));
+            .insert(path.to_owned(), (mtime_ns, size, Arc::new(tags.clone())));
     }
 }
 
@@ -192,7 +193,7 @@ pub fn build_within(
     });
     for (f, outcome) in missing.iter().zip(scanned) {
         match outcome {
-            Outcome::Done(tags) => entries.push(Entry::new(f, tags, true)),
+            Outcome::Done(tags) => entries.push(Entry::new(f, Arc::new(tags), true)),
             Outcome::Unreadable | Outcome::Late => skipped.push(f.path.clone()),
         }
     }
@@ -209,7 +210,7 @@ pub fn build_within(
         let input: Vec<(&str, &FileTags)> = entries
             .iter()
             .filter(|e| !e.gone)
-            .map(|e| (e.file.path.as_str(), &e.tags))
+            .map(|e| (e.file.path.as_str(), &*e.tags))
             .collect();
         graph::rank_refs(&input, focus)
             .into_iter()
@@ -233,7 +234,7 @@ pub fn build_within(
     let mut map = loop {
         let lookup = |path: &str| {
             let e = &entries[*index.get(path)?];
-            (!e.gone).then_some(&e.tags)
+            (!e.gone).then_some(&*e.tags)
         };
         let map = render::render_by(&ranked, lookup, budget_tokens, estimate);
         let shown: Vec<usize> = map
@@ -249,7 +250,7 @@ pub fn build_within(
             // Out of time: what is left is shown as scanned.
             let lookup = |path: &str| {
                 let e = &entries[*index.get(path)?];
-                (!e.gone).then_some(&e.tags)
+                (!e.gone).then_some(&*e.tags)
             };
             ranked.retain(|(p, _)| lookup(p).is_some());
             break render::render_by(&ranked, lookup, budget_tokens, estimate);
@@ -287,7 +288,7 @@ fn parse_into(
         let e = &mut entries[i];
         match outcome {
             Outcome::Done((tags, complete)) => {
-                e.tags = tags;
+                e.tags = Arc::new(tags);
                 e.fresh = true;
                 e.cacheable = complete;
             }
@@ -306,7 +307,7 @@ fn parse_into(
 /// A file in a map and its tags.
 struct Entry<'f> {
     file: &'f MapFile,
-    tags: FileTags,
+    tags: Arc<FileTags>,
     /// Read in this map, so to be cached (when `cacheable`).
     fresh: bool,
     /// False for tags a parse cut short by its time cap: they depend on the machine's load.
@@ -316,7 +317,7 @@ struct Entry<'f> {
 }
 
 impl<'f> Entry<'f> {
-    fn new(file: &'f MapFile, tags: FileTags, fresh: bool) -> Self {
+    fn new(file: &'f MapFile, tags: Arc<FileTags>, fresh: bool) -> Self {
         Entry {
             file,
             tags,
