@@ -85,8 +85,11 @@ impl TagCache for NoCache {
 /// A cache in memory, for one process.
 #[derive(Default)]
 pub struct MemoryCache {
-    entries: Mutex<HashMap<String, (i64, u64, Arc<FileTags>)>>,
+    entries: Mutex<HashMap<String, Stamped>>,
 }
+
+/// Tags with the modification time and size they were read at.
+type Stamped = (i64, u64, Arc<FileTags>);
 
 impl MemoryCache {
     pub fn len(&self) -> usize {
@@ -97,7 +100,7 @@ impl MemoryCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (i64, u64, Arc<FileTags>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Stamped>> {
         // Entries are whole values; a panic elsewhere cannot leave one half-written.
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
