@@ -67,6 +67,7 @@ pub mod apply;
 pub mod diff;
 pub mod matcher;
 pub mod parse;
+pub mod prompt;
 
 pub use apply::{apply, resolve, Applied, ApplyError, ApplyErrorKind, Change};
 pub use diff::{diff, DiffLine, FileDiff, Hunk};
