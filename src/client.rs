@@ -249,6 +249,7 @@ impl HybridClient {
             voice: req.voice,
             no_cache: req.no_cache,
             workspace: req.workspace,
+            edit: false,
         };
         self.send(Command::Submit(submit));
         (id, rx)

@@ -86,6 +86,11 @@ pub struct Cli {
     #[arg(long)]
     pub allow_secrets: bool,
 
+    /// Ask for changes to the workspace's files: the model writes edit blocks, and their
+    /// unified diff goes to stdout (the answer's prose to stderr). Nothing is written.
+    #[arg(long)]
+    pub edit: bool,
+
     /// Stop the answer after this many tokens.
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,

@@ -22,6 +22,9 @@ pub struct Options {
     pub no_cache: bool,
     /// The workspace and the files to attach from it.
     pub workspace: engine::FilesRequest,
+    /// `--edit`: the answer's changes go to stdout as a unified diff, its prose to stderr;
+    /// nothing is written.
+    pub edit: bool,
 }
 
 const REQUEST_ID: u64 = 1;
@@ -55,9 +58,11 @@ pub async fn run(config: Config, opts: Options) -> i32 {
         voice: opts.voice,
         no_cache: opts.no_cache,
         workspace: opts.workspace,
+        edit: opts.edit,
     };
     let _ = engine.commands.send(Command::Submit(submit));
     let mut out = Output::new(opts.json);
+    out.edit = opts.edit;
     let mut interrupted = false;
     loop {
         let event = tokio::select! {
@@ -98,6 +103,10 @@ struct Output {
     session: Option<SessionId>,
     stdout_tty: bool,
     stderr_tty: bool,
+    /// `--edit`: stdout holds only the proposed diffs.
+    edit: bool,
+    /// Files and hunks proposed so far.
+    proposed: (usize, usize),
 }
 
 impl Output {
@@ -113,6 +122,8 @@ impl Output {
             session: None,
             stdout_tty: std::io::stdout().is_terminal(),
             stderr_tty: std::io::stderr().is_terminal(),
+            edit: false,
+            proposed: (0, 0),
         }
     }
 
@@ -125,6 +136,8 @@ impl Output {
             self.human(&ev.kind);
         }
         match &ev.kind {
+            // Edits were asked for and none could be proposed: a script must not go on.
+            EventKind::Done { .. } if self.edit && self.proposed.0 == 0 => Some(EXIT_FAILED),
             EventKind::Done { .. } => Some(EXIT_OK),
             EventKind::Error { code, .. }
                 if matches!(
@@ -188,10 +201,30 @@ impl Output {
                 self.err(text);
                 self.draft_open = !self.draft.ends_with('\n');
             }
+            // With --edit the prose goes to stderr, so stdout is a diff `git apply` takes.
+            EventKind::Delta { text, .. } if self.edit => {
+                self.err(text);
+                self.draft_open = !text.ends_with('\n');
+            }
             EventKind::Delta { text, .. } => {
                 self.wrote_text = true;
                 self.ends_in_newline = text.ends_with('\n');
                 self.stdout(text);
+            }
+            EventKind::Edit {
+                status: engine::EditStatus::Proposed,
+                diff,
+                hunks,
+                ..
+            } => {
+                self.end_draft_line();
+                self.proposed = (self.proposed.0 + 1, self.proposed.1 + hunks);
+                // Byte-exact when piped (for `git apply`), cleaned on a terminal.
+                self.stdout(diff);
+            }
+            EventKind::Edit { path, why, .. } => {
+                let why = why.as_deref().unwrap_or("it cannot be made");
+                self.err_line(&format!("[no change to {path}: {why}]"));
             }
             EventKind::Confidence {
                 score, threshold, ..
@@ -232,7 +265,19 @@ impl Output {
                 if *cached {
                     self.err_line("[answered from the cache; --no-cache asks the server afresh]");
                 }
-                if !self.wrote_text && !self.draft.is_empty() {
+                if self.edit {
+                    self.end_draft_line();
+                    let (files, hunks) = self.proposed;
+                    self.err_line(&match files {
+                        0 => "[the answer proposes no change that can be made]".to_owned(),
+                        _ => format!(
+                            "[proposed {} in {}; nothing was written]",
+                            crate::text::short::counted(hunks, "hunk"),
+                            crate::text::short::counted(files, "file")
+                        ),
+                    });
+                }
+                if !self.edit && !self.wrote_text && !self.draft.is_empty() {
                     // The draft was good enough: it is the answer.
                     let draft = std::mem::take(&mut self.draft);
                     self.wrote_text = true;

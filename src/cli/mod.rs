@@ -116,6 +116,7 @@ pub fn run(cli: Cli) -> i32 {
             model: cli.model.clone(),
             max_tokens: cli.max_tokens,
             no_cache: cli.no_cache,
+            edit: cli.edit,
             workspace: crate::engine::FilesRequest {
                 dir: Some(
                     cli.workspace

@@ -70,6 +70,12 @@ pub fn messages(submit: &Submit, prior: Vec<ChatMessage>) -> Vec<ChatMessage> {
         .voice
         .as_ref()
         .map_or(SYSTEM_PROMPT, |v| v.system_prompt.as_str());
+    let system = if submit.edit {
+        let format = crate::edit::prompt::instructions(crate::edit::prompt::WHOLE_FILE_LINES);
+        format!("{system}\n\n{format}")
+    } else {
+        system.to_owned()
+    };
     let mut messages = Vec::with_capacity(prior.len() + 2);
     messages.push(ChatMessage::new(Role::System, system));
     messages.extend(prior);

@@ -55,6 +55,10 @@ pub struct Submit {
     pub no_cache: bool,
     /// The workspace and the files to send from it.
     pub workspace: FilesRequest,
+    /// Ask for changes to the workspace's files as edit blocks: the format goes in the
+    /// system prompt, and each block of the answer comes back as an `edit` event with its
+    /// diff. Nothing is written.
+    pub edit: bool,
 }
 
 /// One file considered for a request's context.
@@ -73,6 +77,14 @@ pub struct ContextItem {
     /// For the repository map: files shown and files ranked but left out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub map: Option<(usize, usize)>,
+}
+
+/// What became of a proposed edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EditStatus {
+    Proposed,
+    Failed,
 }
 
 /// What a `context` event's items add up to, for a front end's one-line summary.
@@ -121,6 +133,7 @@ impl Submit {
             voice: None,
             no_cache: false,
             workspace: FilesRequest::default(),
+            edit: false,
         }
     }
 
@@ -251,6 +264,20 @@ pub enum EventKind {
         confidence: f32,
         threshold: f64,
         signals: BTreeMap<&'static str, Signal>,
+    },
+    /// A change the answer proposes to one file, before the request's `done`: its unified
+    /// diff, or why it cannot be made.
+    Edit {
+        path: String,
+        status: EditStatus,
+        /// The unified diff (`--- a/path`, `+++ b/path`, hunks); empty when it failed.
+        diff: String,
+        hunks: usize,
+        added: usize,
+        removed: usize,
+        /// Why it failed: one sentence.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        why: Option<String>,
     },
     /// What the request sends from the workspace, fitted to the window of the model that
     /// answers: every file considered, with its token estimate, and why one was left out.

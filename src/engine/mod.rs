@@ -6,6 +6,7 @@ pub mod breaker;
 mod cache;
 mod context;
 mod conversation;
+mod edits;
 pub mod events;
 mod files;
 mod learning;
@@ -27,8 +28,8 @@ pub use crate::store::SessionChoice;
 pub use crate::workspace::FileRef;
 pub use conversation::SYSTEM_PROMPT;
 pub use events::{
-    Attachment, BackendHealth, BackendLoad, Command, ContextCounts, ContextItem, Event, EventKind,
-    FilesRequest, RequestId, RouteMode, Source, Submit, Verdict,
+    Attachment, BackendHealth, BackendLoad, Command, ContextCounts, ContextItem, EditStatus, Event,
+    EventKind, FilesRequest, RequestId, RouteMode, Source, Submit, Verdict,
 };
 pub use outbox::CAPACITY as EVENT_CAPACITY;
 pub use route::signals;

@@ -113,6 +113,8 @@ pub struct Run {
     files: Vec<files::Gathered>,
     /// The repository map, for the kinds of work that need one.
     map: Option<crate::workspace::map::RepoMap>,
+    /// The workspace's root, when the request has one: where proposed edits apply.
+    root: Option<PathBuf>,
 }
 
 impl Run {
@@ -133,6 +135,7 @@ impl Run {
             cached: false,
             files: Vec::new(),
             map: None,
+            root: None,
         }
     }
 
@@ -331,6 +334,7 @@ impl Run {
         let workspace = match self.name_files().await {
             Ok(Some((named, gathered))) => {
                 self.files = gathered;
+                self.root = Some(named.root.clone());
                 Some(named)
             }
             Ok(None) => None,
@@ -434,6 +438,9 @@ impl Run {
             }
             (other, _) => other,
         };
+        if let (true, Outcome::Done(answer)) = (self.submit.edit, &outcome) {
+            self.propose_edits(&answer.text).await;
+        }
         let learned = self.observations(&plan, &outcome);
         let terminal = self.terminal(outcome);
         self.finish(terminal, learned).await;
@@ -496,6 +503,30 @@ impl Run {
             return Vec::new();
         }
         vec![class(Arm::of(plan.primary), true)]
+    }
+
+    /// Reads the answer's edit blocks against the workspace (on the blocking pool) and sends
+    /// an `edit` event for each file: its diff, or why it cannot be made. Nothing is written.
+    async fn propose_edits(&self, answer: &str) {
+        let Some(root) = self.root.clone() else {
+            self.send(EventKind::Status {
+                backend: None,
+                message: "the answer's edits are not shown: there is no workspace".into(),
+            })
+            .await;
+            return;
+        };
+        let max = self
+            .shared
+            .config
+            .workspace
+            .max_file_kb
+            .saturating_mul(1024);
+        let answer = answer.to_owned();
+        let job = tokio::task::spawn_blocking(move || super::edits::propose(&root, &answer, max));
+        for kind in job.await.unwrap_or_default() {
+            self.send(kind).await;
+        }
     }
 
     /// The event that ends the request.

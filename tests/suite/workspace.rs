@@ -321,3 +321,90 @@ fn a_map_larger_than_its_share_of_the_window_is_cut_to_its_head_not_dropped() {
     let text = msgs.last().unwrap()["content"].as_str().unwrap();
     assert_eq!(text.matches("src/module_").count() as u64, shown, "{text}");
 }
+
+/// A fixture with one file to fix, and a fake LM Studio whose answer is `answer`.
+fn edit_setup(answer: &str) -> (tempfile::TempDir, support::FakeServer) {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("app")).unwrap();
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    std::fs::write(
+        d.path().join("app/calc.py"),
+        "def add(a, b):\n    return a - b\n",
+    )
+    .unwrap();
+    let lm = fake_lmstudio("m", &[answer]);
+    write_config(d.path(), &lm.url(), &refused_url(), "");
+    (d, lm)
+}
+
+#[test]
+fn edit_prints_the_proposed_change_as_a_diff_and_writes_nothing() {
+    let answer = "The sign is wrong.\n\napp/calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n";
+    let (d, lm) = edit_setup(answer);
+    let out = support::cli(d.path())
+        .args(["--fast", "--edit", "-p", "fix add in @app/calc.py"])
+        .assert()
+        .success()
+        .stderr(contains("The sign is wrong."))
+        .stderr(contains("[proposed 1 hunk in 1 file; nothing was written]"))
+        .get_output()
+        .stdout
+        .clone();
+    let diff = String::from_utf8(out).unwrap();
+    assert!(
+        diff.starts_with("--- a/app/calc.py\n+++ b/app/calc.py\n@@"),
+        "stdout is only the diff: {diff}"
+    );
+    assert!(
+        diff.contains("-    return a - b\n+    return a + b\n"),
+        "{diff}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("app/calc.py")).unwrap(),
+        "def add(a, b):\n    return a - b\n",
+        "nothing written"
+    );
+    // The model was told the format.
+    let req = lm.requests_to("/v1/chat/completions");
+    let body = req.last().expect("a chat request").json();
+    let system = body["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("<<<<<<< SEARCH") && system.contains("whole new content"),
+        "{system}"
+    );
+}
+
+#[test]
+fn edit_says_why_a_change_cannot_be_made_and_fails_when_none_can() {
+    let answer = "app/calc.py\n```python\n<<<<<<< SEARCH\n    return a * b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n\n.git/config\n```\n[core]\n```\n";
+    let (d, _lm) = edit_setup(answer);
+    support::cli(d.path())
+        .args(["--fast", "--edit", "-p", "fix add"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(contains(
+            "[no change to app/calc.py: the SEARCH text is not in the file",
+        ))
+        .stderr(contains("[no change to .git/config: "))
+        .stderr(contains("[the answer proposes no change that can be made]"));
+    let out = support::cli(d.path())
+        .args(["--fast", "--edit", "--json", "--no-cache", "-p", "fix add"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let edits: Vec<serde_json::Value> = String::from_utf8_lossy(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["type"] == "edit")
+        .collect();
+    assert_eq!(edits.len(), 2, "{edits:?}");
+    assert_eq!(edits[0]["path"], "app/calc.py");
+    assert_eq!(edits[0]["status"], "failed");
+    assert!(edits[0]["why"]
+        .as_str()
+        .unwrap()
+        .contains("not in the file"));
+}
