@@ -250,6 +250,7 @@ impl HybridClient {
             no_cache: req.no_cache,
             workspace: req.workspace,
             edit: false,
+            apply: false,
         };
         self.send(Command::Submit(submit));
         (id, rx)

@@ -91,6 +91,11 @@ pub struct Cli {
     #[arg(long)]
     pub edit: bool,
 
+    /// As --edit, and write the changes (all files or none), printing their diff. Each
+    /// change set is journaled in the history database.
+    #[arg(long)]
+    pub apply: bool,
+
     /// Stop the answer after this many tokens.
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,

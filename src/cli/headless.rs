@@ -25,6 +25,8 @@ pub struct Options {
     /// `--edit`: the answer's changes go to stdout as a unified diff, its prose to stderr;
     /// nothing is written.
     pub edit: bool,
+    /// `--apply`: as `--edit`, and the changes are written (all or none) and journaled.
+    pub apply: bool,
 }
 
 const REQUEST_ID: u64 = 1;
@@ -59,10 +61,12 @@ pub async fn run(config: Config, opts: Options) -> i32 {
         no_cache: opts.no_cache,
         workspace: opts.workspace,
         edit: opts.edit,
+        apply: opts.apply,
     };
     let _ = engine.commands.send(Command::Submit(submit));
     let mut out = Output::new(opts.json);
-    out.edit = opts.edit;
+    out.edit = opts.edit || opts.apply;
+    out.apply = opts.apply;
     let mut interrupted = false;
     loop {
         let event = tokio::select! {
@@ -105,6 +109,8 @@ struct Output {
     stderr_tty: bool,
     /// `--edit`: stdout holds only the proposed diffs.
     edit: bool,
+    /// `--apply`: the diffs shown are the changes written.
+    apply: bool,
     /// Files and hunks proposed so far.
     proposed: (usize, usize),
 }
@@ -123,6 +129,7 @@ impl Output {
             stdout_tty: std::io::stdout().is_terminal(),
             stderr_tty: std::io::stderr().is_terminal(),
             edit: false,
+            apply: false,
             proposed: (0, 0),
         }
     }
@@ -212,7 +219,7 @@ impl Output {
                 self.stdout(text);
             }
             EventKind::Edit {
-                status: engine::EditStatus::Proposed,
+                status: engine::EditStatus::Proposed | engine::EditStatus::Applied,
                 diff,
                 hunks,
                 ..
@@ -268,13 +275,16 @@ impl Output {
                 if self.edit {
                     self.end_draft_line();
                     let (files, hunks) = self.proposed;
-                    self.err_line(&match files {
-                        0 => "[the answer proposes no change that can be made]".to_owned(),
-                        _ => format!(
-                            "[proposed {} in {}; nothing was written]",
-                            crate::text::short::counted(hunks, "hunk"),
-                            crate::text::short::counted(files, "file")
-                        ),
+                    let (hunks, files_n) = (
+                        crate::text::short::counted(hunks, "hunk"),
+                        crate::text::short::counted(files, "file"),
+                    );
+                    self.err_line(&match (files, self.apply) {
+                        (0, _) => "[the answer proposes no change that can be made]".to_owned(),
+                        (_, true) => format!("[applied {hunks} in {files_n}]"),
+                        (_, false) => {
+                            format!("[proposed {hunks} in {files_n}; nothing was written]")
+                        }
                     });
                 }
                 if !self.edit && !self.wrote_text && !self.draft.is_empty() {

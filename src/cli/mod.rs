@@ -116,7 +116,8 @@ pub fn run(cli: Cli) -> i32 {
             model: cli.model.clone(),
             max_tokens: cli.max_tokens,
             no_cache: cli.no_cache,
-            edit: cli.edit,
+            edit: cli.edit || cli.apply,
+            apply: cli.apply,
             workspace: crate::engine::FilesRequest {
                 dir: Some(
                     cli.workspace

@@ -19,9 +19,15 @@ struct Proposal {
 }
 
 /// The `edit` events for `answer`'s blocks under `root`, files in the order the answer
-/// first names them. Several blocks for one file apply in turn; a file larger than
-/// `max_file_bytes` is not edited.
-pub fn propose(root: &Path, answer: &str, max_file_bytes: u64) -> Vec<EventKind> {
+/// first names them, and the changes proposed (for writing). Several blocks for one file
+/// apply in turn; a file larger than `max_file_bytes` is not edited; a file the request
+/// sent (`sent`: path to digest) that has changed since is refused.
+pub fn propose(
+    root: &Path,
+    answer: &str,
+    max_file_bytes: u64,
+    sent: &HashMap<String, String>,
+) -> (Vec<EventKind>, Vec<edit::Change>) {
     let parsed = edit::parse(answer);
     let mut order: Vec<String> = Vec::new();
     let mut files: HashMap<String, Proposal> = HashMap::new();
@@ -30,9 +36,12 @@ pub fn propose(root: &Path, answer: &str, max_file_bytes: u64) -> Vec<EventKind>
             Some(p) => p,
             None => {
                 order.push(block.path.clone());
-                files
-                    .entry(block.path.clone())
-                    .or_insert(open(root, &block.path, max_file_bytes))
+                files.entry(block.path.clone()).or_insert(open(
+                    root,
+                    &block.path,
+                    max_file_bytes,
+                    sent,
+                ))
             }
         };
         if p.why.is_some() {
@@ -43,11 +52,18 @@ pub fn propose(root: &Path, answer: &str, max_file_bytes: u64) -> Vec<EventKind>
             Err((n, e)) => p.why = Some(mismatch(&block.kind, n, &e)),
         }
     }
-    let mut events: Vec<EventKind> = order
-        .iter()
-        .filter_map(|path| files.remove(path))
-        .map(event)
-        .collect();
+    let mut events = Vec::new();
+    let mut changes = Vec::new();
+    for p in order.iter().filter_map(|path| files.remove(path)) {
+        if p.why.is_none() && p.before != p.after {
+            changes.push(edit::Change {
+                path: p.rel.clone(),
+                before: p.before.clone(),
+                after: p.after.clone(),
+            });
+        }
+        events.push(event(p));
+    }
     for e in parsed.errors() {
         events.push(failed(e.path.clone().unwrap_or_default(), e.to_string()));
     }
@@ -57,12 +73,12 @@ pub fn propose(root: &Path, answer: &str, max_file_bytes: u64) -> Vec<EventKind>
             "the answer ended inside this file's block, so it is not proposed".into(),
         ));
     }
-    events
+    (events, changes)
 }
 
 /// A file's proposal before any block: its text now (none when it does not exist), or why
 /// it cannot be edited.
-fn open(root: &Path, path: &str, max_file_bytes: u64) -> Proposal {
+fn open(root: &Path, path: &str, max_file_bytes: u64, sent: &HashMap<String, String>) -> Proposal {
     let mut p = Proposal {
         rel: path.to_owned(),
         before: None,
@@ -78,6 +94,9 @@ fn open(root: &Path, path: &str, max_file_bytes: u64) -> Proposal {
     };
     p.rel = resolved.rel;
     match read_capped(&resolved.target, max_file_bytes) {
+        Ok(text) if is_stale(sent.get(&p.rel), text.as_deref()) => {
+            p.why = Some(format!("{} changed since it was read; ask again", p.rel));
+        }
         Ok(text) => {
             p.before = text.clone();
             p.after = text;
@@ -85,6 +104,14 @@ fn open(root: &Path, path: &str, max_file_bytes: u64) -> Proposal {
         Err(why) => p.why = Some(why),
     }
     p
+}
+
+/// Whether a file the request sent (with digest `sent`) is not the same now.
+fn is_stale(sent: Option<&String>, now: Option<&str>) -> bool {
+    let Some(sent) = sent else {
+        return false;
+    };
+    now.is_none_or(|text| crate::workspace::attach::digest_of(text.as_bytes()) != *sent)
 }
 
 /// The file's text, `None` when it does not exist; an error sentence when it is too large,
@@ -189,8 +216,9 @@ mod tests {
     fn blocks_become_diffs_per_file_and_nothing_is_written() {
         let d = workspace();
         let answer = "Fix:\n\napp/calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n\napp/new.py\n```python\nX = 1\n```\n";
-        let events = propose(d.path(), answer, 1 << 20);
+        let (events, changes) = propose(d.path(), answer, 1 << 20, &HashMap::new());
         assert_eq!(events.len(), 2);
+        assert_eq!(changes.len(), 2, "both can be written");
         assert_eq!(
             summary(&events[0]),
             ("app/calc.py".into(), EditStatus::Proposed, 1, 1, None)
@@ -212,7 +240,8 @@ mod tests {
     fn a_block_that_does_not_apply_an_escape_and_a_cut_off_block_each_say_why() {
         let d = workspace();
         let answer = "app/calc.py\n```python\n<<<<<<< SEARCH\n    return a * b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n\n../outside.py\n```python\nX = 1\n```\n\n.git/config\n```\n[core]\n```\n\napp/late.py\n```python\nX = ";
-        let events = propose(d.path(), answer, 1 << 20);
+        let (events, changes) = propose(d.path(), answer, 1 << 20, &HashMap::new());
+        assert!(changes.is_empty());
         let got: Vec<_> = events.iter().map(summary).collect();
         assert_eq!(got.len(), 4, "{got:?}");
         assert!(got.iter().all(|g| g.1 == EditStatus::Failed), "{got:?}");
@@ -227,5 +256,35 @@ mod tests {
                 "one line each: {g:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_file_that_changed_since_it_was_sent_is_refused() {
+        let d = workspace();
+        let answer = "app/calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n";
+        let as_sent = "def add(a, b):\n    return a - b\n";
+        let sent: HashMap<String, String> = [(
+            "app/calc.py".to_owned(),
+            crate::workspace::attach::digest_of(as_sent.as_bytes()),
+        )]
+        .into();
+        let (events, changes) = propose(d.path(), answer, 1 << 20, &sent);
+        assert_eq!(
+            summary(&events[0]).1,
+            EditStatus::Proposed,
+            "unchanged: fine"
+        );
+        assert_eq!(changes.len(), 1);
+        std::fs::write(
+            d.path().join("app/calc.py"),
+            "def add(a, b):\n    return a - b  # edited\n",
+        )
+        .expect("write");
+        let (events, changes) = propose(d.path(), answer, 1 << 20, &sent);
+        assert_eq!(
+            summary(&events[0]).4.as_deref(),
+            Some("app/calc.py changed since it was read; ask again")
+        );
+        assert!(changes.is_empty());
     }
 }

@@ -57,8 +57,10 @@ pub struct Submit {
     pub workspace: FilesRequest,
     /// Ask for changes to the workspace's files as edit blocks: the format goes in the
     /// system prompt, and each block of the answer comes back as an `edit` event with its
-    /// diff. Nothing is written.
+    /// diff. Nothing is written unless `apply` is set too.
     pub edit: bool,
+    /// With `edit`: write the proposed changes (all or none) and journal them for undo.
+    pub apply: bool,
 }
 
 /// One file considered for a request's context.
@@ -84,6 +86,7 @@ pub struct ContextItem {
 #[serde(rename_all = "lowercase")]
 pub enum EditStatus {
     Proposed,
+    Applied,
     Failed,
 }
 
@@ -134,6 +137,7 @@ impl Submit {
             no_cache: false,
             workspace: FilesRequest::default(),
             edit: false,
+            apply: false,
         }
     }
 
@@ -266,7 +270,7 @@ pub enum EventKind {
         signals: BTreeMap<&'static str, Signal>,
     },
     /// A change the answer proposes to one file, before the request's `done`: its unified
-    /// diff, or why it cannot be made.
+    /// diff, or why it cannot be made; `applied` once written.
     Edit {
         path: String,
         status: EditStatus,

@@ -1,6 +1,7 @@
 //! One request from route to done: pick the backend, wait for a slot, choose the model,
 //! stream, and fall back to the other server when the first cannot take the request.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use tokio::time::Instant;
 use super::cache;
 use super::context;
 use super::conversation;
-use super::events::{Event, EventKind, Submit};
+use super::events::{EditStatus, Event, EventKind, Submit};
 use super::files;
 use super::outbox::Outbox;
 use super::record::{Recorder, Recording};
@@ -115,6 +116,8 @@ pub struct Run {
     map: Option<crate::workspace::map::RepoMap>,
     /// The workspace's root, when the request has one: where proposed edits apply.
     root: Option<PathBuf>,
+    /// The session the request is saved in, for the edit journal.
+    session: Option<crate::store::SessionId>,
 }
 
 impl Run {
@@ -136,6 +139,7 @@ impl Run {
             files: Vec::new(),
             map: None,
             root: None,
+            session: None,
         }
     }
 
@@ -351,6 +355,8 @@ impl Run {
         };
         let messages = match self.open().await {
             Ok((m, session)) => {
+                let stored = self.shared.history.as_ref().is_some_and(|h| h.stored);
+                self.session = session.filter(|_| stored);
                 if let (Some(ws), Some(session)) = (&workspace, session) {
                     self.session_files(ws.root.clone(), session).await;
                 }
@@ -523,10 +529,68 @@ impl Run {
             .max_file_kb
             .saturating_mul(1024);
         let answer = answer.to_owned();
-        let job = tokio::task::spawn_blocking(move || super::edits::propose(&root, &answer, max));
-        for kind in job.await.unwrap_or_default() {
+        let sent: HashMap<String, String> = self
+            .files
+            .iter()
+            .map(|g| (g.text.file.path.clone(), g.text.digest.clone()))
+            .collect();
+        let at = root.clone();
+        let job =
+            tokio::task::spawn_blocking(move || super::edits::propose(&at, &answer, max, &sent));
+        let Ok((mut events, changes)) = job.await else {
+            return;
+        };
+        if self.submit.apply && !changes.is_empty() {
+            self.apply_edits(&root, changes, &mut events).await;
+        }
+        for kind in events {
             self.send(kind).await;
         }
+    }
+
+    /// Writes `changes` (all or none) and journals them for undo; the events then say
+    /// `applied`, or each proposed file says why nothing was written.
+    async fn apply_edits(
+        &self,
+        root: &std::path::Path,
+        changes: Vec<crate::edit::Change>,
+        events: &mut [EventKind],
+    ) {
+        let at = root.to_path_buf();
+        let written = tokio::task::spawn_blocking(move || crate::edit::apply(&at, &changes)).await;
+        let applied = match written {
+            Ok(Ok(applied)) => applied,
+            Ok(Err(e)) => {
+                let why = format!("nothing was written: {e}");
+                return mark(events, EditStatus::Failed, Some(why));
+            }
+            Err(_) => {
+                let why = "nothing was written: writing failed unexpectedly".to_owned();
+                return mark(events, EditStatus::Failed, Some(why));
+            }
+        };
+        mark(events, EditStatus::Applied, None);
+        let Some(w) = self.writer() else {
+            return;
+        };
+        let key = std::fs::canonicalize(root)
+            .unwrap_or_else(|_| root.to_path_buf())
+            .display()
+            .to_string();
+        let session = self.session;
+        let files: Vec<crate::store::JournalFile> = applied
+            .into_iter()
+            .map(|a| crate::store::JournalFile {
+                path: a.path,
+                before: a.before.map(String::into_bytes),
+                after: a.after.map(String::into_bytes),
+            })
+            .collect();
+        w.run(move |s| {
+            if let Err(e) = s.record_edit_set(&key, session, &files) {
+                tracing::warn!("the change set is written but not journaled: {e}");
+            }
+        });
     }
 
     /// The event that ends the request.
@@ -1088,6 +1152,24 @@ impl Stats {
             tokens_per_second: tps,
             finish_reason,
             cached: false,
+        }
+    }
+}
+
+/// Sets every proposed edit's status (and reason), after a write succeeded or failed.
+fn mark(events: &mut [EventKind], to: EditStatus, reason: Option<String>) {
+    for e in events.iter_mut() {
+        if let EventKind::Edit {
+            status, why, diff, ..
+        } = e
+        {
+            if *status == EditStatus::Proposed {
+                *status = to;
+                if to == EditStatus::Failed {
+                    diff.clear();
+                    why.clone_from(&reason);
+                }
+            }
         }
     }
 }

@@ -176,7 +176,7 @@ pub fn read(root: &Path, file: &FileRef, max_bytes: u64) -> Result<FileText, Ref
         return Err(refuse(format!("{} is a binary file", file.path)));
     }
     let text = String::from_utf8_lossy(&bytes);
-    let digest = hex16(&Sha256::digest(&bytes));
+    let digest = digest_of(&bytes);
     let total_lines = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
     let (start, end) = match file.range {
         Some(r) => (r.start, r.end.min(total_lines)),
@@ -194,6 +194,11 @@ pub fn read(root: &Path, file: &FileRef, max_bytes: u64) -> Result<FileText, Ref
         total_lines,
         digest,
     })
+}
+
+/// The digest [`FileText::digest`] holds, of a whole file's bytes.
+pub fn digest_of(bytes: &[u8]) -> String {
+    hex16(&Sha256::digest(bytes))
 }
 
 fn hex16(bytes: &[u8]) -> String {

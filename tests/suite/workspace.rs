@@ -408,3 +408,33 @@ fn edit_says_why_a_change_cannot_be_made_and_fails_when_none_can() {
         .unwrap()
         .contains("not in the file"));
 }
+
+#[test]
+fn apply_writes_the_change_keeping_crlf_and_prints_what_changed() {
+    let answer = "app/calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n";
+    let (d, _lm) = edit_setup(answer);
+    std::fs::write(
+        d.path().join("app/calc.py"),
+        "def add(a, b):\r\n    return a - b\r\n",
+    )
+    .unwrap();
+    support::cli(d.path())
+        .args(["--fast", "--apply", "-p", "fix add in @app/calc.py"])
+        .assert()
+        .success()
+        .stdout(contains("+    return a + b"))
+        .stderr(contains("[applied 1 hunk in 1 file]"));
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("app/calc.py")).unwrap(),
+        "def add(a, b):\r\n    return a + b\r\n",
+        "written, CRLF kept"
+    );
+    // Asked again, the SEARCH text is gone: nothing more is written, and it says why.
+    support::cli(d.path())
+        .args(["--fast", "--apply", "--no-cache", "-p", "fix add"])
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "[no change to app/calc.py: the SEARCH text is not in the file",
+        ));
+}
