@@ -429,6 +429,20 @@ fn apply_writes_the_change_keeping_crlf_and_prints_what_changed() {
         "def add(a, b):\r\n    return a + b\r\n",
         "written, CRLF kept"
     );
+    // The set is journaled, with the bytes before and after, for undo.
+    let store = codecrucible::store::Store::open(&d.path().join("data/history.db")).unwrap();
+    let root = std::fs::canonicalize(d.path()).unwrap();
+    let set = store
+        .undo_candidate(&root.display().to_string(), None)
+        .unwrap()
+        .expect("a journaled change set");
+    assert_eq!(set.files.len(), 1);
+    assert_eq!(set.files[0].path, "app/calc.py");
+    assert_eq!(
+        set.files[0].before.as_deref(),
+        Some(&b"def add(a, b):\r\n    return a - b\r\n"[..])
+    );
+    drop(store);
     // Asked again, the SEARCH text is gone: nothing more is written, and it says why.
     support::cli(d.path())
         .args(["--fast", "--apply", "--no-cache", "-p", "fix add"])
