@@ -10,6 +10,7 @@
 //!    step fails, the files already replaced are put back from the before-content held
 //!    here, and new files and folders are removed.
 
+use crate::workspace::read::Capped;
 use crate::workspace::secrets::is_secret;
 use std::fs;
 use std::io::Write as _;
@@ -267,17 +268,23 @@ fn check<'a>(root: &Path, changes: &'a [Change]) -> Result<Vec<Planned<'a>>, App
                 format!("{path} is not a regular file."),
             ));
         }
-        let now = match &meta {
-            Some(_) => Some(fs::read(&target).map_err(|e| {
-                refuse(
+        // What is on disk now, read no further than `before` reaches: a longer file has
+        // changed, whatever it holds.
+        let before = change.before.as_ref().map(|s| s.as_bytes());
+        let cap = before.map_or(0, |b| b.len() as u64);
+        let same = match crate::workspace::read::capped(&target, cap) {
+            Ok(Capped::Bytes(now)) => before == Some(now.as_slice()),
+            Ok(Capped::Missing) => before.is_none(),
+            Ok(Capped::TooLarge) => false,
+            Err(e) => {
+                return Err(refuse(
                     path,
                     ApplyErrorKind::Io,
                     format!("{path} cannot be read: {e}."),
-                )
-            })?),
-            None => None,
+                ))
+            }
         };
-        if now.as_deref() != change.before.as_ref().map(|s| s.as_bytes()) {
+        if !same {
             return Err(refuse(
                 path,
                 ApplyErrorKind::Stale,

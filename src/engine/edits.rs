@@ -3,11 +3,11 @@
 //! or one sentence saying why the change cannot be made. Nothing is written here.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 
 use super::events::{EditStatus, EventKind};
 use crate::edit::{self, EditKind, MatchError};
+use crate::workspace::read::Capped;
 
 /// One file's proposal as it is built up block by block.
 struct Proposal {
@@ -117,21 +117,17 @@ fn is_stale(sent: Option<&String>, now: Option<&str>) -> bool {
 /// The file's text, `None` when it does not exist; an error sentence when it is too large,
 /// not text, or unreadable.
 fn read_capped(path: &Path, max: u64) -> Result<Option<String>, String> {
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+    let bytes = match crate::workspace::read::capped(path, max) {
+        Ok(Capped::Bytes(b)) => b,
+        Ok(Capped::Missing) => return Ok(None),
+        Ok(Capped::TooLarge) => {
+            return Err(format!(
+                "it is over workspace.max_file_kb ({} KiB), so it is not edited",
+                max / 1024
+            ))
+        }
         Err(e) => return Err(format!("it cannot be read: {e}")),
     };
-    let mut bytes = Vec::new();
-    file.take(max.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("it cannot be read: {e}"))?;
-    if bytes.len() as u64 > max {
-        return Err(format!(
-            "it is over workspace.max_file_kb ({} KiB), so it is not edited",
-            max / 1024
-        ));
-    }
     String::from_utf8(bytes)
         .map(Some)
         .map_err(|_| "it is not UTF-8 text, so it is not edited".to_owned())

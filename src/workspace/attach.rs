@@ -3,7 +3,7 @@
 //! files past the size cap are refused with a sentence saying why. A file goes to the model
 //! as a fenced block headed by its path, with line numbers.
 
-use std::io::Read;
+use super::read::Capped;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -158,20 +158,24 @@ pub fn read(root: &Path, file: &FileRef, max_bytes: u64) -> Result<FileText, Ref
     } else {
         max_bytes
     };
-    let f = std::fs::File::open(root.join(&file.path))
-        .map_err(|e| refuse(format!("cannot read {}: {e}", file.path)))?;
-    let mut bytes = Vec::new();
-    f.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| refuse(format!("cannot read {}: {e}", file.path)))?;
-    if bytes.len() as u64 > cap {
-        return Err(refuse(format!(
-            "{} is larger than {} KiB; attach part of it, such as @{}:1-200",
-            file.path,
-            cap / 1024,
-            file.path
-        )));
-    }
+    let bytes = match super::read::capped(&root.join(&file.path), cap) {
+        Ok(Capped::Bytes(b)) => b,
+        Ok(Capped::TooLarge) => {
+            return Err(refuse(format!(
+                "{} is larger than {} KiB; attach part of it, such as @{}:1-200",
+                file.path,
+                cap / 1024,
+                file.path
+            )))
+        }
+        Ok(Capped::Missing) => {
+            return Err(refuse(format!(
+                "cannot read {}: it does not exist",
+                file.path
+            )))
+        }
+        Err(e) => return Err(refuse(format!("cannot read {}: {e}", file.path))),
+    };
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Err(refuse(format!("{} is a binary file", file.path)));
     }

@@ -5,6 +5,7 @@ pub mod complete;
 pub mod index;
 pub mod map;
 pub mod mention;
+pub mod read;
 pub mod root;
 pub mod secrets;
 

@@ -43,12 +43,12 @@ mod render;
 mod tags;
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::Read;
 use std::path::{Component, Path};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+use crate::workspace::read::Capped;
 
 pub use focus::Focus;
 pub use graph::rank;
@@ -444,20 +444,12 @@ fn read_source(root: &Path, f: &MapFile) -> Option<Option<String>> {
     if f.size > MAX_FILE_BYTES as u64 {
         return Some(None);
     }
-    let file = File::open(root.join(&f.path)).ok()?;
     // Only regular files: a FIFO or device named `x.rs` would block or never end.
-    if !file.metadata().ok()?.is_file() {
-        return None;
+    match crate::workspace::read::capped(&root.join(&f.path), MAX_FILE_BYTES as u64).ok()? {
+        Capped::Bytes(bytes) => String::from_utf8(bytes).ok().map(Some),
+        Capped::TooLarge => Some(None),
+        Capped::Missing => None,
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(f.size).unwrap_or(0).min(MAX_FILE_BYTES));
-    // The file may have grown since it was listed: read one byte past the cap to know.
-    file.take(MAX_FILE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    if bytes.len() > MAX_FILE_BYTES {
-        return Some(None);
-    }
-    String::from_utf8(bytes).ok().map(Some)
 }
 
 #[cfg(test)]
