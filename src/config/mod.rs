@@ -41,6 +41,13 @@ pub struct Workspace {
     pub attach_named_files: bool,
 }
 
+impl Workspace {
+    /// `max_file_kb` in bytes: the most of one file that is read.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_kb.saturating_mul(1024)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Hybrid {
     pub routing: Routing,

@@ -147,7 +147,7 @@ fn looks_like_path(s: &str) -> bool {
 /// Reads the files this request names. A file named explicitly that cannot be sent (binary,
 /// too large, unreadable) is refused; one named in passing is left out with a note.
 pub fn read_named(config: &Config, named: &Named) -> Result<(Vec<Gathered>, Vec<String>), Refused> {
-    let max = config.workspace.max_file_kb.saturating_mul(1024);
+    let max = config.workspace.max_file_bytes();
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for (f, source) in &named.files {
@@ -173,7 +173,7 @@ pub fn add_session_files(
     stored: &[SessionFile],
     drop: &[String],
 ) -> (Vec<SessionFile>, Vec<String>) {
-    let max = config.workspace.max_file_kb.saturating_mul(1024);
+    let max = config.workspace.max_file_bytes();
     let mut notes = Vec::new();
     for s in stored.iter().filter(|s| !dropped(s, drop)) {
         let f = file_ref(s);

@@ -235,12 +235,7 @@ impl Run {
                 .collect(),
             prompt: self.submit.input.clone(),
         };
-        let max = self
-            .shared
-            .config
-            .workspace
-            .max_file_kb
-            .saturating_mul(1024);
+        let max = self.shared.config.workspace.max_file_bytes();
         let cpt = self.shared.slot(backend).tokens.chars_per_token();
         let job = tokio::task::spawn_blocking(move || {
             repo_map::build(&root, index.as_ref(), &focus, known, max, cpt)
@@ -522,12 +517,7 @@ impl Run {
             .await;
             return;
         };
-        let max = self
-            .shared
-            .config
-            .workspace
-            .max_file_kb
-            .saturating_mul(1024);
+        let max = self.shared.config.workspace.max_file_bytes();
         let answer = answer.to_owned();
         let sent: HashMap<String, String> = self
             .files
