@@ -50,7 +50,7 @@ impl TagCache for Counting {
     fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<std::sync::Arc<FileTags>> {
         self.inner.get(path, mtime_ns, size)
     }
-    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &FileTags) {
+    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &std::sync::Arc<FileTags>) {
         let count = if tags.lexical {
             &self.scanned
         } else {
@@ -193,7 +193,12 @@ fn main() {
     let parsed_cache = MemoryCache::default();
     for f in &files {
         if let Some(tags) = by_path.get(&f.path) {
-            parsed_cache.put(&f.path, f.mtime_ns, f.size, tags);
+            parsed_cache.put(
+                &f.path,
+                f.mtime_ns,
+                f.size,
+                &std::sync::Arc::new(tags.clone()),
+            );
         }
     }
     // The two warm maps in turn, so that other work on the machine weighs on both alike.

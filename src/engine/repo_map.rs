@@ -80,9 +80,9 @@ impl TagCache for Cache {
         self.known.get(path, mtime_ns, size)
     }
 
-    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &FileTags) {
+    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &std::sync::Arc<FileTags>) {
         self.known.put(path, mtime_ns, size, tags);
-        let Ok(json) = serde_json::to_string(tags) else {
+        let Ok(json) = serde_json::to_string(&**tags) else {
             return;
         };
         if let Ok(mut fresh) = self.fresh.lock() {
@@ -102,7 +102,7 @@ pub fn warm_from(rows: Vec<CachedTags>) -> MemoryCache {
     let cache = MemoryCache::default();
     for c in rows {
         if let Ok(tags) = serde_json::from_str::<FileTags>(&c.tags) {
-            cache.put(&c.path, c.mtime_ns, c.size, &tags);
+            cache.put(&c.path, c.mtime_ns, c.size, &Arc::new(tags));
         }
     }
     cache

@@ -69,7 +69,7 @@ pub struct MapFile {
 /// copying 2,000 files' tags was a third of a warm map's time (benches/repo_map.rs).
 pub trait TagCache {
     fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<Arc<FileTags>>;
-    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &FileTags);
+    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &std::sync::Arc<FileTags>);
 }
 
 /// No cache: every file is parsed every time.
@@ -79,7 +79,7 @@ impl TagCache for NoCache {
     fn get(&self, _: &str, _: i64, _: u64) -> Option<Arc<FileTags>> {
         None
     }
-    fn put(&self, _: &str, _: i64, _: u64, _: &FileTags) {}
+    fn put(&self, _: &str, _: i64, _: u64, _: &Arc<FileTags>) {}
 }
 
 /// A cache in memory, for one process.
@@ -113,9 +113,9 @@ impl TagCache for MemoryCache {
         (*m == mtime_ns && *s == size).then(|| Arc::clone(tags))
     }
 
-    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &FileTags) {
+    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &std::sync::Arc<FileTags>) {
         self.lock()
-            .insert(path.to_owned(), (mtime_ns, size, Arc::new(tags.clone())));
+            .insert(path.to_owned(), (mtime_ns, size, Arc::clone(tags)));
     }
 }
 

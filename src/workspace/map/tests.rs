@@ -65,7 +65,7 @@ impl TagCache for Counting {
         self.gets.set(self.gets.get() + 1);
         self.inner.get(path, mtime_ns, size)
     }
-    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &FileTags) {
+    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &std::sync::Arc<FileTags>) {
         self.puts.set(self.puts.get() + 1);
         self.inner.put(path, mtime_ns, size, tags);
     }
@@ -299,7 +299,7 @@ impl TagCache for Recording {
     fn get(&self, path: &str, mtime_ns: i64, size: u64) -> Option<std::sync::Arc<FileTags>> {
         self.inner.get(path, mtime_ns, size)
     }
-    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &FileTags) {
+    fn put(&self, path: &str, mtime_ns: i64, size: u64, tags: &std::sync::Arc<FileTags>) {
         let list = if tags.lexical {
             &self.scanned
         } else {
@@ -391,7 +391,12 @@ fn parsed_tags_in_the_cache_make_the_map_of_ranking_them() {
     for f in &files {
         let text = fs::read_to_string(dir.path().join(&f.path)).expect("read");
         if let Some(tags) = extract(Path::new(&f.path), &text) {
-            cache.put(&f.path, f.mtime_ns, f.size, &tags);
+            cache.put(
+                &f.path,
+                f.mtime_ns,
+                f.size,
+                &std::sync::Arc::new(tags.clone()),
+            );
             all.push((f.path.clone(), tags));
         }
     }
@@ -446,7 +451,12 @@ fn out_of_time_the_map_shows_scanned_tags() {
     for f in &files {
         let text = fs::read_to_string(dir.path().join(&f.path)).expect("read");
         if let Some(tags) = scan(Path::new(&f.path), &text) {
-            cache.inner.put(&f.path, f.mtime_ns, f.size, &tags);
+            cache.inner.put(
+                &f.path,
+                f.mtime_ns,
+                f.size,
+                &std::sync::Arc::new(tags.clone()),
+            );
         }
     }
     let focus = Focus::default();
