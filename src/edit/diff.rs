@@ -140,8 +140,9 @@ impl FileDiff {
         self.hunks.iter().map(Hunk::removed).sum()
     }
 
-    /// The unified diff: `--- a/path` / `+++ b/path` (or `/dev/null`), then each hunk.
-    /// A line without a final newline is followed by `\ No newline at end of file`.
+    /// The unified diff: `--- a/path` / `+++ b/path` (or `/dev/null`), then each hunk, each
+    /// line with its own ending (CRLF stays CRLF). A line without a final newline is
+    /// followed by `\ No newline at end of file`.
     pub fn unified(&self) -> String {
         let mut out = String::new();
         let old = if self.is_new {
@@ -165,7 +166,10 @@ impl FileDiff {
                     DiffLine::Added(_) => '+',
                 };
                 out.push(sign);
-                out.push_str(l.text());
+                // A CRLF file's lines keep their `\r`, as `git diff` writes them and
+                // `git apply` needs them.
+                let raw = l.raw();
+                out.push_str(raw.strip_suffix('\n').unwrap_or(raw));
                 out.push('\n');
                 if !l.raw().ends_with('\n') {
                     out.push_str("\\ No newline at end of file\n");
@@ -303,5 +307,14 @@ mod tests {
             let redo = diff("f", Some(&before), Some(&got));
             assert_eq!(redo.hunks.len(), mask.count_ones() as usize, "{mask}");
         }
+    }
+
+    #[test]
+    fn a_crlf_file_s_diff_keeps_its_carriage_returns_for_git_apply() {
+        let d = diff("w.bat", Some("a\r\nb\r\n"), Some("a\r\nc\r\n"));
+        assert_eq!(
+            d.unified(),
+            "--- a/w.bat\n+++ b/w.bat\n@@ -1,2 +1,2 @@\n a\r\n-b\r\n+c\r\n"
+        );
     }
 }
