@@ -142,6 +142,10 @@ fn mismatch(kind: &EditKind, n: usize, e: &MatchError) -> String {
         _ => String::new(),
     };
     let what = match e {
+        MatchError::Missing { near: Some(n) } if n.first_line == n.last_line => format!(
+            "the SEARCH text is not in the file (the most similar line is {})",
+            n.first_line
+        ),
         MatchError::Missing { near: Some(n) } => format!(
             "the SEARCH text is not in the file (the most similar lines are {}-{})",
             n.first_line, n.last_line
