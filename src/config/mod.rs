@@ -39,6 +39,9 @@ pub struct Config {
 pub struct Workspace {
     pub max_file_kb: u64,
     pub attach_named_files: bool,
+    /// Files up to this many lines are edited by rewriting them whole; longer ones with
+    /// search/replace blocks (the edit format's instructions say so to the model).
+    pub whole_file_lines: u64,
 }
 
 impl Workspace {

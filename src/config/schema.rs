@@ -121,6 +121,7 @@ pub fn check(key: &str, value: &Value) -> Result<(), String> {
         "cache_max_mb" => in_range(value, 1.0, 1_048_576.0),
         "max_answer_kb" => in_range(value, 1.0, 4_194_304.0),
         "max_file_kb" => in_range(value, 1.0, 65_536.0),
+        "whole_file_lines" => in_range(value, 0.0, 1_000_000.0),
         "connect_timeout_ms" => in_range(value, 1.0, 600_000.0),
         "first_token_timeout_secs" | "idle_timeout_secs" => in_range(value, 1.0, 86_400.0),
         "draft_max_tokens" => in_range(value, 1.0, 1_000_000.0),

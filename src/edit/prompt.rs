@@ -34,12 +34,21 @@ const DELETE_EXAMPLE: &str = "app/old_helpers.py
 /// The instructions for proposing edits, for files up to `whole_file_lines` long to be
 /// rewritten whole.
 pub fn instructions(whole_file_lines: usize) -> String {
+    // 0 (`workspace.whole_file_lines = 0`) asks for blocks in every existing file.
+    let (whole, blocks) = if whole_file_lines == 0 {
+        ("For a new file".to_owned(), "For a file that exists")
+    } else {
+        (
+            format!("For a file of up to {whole_file_lines} lines, and for a new file"),
+            "For a longer file",
+        )
+    };
     format!(
         "To change files, write each change as the file's path on a line of its own, then a \
          fenced code block. Never put anything else on the path line.\n\n\
-         For a file of up to {whole_file_lines} lines, and for a new file, write the whole \
-         new content of the file in the block:\n\n{WHOLE_EXAMPLE}\n\n\
-         For a longer file, write one or more SEARCH/REPLACE blocks instead. The SEARCH part \
+         {whole}, write the whole new content of the file in the block:\n\n\
+         {WHOLE_EXAMPLE}\n\n\
+         {blocks}, write one or more SEARCH/REPLACE blocks instead. The SEARCH part \
          must match the file's current lines exactly, including indentation, and only one \
          place in the file; include enough lines to make it unique:\n\n{REPLACE_EXAMPLE}\n\n\
          To delete a file:\n\n{DELETE_EXAMPLE}\n\n\
@@ -56,6 +65,9 @@ mod tests {
     fn the_prompt_shows_each_kind_and_its_examples_parse_as_that_kind() {
         let text = instructions(WHOLE_FILE_LINES);
         assert!(text.contains("up to 400 lines"), "{text}");
+        let blocks_only = instructions(0);
+        assert!(blocks_only.contains("For a file that exists, write one or more SEARCH"));
+        assert!(!blocks_only.contains("up to 0 lines"), "{blocks_only}");
         let parsed = parse(&text);
         assert!(parsed.incomplete.is_none());
         assert_eq!(

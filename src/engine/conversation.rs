@@ -65,13 +65,18 @@ const HISTORY_OFF: &str = "there is no earlier session to carry on: history is o
 
 /// What is sent: the voice's system prompt, the earlier turns, and the input with its
 /// attachments below it.
-pub fn messages(submit: &Submit, prior: Vec<ChatMessage>) -> Vec<ChatMessage> {
+/// `whole_file_lines` is `workspace.whole_file_lines`: the edit format's size threshold.
+pub fn messages(
+    submit: &Submit,
+    prior: Vec<ChatMessage>,
+    whole_file_lines: u64,
+) -> Vec<ChatMessage> {
     let system = submit
         .voice
         .as_ref()
         .map_or(SYSTEM_PROMPT, |v| v.system_prompt.as_str());
     let system = if submit.edit {
-        let format = crate::edit::prompt::instructions(crate::edit::prompt::WHOLE_FILE_LINES);
+        let format = crate::edit::prompt::instructions(whole_file_lines as usize);
         format!("{system}\n\n{format}")
     } else {
         system.to_owned()
@@ -164,7 +169,7 @@ mod tests {
             name: "stdin".into(),
             text: "fn main() {}\n".into(),
         });
-        let m = messages(&s, vec![ChatMessage::new(Role::User, "earlier")]);
+        let m = messages(&s, vec![ChatMessage::new(Role::User, "earlier")], 400);
         assert_eq!(m[0].content, SYSTEM_PROMPT);
         assert_eq!(m[1].content, "earlier");
         assert_eq!(
@@ -173,7 +178,7 @@ mod tests {
         );
         let voices = crate::voice::Voices::builtin();
         s.voice = voices.get("security").ok().cloned();
-        let m = messages(&s, Vec::new());
+        let m = messages(&s, Vec::new(), 400);
         assert!(m[0].content.contains("Security voice"), "{}", m[0].content);
     }
 }

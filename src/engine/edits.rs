@@ -55,14 +55,13 @@ pub fn propose(
     let mut events = Vec::new();
     let mut changes = Vec::new();
     for p in order.iter().filter_map(|path| files.remove(path)) {
-        if p.why.is_none() && p.before != p.after {
-            changes.push(edit::Change {
-                path: p.rel.clone(),
-                before: p.before.clone(),
-                after: p.after.clone(),
-            });
-        }
-        events.push(event(p));
+        let change = (p.why.is_none() && p.before != p.after).then(|| edit::Change {
+            path: p.rel.clone(),
+            before: p.before.clone(),
+            after: p.after.clone(),
+        });
+        events.push(event(p, change.clone()));
+        changes.extend(change);
     }
     for e in parsed.errors() {
         events.push(failed(e.path.clone().unwrap_or_default(), e.to_string()));
@@ -155,7 +154,7 @@ fn mismatch(kind: &EditKind, n: usize, e: &MatchError) -> String {
     format!("{which}{what}")
 }
 
-fn event(p: Proposal) -> EventKind {
+fn event(p: Proposal, change: Option<edit::Change>) -> EventKind {
     if let Some(why) = p.why {
         return failed(p.rel, why);
     }
@@ -168,6 +167,7 @@ fn event(p: Proposal) -> EventKind {
         added: d.added(),
         removed: d.removed(),
         why: None,
+        change: change.map(std::sync::Arc::new),
     }
 }
 
@@ -180,6 +180,7 @@ fn failed(path: String, why: String) -> EventKind {
         added: 0,
         removed: 0,
         why: Some(why),
+        change: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! What goes into the engine and what comes out of it.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -174,6 +175,43 @@ pub enum Command {
         id: RequestId,
         session: SessionId,
     },
+    /// Writes a change set the user accepted (all files or none) under the workspace of
+    /// `dir` and journals it; answered by `journal`.
+    Apply {
+        id: RequestId,
+        dir: PathBuf,
+        session: Option<SessionId>,
+        changes: Vec<crate::edit::Change>,
+    },
+    /// Restores the newest applied change set under the workspace of `dir` (of `session`
+    /// when given); `force` overwrites files changed since. Answered by `journal`.
+    Undo {
+        id: RequestId,
+        dir: PathBuf,
+        session: Option<SessionId>,
+        force: bool,
+    },
+    /// Re-applies the most recently undone change set; answered by `journal`.
+    Redo {
+        id: RequestId,
+        dir: PathBuf,
+        session: Option<SessionId>,
+        force: bool,
+    },
+    /// Asks the fast server for a commit message for the newest applied change set under
+    /// the git workspace of `dir`; answered by `commit_proposal`.
+    ProposeCommit {
+        id: RequestId,
+        dir: PathBuf,
+        session: Option<SessionId>,
+    },
+    /// Commits `files` (workspace-relative) with `message`; answered by `committed`.
+    Commit {
+        id: RequestId,
+        dir: PathBuf,
+        files: Vec<String>,
+        message: String,
+    },
     Shutdown,
 }
 
@@ -282,6 +320,41 @@ pub enum EventKind {
         /// Why it failed: one sentence.
         #[serde(skip_serializing_if = "Option::is_none")]
         why: Option<String>,
+        /// The proposed change itself (content before and after), for a front end that
+        /// lets the user pick hunks and then sends [`Command::Apply`]; absent once applied
+        /// or failed.
+        #[serde(skip)]
+        change: Option<std::sync::Arc<crate::edit::Change>>,
+    },
+    /// A change set was written, undone or redone: the set and each file written; or
+    /// `error` says why nothing was (or, with files, what went wrong after writing).
+    Journal {
+        action: super::journal::JournalAction,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        set: Option<crate::store::EditSetId>,
+        files: Vec<super::journal::JournalEntry>,
+        /// Files changed outside since, overwritten because `force` was given.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        forced: Vec<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A commit message written for the newest applied change set, to show before
+    /// committing: the files it would commit, or why there is nothing to commit.
+    CommitProposal {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        set: Option<crate::store::EditSetId>,
+        files: Vec<String>,
+        message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A commit was made (`commit` is its hash), or `error` says why not.
+    Committed {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        commit: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
     },
     /// What the request sends from the workspace, fitted to the window of the model that
     /// answers: every file considered, with its token estimate, and why one was left out.

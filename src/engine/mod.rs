@@ -4,11 +4,13 @@
 
 pub mod breaker;
 mod cache;
+mod commit;
 mod context;
 mod conversation;
 mod edits;
 pub mod events;
 mod files;
+pub mod journal;
 mod learning;
 mod outbox;
 mod record;
@@ -31,6 +33,7 @@ pub use events::{
     Attachment, BackendHealth, BackendLoad, Command, ContextCounts, ContextItem, EditStatus, Event,
     EventKind, FilesRequest, RequestId, RouteMode, Source, Submit, Verdict,
 };
+pub use journal::{FileChange, JournalAction, JournalEntry};
 pub use outbox::CAPACITY as EVENT_CAPACITY;
 pub use route::signals;
 pub use slot::Slot;
@@ -287,6 +290,62 @@ async fn actor(
                 verdict,
             } => feedback(&shared, &events, id, session, verdict),
             Command::DeleteSession { id, session } => delete(&shared, &events, id, session),
+            Command::Apply {
+                id,
+                dir,
+                session,
+                changes,
+            } => journal_command(
+                &shared,
+                &events,
+                id,
+                JournalAction::Apply,
+                dir,
+                move |s, root, key| journal::apply(s, root, key, session, &changes),
+            ),
+            Command::Undo {
+                id,
+                dir,
+                session,
+                force,
+            } => journal_command(
+                &shared,
+                &events,
+                id,
+                JournalAction::Undo,
+                dir,
+                move |s, root, key| journal::undo(s, root, key, session, force),
+            ),
+            Command::Redo {
+                id,
+                dir,
+                session,
+                force,
+            } => journal_command(
+                &shared,
+                &events,
+                id,
+                JournalAction::Redo,
+                dir,
+                move |s, root, key| journal::redo(s, root, key, session, force),
+            ),
+            Command::ProposeCommit { id, dir, session } => {
+                tokio::spawn(commit::propose(
+                    Arc::clone(&shared),
+                    events.clone(),
+                    id,
+                    dir,
+                    session,
+                ));
+            }
+            Command::Commit {
+                id,
+                dir,
+                files,
+                message,
+            } => {
+                tokio::spawn(commit::commit(events.clone(), id, dir, files, message));
+            }
             Command::Cancel(id) => {
                 if let Some(tx) = running.remove(&id) {
                     let _ = tx.send(());
@@ -384,6 +443,42 @@ fn feedback(
             shared.learner.reload(store, o);
         }
         events.send_blocking(rated(Some(message), learned, error));
+    });
+}
+
+/// Runs an apply, undo or redo on the writer, where the files are written and the journal
+/// updated in one job; answered by a `journal` event. Without any store (not even one in
+/// memory) nothing can be journaled, so nothing is written.
+fn journal_command(
+    shared: &Shared,
+    events: &Outbox,
+    id: RequestId,
+    action: JournalAction,
+    dir: std::path::PathBuf,
+    job: impl FnOnce(&crate::store::Store, &std::path::Path, &str) -> journal::Outcome + Send + 'static,
+) {
+    let events = events.clone();
+    let send = move |o: journal::Outcome| {
+        let kind = EventKind::Journal {
+            action,
+            set: o.set,
+            files: o.files,
+            forced: o.forced,
+            error: o.error,
+        };
+        events.send_blocking(Event { id, kind });
+    };
+    let Some(history) = shared.history.as_ref() else {
+        let why = "nothing was written: the edit journal is unavailable, so it could not be undone";
+        tokio::task::spawn_blocking(move || send(journal::Outcome::failed(why)));
+        return;
+    };
+    history.writer.run(move |store| {
+        let outcome = match journal::workspace_key(&dir) {
+            Ok((root, key)) => job(store, &root, &key),
+            Err(e) => journal::Outcome::failed(e),
+        };
+        send(outcome);
     });
 }
 

@@ -143,6 +143,10 @@ impl Run {
         }
     }
 
+    fn whole_file_lines(&self) -> u64 {
+        self.shared.config.workspace.whole_file_lines
+    }
+
     fn writer(&self) -> Option<&Writer> {
         self.shared.history.as_ref().map(|h| &h.writer)
     }
@@ -299,7 +303,10 @@ impl Run {
         &mut self,
     ) -> Result<(Vec<ChatMessage>, Option<crate::store::SessionId>), String> {
         let Some(history) = self.shared.history.as_ref() else {
-            return Ok((conversation::messages(&self.submit, Vec::new()), None));
+            return Ok((
+                conversation::messages(&self.submit, Vec::new(), self.whole_file_lines()),
+                None,
+            ));
         };
         let stored = history.stored;
         let (choice, input) = (self.submit.session, self.submit.input.clone());
@@ -309,7 +316,7 @@ impl Run {
             .ask(move |store| conversation::open(store, stored, choice, &input, voice.as_deref()))
             .await
             .ok_or_else(|| "the history writer has stopped".to_owned())??;
-        let messages = conversation::messages(&self.submit, opened.prior);
+        let messages = conversation::messages(&self.submit, opened.prior, self.whole_file_lines());
         let rec = Recorder::new(opened.session, self.events.clone(), self.submit.id);
         let recording = Recording::new(history.writer.clone(), rec);
         // Saved before anything is sent, as it will be sent but for the workspace files,
@@ -538,49 +545,38 @@ impl Run {
         }
     }
 
-    /// Writes `changes` (all or none) and journals them for undo; the events then say
-    /// `applied`, or each proposed file says why nothing was written.
+    /// Writes `changes` (all or none) and journals them for undo, on the writer; the events
+    /// then say `applied`, or each proposed file says why nothing was written.
     async fn apply_edits(
         &self,
         root: &std::path::Path,
         changes: Vec<crate::edit::Change>,
         events: &mut [EventKind],
     ) {
-        let at = root.to_path_buf();
-        let written = tokio::task::spawn_blocking(move || crate::edit::apply(&at, &changes)).await;
-        let applied = match written {
-            Ok(Ok(applied)) => applied,
-            Ok(Err(e)) => {
-                let why = format!("nothing was written: {e}");
-                return mark(events, EditStatus::Failed, Some(why));
-            }
-            Err(_) => {
-                let why = "nothing was written: writing failed unexpectedly".to_owned();
-                return mark(events, EditStatus::Failed, Some(why));
-            }
-        };
-        mark(events, EditStatus::Applied, None);
         let Some(w) = self.writer() else {
-            return;
+            let why =
+                "nothing was written: the edit journal is unavailable, so it could not be undone";
+            return mark(events, EditStatus::Failed, Some(why.to_owned()));
         };
-        let key = std::fs::canonicalize(root)
-            .unwrap_or_else(|_| root.to_path_buf())
-            .display()
-            .to_string();
+        let key = super::journal::key_of(root);
+        let at = root.to_path_buf();
         let session = self.session;
-        let files: Vec<crate::store::JournalFile> = applied
-            .into_iter()
-            .map(|a| crate::store::JournalFile {
-                path: a.path,
-                before: a.before.map(String::into_bytes),
-                after: a.after.map(String::into_bytes),
-            })
-            .collect();
-        w.run(move |s| {
-            if let Err(e) = s.record_edit_set(&key, session, &files) {
-                tracing::warn!("the change set is written but not journaled: {e}");
+        let outcome = w
+            .ask(move |s| super::journal::apply(s, &at, &key, session, &changes))
+            .await;
+        match outcome {
+            Some(o) if !o.files.is_empty() => {
+                mark(events, EditStatus::Applied, None);
+                if let Some(e) = o.error {
+                    tracing::warn!("{e}");
+                }
             }
-        });
+            Some(o) => mark(events, EditStatus::Failed, o.error),
+            None => {
+                let why = "nothing was written: the history writer has stopped".to_owned();
+                mark(events, EditStatus::Failed, Some(why));
+            }
+        }
     }
 
     /// The event that ends the request.
@@ -1150,11 +1146,16 @@ impl Stats {
 fn mark(events: &mut [EventKind], to: EditStatus, reason: Option<String>) {
     for e in events.iter_mut() {
         if let EventKind::Edit {
-            status, why, diff, ..
+            status,
+            why,
+            diff,
+            change,
+            ..
         } = e
         {
             if *status == EditStatus::Proposed {
                 *status = to;
+                *change = None;
                 if to == EditStatus::Failed {
                     diff.clear();
                     why.clone_from(&reason);
