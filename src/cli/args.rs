@@ -68,7 +68,7 @@ pub struct Cli {
 
     /// The workspace: the git top-level above DIR (default: the current directory). Its
     /// files can be attached with @path, --file or by naming them in the prompt.
-    #[arg(short = 'C', long = "workspace", value_name = "DIR")]
+    #[arg(short = 'C', long = "workspace", value_name = "DIR", global = true)]
     pub workspace: Option<PathBuf>,
 
     /// Attach a file (PATH, or PATH:40-90 for some of its lines) or a folder's files;
@@ -193,12 +193,34 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Restore the files of the newest change set applied in this workspace (--apply, or
+    /// `a` in the app). Run it again to go further back.
+    Undo(JournalArgs),
+    /// Write again the change set most recently undone.
+    Redo(JournalArgs),
     /// This machine's resources: GPU memory, CPU and memory load, and what each server
     /// has loaded.
     System {
         #[command(subcommand)]
         action: SystemCmd,
     },
+}
+
+/// `undo` and `redo`.
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// Only change sets made in this stored session.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<i64>,
+    /// Overwrite files changed since the change set was written (or undone).
+    #[arg(long)]
+    pub force: bool,
+    /// List the workspace's change sets instead, newest first.
+    #[arg(long, conflicts_with_all = ["session", "force"])]
+    pub list: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,7 @@ mod config_cmd;
 mod doctor;
 mod headless;
 mod input;
+mod journal_cmd;
 mod keys_cmd;
 mod privacy;
 mod route_cmd;
@@ -77,6 +78,8 @@ pub fn run(cli: Cli) -> i32 {
         Some(Cmd::Feedback { session, verdict }) => {
             return runtime(|| sessions_cmd::feedback(*session, *verdict))
         }
+        Some(Cmd::Undo(a)) => return journal(&cli, a, false),
+        Some(Cmd::Redo(a)) => return journal(&cli, a, true),
         Some(Cmd::Metrics { json, since }) => {
             return sessions_cmd::metrics(*json, since.as_deref())
         }
@@ -245,4 +248,22 @@ where
             EXIT_FAILED
         }
     }
+}
+
+/// `undo` / `redo` in the workspace of `-C DIR` (default: the current directory).
+fn journal(cli: &Cli, a: &args::JournalArgs, redo: bool) -> i32 {
+    let dir = cli
+        .workspace
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    if a.list {
+        return journal_cmd::list(&dir, a.json);
+    }
+    let opts = journal_cmd::Options {
+        dir: &dir,
+        session: a.session,
+        force: a.force,
+        json: a.json,
+    };
+    runtime(|| journal_cmd::run(opts, redo))
 }

@@ -135,7 +135,7 @@ async fn delete(session: i64) -> i32 {
 
 /// Runs one history command through an engine on the user's history and returns its
 /// answer.
-async fn history_command(cmd: impl FnOnce(u64) -> Command) -> Result<EventKind, String> {
+pub(super) async fn history_command(cmd: impl FnOnce(u64) -> Command) -> Result<EventKind, String> {
     const ID: u64 = 1;
     let store = Arc::new(open_store()?);
     let mut engine = crate::engine::Builder::new(Config::default())

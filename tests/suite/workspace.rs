@@ -452,3 +452,106 @@ fn apply_writes_the_change_keeping_crlf_and_prints_what_changed() {
             "[no change to app/calc.py: the SEARCH text is not in the file",
         ));
 }
+
+fn read(d: &tempfile::TempDir, path: &str) -> Option<String> {
+    std::fs::read_to_string(d.path().join(path)).ok()
+}
+
+#[test]
+fn undo_and_redo_work_across_restarts_and_undo_refuses_after_an_outside_change() {
+    const BEFORE: &str = "def add(a, b):\n    return a - b\n";
+    const AFTER: &str = "def add(a, b):\n    return a + b\n";
+    let answer = "app/calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n\napp/util.py\n```python\ndef twice(x):\n    return 2 * x\n```\n";
+    let (d, _lm) = edit_setup(answer);
+    support::cli(d.path())
+        .args(["--fast", "--apply", "-p", "fix add, add twice"])
+        .assert()
+        .success()
+        .stderr(contains("[applied 2 hunks in 2 files]"));
+    assert_eq!(read(&d, "app/calc.py").as_deref(), Some(AFTER));
+    assert!(read(&d, "app/util.py").is_some());
+
+    // Each command is a new process: the journal in the history database is all it has.
+    support::cli(d.path())
+        .arg("undo")
+        .assert()
+        .success()
+        .stdout(contains("undid change set"))
+        .stdout(contains("modified app/calc.py"))
+        .stdout(contains("deleted  app/util.py"));
+    assert_eq!(read(&d, "app/calc.py").as_deref(), Some(BEFORE));
+    assert_eq!(read(&d, "app/util.py"), None, "the new file is gone again");
+    support::cli(d.path())
+        .arg("undo")
+        .assert()
+        .code(1)
+        .stderr(contains("there is nothing to undo in"));
+
+    support::cli(d.path())
+        .arg("redo")
+        .assert()
+        .success()
+        .stdout(contains("redid change set"))
+        .stdout(contains("created  app/util.py"));
+    assert_eq!(read(&d, "app/calc.py").as_deref(), Some(AFTER));
+    assert_eq!(
+        read(&d, "app/util.py").as_deref(),
+        Some("def twice(x):\n    return 2 * x\n")
+    );
+
+    // Changed outside since: undo refuses and writes nothing, unless forced.
+    std::fs::write(d.path().join("app/calc.py"), "# mine\n").unwrap();
+    support::cli(d.path())
+        .arg("undo")
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "app/calc.py changed since the edit was applied; nothing was undone",
+        ))
+        .stderr(contains("--force"));
+    assert_eq!(read(&d, "app/calc.py").as_deref(), Some("# mine\n"));
+    assert!(read(&d, "app/util.py").is_some(), "all or nothing");
+    support::cli(d.path())
+        .args(["undo", "--force"])
+        .assert()
+        .success()
+        .stderr(contains(
+            "app/calc.py had changed since; --force overwrote it",
+        ));
+    assert_eq!(read(&d, "app/calc.py").as_deref(), Some(BEFORE));
+    assert_eq!(read(&d, "app/util.py"), None);
+
+    let out = support::cli(d.path())
+        .args(["undo", "--list", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let sets: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(sets[0]["state"], "undone");
+    assert_eq!(sets[0]["files"], 2);
+}
+
+#[test]
+fn undo_outside_a_workspace_or_by_session_says_what_it_finds() {
+    let answer = "app/calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n";
+    let (d, _lm) = edit_setup(answer);
+    support::cli(d.path())
+        .args(["--fast", "--apply", "-p", "fix add"])
+        .assert()
+        .success();
+    // Another session made no change here.
+    support::cli(d.path())
+        .args(["undo", "--session", "999"])
+        .assert()
+        .code(1)
+        .stderr(contains("there is nothing to undo in"))
+        .stderr(contains("for session 999"));
+    support::cli(d.path())
+        .args(["undo", "-C", "/nonexistent/dir"])
+        .assert()
+        .code(1)
+        .stderr(contains("/nonexistent/dir is not a workspace"));
+    assert!(read(&d, "app/calc.py").unwrap().contains("a + b"));
+}
