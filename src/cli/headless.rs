@@ -135,6 +135,14 @@ impl Output {
     }
 
     fn event(&mut self, ev: &Event) -> Option<i32> {
+        if let EventKind::Edit {
+            status: engine::EditStatus::Proposed | engine::EditStatus::Applied,
+            hunks,
+            ..
+        } = &ev.kind
+        {
+            self.proposed = (self.proposed.0 + 1, self.proposed.1 + hunks);
+        }
         if self.json {
             let line = serde_json::to_string(ev).unwrap_or_default();
             let line = crate::text::terminal::escape_c1_in_json(&line);
@@ -221,11 +229,9 @@ impl Output {
             EventKind::Edit {
                 status: engine::EditStatus::Proposed | engine::EditStatus::Applied,
                 diff,
-                hunks,
                 ..
             } => {
                 self.end_draft_line();
-                self.proposed = (self.proposed.0 + 1, self.proposed.1 + hunks);
                 // Byte-exact when piped (for `git apply`), cleaned on a terminal.
                 self.stdout(diff);
             }

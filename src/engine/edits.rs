@@ -16,7 +16,31 @@ struct Proposal {
     before: Option<String>,
     after: Option<String>,
     why: Option<String>,
+    /// The failure is the model's to fix (a block that does not match, a malformed or
+    /// cut-off block), not the workspace's rules (an escape, a secret, a stale file).
+    fixable: Option<Fixable>,
 }
+
+/// An edit the model may get right when told what went wrong: the file, the error, and the
+/// file's real text around the closest match (what aider and Crush send back too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixable {
+    pub path: String,
+    pub why: String,
+    pub near: Option<String>,
+}
+
+/// What an answer proposes: an `edit` event per file (and per malformed block), the
+/// changes that can be written, and the failures the model could fix.
+#[derive(Debug, Default)]
+pub struct Proposed {
+    pub events: Vec<EventKind>,
+    pub changes: Vec<edit::Change>,
+    pub fixable: Vec<Fixable>,
+}
+
+/// Lines of the file shown around a near match when a block is sent back.
+const NEAR_CONTEXT: usize = 3;
 
 /// The `edit` events for `answer`'s blocks under `root`, files in the order the answer
 /// first names them, and the changes proposed (for writing). Several blocks for one file
@@ -27,7 +51,7 @@ pub fn propose(
     answer: &str,
     max_file_bytes: u64,
     sent: &HashMap<String, String>,
-) -> (Vec<EventKind>, Vec<edit::Change>) {
+) -> Proposed {
     let parsed = edit::parse(answer);
     let mut order: Vec<String> = Vec::new();
     let mut files: HashMap<String, Proposal> = HashMap::new();
@@ -49,12 +73,21 @@ pub fn propose(
         }
         match edit::apply_edit(p.after.as_deref(), &block.kind) {
             Ok(after) => p.after = after,
-            Err((n, e)) => p.why = Some(mismatch(&block.kind, n, &e)),
+            Err((n, e)) => {
+                let why = mismatch(&block.kind, n, &e);
+                p.fixable = Some(Fixable {
+                    path: p.rel.clone(),
+                    why: why.clone(),
+                    near: near_text(p.after.as_deref(), &e),
+                });
+                p.why = Some(why);
+            }
         }
     }
-    let mut events = Vec::new();
-    let mut changes = Vec::new();
+    let mut out = Proposed::default();
+    let (events, changes) = (&mut out.events, &mut out.changes);
     for p in order.iter().filter_map(|path| files.remove(path)) {
+        out.fixable.extend(p.fixable.clone());
         let change = (p.why.is_none() && p.before != p.after).then(|| edit::Change {
             path: p.rel.clone(),
             before: p.before.clone(),
@@ -64,15 +97,133 @@ pub fn propose(
         changes.extend(change);
     }
     for e in parsed.errors() {
-        events.push(failed(e.path.clone().unwrap_or_default(), e.to_string()));
+        let path = e.path.clone().unwrap_or_default();
+        out.fixable.push(Fixable {
+            path: path.clone(),
+            why: e.to_string(),
+            near: None,
+        });
+        out.events.push(failed(path, e.to_string()));
     }
     if let Some(cut) = &parsed.incomplete {
-        events.push(failed(
-            cut.path.clone(),
-            "the answer ended inside this file's block, so it is not proposed".into(),
-        ));
+        let why = "the answer ended inside this file's block, so it is not proposed";
+        out.fixable.push(Fixable {
+            path: cut.path.clone(),
+            why: why.into(),
+            near: None,
+        });
+        out.events.push(failed(cut.path.clone(), why.into()));
     }
-    (events, changes)
+    out
+}
+
+/// The answer's proposal after a retry: each file the first answer could not change takes
+/// the retry's result; what the first answer got right stays. A file only the retry names
+/// is taken too. The failures left are the retry's.
+pub fn merge(first: Proposed, retry: Proposed) -> Proposed {
+    let failed: std::collections::HashSet<String> =
+        first.fixable.iter().map(|f| f.path.clone()).collect();
+    let path_of = |e: &EventKind| match e {
+        EventKind::Edit { path, .. } => path.clone(),
+        _ => String::new(),
+    };
+    let first_paths: std::collections::HashSet<String> = first.events.iter().map(path_of).collect();
+    let retried: std::collections::HashSet<String> = retry
+        .events
+        .iter()
+        .map(path_of)
+        .filter(|p| failed.contains(p) || !first_paths.contains(p))
+        .collect();
+    // The answer's order is kept: a retried file's event takes the place of its failure.
+    let mut out = Proposed::default();
+    let mut replacements: Vec<Option<EventKind>> = retry.events.into_iter().map(Some).collect();
+    let mut take = |path: &str, out: &mut Vec<EventKind>| {
+        for slot in replacements.iter_mut() {
+            if slot.as_ref().is_some_and(|e| path_of(e) == path) {
+                out.extend(slot.take());
+            }
+        }
+    };
+    for e in first.events {
+        let path = path_of(&e);
+        if retried.contains(&path) {
+            take(&path, &mut out.events);
+        } else {
+            out.events.push(e);
+        }
+    }
+    for e in replacements.into_iter().flatten() {
+        if retried.contains(&path_of(&e)) {
+            out.events.push(e);
+        }
+    }
+    out.changes = first.changes;
+    out.changes.extend(
+        retry
+            .changes
+            .into_iter()
+            .filter(|c| retried.contains(&c.path)),
+    );
+    out.fixable = retry
+        .fixable
+        .into_iter()
+        .filter(|f| retried.contains(&f.path))
+        .collect();
+    // A file the first answer failed and the retry left alone is still failed.
+    out.fixable.extend(
+        first
+            .fixable
+            .into_iter()
+            .filter(|f| !retried.contains(&f.path)),
+    );
+    out
+}
+
+/// What a hybrid edit draft is judged on: its prose, and each changed file's new content
+/// whole, fenced in the language its block named. Scored as written, SEARCH/REPLACE markers
+/// read as syntax errors and a replacement as a fragment; the files the edits produce are
+/// what must parse.
+pub fn scored_text(answer: &str, changes: &[edit::Change]) -> String {
+    let (_, prose) = crate::text::fence::split(answer);
+    let lines: Vec<&str> = answer.lines().collect();
+    let parsed = edit::parse(answer);
+    let lang_of = |path: &str| {
+        parsed
+            .blocks()
+            .find(|b| b.path == path || path.ends_with(&format!("/{}", b.path)))
+            .and_then(|b| lines.get(b.line.checked_sub(1)?).copied())
+            .and_then(crate::text::fence::opening)
+            .and_then(|f| f.lang())
+            .unwrap_or_default()
+    };
+    let mut out = prose;
+    for c in changes {
+        if let Some(after) = &c.after {
+            let fence = if after.contains("```") { "````" } else { "```" };
+            out.push_str(&format!(
+                "\n{}\n{fence}{}\n{after}",
+                c.path,
+                lang_of(&c.path)
+            ));
+            if !after.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(fence);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The file's real lines around the closest match to a SEARCH text that did not match.
+fn near_text(content: Option<&str>, e: &MatchError) -> Option<String> {
+    let MatchError::Missing { near: Some(n) } = e else {
+        return None;
+    };
+    let lines: Vec<&str> = content?.lines().collect();
+    let from = n.first_line.saturating_sub(1 + NEAR_CONTEXT);
+    let to = (n.last_line + NEAR_CONTEXT).min(lines.len());
+    (from < to).then(|| lines[from..to].join("\n"))
 }
 
 /// A file's proposal before any block: its text now (none when it does not exist), or why
@@ -83,6 +234,7 @@ fn open(root: &Path, path: &str, max_file_bytes: u64, sent: &HashMap<String, Str
         before: None,
         after: None,
         why: None,
+        fixable: None,
     };
     let resolved = match edit::resolve(root, path) {
         Ok(r) => r,
@@ -217,7 +369,9 @@ mod tests {
     fn blocks_become_diffs_per_file_and_nothing_is_written() {
         let d = workspace();
         let answer = "Fix:\n\napp/calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n\napp/new.py\n```python\nX = 1\n```\n";
-        let (events, changes) = propose(d.path(), answer, 1 << 20, &HashMap::new());
+        let Proposed {
+            events, changes, ..
+        } = propose(d.path(), answer, 1 << 20, &HashMap::new());
         assert_eq!(events.len(), 2);
         assert_eq!(changes.len(), 2, "both can be written");
         assert_eq!(
@@ -241,7 +395,9 @@ mod tests {
     fn a_block_that_does_not_apply_an_escape_and_a_cut_off_block_each_say_why() {
         let d = workspace();
         let answer = "app/calc.py\n```python\n<<<<<<< SEARCH\n    return a * b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n\n../outside.py\n```python\nX = 1\n```\n\n.git/config\n```\n[core]\n```\n\napp/late.py\n```python\nX = ";
-        let (events, changes) = propose(d.path(), answer, 1 << 20, &HashMap::new());
+        let Proposed {
+            events, changes, ..
+        } = propose(d.path(), answer, 1 << 20, &HashMap::new());
         assert!(changes.is_empty());
         let got: Vec<_> = events.iter().map(summary).collect();
         assert_eq!(got.len(), 4, "{got:?}");
@@ -269,7 +425,9 @@ mod tests {
             crate::workspace::attach::digest_of(as_sent.as_bytes()),
         )]
         .into();
-        let (events, changes) = propose(d.path(), answer, 1 << 20, &sent);
+        let Proposed {
+            events, changes, ..
+        } = propose(d.path(), answer, 1 << 20, &sent);
         assert_eq!(
             summary(&events[0]).1,
             EditStatus::Proposed,
@@ -281,11 +439,67 @@ mod tests {
             "def add(a, b):\n    return a - b  # edited\n",
         )
         .expect("write");
-        let (events, changes) = propose(d.path(), answer, 1 << 20, &sent);
+        let Proposed {
+            events, changes, ..
+        } = propose(d.path(), answer, 1 << 20, &sent);
         assert_eq!(
             summary(&events[0]).4.as_deref(),
             Some("app/calc.py changed since it was read; ask again")
         );
         assert!(changes.is_empty());
+    }
+
+    #[test]
+    fn a_retry_replaces_only_what_failed_and_a_failure_it_leaves_alone_stays() {
+        let d = workspace();
+        std::fs::write(d.path().join("app/other.py"), "X = 1\n").expect("write");
+        let wrong = "app/calc.py\n```python\n<<<<<<< SEARCH\n    return a * b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n\napp/other.py\n```python\nX = 2\n```\n";
+        let first = propose(d.path(), wrong, 1 << 20, &HashMap::new());
+        assert_eq!(first.fixable.len(), 1);
+        assert_eq!(first.fixable[0].path, "app/calc.py");
+        assert_eq!(
+            first.fixable[0].near.as_deref(),
+            Some("def add(a, b):\n    return a - b"),
+            "the file's real lines near the best match"
+        );
+        // The retry fixes calc.py and also rewrites other.py, which already worked.
+        let retry = "app/calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n\napp/other.py\n```python\nX = 3\n```\n";
+        let again = propose(d.path(), retry, 1 << 20, &HashMap::new());
+        let merged = merge(first, again);
+        assert!(merged.fixable.is_empty());
+        let by_path: HashMap<_, _> = merged
+            .changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.after.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(by_path.len(), 2, "{by_path:?}");
+        assert_eq!(
+            by_path["app/other.py"], "X = 2\n",
+            "the first answer's good edit stays"
+        );
+        assert!(by_path["app/calc.py"].contains("a + b"));
+        assert_eq!(merged.events.len(), 2);
+        // A retry that names nothing leaves the failure in place.
+        let first = propose(d.path(), wrong, 1 << 20, &HashMap::new());
+        let merged = merge(first, propose(d.path(), "Sorry.", 1 << 20, &HashMap::new()));
+        assert_eq!(merged.fixable.len(), 1);
+        assert_eq!(merged.changes.len(), 1);
+    }
+
+    #[test]
+    fn an_edit_draft_is_scored_on_its_prose_and_whole_new_files() {
+        let answer = "The sign was wrong.\n\napp/calc.py\n```python\n<<<<<<< SEARCH\n    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n";
+        let changes = [edit::Change {
+            path: "app/calc.py".into(),
+            before: Some("def add(a, b):\n    return a - b\n".into()),
+            after: Some("def add(a, b):\n    return a + b\n".into()),
+        }];
+        let text = scored_text(answer, &changes);
+        assert!(text.starts_with("The sign was wrong."), "{text}");
+        assert!(!text.contains("<<<<<<<"), "{text}");
+        assert!(
+            text.contains("```python\ndef add(a, b):\n    return a + b\n```"),
+            "{text}"
+        );
     }
 }

@@ -1,7 +1,8 @@
 //! One request from route to done: pick the backend, wait for a slot, choose the model,
 //! stream, and fall back to the other server when the first cannot take the request.
 
-use std::collections::HashMap;
+mod edit_loop;
+
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -410,6 +411,11 @@ impl Run {
             }
         }
         let hybrid = plan.decision.selected == Route::Hybrid && plan.primary == BackendId::Lmstudio;
+        let edit_messages = if self.submit.edit {
+            messages.clone()
+        } else {
+            Vec::new()
+        };
         let first = Leg {
             id: plan.primary,
             model: self.submit.model.clone(),
@@ -441,14 +447,20 @@ impl Run {
                 }),
                 None => Outcome::Failed(e),
             },
-            (Outcome::Done(draft), _) if hybrid && draft.backend == BackendId::Lmstudio => {
-                self.judge(draft, &plan.decision, messages).await
+            // An edit draft is judged once its edits are read (the edit loop).
+            (Outcome::Done(draft), _)
+                if hybrid && draft.backend == BackendId::Lmstudio && !self.submit.edit =>
+            {
+                self.judge(draft, &plan.decision, messages, None).await
             }
             (other, _) => other,
         };
-        if let (true, Outcome::Done(answer)) = (self.submit.edit, &outcome) {
-            self.propose_edits(&answer.text).await;
-        }
+        let outcome = if self.submit.edit {
+            self.edit_loop(outcome, edit_messages, hybrid, &plan.decision)
+                .await
+        } else {
+            outcome
+        };
         let learned = self.observations(&plan, &outcome);
         let terminal = self.terminal(outcome);
         self.finish(terminal, learned).await;
@@ -513,38 +525,6 @@ impl Run {
         vec![class(Arm::of(plan.primary), true)]
     }
 
-    /// Reads the answer's edit blocks against the workspace (on the blocking pool) and sends
-    /// an `edit` event for each file: its diff, or why it cannot be made. Nothing is written.
-    async fn propose_edits(&self, answer: &str) {
-        let Some(root) = self.root.clone() else {
-            self.send(EventKind::Status {
-                backend: None,
-                message: "the answer's edits are not shown: there is no workspace".into(),
-            })
-            .await;
-            return;
-        };
-        let max = self.shared.config.workspace.max_file_bytes();
-        let answer = answer.to_owned();
-        let sent: HashMap<String, String> = self
-            .files
-            .iter()
-            .map(|g| (g.text.file.path.clone(), g.text.digest.clone()))
-            .collect();
-        let at = root.clone();
-        let job =
-            tokio::task::spawn_blocking(move || super::edits::propose(&at, &answer, max, &sent));
-        let Ok((mut events, changes)) = job.await else {
-            return;
-        };
-        if self.submit.apply && !changes.is_empty() {
-            self.apply_edits(&root, changes, &mut events).await;
-        }
-        for kind in events {
-            self.send(kind).await;
-        }
-    }
-
     /// Writes `changes` (all or none) and journals them for undo, on the writer; the events
     /// then say `applied`, or each proposed file says why nothing was written.
     async fn apply_edits(
@@ -601,18 +581,21 @@ impl Run {
     }
 
     /// Scores a hybrid draft and escalates it to the quality server when it is weak.
+    /// `scored`: the text to judge instead of the draft's (an edit draft is judged on the
+    /// files its edits produce; see `edits::scored_text`).
     async fn judge(
         &mut self,
         draft: Box<Answer>,
         decision: &RoutingDecision,
         messages: Vec<ChatMessage>,
+        scored: Option<String>,
     ) -> Outcome {
         let routing = &self.shared.config.hybrid.routing;
         if !routing.confidence_scoring {
             return Outcome::Done(draft);
         }
         let threshold = routing.escalation_threshold;
-        let Some(report) = self.score(&draft, decision.task_type).await else {
+        let Some(report) = self.score(&draft, scored, decision.task_type).await else {
             self.emit(EventKind::Status {
                 backend: Some(draft.backend),
                 message: format!(
@@ -681,10 +664,12 @@ impl Run {
     async fn score(
         &self,
         draft: &Answer,
+        scored: Option<String>,
         task_type: crate::router::TaskType,
     ) -> Option<confidence::Report> {
         let prompt = self.submit.input.clone();
-        let answer = crate::text::short::head(&draft.text, SCORE_MAX_BYTES).to_owned();
+        let text = scored.as_deref().unwrap_or(&draft.text);
+        let answer = crate::text::short::head(text, SCORE_MAX_BYTES).to_owned();
         let (finish, logprobs) = (draft.finish_reason.clone(), draft.logprobs.clone());
         within(SCORE_BUDGET, move || {
             confidence::score(&Draft {

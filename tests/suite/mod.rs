@@ -7,6 +7,7 @@ mod cli;
 mod cloud_models;
 mod confidence;
 mod doctor_json;
+mod edit_loop;
 mod engine;
 mod environment;
 mod fault_matrix;
