@@ -44,6 +44,10 @@ pub struct Request {
     pub no_cache: bool,
     /// The workspace and the files to send from it; none by default.
     pub workspace: engine::FilesRequest,
+    /// Ask for changes to the workspace's files (see [`Request::edit`]).
+    pub edit: bool,
+    /// Write them too (see [`Request::apply`]).
+    pub apply: bool,
 }
 
 impl Request {
@@ -59,7 +63,23 @@ impl Request {
             session: None,
             no_cache: false,
             workspace: engine::FilesRequest::default(),
+            edit: false,
+            apply: false,
         }
+    }
+
+    /// Asks for changes to the workspace's files as edit blocks: [`Answer::edits`] holds
+    /// each file's proposed diff, or why it cannot be made. Nothing is written.
+    pub fn edit(mut self) -> Self {
+        self.edit = true;
+        self
+    }
+
+    /// As [`Request::edit`], and writes the changes (all files or none), journaled for undo.
+    pub fn apply(mut self) -> Self {
+        self.edit = true;
+        self.apply = true;
+        self
     }
 
     /// Works in the workspace above `dir` (its git top-level, or `dir` itself): files the
@@ -151,6 +171,19 @@ pub struct Answer {
     /// has a store, else kept in memory for as long as the client lives. Either way
     /// [`Request::in_session`] carries it on.
     pub session: Option<SessionId>,
+    /// With [`Request::edit`]: one entry per file the answer proposes to change.
+    pub edits: Vec<FileEdit>,
+}
+
+/// A change the answer proposes to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdit {
+    pub path: String,
+    pub status: engine::EditStatus,
+    /// The unified diff; empty when it failed.
+    pub diff: String,
+    /// Why it failed.
+    pub why: Option<String>,
 }
 
 /// Why a request produced no complete answer. The text received so far is kept.
@@ -249,8 +282,8 @@ impl HybridClient {
             voice: req.voice,
             no_cache: req.no_cache,
             workspace: req.workspace,
-            edit: false,
-            apply: false,
+            edit: req.edit,
+            apply: req.apply,
         };
         self.send(Command::Submit(submit));
         (id, rx)
@@ -270,6 +303,18 @@ impl HybridClient {
                 EventKind::Confidence { score, .. } => answer.confidence = Some(score),
                 EventKind::Escalate { .. } => answer.escalated = true,
                 EventKind::Reasoning { text, .. } => answer.reasoning.push_str(&text),
+                EventKind::Edit {
+                    path,
+                    status,
+                    diff,
+                    why,
+                    ..
+                } => answer.edits.push(FileEdit {
+                    path,
+                    status,
+                    diff,
+                    why,
+                }),
                 EventKind::Fallback { .. } => {
                     answer.fell_back = true;
                     answer.text.clear();

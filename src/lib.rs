@@ -23,6 +23,6 @@ pub mod voice;
 pub mod workspace;
 
 pub use backend::{BackendId, ChatMessage, PerBackend, Role};
-pub use client::{Answer, HybridClient, Request, RequestError, SYSTEM_PROMPT};
+pub use client::{Answer, FileEdit, HybridClient, Request, RequestError, SYSTEM_PROMPT};
 pub use config::Config;
-pub use engine::{Event, EventKind, RouteMode};
+pub use engine::{EditStatus, Event, EventKind, RouteMode};

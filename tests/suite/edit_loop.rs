@@ -241,3 +241,38 @@ fn a_hybrid_edit_that_applies_but_breaks_the_file_escalates_on_its_syntax() {
         FIXED
     );
 }
+
+#[tokio::test]
+async fn the_library_proposes_and_applies_edits_too() {
+    use codecrucible::backend::BackendId;
+    use codecrucible::{EditStatus, HybridClient, Request};
+    let d = workspace();
+    let lm = fake_lmstudio("m", &[RIGHT]);
+    let mut config = codecrucible::config::Config::default();
+    config.hybrid.lm_studio.endpoint = lm.url();
+    config.hybrid.ollama.endpoint = refused_url();
+    config.history.enabled = false;
+    let client = HybridClient::new(config);
+    let ask = || {
+        Request::new("fix add")
+            .workspace(d.path())
+            .file("app/calc.py")
+            .backend(BackendId::Lmstudio)
+            .no_cache()
+    };
+    let answer = client.ask(ask().edit()).await.expect("an answer");
+    assert_eq!(answer.edits.len(), 1);
+    assert_eq!(answer.edits[0].status, EditStatus::Proposed);
+    assert!(answer.edits[0].diff.contains("+    return a + b"));
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("app/calc.py")).unwrap(),
+        ORIGINAL,
+        "edit() writes nothing"
+    );
+    let answer = client.ask(ask().apply()).await.expect("an answer");
+    assert_eq!(answer.edits[0].status, EditStatus::Applied);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("app/calc.py")).unwrap(),
+        FIXED
+    );
+}

@@ -43,12 +43,14 @@ impl Run {
             .await;
             return Outcome::Done(answer);
         };
-        let (mut proposed, mut last) = self.propose_with_retry(&root, answer, &messages).await;
+        let judged = hybrid && answer.backend == BackendId::Lmstudio && !self.escalated;
+        let (mut proposed, mut last) = self
+            .propose_with_retry(&root, answer, &messages, judged)
+            .await;
         let Some(draft) = last.take() else {
             return Outcome::Cancelled;
         };
         let mut final_answer = draft;
-        let judged = hybrid && final_answer.backend == BackendId::Lmstudio && !self.escalated;
         if judged && proposed.fixable.is_empty() {
             let scored = edits::scored_text(&final_answer.text, &proposed.changes);
             match self
@@ -60,7 +62,9 @@ impl Run {
                 }
                 // Escalated on its score: the quality answer's edits are read afresh.
                 Outcome::Done(quality) => {
-                    let (again, last) = self.propose_with_retry(&root, quality, &messages).await;
+                    let (again, last) = self
+                        .propose_with_retry(&root, quality, &messages, false)
+                        .await;
                     let Some(quality) = last else {
                         return Outcome::Cancelled;
                     };
@@ -75,7 +79,9 @@ impl Run {
                 .await
             {
                 Outcome::Done(quality) => {
-                    let (again, last) = self.propose_with_retry(&root, quality, &messages).await;
+                    let (again, last) = self
+                        .propose_with_retry(&root, quality, &messages, false)
+                        .await;
                     let Some(quality) = last else {
                         return Outcome::Cancelled;
                     };
@@ -102,12 +108,14 @@ impl Run {
     }
 
     /// The answer's proposal, and the answer that ends the request (`None`: cancelled
-    /// during the retry). A fixable failure is sent back once to the same server.
+    /// during the retry). A fixable failure is sent back once to the same server; the
+    /// retry of a hybrid draft (`draft`) streams as draft text too, still to be judged.
     async fn propose_with_retry(
         &mut self,
         root: &Path,
         answer: Box<Answer>,
         messages: &[ChatMessage],
+        draft: bool,
     ) -> (Proposed, Option<Box<Answer>>) {
         let first = self.propose(root, &answer.text).await;
         if first.fixable.is_empty() {
@@ -132,7 +140,7 @@ impl Run {
             id: answer.backend,
             model: model_of(&answer),
             messages: retry_messages(messages, &answer.text, &first.fixable),
-            draft: false,
+            draft,
             may_trim: true,
         };
         match self.attempt(leg).await {
