@@ -942,6 +942,8 @@ impl App {
 
     /// Sends a message; `allow_secrets` once the user said yes to a secret file it names.
     fn send(&mut self, text: String, no_cache: bool, allow_secrets: bool) {
+        // A one-off `/edit` is used up even when the message is refused.
+        let edit = self.take_edit_flag();
         if self.running.is_some() {
             self.warn("A request is still running — Esc cancels it");
             self.input.set_text(&text);
@@ -949,7 +951,6 @@ impl App {
         }
         let voice = self.voice().cloned();
         let id = self.command_id();
-        let edit = self.take_edit_flag();
         let route = match self.mode {
             RouteChoice::Auto => RouteMode::Auto,
             RouteChoice::Fast => RouteMode::Force(BackendId::Lmstudio),

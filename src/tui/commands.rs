@@ -430,6 +430,29 @@ mod tests {
     }
 
     #[test]
+    fn parses_the_edit_commands() {
+        assert_eq!(ok("/edit"), SlashCommand::Edit(None));
+        assert_eq!(
+            ok("/edit  fix add in @app/calc.py "),
+            SlashCommand::Edit(Some("fix add in @app/calc.py".into()))
+        );
+        assert_eq!(ok("/diff"), SlashCommand::Diff);
+        assert_eq!(ok("/undo"), SlashCommand::Undo { force: false });
+        assert_eq!(ok("/UNDO Force"), SlashCommand::Undo { force: true });
+        assert_eq!(ok("/redo force"), SlashCommand::Redo { force: true });
+        assert_eq!(ok("/commit"), SlashCommand::Commit(None));
+        assert_eq!(
+            ok("/commit Fix the sign in add"),
+            SlashCommand::Commit(Some("Fix the sign in add".into()))
+        );
+        assert!(err("/undo now").contains("only \"force\""));
+        assert_eq!(err("/diff 2"), "/diff takes no argument.");
+        let none: Vec<String> = Vec::new();
+        assert_eq!(complete("/undo f", &none, &none), names(&["/undo force"]));
+        assert_eq!(complete("/di", &none, &none), names(&["/diff"]));
+    }
+
+    #[test]
     fn every_listed_command_parses() {
         for (name, args, _) in COMMANDS {
             // An optional argument ([force], [MESSAGE]) may be left out.

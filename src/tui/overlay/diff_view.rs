@@ -38,8 +38,9 @@ pub struct DiffView {
     cursor: usize,
     /// The first row shown.
     scroll: usize,
-    /// Rows of diff the last frame had room for.
+    /// Rows of diff the last frame had room for, and how far it could scroll.
     height: Cell<usize>,
+    max_scroll: Cell<usize>,
 }
 
 impl DiffView {
@@ -49,6 +50,7 @@ impl DiffView {
             cursor: 0,
             scroll: 0,
             height: Cell::new(20),
+            max_scroll: Cell::new(usize::MAX),
         }
     }
 
@@ -83,14 +85,17 @@ impl DiffView {
             KeyCode::PageUp => return self.scroll_by(-10),
             KeyCode::PageDown => return self.scroll_by(10),
             KeyCode::Home => self.scroll = 0,
-            KeyCode::End => self.scroll = usize::MAX / 2,
+            KeyCode::End => self.scroll = self.max_scroll.get(),
             _ => {}
         }
         Outcome::Consumed
     }
 
     fn scroll_by(&mut self, rows: isize) -> Outcome {
-        self.scroll = self.scroll.saturating_add_signed(rows);
+        self.scroll = self
+            .scroll
+            .saturating_add_signed(rows)
+            .min(self.max_scroll.get());
         Outcome::Consumed
     }
 
@@ -174,12 +179,7 @@ impl DiffView {
     pub fn render(&self, f: &mut Frame, area: Rect, view: &View) {
         let t = view.theme;
         // Over the panes, leaving the status bar (and its notices) in sight.
-        let r = Rect::new(
-            area.x + 1,
-            area.y + 1,
-            area.width.saturating_sub(2),
-            area.height.saturating_sub(3),
-        );
+        let r = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
         f.render_widget(Clear, r);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -190,7 +190,8 @@ impl DiffView {
         let height = usize::from(inner.height.saturating_sub(1));
         self.height.set(height);
         let lines = self.lines(t);
-        let scroll = self.scroll.min(lines.len().saturating_sub(height));
+        self.max_scroll.set(lines.len().saturating_sub(height));
+        let scroll = self.scroll.min(self.max_scroll.get());
         let shown: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
         let body = Rect::new(
             inner.x,
