@@ -621,3 +621,22 @@ fn paths_and_reasons_from_the_model_are_cleaned_for_the_terminal() {
     );
     assert!(!s.contains('\u{1b}') && !s.contains('\u{202e}'));
 }
+
+#[test]
+fn the_help_lists_the_edit_commands_and_the_diff_views_keys() {
+    let mut a = edit_app();
+    key(&mut a, KeyCode::F(12));
+    screen(&mut a, 120, 40); // the help learns how far it scrolls
+    key(&mut a, KeyCode::End);
+    let s = screen(&mut a, 120, 40);
+    for needle in [
+        "/edit [PROMPT]",
+        "/diff",
+        "/undo [force]",
+        "/redo [force]",
+        "/commit [MESSAGE]",
+        "a x Esc (diff view)",
+    ] {
+        assert!(s.contains(needle), "{needle}:\n{s}");
+    }
+}
