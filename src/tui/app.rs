@@ -137,6 +137,9 @@ pub struct App {
     pub(crate) keymap: Keymap,
     /// The session's workspace files.
     pub(crate) files: super::files::Files,
+    /// Edit mode, the last proposal and the journal and commit commands in flight
+    /// (src/tui/edits/).
+    pub(crate) edits: super::edits::Edits,
 }
 
 const SPEED_HISTORY: usize = 60;
@@ -200,6 +203,7 @@ impl App {
             effects: Vec::new(),
             keymap: opts.keymap,
             files: super::files::Files::new(opts.workspace),
+            edits: Default::default(),
         };
         app.apply_theme(0);
         app.reindex();
@@ -276,12 +280,12 @@ impl App {
         self.voice.and_then(|i| self.voices.get(i))
     }
 
-    fn notice(&mut self, text: impl Into<String>) {
+    pub(crate) fn notice(&mut self, text: impl Into<String>) {
         self.tell(text.into(), Level::Info);
     }
 
     /// Something the user asked for was refused.
-    fn warn(&mut self, text: impl Into<String>) {
+    pub(crate) fn warn(&mut self, text: impl Into<String>) {
         self.tell(text.into(), Level::Warning);
     }
 
@@ -331,6 +335,7 @@ impl App {
         // A message that named a secret file waits for a yes; any other key is a no.
         if let Some(text) = self.files.secret_retry.take() {
             if key.code == KeyCode::Char('y') && key.modifiers.is_empty() {
+                self.repeat_edit_flag();
                 self.send(text, false, true);
                 return;
             }
@@ -342,7 +347,11 @@ impl App {
         }
         // The top overlay has the key first.
         if let Some(overlay) = &mut self.overlay {
-            let outcome = overlay.on_key(key, &self.keymap);
+            let outcome = match (overlay, &mut self.edits.view) {
+                (Overlay::Diff, Some(view)) => view.on_key(key, &self.keymap),
+                (Overlay::Diff, None) => Outcome::Close,
+                (overlay, _) => overlay.on_key(key, &self.keymap),
+            };
             if outcome == Outcome::NotConsumed
                 && self.keymap.action(Context::Global, &key) == Some(Action::CancelOrQuit)
             {
@@ -671,6 +680,13 @@ impl App {
         match outcome {
             Outcome::NotConsumed | Outcome::Consumed => {}
             Outcome::Close => self.overlay = None,
+            Outcome::CloseWith(text) => {
+                self.overlay = None;
+                self.notice(text);
+            }
+            Outcome::Apply { changes, hunks } => self.apply_changes(changes, hunks),
+            Outcome::Reject => self.reject_changes(),
+            Outcome::Commit { files, message } => self.commit(files, message),
             Outcome::Voice(v) => {
                 self.overlay = None;
                 self.set_voice(v);
@@ -752,7 +768,7 @@ impl App {
     }
 
     /// An id for a command that is not a request (its reply carries it back).
-    fn command_id(&mut self) -> RequestId {
+    pub(crate) fn command_id(&mut self) -> RequestId {
         let id = self.next_id;
         self.next_id += 1;
         id
@@ -849,11 +865,17 @@ impl App {
                     if self.entries.last().is_some_and(|e| e.who == Who::User) {
                         self.entries.pop();
                     }
+                    self.repeat_edit_flag();
                     self.submit(p, true);
                 }
                 None => self.warn("Nothing to retry yet"),
             },
             SlashCommand::Help => self.open_help(),
+            SlashCommand::Edit(prompt) => self.edit_command(prompt),
+            SlashCommand::Diff => self.open_diff(),
+            SlashCommand::Undo { force } => self.journal_command(true, force),
+            SlashCommand::Redo { force } => self.journal_command(false, force),
+            SlashCommand::Commit(message) => self.commit_command(message),
             SlashCommand::Quit => self.quit = true,
             SlashCommand::Good => self.feedback(Verdict::Good),
             SlashCommand::Bad => self.feedback(Verdict::Bad),
@@ -920,6 +942,8 @@ impl App {
 
     /// Sends a message; `allow_secrets` once the user said yes to a secret file it names.
     fn send(&mut self, text: String, no_cache: bool, allow_secrets: bool) {
+        // A one-off `/edit` is used up even when the message is refused.
+        let edit = self.take_edit_flag();
         if self.running.is_some() {
             self.warn("A request is still running — Esc cancels it");
             self.input.set_text(&text);
@@ -942,9 +966,11 @@ impl App {
                 .map_or(SessionChoice::New, SessionChoice::Resume),
             no_cache,
             workspace: self.files.request(allow_secrets),
+            edit,
             ..Submit::new(id, text.clone())
         };
         self.outgoing.push(Command::Submit(submit));
+        self.edit_request_sent(id, edit);
         self.entries.push(Entry::new(Who::User, text.clone()));
         self.entries.push(Entry::assistant(voice.map(|v| v.name)));
         self.last_prompt = Some(text);
@@ -999,6 +1025,29 @@ impl App {
                 self.deleted(session, error);
                 return;
             }
+            EventKind::Journal {
+                action,
+                files,
+                forced,
+                error,
+                ..
+            } => {
+                self.on_journal(ev.id, action, files, forced, error);
+                return;
+            }
+            EventKind::CommitProposal {
+                files,
+                message,
+                error,
+                ..
+            } => {
+                self.on_commit_proposal(files, message, error);
+                return;
+            }
+            EventKind::Committed { commit, error } => {
+                self.on_committed(ev.id, commit, error);
+                return;
+            }
             _ => {}
         }
         if Some(ev.id) != self.running {
@@ -1006,10 +1055,22 @@ impl App {
             return;
         }
         self.inspector.on_event(&ev.kind);
-        self.request_event(ev.kind);
+        self.request_event(ev.id, ev.kind);
     }
 
-    fn request_event(&mut self, kind: EventKind) {
+    fn request_event(&mut self, id: RequestId, kind: EventKind) {
+        let kind = match kind {
+            EventKind::Edit {
+                path,
+                status,
+                diff,
+                why,
+                change,
+                ..
+            } => return self.edit_event(id, path, status, diff, why, change),
+            other => other,
+        };
+        self.edit_stream(id, &kind);
         match &kind {
             EventKind::Session { session, .. } => self.session = Some(*session),
             EventKind::Context {
@@ -1029,6 +1090,7 @@ impl App {
             EventKind::Done { .. } | EventKind::Error { .. } | EventKind::Cancelled { .. } => {
                 self.loading = PerBackend::splat(false);
                 self.reindex();
+                self.edits_finished(id, matches!(kind, EventKind::Done { .. }));
             }
             _ => {}
         }

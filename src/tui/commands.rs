@@ -72,6 +72,21 @@ pub enum SlashCommand {
     Drop(Vec<String>),
     /// `/files`: list the session's attached files.
     Files,
+    /// `/edit`: toggle edit mode; `/edit PROMPT`: send that prompt as an edit request.
+    Edit(Option<String>),
+    /// `/diff`: show the last proposed changes again.
+    Diff,
+    /// `/undo [force]`: restore the files the newest applied change set wrote.
+    Undo {
+        force: bool,
+    },
+    /// `/redo [force]`: apply the most recently undone change set again.
+    Redo {
+        force: bool,
+    },
+    /// `/commit`: commit the newest change set with a message the fast server writes;
+    /// `/commit MESSAGE`: with this message. Both ask first.
+    Commit(Option<String>),
 }
 
 /// Every command for the help overlay and completion: (name with its slash, arguments, help).
@@ -105,6 +120,27 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     ("/drop", "PATH…", "take attached files out of the session"),
     ("/files", "", "list the session's attached files"),
+    (
+        "/edit",
+        "[PROMPT]",
+        "toggle edit mode (answers propose changes to your files), or send one prompt as an edit request",
+    ),
+    ("/diff", "", "show the last proposed changes again"),
+    (
+        "/undo",
+        "[force]",
+        "undo the last applied changes (force: over files changed since)",
+    ),
+    (
+        "/redo",
+        "[force]",
+        "apply the last undone changes again (force: over files changed since)",
+    ),
+    (
+        "/commit",
+        "[MESSAGE]",
+        "commit the last applied changes, with a message written for them or yours (asks first)",
+    ),
     ("/help", "", "show keys and commands"),
     ("/quit", "", "leave CodeCrucible"),
 ];
@@ -181,6 +217,11 @@ fn build(name: &str, typed: &str, arg: &str) -> Result<SlashCommand, String> {
         "add" => paths(arg, "/add needs a file, e.g. /add src/main.rs.").map(SlashCommand::Add),
         "drop" => paths(arg, "/drop needs a file, e.g. /drop src/main.rs.").map(SlashCommand::Drop),
         "files" => bare(SlashCommand::Files),
+        "edit" => Ok(SlashCommand::Edit(optional(arg))),
+        "diff" => bare(SlashCommand::Diff),
+        "undo" => forced(arg, "undo").map(|force| SlashCommand::Undo { force }),
+        "redo" => forced(arg, "redo").map(|force| SlashCommand::Redo { force }),
+        "commit" => Ok(SlashCommand::Commit(optional(arg))),
         _ => Err(unknown(typed)),
     }
 }
@@ -196,6 +237,22 @@ fn paths(arg: &str, missing: &str) -> Result<Vec<String>, String> {
         Err(missing.to_owned())
     } else {
         Ok(list)
+    }
+}
+
+/// An argument that may be left out.
+fn optional(arg: &str) -> Option<String> {
+    Some(arg.to_owned()).filter(|a| !a.is_empty())
+}
+
+/// `/undo` or `/undo force`.
+fn forced(arg: &str, name: &str) -> Result<bool, String> {
+    match arg.to_lowercase().as_str() {
+        "" => Ok(false),
+        "force" => Ok(true),
+        _ => Err(format!(
+            "/{name} takes only \"force\" (to overwrite files changed since), not \"{arg}\"."
+        )),
     }
 }
 
@@ -284,10 +341,12 @@ fn complete_arg(name: &str, rest: &str, voices: &[String], themes: &[String]) ->
         .iter()
         .map(|c| c.label().to_owned())
         .collect();
+    let force = vec!["force".to_owned()];
     let values: &[String] = match name {
         "voice" => voices,
         "theme" => themes,
         "mode" => &modes,
+        "undo" | "redo" => &force,
         _ => return Vec::new(),
     };
     let typed = typed.to_lowercase();
@@ -371,9 +430,33 @@ mod tests {
     }
 
     #[test]
+    fn parses_the_edit_commands() {
+        assert_eq!(ok("/edit"), SlashCommand::Edit(None));
+        assert_eq!(
+            ok("/edit  fix add in @app/calc.py "),
+            SlashCommand::Edit(Some("fix add in @app/calc.py".into()))
+        );
+        assert_eq!(ok("/diff"), SlashCommand::Diff);
+        assert_eq!(ok("/undo"), SlashCommand::Undo { force: false });
+        assert_eq!(ok("/UNDO Force"), SlashCommand::Undo { force: true });
+        assert_eq!(ok("/redo force"), SlashCommand::Redo { force: true });
+        assert_eq!(ok("/commit"), SlashCommand::Commit(None));
+        assert_eq!(
+            ok("/commit Fix the sign in add"),
+            SlashCommand::Commit(Some("Fix the sign in add".into()))
+        );
+        assert!(err("/undo now").contains("only \"force\""));
+        assert_eq!(err("/diff 2"), "/diff takes no argument.");
+        let none: Vec<String> = Vec::new();
+        assert_eq!(complete("/undo f", &none, &none), names(&["/undo force"]));
+        assert_eq!(complete("/di", &none, &none), names(&["/diff"]));
+    }
+
+    #[test]
     fn every_listed_command_parses() {
         for (name, args, _) in COMMANDS {
-            let line = if args.is_empty() {
+            // An optional argument ([force], [MESSAGE]) may be left out.
+            let line = if args.is_empty() || args.starts_with('[') {
                 name.to_string()
             } else {
                 format!("{name} fast")

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod chat;
 pub mod commands;
+pub mod edits;
 pub mod effects;
 pub mod event_loop;
 pub mod files;

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use super::app::{App, Pane};
 use super::inspector::StepKind;
 use super::notice::Level;
-use super::overlay::View;
+use super::overlay::{Overlay, View};
 use crate::backend::BackendId;
 use crate::resources::{human_bytes, GpuSource, ServerState};
 use crate::text::width::{clip, split_at_width, width as cells};
@@ -233,8 +233,11 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
         Span::styled(format!(" {voice} "), t.selected),
         Span::raw(" "),
         Span::styled(format!("mode {}", app.mode.label()), t.accent),
-        Span::raw(" │ "),
     ];
+    if app.edit_mode() {
+        spans.push(Span::styled(" · edits", t.warn));
+    }
+    spans.push(Span::raw(" │ "));
     if let Some(ws) = workspace_label(app) {
         spans.push(Span::styled(ws, t.dim));
         spans.push(Span::raw(" │ "));
@@ -676,11 +679,14 @@ fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
 
 /// The overlay on top draws itself (src/tui/overlay/).
 fn overlay(f: &mut Frame, app: &App, area: Rect) {
-    if let Some(o) = &app.overlay {
-        let view = View {
-            theme: &app.theme,
-            keymap: &app.keymap,
-        };
-        o.render(f, area, &view);
+    let view = View {
+        theme: &app.theme,
+        keymap: &app.keymap,
+    };
+    match (&app.overlay, &app.edits.view) {
+        // The app keeps the proposal the diff view shows (src/tui/overlay/mod.rs).
+        (Some(Overlay::Diff), Some(diff)) => diff.render(f, area, &view),
+        (Some(o), _) => o.render(f, area, &view),
+        (None, _) => {}
     }
 }

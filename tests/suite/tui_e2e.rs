@@ -411,3 +411,62 @@ fn the_at_list_offers_a_workspace_file_enter_inserts_it_and_the_inspector_shows_
         "{sent}"
     );
 }
+
+#[test]
+fn an_edit_is_previewed_applied_with_a_and_undone_with_slash_undo() {
+    let original = "def add(a, b):\n    return a - b\n";
+    let answer = [
+        "The sign is wrong.\n\napp/calc.py\n```python\n<<<<<<< SEARCH\n",
+        "    return a - b\n=======\n    return a + b\n>>>>>>> REPLACE\n```\n",
+    ];
+    let lm = fake_lmstudio("qwen-coder-7b", &answer);
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("calc-app");
+    std::fs::create_dir_all(repo.join("app")).unwrap();
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&repo)
+        .status();
+    if !git.is_ok_and(|s| s.success()) {
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+    }
+    let file = repo.join("app/calc.py");
+    std::fs::write(&file, original).unwrap();
+    let config = write_config(dir.path(), &lm.url(), &refused_url(), "");
+    let repo_arg = repo.display().to_string();
+    let Some(t) = Tmux::start(dir.path(), &config, &["--fast", "-C", &repo_arg]) else {
+        return;
+    };
+    t.wait_for(&["Input", "⌂ calc-app"], Duration::from_secs(20));
+    t.literal("/edit fix add in app/calc.py");
+    t.keys(&["Enter"]);
+    // The diff view opens by itself with the real diff once the engine has read it.
+    t.wait_for(
+        &[
+            "[x] app/calc.py · 1 hunk · +1 -1",
+            "-    return a - b",
+            "+    return a + b",
+            "a applies",
+        ],
+        Duration::from_secs(20),
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        original,
+        "nothing is written before a"
+    );
+    t.keys(&["a"]);
+    t.wait_for(&["applied 1 hunk in 1 file"], Duration::from_secs(20));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "def add(a, b):\n    return a + b\n"
+    );
+    t.literal("/undo");
+    t.keys(&["Enter"]);
+    t.wait_for(&["undone: app/calc.py restored"], Duration::from_secs(20));
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        original.as_bytes(),
+        "the original bytes are back"
+    );
+}

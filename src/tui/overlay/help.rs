@@ -21,6 +21,15 @@ const FIXED_KEYS: &[(&str, &str)] = &[
     ("? (empty input)", "this help"),
     ("↑↓ Enter 0–9 (voice picker)", "choose a voice"),
     ("y (deleting a session)", "confirm; any other key keeps it"),
+    (
+        "[ ] space (diff view)",
+        "move between files and hunks; keep or leave out the one under the cursor",
+    ),
+    (
+        "a x Esc (diff view)",
+        "apply what is kept; reject it all; close (/diff reopens it)",
+    ),
+    ("y Enter / n Esc (commit)", "commit; do not commit"),
 ];
 
 /// The widest the window gets.

@@ -1,10 +1,12 @@
-//! Windows over the panes: the session browser, the voice picker, the save prompt and
-//! help. Each is a component, as in gitui and codex's bottom pane: it takes the keys while
+//! Windows over the panes: the session browser, the voice picker, the save prompt, help,
+//! the diff view and the commit confirmation. Each is a component, as in gitui and codex's bottom pane: it takes the keys while
 //! it is on top, keeps its own state, renders from `&self` beside that state, and answers
 //! with an [`Outcome`] the app acts on. The app stays the dispatcher: a key goes to the
 //! top overlay first, and only a key it does not consume reaches the app.
 
 pub mod browser;
+pub mod commit;
+pub mod diff_view;
 pub mod help;
 pub mod save;
 pub mod voice_picker;
@@ -18,6 +20,8 @@ use super::theme::Theme;
 use crate::keys::{Action, Context, Keymap};
 
 pub use browser::Browser;
+pub use commit::CommitConfirm;
+pub use diff_view::DiffView;
 pub use help::Help;
 pub use save::SavePrompt;
 pub use voice_picker::VoicePicker;
@@ -31,6 +35,8 @@ pub enum Outcome {
     Consumed,
     /// Close the overlay.
     Close,
+    /// Close it and say this in the status bar.
+    CloseWith(String),
     /// Use this voice (`None`: no voice) and close.
     Voice(Option<usize>),
     /// Save the selected code block there and close.
@@ -46,6 +52,18 @@ pub enum Outcome {
     /// A line for the status bar.
     Notice(String),
     Problem(String),
+    /// Write these changes (the hunks the user kept; `hunks` counts them for the notice).
+    Apply {
+        changes: Vec<crate::edit::Change>,
+        hunks: usize,
+    },
+    /// The proposal was rejected: close, nothing is written.
+    Reject,
+    /// Commit these files with this message.
+    Commit {
+        files: Vec<String>,
+        message: String,
+    },
 }
 
 /// What an overlay draws with, besides its own state.
@@ -61,6 +79,11 @@ pub enum Overlay {
     Browser(Browser),
     VoicePicker(VoicePicker),
     Save(SavePrompt),
+    /// The diff view is on top. The proposal it shows outlives the window (`/diff` opens it
+    /// again, the stream keeps filling it while it is closed), so the app keeps it
+    /// (`App::edits`) and draws and feeds it; this only says it is on top.
+    Diff,
+    Commit(CommitConfirm),
 }
 
 /// Which overlay it is, for tests and the status bar.
@@ -70,6 +93,8 @@ pub enum Kind {
     Browser,
     VoicePicker,
     Save,
+    Diff,
+    Commit,
 }
 
 impl Overlay {
@@ -79,6 +104,8 @@ impl Overlay {
             Overlay::Browser(_) => Kind::Browser,
             Overlay::VoicePicker(_) => Kind::VoicePicker,
             Overlay::Save(_) => Kind::Save,
+            Overlay::Diff => Kind::Diff,
+            Overlay::Commit(_) => Kind::Commit,
         }
     }
 
@@ -88,6 +115,9 @@ impl Overlay {
             Overlay::Browser(o) => o.on_key(key, keymap),
             Overlay::VoicePicker(o) => o.on_key(key, keymap),
             Overlay::Save(o) => o.on_key(key, keymap),
+            Overlay::Commit(o) => o.on_key(key, keymap),
+            // The app gives the diff view's keys to the view it keeps.
+            Overlay::Diff => Outcome::NotConsumed,
         }
     }
 
@@ -97,6 +127,9 @@ impl Overlay {
             Overlay::Browser(o) => o.render(f, area, view),
             Overlay::VoicePicker(o) => o.render(f, area, view),
             Overlay::Save(o) => o.render(f, area, view),
+            Overlay::Commit(o) => o.render(f, area, view),
+            // The app draws the view it keeps.
+            Overlay::Diff => {}
         }
     }
 }

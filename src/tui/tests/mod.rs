@@ -3,6 +3,7 @@
 //! user would press them. The tmux end-to-end tests are tests/suite/tui_e2e.rs.
 
 mod browser;
+mod edits;
 mod event_loop;
 mod files;
 mod keys;
