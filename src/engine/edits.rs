@@ -319,6 +319,7 @@ fn event(p: Proposal, change: Option<edit::Change>) -> EventKind {
         added: d.added(),
         removed: d.removed(),
         why: None,
+        file_diff: change.is_some().then(|| std::sync::Arc::new(d)),
         change: change.map(std::sync::Arc::new),
     }
 }
@@ -333,6 +334,7 @@ fn failed(path: String, why: String) -> EventKind {
         removed: 0,
         why: Some(why),
         change: None,
+        file_diff: None,
     }
 }
 

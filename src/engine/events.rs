@@ -325,6 +325,10 @@ pub enum EventKind {
         /// or failed.
         #[serde(skip)]
         change: Option<std::sync::Arc<crate::edit::Change>>,
+        /// The change's diff as computed here, so that a front end need not diff the file
+        /// again on its drawing thread; with `change`.
+        #[serde(skip)]
+        file_diff: Option<std::sync::Arc<crate::edit::FileDiff>>,
     },
     /// A change set was written, undone or redone: the set and each file written; or
     /// `error` says why nothing was (or, with files, what went wrong after writing).

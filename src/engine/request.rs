@@ -1135,12 +1135,14 @@ fn mark(events: &mut [EventKind], to: EditStatus, reason: Option<String>) {
             why,
             diff,
             change,
+            file_diff,
             ..
         } = e
         {
             if *status == EditStatus::Proposed {
                 *status = to;
                 *change = None;
+                *file_diff = None;
                 if to == EditStatus::Failed {
                     diff.clear();
                     why.clone_from(&reason);

@@ -1066,8 +1066,19 @@ impl App {
                 diff,
                 why,
                 change,
+                file_diff,
                 ..
-            } => return self.edit_event(id, path, status, diff, why, change),
+            } => {
+                let edit = super::edits::EditEvent {
+                    path,
+                    status,
+                    diff,
+                    why,
+                    change,
+                    file_diff,
+                };
+                return self.edit_event(id, edit);
+            }
             other => other,
         };
         self.edit_stream(id, &kind);

@@ -6,8 +6,7 @@
 
 pub mod proposal;
 
-use std::sync::Arc;
-
+pub use proposal::EditEvent;
 use proposal::{Proposal, Stage, Stream};
 
 use super::app::App;
@@ -15,7 +14,7 @@ use super::chat::Who;
 use super::overlay::{CommitConfirm, DiffView, Overlay};
 use crate::edit::Change;
 use crate::engine::JournalEntry;
-use crate::engine::{Command, EditStatus, EventKind, FileChange, JournalAction, RequestId};
+use crate::engine::{Command, EventKind, FileChange, JournalAction, RequestId};
 use crate::text::short::counted;
 use crate::voice::Voice;
 
@@ -178,18 +177,10 @@ impl App {
     }
 
     /// One of the engine's `edit` events for the running request.
-    pub(crate) fn edit_event(
-        &mut self,
-        id: RequestId,
-        path: String,
-        status: EditStatus,
-        diff: String,
-        why: Option<String>,
-        change: Option<Arc<Change>>,
-    ) {
+    pub(crate) fn edit_event(&mut self, id: RequestId, edit: EditEvent) {
         let proposal = self.proposal_for(id);
         let first = proposal.is_empty();
-        proposal.on_edit(path, status, diff, why, change);
+        proposal.on_edit(edit);
         if first {
             self.show_proposal();
         }

@@ -24,22 +24,37 @@ pub enum FileState {
     Failed { why: String },
 }
 
+/// What an engine `edit` event says about one file.
+#[derive(Debug)]
+pub struct EditEvent {
+    pub path: String,
+    pub status: EditStatus,
+    pub diff: String,
+    pub why: Option<String>,
+    pub change: Option<Arc<Change>>,
+    pub file_diff: Option<Arc<FileDiff>>,
+}
+
 /// A proposed change with the hunks chosen so far.
 #[derive(Debug)]
 pub struct Proposed {
     pub change: Arc<Change>,
-    pub diff: FileDiff,
+    pub diff: Arc<FileDiff>,
     /// One flag per hunk (one in all for a file without hunks: an empty new file).
     pub keep: Vec<bool>,
 }
 
 impl Proposed {
-    fn new(change: Arc<Change>) -> Proposed {
-        let diff = crate::edit::diff(
-            &change.path,
-            change.before.as_deref(),
-            change.after.as_deref(),
-        );
+    /// `diff`: the engine's diff of the change, when it sent one (it always does); else it
+    /// is computed here.
+    fn new(change: Arc<Change>, diff: Option<Arc<FileDiff>>) -> Proposed {
+        let diff = diff.unwrap_or_else(|| {
+            Arc::new(crate::edit::diff(
+                &change.path,
+                change.before.as_deref(),
+                change.after.as_deref(),
+            ))
+        });
         let keep = vec![true; diff.hunks.len().max(1)];
         Proposed { change, diff, keep }
     }
@@ -175,20 +190,23 @@ impl Proposal {
 
     /// One of the engine's `edit` events. The first replaces what the stream listed: the
     /// engine read the blocks against the files, and its list is the one to act on.
-    pub fn on_edit(
-        &mut self,
-        path: String,
-        status: EditStatus,
-        diff: String,
-        why: Option<String>,
-        change: Option<Arc<Change>>,
-    ) {
+    pub fn on_edit(&mut self, edit: EditEvent) {
+        let EditEvent {
+            path,
+            status,
+            diff,
+            why,
+            change,
+            file_diff,
+        } = edit;
         if !self.from_engine {
             self.from_engine = true;
             self.files.clear();
         }
         let state = match (status, change) {
-            (EditStatus::Proposed, Some(c)) => FileState::Proposed(Box::new(Proposed::new(c))),
+            (EditStatus::Proposed, Some(c)) => {
+                FileState::Proposed(Box::new(Proposed::new(c, file_diff)))
+            }
             (EditStatus::Proposed, None) => FileState::Unchanged,
             (EditStatus::Applied, _) => FileState::Applied { diff },
             (EditStatus::Failed, _) => FileState::Failed {
@@ -345,33 +363,46 @@ mod tests {
         })
     }
 
+    fn ev(
+        path: String,
+        status: EditStatus,
+        why: Option<String>,
+        change: Option<Arc<Change>>,
+    ) -> EditEvent {
+        EditEvent {
+            path,
+            status,
+            diff: String::new(),
+            why,
+            change,
+            file_diff: None,
+        }
+    }
+
     fn proposal() -> Proposal {
         let mut p = Proposal::new(1);
-        p.on_edit(
+        p.on_edit(ev(
             "src/x.rs".into(),
             EditStatus::Proposed,
-            String::new(),
             None,
             Some(two_hunks()),
-        );
-        p.on_edit(
+        ));
+        p.on_edit(ev(
             "new.txt".into(),
             EditStatus::Proposed,
-            String::new(),
             None,
             Some(Arc::new(Change {
                 path: "new.txt".into(),
                 before: None,
                 after: Some("a\nb\n".into()),
             })),
-        );
-        p.on_edit(
+        ));
+        p.on_edit(ev(
             "gone.rs".into(),
             EditStatus::Failed,
-            String::new(),
             Some("the SEARCH text is not in the file".into()),
             None,
-        );
+        ));
         p.finish(true);
         p
     }
@@ -430,13 +461,12 @@ mod tests {
             p.files[0].state,
             FileState::Receiving { done: true }
         ));
-        p.on_edit(
+        p.on_edit(ev(
             "app/calc.py".into(),
             EditStatus::Failed,
-            String::new(),
             Some("no".into()),
             None,
-        );
+        ));
         assert_eq!(p.files.len(), 1);
         assert!(matches!(p.files[0].state, FileState::Failed { .. }));
     }

@@ -61,6 +61,7 @@ fn proposed(c: Change) -> EventKind {
         removed: d.removed(),
         why: None,
         change: Some(Arc::new(c)),
+        file_diff: Some(Arc::new(d)),
     }
 }
 
@@ -74,6 +75,7 @@ fn failed(path: &str, why: &str) -> EventKind {
         removed: 0,
         why: Some(why.into()),
         change: None,
+        file_diff: None,
     }
 }
 
