@@ -14,6 +14,7 @@ mod fault_matrix;
 mod fuzz_quick;
 mod hybrid;
 mod hybrid_cli;
+mod journal;
 mod keys_cli;
 mod learning;
 mod limits;
