@@ -15,7 +15,7 @@ Examples:
   codecrucible --json -p \"hello\"        one JSON event per line
   codecrucible route \"why does this deadlock?\"  show where a prompt would go, and why
   codecrucible --voice architect -p \"how should we split this service?\"
-  codecrucible --apply -p "fix add in @app/calc.py"   write the change, then:
+  codecrucible --apply -p \"fix add in @app/calc.py\"  write the change, then:
   codecrucible undo                     restore it (`redo` writes it again)
   codecrucible doctor                   check that LM Studio and Ollama answer
   codecrucible system vram --status     GPU memory, CPU/memory load, loaded models
