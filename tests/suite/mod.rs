@@ -7,6 +7,7 @@ mod cli;
 mod cloud_models;
 mod confidence;
 mod doctor_json;
+mod edit_tasks;
 mod engine;
 mod environment;
 mod fault_matrix;
