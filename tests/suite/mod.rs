@@ -8,6 +8,7 @@ mod cloud_models;
 mod confidence;
 mod doctor_json;
 mod edit_loop;
+mod edit_tasks;
 mod engine;
 mod environment;
 mod fault_matrix;

@@ -1,0 +1,5 @@
+function format(value) {
+  return String(value).trim().toLowerCase();
+}
+
+module.exports = { format };
