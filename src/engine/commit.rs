@@ -234,6 +234,19 @@ pub fn git_commit(dir: &Path, files: &[String], message: &str) -> Result<String,
     }
     // `add -A` stages deletions as well as new and changed files, of these paths only.
     git(&root, &["add", "-A", "--"], files)?;
+    // `diff --cached --quiet` exits 1 when something is staged for these paths.
+    if git(&root, &["diff", "--cached", "--quiet", "--"], files).is_ok() {
+        return Err(format!(
+            "{} {} already committed as {}; there is nothing to commit",
+            files.join(", "),
+            if files.len() == 1 { "is" } else { "are" },
+            if files.len() == 1 {
+                "it is"
+            } else {
+                "they are"
+            },
+        ));
+    }
     git(&root, &["commit", "--quiet", "-m", message, "--"], files)?;
     let hash = git(&root, &["rev-parse", "HEAD"], &[])?;
     Ok(hash.trim().to_owned())
@@ -257,7 +270,12 @@ fn git(root: &Path, args: &[&str], paths: &[String]) -> Result<String, String> {
     if out.status.success() {
         return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }
-    let said = String::from_utf8_lossy(&out.stderr);
+    // git says some failures on stdout ("nothing to commit").
+    let said = if out.stderr.iter().all(u8::is_ascii_whitespace) {
+        String::from_utf8_lossy(&out.stdout)
+    } else {
+        String::from_utf8_lossy(&out.stderr)
+    };
     let said = crate::text::terminal::clean(said.trim());
     let said: String = said.chars().take(GIT_OUTPUT).collect();
     Err(format!("git {} failed: {said}", args[0]))

@@ -193,6 +193,24 @@ async fn an_accepted_set_is_applied_undone_redone_and_committed_with_the_fast_se
     );
     assert!(!log.contains("notes.txt"), "only the set's files: {log}");
     assert!(!d.path().join("hook-ran").exists(), "hooks are off");
+    // The same set again: git has nothing new, and says so plainly.
+    let again = answer(
+        &mut engine,
+        Command::Commit {
+            id: 6,
+            dir,
+            files: vec!["app/calc.py".into()],
+            message: "again".into(),
+        },
+    )
+    .await;
+    let EventKind::Committed { error: Some(e), .. } = again else {
+        panic!("{again:?}")
+    };
+    assert_eq!(
+        e,
+        "app/calc.py is already committed as it is; there is nothing to commit"
+    );
 }
 
 #[tokio::test]
