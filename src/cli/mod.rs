@@ -17,6 +17,7 @@ mod journal_cmd;
 mod keys_cmd;
 mod privacy;
 mod route_cmd;
+mod run_cmd;
 mod sessions_cmd;
 mod system_cmd;
 
@@ -77,6 +78,20 @@ pub fn run(cli: Cli) -> i32 {
         // The history needs no config: it lives in the data dir.
         Some(Cmd::Feedback { session, verdict }) => {
             return runtime(|| sessions_cmd::feedback(*session, *verdict))
+        }
+        Some(Cmd::Run {
+            timeout,
+            no_sandbox,
+            command,
+        }) => {
+            let dir = cli.workspace.clone().unwrap_or_else(|| ".".into());
+            let opts = run_cmd::Options {
+                dir,
+                timeout: *timeout,
+                no_sandbox: *no_sandbox,
+                command: command.clone(),
+            };
+            return with_config(&overrides, |c| run_cmd::run(&c, opts));
         }
         Some(Cmd::Undo(a)) => return journal(&cli, a, false),
         Some(Cmd::Redo(a)) => return journal(&cli, a, true),

@@ -23,6 +23,7 @@ pub use load::{ConfigError, Overrides};
 pub struct Config {
     pub hybrid: Hybrid,
     pub workspace: Workspace,
+    pub sandbox: Sandbox,
     pub history: History,
     pub ui: Ui,
     /// The key bindings, per context (`[keys.global]`, `[keys.input]`, ...). The
@@ -71,6 +72,26 @@ pub struct CircuitBreaker {
 pub struct History {
     pub enabled: bool,
     pub retention_days: u64,
+}
+
+/// How commands run on the user's behalf are confined (DESIGN.md, "Acting on code").
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct Sandbox {
+    /// `bwrap` or `off` (no sandbox: an explicit opt-in, warned about).
+    pub mode: String,
+    /// `ask` (show the command, run it on `y`) or `auto`.
+    pub approval: String,
+    /// Wall time, after which the whole command is killed.
+    pub wall_secs: u64,
+    pub cpu_secs: u64,
+    /// Address space per process.
+    pub memory_mb: u64,
+    pub max_procs: u64,
+    /// The largest file a command may write.
+    pub max_file_mb: u64,
+    /// Paths under the hidden home that commands may read (toolchain caches); `~/` is the
+    /// home.
+    pub read_only_paths: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

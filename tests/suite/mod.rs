@@ -30,6 +30,7 @@ mod resident;
 mod route_cli;
 mod routing_eval;
 mod run_script;
+mod sandbox;
 mod sessions;
 mod system_cli;
 mod terminal_output;

@@ -30,6 +30,22 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("engine", FRONT_ENDS),
     ("workspace", FRONT_ENDS_ENGINE_AND_STORE_AND_EDIT),
     ("edit", ABOVE_EDIT),
+    ("sandbox", ABOVE_SANDBOX),
+];
+/// The sandbox runs commands; the engine (and the CLI's `run`) drive it. It reads its
+/// settings and finds the workspace root, nothing more.
+const ABOVE_SANDBOX: &[&str] = &[
+    "tui",
+    "cli",
+    "client",
+    "engine",
+    "store",
+    "backend",
+    "resources",
+    "router",
+    "confidence",
+    "edit",
+    "voice",
 ];
 const FRONT_ENDS: &[&str] = &["tui", "cli", "client"];
 const FRONT_ENDS_AND_ENGINE: &[&str] = &["tui", "cli", "client", "engine"];
@@ -70,6 +86,7 @@ const ABOVE_PURE: &[&str] = &[
     "logging",
     "workspace",
     "edit",
+    "sandbox",
 ];
 /// The config may use only these rooms.
 const CONFIG_MAY_USE: &[&str] = &["keys", "text", "backend_id", "private"];
@@ -88,6 +105,7 @@ const ABOVE_CONFIG: &[&str] = &[
     "logprob",
     "workspace",
     "edit",
+    "sandbox",
 ];
 
 #[test]

@@ -1,0 +1,200 @@
+//! `codecrucible run` and the sandbox's escape tests: each asks the sandboxed command to do
+//! something it must not, and asserts both the denial and that nothing happened outside.
+//! bubblewrap is required: scripts/test.sh installs it, and these tests fail without it.
+
+use crate::support;
+
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+use predicates::str::contains;
+use support::protocol::*;
+
+/// A workspace (a git repository with one file) and a config with `sandbox` settings.
+fn workspace(sandbox: &str) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    std::fs::write(d.path().join(".git/config"), "[core]\n").unwrap();
+    std::fs::write(d.path().join("main.py"), "print('hi')\n").unwrap();
+    std::fs::write(
+        d.path().join("config.toml"),
+        format!("[sandbox]\n{sandbox}\n"),
+    )
+    .unwrap();
+    d
+}
+
+fn run(d: &tempfile::TempDir, args: &[&str]) -> assert_cmd::assert::Assert {
+    support::cli(d.path()).arg("run").args(args).assert()
+}
+
+#[test]
+fn output_streams_and_the_exit_code_is_the_commands() {
+    let d = workspace("");
+    run(&d, &["--", "sh", "-c", "echo out; echo err >&2; exit 3"])
+        .code(3)
+        .stdout("out\n")
+        .stderr("err\n");
+    run(&d, &["--", "python3", "main.py"])
+        .success()
+        .stdout("hi\n");
+}
+
+#[test]
+fn writing_outside_the_workspace_or_into_git_is_denied_and_nothing_is_written() {
+    let d = workspace("");
+    let outside = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let target = outside.path().join("escaped");
+    let script = format!(
+        "touch {} ; touch .git/hooks-planted ; echo x >> .git/config ; touch inside",
+        target.display()
+    );
+    run(&d, &["--", "sh", "-c", &script]).stderr(contains("Read-only file system"));
+    assert!(!target.exists(), "nothing written outside");
+    assert!(
+        !d.path().join(".git/hooks-planted").exists(),
+        ".git is read-only"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path().join(".git/config")).unwrap(),
+        "[core]\n"
+    );
+    assert!(
+        d.path().join("inside").exists(),
+        "the workspace is writable"
+    );
+}
+
+#[test]
+fn the_home_is_hidden_so_ssh_keys_cannot_be_read() {
+    let d = workspace("");
+    // A home outside /tmp (which the sandbox replaces anyway), with a key in it.
+    let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::create_dir(home.path().join(".ssh")).unwrap();
+    std::fs::write(home.path().join(".ssh/id_ed25519"), "SECRET KEY\n").unwrap();
+    support::cli(d.path())
+        .env("HOME", home.path())
+        .args(["run", "--", "sh", "-c", "cat \"$HOME/.ssh/id_ed25519\""])
+        .assert()
+        .failure()
+        .stdout(predicate::str::contains("SECRET").not())
+        .stderr(contains("No such file"));
+}
+
+#[test]
+fn the_network_is_gone_even_the_model_servers_on_loopback() {
+    let d = workspace("");
+    let lm = fake_lmstudio("m", &["hi"]);
+    let port = lm.url().rsplit(':').next().unwrap().to_owned();
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let other_port = other.local_addr().unwrap().port().to_string();
+    for p in [&port, &other_port] {
+        let code = format!(
+            "import socket\nsocket.create_connection(('127.0.0.1', {p}), timeout=3)\nprint('connected')"
+        );
+        run(&d, &["--", "python3", "-c", &code])
+            .failure()
+            .stdout(predicate::str::contains("connected").not())
+            .stderr(contains("Connection refused").or(contains("unreachable")));
+    }
+    assert!(lm.requests().is_empty(), "the server saw nothing");
+}
+
+#[test]
+fn a_fork_bomb_is_bounded_by_the_process_limit() {
+    let d = workspace("max_procs = 24");
+    let started = Instant::now();
+    run(
+        &d,
+        &[
+            "--timeout",
+            "20",
+            "--",
+            "sh",
+            "-c",
+            "for i in $(seq 200); do (sleep 2) & done; echo all-started",
+        ],
+    )
+    .stdout(predicate::str::contains("all-started").not())
+    .stderr(contains("fork"));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "not killed for time"
+    );
+}
+
+#[test]
+fn allocating_4_gb_past_the_memory_limit_fails() {
+    let d = workspace("memory_mb = 512");
+    run(
+        &d,
+        &[
+            "--",
+            "python3",
+            "-c",
+            "x = bytearray(4 << 30)\nprint('allocated')",
+        ],
+    )
+    .failure()
+    .stdout(predicate::str::contains("allocated").not())
+    .stderr(contains("MemoryError"));
+}
+
+#[test]
+fn running_past_the_time_limit_kills_the_command_and_its_children() {
+    let d = workspace("");
+    let started = Instant::now();
+    run(
+        &d,
+        &[
+            "--timeout",
+            "1",
+            "--",
+            "sh",
+            "-c",
+            "(sleep 3; touch late) & sleep 30",
+        ],
+    )
+    .code(124)
+    .stderr(contains("ran out of its 1 s and was stopped"));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        !d.path().join("late").exists(),
+        "the background child was killed too"
+    );
+}
+
+#[test]
+fn without_bubblewrap_it_refuses_and_says_how_to_install_it_unless_told_to_run_unconfined() {
+    let d = workspace("");
+    // A PATH with the shell but no bwrap.
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/bin/sh", bin.path().join("sh")).unwrap();
+    support::cli(d.path())
+        .env("PATH", bin.path())
+        .args(["run", "--", "sh", "-c", "echo > ran"])
+        .assert()
+        .code(125)
+        .stderr(contains("bubblewrap is not installed"))
+        .stderr(contains("apt-get install bubblewrap"));
+    assert!(
+        !d.path().join("ran").exists(),
+        "never run unconfined silently"
+    );
+    support::cli(d.path())
+        .env("PATH", bin.path())
+        .args(["run", "--no-sandbox", "--", "sh", "-c", "echo > ran"])
+        .assert()
+        .success()
+        .stderr(contains("the sandbox is off"));
+    assert!(d.path().join("ran").exists());
+}
+
+#[test]
+fn a_bad_sandbox_setting_is_one_clear_error() {
+    let d = workspace("mode = \"docker\"");
+    run(&d, &["--", "true"])
+        .code(2)
+        .stderr(contains("sandbox.mode"));
+}
