@@ -1,13 +1,13 @@
-//! `codecrucible run [--timeout SECS] -- CMD ARGS…`: a command the user typed, run in the
-//! workspace in the sandbox, its output streamed, its exit code passed on.
+//! `codecrucible run [--timeout SECS] -- CMD ARGS…`: a command the user typed, run by the
+//! engine in the workspace's sandbox, its output streamed, its exit code passed on.
 
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::sandbox::{self, Channel, Mode, Spec};
+use crate::engine::run::RunRequest;
+use crate::engine::{Command, EventKind};
 
 /// The command could not be run at all (as `timeout(1)` and `docker run` use it).
 pub const EXIT_NOT_RUN: i32 = 125;
@@ -20,56 +20,68 @@ pub struct Options {
 }
 
 pub fn run(config: &Config, opts: Options) -> i32 {
-    let (root, cwd) = match sandbox::workspace_of(&opts.dir) {
-        Ok(w) => w,
-        Err(e) => return not_run(&e),
+    super::runtime(|| go(config.clone(), opts))
+}
+
+async fn go(config: Config, opts: Options) -> i32 {
+    const ID: u64 = 1;
+    let mut engine = crate::engine::Builder::new(config).spawn();
+    let name = opts.command.first().cloned().unwrap_or_default();
+    let req = RunRequest {
+        dir: opts.dir,
+        argv: opts.command,
+        timeout: opts.timeout.map(|s| Duration::from_secs(s.max(1))),
+        unconfined: opts.no_sandbox,
     };
-    let mut spec = match Spec::from_config(&config.sandbox, opts.command, root, cwd) {
-        Ok(s) => s,
-        Err(e) => return not_run(&e),
-    };
-    if let Some(secs) = opts.timeout {
-        spec.wall = Duration::from_secs(secs.max(1));
-    }
-    if opts.no_sandbox {
-        spec.mode = Mode::Off;
-    }
-    if spec.mode == Mode::Off {
-        eprintln!(
-            "codecrucible: the sandbox is off: {} runs unconfined, with your files and network",
-            spec.argv[0]
-        );
-    }
+    let _ = engine.commands.send(Command::Run { id: ID, run: req });
     let (out_tty, err_tty) = (
         std::io::stdout().is_terminal(),
         std::io::stderr().is_terminal(),
     );
-    let on_output: sandbox::OnOutput = Arc::new(move |channel, bytes: &[u8]| match channel {
-        Channel::Stdout => write(&mut std::io::stdout().lock(), bytes, out_tty),
-        Channel::Stderr => write(&mut std::io::stderr().lock(), bytes, err_tty),
-    });
-    match sandbox::run(&spec, on_output) {
-        Ok(outcome) => {
-            if outcome.exit == sandbox::Exit::TimedOut {
-                eprintln!(
-                    "codecrucible: {} ran out of its {} s and was stopped, with everything it started",
-                    spec.argv[0],
-                    spec.wall.as_secs()
-                );
-            }
-            outcome.exit.code()
+    while let Some(ev) = engine.events.recv().await {
+        if ev.id != ID {
+            continue;
         }
-        Err(e) => not_run(&e),
+        match ev.kind {
+            EventKind::CommandStarted { sandbox: "off", .. } => eprintln!(
+                "codecrucible: the sandbox is off: {name} runs unconfined, with your files and network"
+            ),
+            EventKind::CommandOutput { stream, text } => {
+                if stream == "stderr" {
+                    write(&mut std::io::stderr().lock(), &text, err_tty);
+                } else {
+                    write(&mut std::io::stdout().lock(), &text, out_tty);
+                }
+            }
+            EventKind::CommandDone {
+                error: Some(e), ..
+            } => return not_run(&e),
+            EventKind::CommandDone {
+                exit_code,
+                timed_out,
+                duration_ms,
+                ..
+            } => {
+                if timed_out {
+                    eprintln!(
+                        "codecrucible: {name} ran out of its {:.0} s and was stopped, with everything it started",
+                        duration_ms / 1000.0
+                    );
+                }
+                return exit_code.unwrap_or(EXIT_NOT_RUN);
+            }
+            _ => {}
+        }
     }
+    not_run("the engine stopped")
 }
 
-/// Untrusted output: cleaned of control sequences on a terminal, byte-exact when piped.
-fn write(out: &mut impl std::io::Write, bytes: &[u8], terminal: bool) {
+/// Untrusted output: cleaned of control sequences on a terminal, as sent when piped.
+fn write(out: &mut impl std::io::Write, text: &str, terminal: bool) {
     let _ = if terminal {
-        let text = String::from_utf8_lossy(bytes);
-        out.write_all(crate::text::terminal::clean(&text).as_bytes())
+        out.write_all(crate::text::terminal::clean(text).as_bytes())
     } else {
-        out.write_all(bytes)
+        out.write_all(text.as_bytes())
     };
     let _ = out.flush();
 }

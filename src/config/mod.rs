@@ -43,6 +43,8 @@ pub struct Workspace {
     /// Files up to this many lines are edited by rewriting them whole; longer ones with
     /// search/replace blocks (the edit format's instructions say so to the model).
     pub whole_file_lines: u64,
+    /// The command `/test` runs (through `sh -c`); empty: detected from the project.
+    pub test_command: String,
 }
 
 impl Workspace {

@@ -205,6 +205,12 @@ pub enum Command {
         dir: PathBuf,
         session: Option<SessionId>,
     },
+    /// Runs a command (or, with an empty command, the workspace's tests) in the sandbox;
+    /// answered by `command_started`, `command_output` events and `command_done`.
+    Run {
+        id: RequestId,
+        run: super::run::RunRequest,
+    },
     /// Commits `files` (workspace-relative) with `message`; answered by `committed`.
     Commit {
         id: RequestId,
@@ -350,6 +356,28 @@ pub enum EventKind {
         set: Option<crate::store::EditSetId>,
         files: Vec<String>,
         message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A command is about to run: its argv and how it is confined (`bwrap`, or `off`:
+    /// unconfined, which a front end must say).
+    CommandStarted {
+        argv: Vec<String>,
+        sandbox: &'static str,
+    },
+    /// Output of a running command, as it arrives (`stream`: `stdout` or `stderr`).
+    CommandOutput {
+        stream: &'static str,
+        text: String,
+    },
+    /// A command ended: its exit code (124 when killed for time, 128+N for signal N), or
+    /// `error` says why it could not run.
+    CommandDone {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        timed_out: bool,
+        duration_ms: f64,
+        output_bytes: u64,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },

@@ -18,6 +18,7 @@ mod repo_map;
 mod request;
 mod resources;
 mod route;
+pub mod run;
 mod slot;
 mod writer;
 
@@ -329,6 +330,7 @@ async fn actor(
                 dir,
                 move |s, root, key| journal::redo(s, root, key, session, force),
             ),
+            Command::Run { id, run: req } => run::start(&shared, &events, id, req),
             Command::ProposeCommit { id, dir, session } => {
                 tokio::spawn(commit::propose(
                     Arc::clone(&shared),

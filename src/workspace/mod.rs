@@ -8,6 +8,7 @@ pub mod mention;
 pub mod read;
 pub mod root;
 pub mod secrets;
+pub mod test_command;
 
 pub use attach::{FileRef, FileText, Refused};
 pub use index::{Index, IndexOptions, IndexedFile};

@@ -31,6 +31,9 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("workspace", FRONT_ENDS_ENGINE_AND_STORE_AND_EDIT),
     ("edit", ABOVE_EDIT),
     ("sandbox", ABOVE_SANDBOX),
+    // Front ends run commands through the engine, which owns the audit trail.
+    ("tui", &["sandbox"]),
+    ("cli", &["sandbox"]),
 ];
 /// The sandbox runs commands; the engine (and the CLI's `run`) drive it. It reads its
 /// settings and finds the workspace root, nothing more.

@@ -198,3 +198,73 @@ fn a_bad_sandbox_setting_is_one_clear_error() {
         .code(2)
         .stderr(contains("sandbox.mode"));
 }
+
+/// The engine's `run` command with an empty command: the workspace's tests.
+async fn run_tests(dir: &std::path::Path, test_command: &str) -> Vec<codecrucible::EventKind> {
+    use codecrucible::engine::{run::RunRequest, Command};
+    let mut config = codecrucible::config::Config::default();
+    config.workspace.test_command = test_command.into();
+    let mut engine = codecrucible::engine::Builder::new(config).spawn();
+    let req = RunRequest {
+        dir: dir.to_path_buf(),
+        argv: Vec::new(),
+        timeout: None,
+        unconfined: false,
+    };
+    let _ = engine.commands.send(Command::Run { id: 7, run: req });
+    let mut got = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(60), engine.events.recv())
+            .await
+            .expect("in time")
+            .expect("alive");
+        let done = matches!(ev.kind, codecrucible::EventKind::CommandDone { .. });
+        got.push(ev.kind);
+        if done {
+            return got;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_workspaces_tests_run_sandboxed_and_a_failure_is_reported_with_its_output() {
+    use codecrucible::EventKind;
+    let d = workspace("");
+    std::fs::write(
+        d.path().join("test_calc.py"),
+        "import unittest\n\nclass T(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(1 + 1, 3)\n",
+    )
+    .unwrap();
+    let events = run_tests(d.path(), "python3 -m unittest").await;
+    let EventKind::CommandStarted { argv, sandbox } = &events[0] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(argv, &["sh", "-c", "python3 -m unittest"]);
+    assert_eq!(*sandbox, "bwrap");
+    let output: String = events
+        .iter()
+        .filter_map(|e| match e {
+            EventKind::CommandOutput { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(output.contains("FAILED (failures=1)"), "{output}");
+    let Some(EventKind::CommandDone {
+        exit_code: Some(1),
+        timed_out: false,
+        ..
+    }) = events.last()
+    else {
+        panic!("{events:?}")
+    };
+    // Nothing known to run: one sentence on how to say what.
+    let bare = tempfile::tempdir().unwrap();
+    let events = run_tests(bare.path(), "").await;
+    let Some(EventKind::CommandDone { error: Some(e), .. }) = events.last() else {
+        panic!("{events:?}")
+    };
+    assert!(
+        e.contains("no test command is known") && e.contains("workspace.test_command"),
+        "{e}"
+    );
+}

@@ -1,0 +1,154 @@
+//! Commands run on the user's behalf, through the sandbox (DESIGN.md, "Acting on code"):
+//! `/run`, `/test` and `codecrucible run`. The output streams as `command_output` events
+//! and the run ends with `command_done`; nothing runs unconfined unless the config says
+//! `sandbox.mode = "off"` (or the run asks for it), and then the events say so.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::events::{Event, EventKind, RequestId};
+use super::outbox::Outbox;
+use super::Shared;
+use crate::sandbox::{self, Channel, Mode, Spec};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// Where: the workspace above `dir`, starting in `dir`.
+    pub dir: PathBuf,
+    /// The command and its arguments; empty runs the workspace's test command.
+    pub argv: Vec<String>,
+    /// Overrides `sandbox.wall_secs`.
+    pub timeout: Option<Duration>,
+    /// Run unconfined, whatever the config says (an explicit opt-in).
+    pub unconfined: bool,
+}
+
+/// Runs it on the blocking pool; answered by `command_output` events and `command_done`.
+pub fn start(shared: &Arc<Shared>, events: &Outbox, id: RequestId, req: RunRequest) {
+    let events = events.clone();
+    let config = shared.config.sandbox.clone();
+    let test_command = shared.config.workspace.test_command.clone();
+    tokio::task::spawn_blocking(move || {
+        let done = match spec(&config, &test_command, req) {
+            Ok(spec) => {
+                let argv = spec.argv.clone();
+                let mode = spec.mode;
+                let started = EventKind::CommandStarted {
+                    argv: argv.clone(),
+                    sandbox: mode.name(),
+                };
+                events.send_blocking(Event { id, kind: started });
+                execute(&events, id, &spec)
+            }
+            Err(error) => failed(error),
+        };
+        events.send_blocking(Event { id, kind: done });
+    });
+}
+
+fn failed(error: String) -> EventKind {
+    EventKind::CommandDone {
+        exit_code: None,
+        timed_out: false,
+        duration_ms: 0.0,
+        output_bytes: 0,
+        error: Some(error),
+    }
+}
+
+/// The spec for `req` under the `[sandbox]` config; an empty command is the workspace's
+/// test command (`workspace.test_command`, else detected).
+fn spec(
+    config: &crate::config::Sandbox,
+    test_command: &str,
+    req: RunRequest,
+) -> Result<Spec, String> {
+    let (root, cwd) = sandbox::workspace_of(&req.dir)?;
+    let argv = if req.argv.is_empty() {
+        crate::workspace::test_command::command(&root, test_command).ok_or_else(|| {
+            format!(
+                "no test command is known for {}: set workspace.test_command (for example \
+                 `codecrucible config set workspace.test_command \"make test\"`)",
+                root.display()
+            )
+        })?
+    } else {
+        req.argv
+    };
+    let mut spec = Spec::from_config(config, argv, root, cwd)?;
+    if let Some(t) = req.timeout {
+        spec.wall = t;
+    }
+    if req.unconfined {
+        spec.mode = Mode::Off;
+    }
+    Ok(spec)
+}
+
+fn execute(events: &Outbox, id: RequestId, spec: &Spec) -> EventKind {
+    let carry = Arc::new(Mutex::new([Vec::new(), Vec::new()]));
+    let out = events.clone();
+    let on_output: sandbox::OnOutput = Arc::new(move |channel, bytes: &[u8]| {
+        let text = carry
+            .lock()
+            .map(|mut c| whole_chars(&mut c[channel as usize], bytes))
+            .unwrap_or_default();
+        if !text.is_empty() {
+            let kind = EventKind::CommandOutput {
+                stream: match channel {
+                    Channel::Stdout => "stdout",
+                    Channel::Stderr => "stderr",
+                },
+                text,
+            };
+            out.send_blocking(Event { id, kind });
+        }
+    });
+    match sandbox::run(spec, on_output) {
+        Ok(o) => EventKind::CommandDone {
+            exit_code: Some(o.exit.code()),
+            timed_out: o.exit == sandbox::Exit::TimedOut,
+            duration_ms: o.duration.as_secs_f64() * 1000.0,
+            output_bytes: o.stdout.total + o.stderr.total,
+            error: None,
+        },
+        Err(e) => failed(e),
+    }
+}
+
+/// `bytes` appended to what was held back, as text: a character split between two reads
+/// waits for its end instead of becoming U+FFFD.
+fn whole_chars(held: &mut Vec<u8>, bytes: &[u8]) -> String {
+    held.extend_from_slice(bytes);
+    let cut = match std::str::from_utf8(held) {
+        Ok(_) => held.len(),
+        // An incomplete sequence at the end (at most 3 bytes) is kept for the next read.
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        Err(_) => held.len(),
+    };
+    let rest = held.split_off(cut);
+    let text = String::from_utf8_lossy(held).into_owned();
+    *held = rest;
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_character_split_across_reads_arrives_whole() {
+        let mut held = Vec::new();
+        let e = "é".as_bytes();
+        assert_eq!(whole_chars(&mut held, &[b'a', e[0]]), "a");
+        assert_eq!(whole_chars(&mut held, &[e[1], b'b']), "éb");
+        assert_eq!(
+            whole_chars(&mut held, &[0xff, b'c']),
+            "\u{fffd}c",
+            "bad bytes do not stall"
+        );
+        assert!(held.is_empty());
+    }
+}
