@@ -211,6 +211,25 @@ pub enum Cmd {
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
     },
+    /// The audit trail: every command run, file written, undo, config change and
+    /// learning reset, oldest first.
+    Audit {
+        #[arg(long)]
+        json: bool,
+        /// Only the last DURATION, e.g. 30m, 24h, 7d.
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+        /// Only this session's operations.
+        #[arg(long, value_name = "ID")]
+        session: Option<i64>,
+        /// Check that no entry was changed or removed (each carries the previous one's
+        /// hash); exits 1 when the chain is broken.
+        #[arg(long, conflicts_with_all = ["since", "session"])]
+        verify: bool,
+        /// At most this many entries (the newest).
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+    },
     /// Restore the files of the newest change set applied in this workspace (--apply, or
     /// `a` in the app). Run it again to go further back.
     Undo(JournalArgs),

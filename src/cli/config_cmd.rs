@@ -34,28 +34,71 @@ pub fn run(action: &ConfigCmd, overrides: &Overrides) -> i32 {
             print!("{text}");
             Ok(())
         }),
-        ConfigCmd::Set { key, value } => edit::set(&path, key, value).map(|()| {
-            eprintln!(
-                "set {} in {}",
-                crate::config::schema::normalize_key(key),
-                path.display()
-            );
-        }),
-        ConfigCmd::Reset { key } => edit::reset(&path, key).map(|removed| {
-            let key = crate::config::schema::normalize_key(key);
-            if removed {
-                eprintln!("reset {key}: the default applies again");
-            } else {
-                eprintln!(
-                    "{key} was not set in {}; the default already applies",
-                    path.display()
-                );
-            }
-        }),
+        ConfigCmd::Set { key, value } => {
+            let old = effective(overrides, key);
+            edit::set(&path, key, value).map(|()| {
+                let key = crate::config::schema::normalize_key(key);
+                eprintln!("set {key} in {}", path.display());
+                audit_change(overrides, &key, old);
+            })
+        }
+        ConfigCmd::Reset { key } => {
+            let old = effective(overrides, key);
+            edit::reset(&path, key).map(|removed| {
+                let key = crate::config::schema::normalize_key(key);
+                if removed {
+                    audit_change(overrides, &key, old);
+                }
+                if removed {
+                    eprintln!("reset {key}: the default applies again");
+                } else {
+                    eprintln!(
+                        "{key} was not set in {}; the default already applies",
+                        path.display()
+                    );
+                }
+            })
+        }
     };
     match result {
         Ok(()) => EXIT_OK,
         Err(e) => config_error(&e),
+    }
+}
+
+/// A setting's effective value (secrets redacted, as `config get` shows them).
+fn effective(overrides: &Overrides, key: &str) -> Option<String> {
+    Config::load(overrides)
+        .ok()
+        .and_then(|c| edit::get(&c, key).ok())
+}
+
+/// A changed setting in the audit trail: its key, and its values before and after.
+fn audit_change(overrides: &Overrides, key: &str, old: Option<String>) {
+    let new = effective(overrides, key);
+    let detail = serde_json::json!({ "key": key, "old": old, "new": new });
+    audit("config", detail);
+}
+
+/// Records an operation through the engine, the history's one writer; a failure is said
+/// but does not undo what was done.
+fn audit(kind: &'static str, detail: serde_json::Value) {
+    let answer = super::runtime_value(|| {
+        super::sessions_cmd::history_command(move |id| crate::engine::Command::Audit {
+            id,
+            kind: kind.into(),
+            session: None,
+            detail,
+        })
+    });
+    let error = match answer {
+        Some(Ok(crate::engine::EventKind::Audited { error, .. })) => error,
+        Some(Ok(_)) => Some("the engine gave no answer".into()),
+        Some(Err(e)) => Some(e),
+        None => Some("no runtime could start".into()),
+    };
+    if let Some(e) = error {
+        eprintln!("codecrucible: this change is not in the audit trail: {e}");
     }
 }
 
@@ -89,6 +132,11 @@ fn reset_data(what: DataKey) -> i32 {
     match result {
         Ok(n) => {
             eprintln!("cleared {n} {noun}");
+            let kind = match what {
+                DataKey::Learning => "learning_reset",
+                DataKey::Cache => "cache_reset",
+            };
+            audit(kind, serde_json::json!({ "cleared": n }));
             EXIT_OK
         }
         Err(e) => {

@@ -9,6 +9,7 @@ macro_rules! outln {
 }
 
 pub mod args;
+mod audit_cmd;
 mod config_cmd;
 mod doctor;
 mod headless;
@@ -92,6 +93,21 @@ pub fn run(cli: Cli) -> i32 {
                 command: command.clone(),
             };
             return with_config(&overrides, |c| run_cmd::run(&c, opts));
+        }
+        Some(Cmd::Audit {
+            json,
+            since,
+            session,
+            verify,
+            limit,
+        }) => {
+            return audit_cmd::run(audit_cmd::Options {
+                json: *json,
+                since: since.clone(),
+                session: *session,
+                verify: *verify,
+                limit: *limit,
+            })
         }
         Some(Cmd::Undo(a)) => return journal(&cli, a, false),
         Some(Cmd::Redo(a)) => return journal(&cli, a, true),
@@ -263,6 +279,19 @@ where
             EXIT_FAILED
         }
     }
+}
+
+/// Runs `f` to its value on a small runtime; `None` when no runtime can start.
+pub(crate) fn runtime_value<F, Fut, T>(f: F) -> Option<T>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()
+        .map(|rt| rt.block_on(f()))
 }
 
 /// `undo` / `redo` in the workspace of `-C DIR` (default: the current directory).

@@ -25,7 +25,15 @@ pub fn run(config: &Config, opts: Options) -> i32 {
 
 async fn go(config: Config, opts: Options) -> i32 {
     const ID: u64 = 1;
-    let mut engine = crate::engine::Builder::new(config).spawn();
+    // The run goes in the audit trail of the history database (in memory with history off).
+    let mut builder = crate::engine::Builder::new(config.clone());
+    if config.history.enabled {
+        match super::sessions_cmd::open_store() {
+            Ok(store) => builder = builder.store(std::sync::Arc::new(store)),
+            Err(e) => eprintln!("codecrucible: {e}; this run is not in the audit trail"),
+        }
+    }
+    let mut engine = builder.spawn();
     let name = opts.command.first().cloned().unwrap_or_default();
     let req = RunRequest {
         dir: opts.dir,

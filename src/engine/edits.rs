@@ -310,6 +310,10 @@ fn event(p: Proposal, change: Option<edit::Change>) -> EventKind {
     if let Some(why) = p.why {
         return failed(p.rel, why);
     }
+    if change.is_none() {
+        let why = "the file already holds what the answer proposes".to_owned();
+        return failed(p.rel, why);
+    }
     let d = edit::diff(&p.rel, p.before.as_deref(), p.after.as_deref());
     EventKind::Edit {
         path: p.rel,
@@ -503,5 +507,18 @@ mod tests {
             text.contains("```python\ndef add(a, b):\n    return a + b\n```"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_block_that_changes_nothing_is_not_counted_as_a_change() {
+        let d = workspace();
+        let same = "app/calc.py\n```python\ndef add(a, b):\n    return a - b\n```\n";
+        let p = propose(d.path(), same, 1 << 20, &HashMap::new());
+        assert!(p.changes.is_empty());
+        assert_eq!(
+            summary(&p.events[0]).4.as_deref(),
+            Some("the file already holds what the answer proposes")
+        );
+        assert!(p.fixable.is_empty(), "nothing for the model to fix");
     }
 }

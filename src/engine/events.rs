@@ -211,6 +211,14 @@ pub enum Command {
         id: RequestId,
         run: super::run::RunRequest,
     },
+    /// Records a front end's operation in the audit trail (a config change, a learning
+    /// reset); answered by `audited`.
+    Audit {
+        id: RequestId,
+        kind: String,
+        session: Option<SessionId>,
+        detail: serde_json::Value,
+    },
     /// Commits `files` (workspace-relative) with `message`; answered by `committed`.
     Commit {
         id: RequestId,
@@ -378,6 +386,13 @@ pub enum EventKind {
         timed_out: bool,
         duration_ms: f64,
         output_bytes: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// An `audit` command was recorded as `entry`, or `error` says why not.
+    Audited {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        entry: Option<i64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },

@@ -102,7 +102,12 @@ pub fn apply(
             after: a.after.map(String::into_bytes),
         })
         .collect();
-    match store.record_edit_set(key, session, &journal) {
+    let recorded = store.record_edit_set(key, session, &journal);
+    let set = recorded.as_ref().ok().copied();
+    for (f, j) in files.iter().zip(&journal) {
+        audit_file(store, session, key, set, "apply", f, &j.before, &j.after);
+    }
+    match recorded {
         Ok(set) => Outcome {
             set: Some(set),
             files,
@@ -224,10 +229,33 @@ fn step(
     } else {
         store.mark_redone(set.id)
     };
-    let files = changes
+    let files: Vec<JournalEntry> = changes
         .iter()
         .map(|c| entry(&c.path, c.before.is_some(), c.after.is_some()))
         .collect();
+    let by = if undo { "undo" } else { "redo" };
+    for (f, c) in files.iter().zip(&changes) {
+        let bytes = |s: &Option<String>| s.as_ref().map(|s| s.as_bytes().to_vec());
+        audit_file(
+            store,
+            set.session,
+            &set.root,
+            Some(set.id),
+            by,
+            f,
+            &bytes(&c.before),
+            &bytes(&c.after),
+        );
+    }
+    let detail = serde_json::json!({
+        "root": set.root,
+        "set": set.id,
+        "files": files.iter().map(|f| &f.path).collect::<Vec<_>>(),
+        "forced": forced,
+    });
+    if let Err(e) = store.append_audit(by, set.session, &detail) {
+        tracing::warn!("the {by} is done but not in the audit trail: {e}");
+    }
     Outcome {
         set: Some(set.id),
         files,
@@ -235,6 +263,41 @@ fn step(
         error: moved
             .err()
             .map(|e| format!("the files are written but the journal was not updated: {e}")),
+    }
+}
+
+/// One file written, in the audit trail: its path, what happened, and the hashes of its
+/// content before and after.
+#[allow(clippy::too_many_arguments)]
+fn audit_file(
+    store: &Store,
+    session: Option<SessionId>,
+    root: &str,
+    set: Option<EditSetId>,
+    by: &str,
+    file: &JournalEntry,
+    before: &Option<Vec<u8>>,
+    after: &Option<Vec<u8>>,
+) {
+    let hex = |c: &Option<Vec<u8>>| {
+        c.as_deref().map(|b| {
+            crate::store::content_sha256(b)
+                .iter()
+                .map(|x| format!("{x:02x}"))
+                .collect::<String>()
+        })
+    };
+    let detail = serde_json::json!({
+        "root": root,
+        "path": file.path,
+        "change": file.change,
+        "by": by,
+        "set": set,
+        "before_sha256": hex(before),
+        "after_sha256": hex(after),
+    });
+    if let Err(e) = store.append_audit("file", session, &detail) {
+        tracing::warn!("{} is written but not in the audit trail: {e}", file.path);
     }
 }
 

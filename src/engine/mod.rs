@@ -331,6 +331,12 @@ async fn actor(
                 move |s, root, key| journal::redo(s, root, key, session, force),
             ),
             Command::Run { id, run: req } => run::start(&shared, &events, id, req),
+            Command::Audit {
+                id,
+                kind,
+                session,
+                detail,
+            } => record_audit(&shared, &events, id, kind, session, detail),
             Command::ProposeCommit { id, dir, session } => {
                 tokio::spawn(commit::propose(
                     Arc::clone(&shared),
@@ -481,6 +487,54 @@ fn journal_command(
             Err(e) => journal::Outcome::failed(e),
         };
         send(outcome);
+    });
+}
+
+/// Appends an operation to the audit trail on the writer (fire and forget: a failure is
+/// logged, the operation itself has happened).
+pub(crate) fn audit(
+    shared: &Shared,
+    kind: &'static str,
+    session: Option<crate::store::SessionId>,
+    detail: serde_json::Value,
+) {
+    if let Some(history) = shared.history.as_ref() {
+        history.writer.run(move |store| {
+            if let Err(e) = store.append_audit(kind, session, &detail) {
+                tracing::warn!("not in the audit trail ({kind}): {e}");
+            }
+        });
+    }
+}
+
+/// A front end's operation (a config change, a learning reset) recorded; answered by
+/// `audited`.
+fn record_audit(
+    shared: &Shared,
+    events: &Outbox,
+    id: RequestId,
+    kind: String,
+    session: Option<crate::store::SessionId>,
+    detail: serde_json::Value,
+) {
+    let events = events.clone();
+    let Some(history) = shared.history.as_ref() else {
+        let error = Some("the audit trail is unavailable".to_owned());
+        tokio::spawn(async move {
+            let kind = EventKind::Audited { entry: None, error };
+            events.send(Event { id, kind }).await;
+        });
+        return;
+    };
+    history.writer.run(move |store| {
+        let (entry, error) = match store.append_audit(&kind, session, &detail) {
+            Ok(n) => (Some(n), None),
+            Err(e) => (None, Some(e.0)),
+        };
+        events.send_blocking(Event {
+            id,
+            kind: EventKind::Audited { entry, error },
+        });
     });
 }
 

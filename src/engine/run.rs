@@ -28,24 +28,60 @@ pub struct RunRequest {
 /// Runs it on the blocking pool; answered by `command_output` events and `command_done`.
 pub fn start(shared: &Arc<Shared>, events: &Outbox, id: RequestId, req: RunRequest) {
     let events = events.clone();
-    let config = shared.config.sandbox.clone();
-    let test_command = shared.config.workspace.test_command.clone();
+    let shared = Arc::clone(shared);
     tokio::task::spawn_blocking(move || {
-        let done = match spec(&config, &test_command, req) {
+        let config = &shared.config;
+        let done = match spec(&config.sandbox, &config.workspace.test_command, req) {
             Ok(spec) => {
-                let argv = spec.argv.clone();
-                let mode = spec.mode;
                 let started = EventKind::CommandStarted {
-                    argv: argv.clone(),
-                    sandbox: mode.name(),
+                    argv: spec.argv.clone(),
+                    sandbox: spec.mode.name(),
                 };
                 events.send_blocking(Event { id, kind: started });
-                execute(&events, id, &spec)
+                let done = execute(&events, id, &spec);
+                record(&shared, &spec, &done);
+                done
             }
             Err(error) => failed(error),
         };
         events.send_blocking(Event { id, kind: done });
     });
+}
+
+/// The run in the audit trail (and, unconfined, that too as its own entry).
+fn record(shared: &Shared, spec: &Spec, done: &EventKind) {
+    let EventKind::CommandDone {
+        exit_code,
+        timed_out,
+        duration_ms,
+        output_bytes,
+        error,
+    } = done
+    else {
+        return;
+    };
+    let command = serde_json::json!({
+        "argv": spec.argv,
+        "cwd": spec.cwd.display().to_string(),
+        "workspace": spec.workspace.display().to_string(),
+        "sandbox": spec.mode.name(),
+        "exit_code": exit_code,
+        "timed_out": timed_out,
+        "duration_ms": duration_ms.round(),
+        "output_bytes": output_bytes,
+        "error": error,
+    });
+    let unconfined = spec.mode == Mode::Off;
+    let argv = spec.argv.clone();
+    super::audit(shared, "command", None, command);
+    if unconfined {
+        super::audit(
+            shared,
+            "no_sandbox",
+            None,
+            serde_json::json!({ "argv": argv }),
+        );
+    }
 }
 
 fn failed(error: String) -> EventKind {

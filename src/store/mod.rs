@@ -5,6 +5,7 @@
 //! The same database keeps the router's learning statistics, the response cache, and the
 //! edit journal that undo and redo read (see `journal`).
 
+mod audit;
 mod browse;
 mod cache;
 mod decision;
@@ -22,6 +23,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+pub use audit::{AuditCheck, AuditEntry};
 pub use browse::BrowseRow;
 pub use cache::{CacheLimits, CachedAnswer};
 pub use decision::{DecisionKind, Verdict};

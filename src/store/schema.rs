@@ -108,6 +108,25 @@ const MIGRATIONS: &[&str] = &[
         after_sha256 BLOB,
         PRIMARY KEY (set_id, seq)
     );",
+    // 4 → 5: the audit trail. Append-only: triggers refuse updates and deletes, and each
+    // row carries the SHA-256 of the previous row's hash and its own fields, so that an
+    // edit made around the triggers breaks the chain (`codecrucible audit --verify`).
+    // `session_id` is not a foreign key: deleting a session keeps its operations.
+    "CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        session_id INTEGER,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL
+    );
+    CREATE INDEX audit_by_session ON audit(session_id, id);
+    CREATE INDEX audit_by_time ON audit(at);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 ];
 
 /// The version a current database has.

@@ -1,6 +1,7 @@
 //! Every integration test, one module per area, in one test binary: linking the whole
 //! crate once instead of once per file is most of the suite's build time.
 
+mod audit;
 mod backends;
 mod cache;
 mod cli;
