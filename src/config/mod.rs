@@ -118,6 +118,12 @@ pub struct Routing {
     pub escalation_threshold: f64,
     pub confidence_scoring: bool,
     pub learning_enabled: bool,
+    /// Check a hybrid edit draft by running the workspace's tests on a scratch copy.
+    pub check_with_tests: bool,
+    /// Test runs per request: the draft, its retry, the quality answer.
+    pub test_attempts: u32,
+    /// The time all of a request's test runs may take together.
+    pub test_budget_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -122,6 +122,8 @@ pub fn check(key: &str, value: &Value) -> Result<(), String> {
         "max_answer_kb" => in_range(value, 1.0, 4_194_304.0),
         "max_file_kb" => in_range(value, 1.0, 65_536.0),
         "whole_file_lines" => in_range(value, 0.0, 1_000_000.0),
+        "test_attempts" => in_range(value, 1.0, 10.0),
+        "test_budget_secs" => in_range(value, 1.0, 86_400.0),
         "mode" if key == "sandbox.mode" => one_of(value, &["bwrap", "off"]),
         "approval" => one_of(value, &["ask", "auto"]),
         "wall_secs" => in_range(value, 1.0, 86_400.0),

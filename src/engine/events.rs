@@ -367,6 +367,26 @@ pub enum EventKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+    /// A hybrid edit's tests start on a scratch copy with the edit applied (`attempt` 1
+    /// is the draft's).
+    TestRun {
+        backend: BackendId,
+        attempt: u32,
+        argv: Vec<String>,
+    },
+    /// How they went: passed or not, and the end of their output (for failures).
+    TestResult {
+        backend: BackendId,
+        attempt: u32,
+        /// `None`: not checked (the tests could not run), with `error` saying why.
+        passed: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        duration_ms: f64,
+        output: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// A command is about to run: its argv and how it is confined (`bwrap`, or `off`:
     /// unconfined, which a front end must say).
     CommandStarted {

@@ -20,6 +20,7 @@ mod resources;
 mod route;
 pub mod run;
 mod slot;
+mod test_check;
 mod writer;
 
 use std::collections::HashMap;

@@ -2,6 +2,7 @@
 //! stream, and fall back to the other server when the first cannot take the request.
 
 mod edit_loop;
+mod test_loop;
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;

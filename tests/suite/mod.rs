@@ -35,5 +35,6 @@ mod sandbox;
 mod sessions;
 mod system_cli;
 mod terminal_output;
+mod test_loop;
 mod tui_e2e;
 mod workspace;

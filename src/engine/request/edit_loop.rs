@@ -51,6 +51,12 @@ impl Run {
             return Outcome::Cancelled;
         };
         let mut final_answer = draft;
+        let tests = self.shared.config.hybrid.routing.check_with_tests;
+        if judged && tests && proposed.fixable.is_empty() && !proposed.changes.is_empty() {
+            return self
+                .test_loop(&root, &messages, final_answer, proposed)
+                .await;
+        }
         if judged && proposed.fixable.is_empty() {
             let scored = edits::scored_text(&final_answer.text, &proposed.changes);
             match self
@@ -110,7 +116,7 @@ impl Run {
     /// The answer's proposal, and the answer that ends the request (`None`: cancelled
     /// during the retry). A fixable failure is sent back once to the same server; the
     /// retry of a hybrid draft (`draft`) streams as draft text too, still to be judged.
-    async fn propose_with_retry(
+    pub(super) async fn propose_with_retry(
         &mut self,
         root: &Path,
         answer: Box<Answer>,
@@ -160,9 +166,19 @@ impl Run {
         }
     }
 
+    /// Offers `proposed` (written with `--apply`) after saying how its tests went.
+    pub(super) async fn offer_checked(&self, root: &Path, proposed: Proposed, note: String) {
+        self.emit(EventKind::Status {
+            backend: None,
+            message: note,
+        })
+        .await;
+        self.offer(root, proposed).await;
+    }
+
     /// A fast draft may escalate on its edits when scoring is on, the threshold is not 0,
     /// it has not escalated already, and the quality server is usable.
-    fn may_escalate(&self, draft: &Answer) -> bool {
+    pub(super) fn may_escalate(&self, draft: &Answer) -> bool {
         let routing = &self.shared.config.hybrid.routing;
         let quality = self.shared.slot(BackendId::Ollama);
         draft.backend == BackendId::Lmstudio
@@ -219,7 +235,7 @@ impl Run {
     }
 
     /// Reads an answer's blocks against the workspace on the blocking pool.
-    async fn propose(&self, root: &Path, answer: &str) -> Proposed {
+    pub(super) async fn propose(&self, root: &Path, answer: &str) -> Proposed {
         let max = self.shared.config.workspace.max_file_bytes();
         let answer = answer.to_owned();
         let sent: HashMap<String, String> = self
@@ -233,7 +249,7 @@ impl Run {
     }
 
     /// Sends the proposal's `edit` events, after writing it when `--apply` asked.
-    async fn offer(&self, root: &Path, proposed: Proposed) {
+    pub(super) async fn offer(&self, root: &Path, proposed: Proposed) {
         let Proposed {
             mut events,
             changes,

@@ -1,0 +1,136 @@
+//! Test-checked escalation through the real binary: a fast edit that fails a real test (a
+//! Python project this test builds, run by unittest in the sandbox) is sent back once with
+//! the output, then escalated; the quality edit passes and is offered; the user's tree is
+//! untouched until applied; and learning records the fast server's failure.
+
+use crate::support;
+
+use support::protocol::*;
+
+const ORIGINAL: &str = "def add(a, b):\n    return a - b\n";
+const TEST: &str = "import unittest\nfrom calc import add\n\n\nclass T(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n";
+const WRONG: &str = "calc.py\n```python\ndef add(a, b):\n    return a * b\n```\n";
+const RIGHT: &str = "calc.py\n```python\ndef add(a, b):\n    return a + b\n```\n";
+
+fn project(
+    fast: &str,
+    quality: &str,
+) -> (tempfile::TempDir, support::FakeServer, support::FakeServer) {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    std::fs::write(d.path().join("calc.py"), ORIGINAL).unwrap();
+    std::fs::write(d.path().join("test_calc.py"), TEST).unwrap();
+    let lm = fake_lmstudio("m", &[fast]);
+    let ol = fake_ollama(&["q"], &[quality]);
+    let extra = "[hybrid.routing]\ncheck_with_tests = true\n[workspace]\ntest_command = \"python3 -m unittest -q\"\n";
+    write_config(d.path(), &lm.url(), &ol.url(), extra);
+    (d, lm, ol)
+}
+
+fn run(d: &tempfile::TempDir, apply: &str) -> Vec<serde_json::Value> {
+    let out = support::cli(d.path())
+        .args([
+            "--backend",
+            "hybrid",
+            apply,
+            "--json",
+            "-p",
+            "fix add in @calc.py",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn of<'a>(ev: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    ev.iter().filter(|e| e["type"] == kind).collect()
+}
+
+#[test]
+fn a_fast_edit_that_fails_its_tests_is_retried_then_escalated_and_the_passing_edit_offered() {
+    let (d, lm, ol) = project(WRONG, RIGHT);
+    let ev = run(&d, "--edit");
+    let results: Vec<(u64, Option<bool>)> = of(&ev, "test_result")
+        .iter()
+        .map(|r| (r["attempt"].as_u64().unwrap(), r["passed"].as_bool()))
+        .collect();
+    assert_eq!(
+        results,
+        [(1, Some(false)), (2, Some(false)), (3, Some(true))],
+        "{ev:#?}"
+    );
+    let failed = of(&ev, "test_result")[0]["output"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(failed.contains("AssertionError: 6 != 5"), "{failed}");
+    // The retry and the escalation carried the failing output.
+    let lm_bodies: Vec<String> = lm
+        .requests_to("/v1/chat/completions")
+        .iter()
+        .map(|r| r.json().to_string())
+        .collect();
+    assert_eq!(lm_bodies.len(), 2, "the draft and one retry");
+    assert!(lm_bodies[1].contains("the tests fail") && lm_bodies[1].contains("6 != 5"));
+    let ol_bodies: Vec<String> = ol
+        .requests_to("/api/chat")
+        .iter()
+        .map(|r| r.json().to_string())
+        .collect();
+    assert_eq!(ol_bodies.len(), 1);
+    assert!(ol_bodies[0].contains("the edit fails the tests") && ol_bodies[0].contains("6 != 5"));
+    let escalate = of(&ev, "escalate");
+    assert_eq!(escalate.len(), 1);
+    assert_eq!(escalate[0]["signals"]["tests"]["score"], 0.0);
+    assert!(ev.iter().any(|e| e["type"] == "status"
+        && e["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("tests pass (")));
+    let edits = of(&ev, "edit");
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0]["status"], "proposed");
+    assert!(edits[0]["diff"]
+        .as_str()
+        .unwrap()
+        .contains("+    return a + b"));
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("calc.py")).unwrap(),
+        ORIGINAL,
+        "the user's tree is untouched: the tests ran on a scratch copy"
+    );
+    assert!(
+        !d.path().join("__pycache__").exists(),
+        "not even a cache file"
+    );
+
+    // Learning recorded the fast server's failure (and the quality server's success).
+    let store = codecrucible::store::Store::open(&d.path().join("data/history.db")).unwrap();
+    let classes = store.learning().unwrap();
+    assert!(
+        classes
+            .iter()
+            .any(|(_, _, s)| s.fast.failures > 0.0 && s.quality.successes > 0.0),
+        "{classes:?}"
+    );
+}
+
+#[test]
+fn a_fast_edit_that_passes_is_offered_with_its_time_and_applied() {
+    let (d, _lm, ol) = project(RIGHT, "unused");
+    let ev = run(&d, "--apply");
+    assert_eq!(of(&ev, "test_result").len(), 1);
+    assert_eq!(of(&ev, "test_result")[0]["passed"], true);
+    assert!(of(&ev, "escalate").is_empty());
+    assert!(ol.requests_to("/api/chat").is_empty());
+    assert_eq!(of(&ev, "edit")[0]["status"], "applied");
+    assert!(std::fs::read_to_string(d.path().join("calc.py"))
+        .unwrap()
+        .contains("a + b"));
+}
