@@ -134,3 +134,50 @@ fn a_fast_edit_that_passes_is_offered_with_its_time_and_applied() {
         .unwrap()
         .contains("a + b"));
 }
+
+/// With the real llama-server as the fast server, on the Python project above: whatever
+/// SmolLM2 writes, the tests decide. A draft that passes is offered with "tests pass"; one
+/// that fails (or proposes nothing testable) ends with the fake quality server's edit, which
+/// passes. Either way the user's file is untouched (`--edit`) and some test ran.
+#[test]
+fn with_the_real_fast_server_the_tests_decide() {
+    let Some(url) = support::e2e::real_server("fast") else {
+        return;
+    };
+    let (d, _lm, ol) = project("unused", RIGHT);
+    let out = support::cli(d.path())
+        .args(["--lmstudio-url", &url, "--backend", "hybrid", "--edit", "--json"])
+        .args(["--max-tokens", "200", "-p", "In calc.py, fix add so that it returns the sum of a and b."])
+        .timeout(std::time::Duration::from_secs(600))
+        .assert()
+        .get_output()
+        .stdout
+        .clone();
+    let ev: Vec<serde_json::Value> = String::from_utf8_lossy(&out)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(
+        ev.iter().any(|e| e["type"] == "done"),
+        "the request finished: {ev:#?}"
+    );
+    let results = of(&ev, "test_result");
+    let escalated = !of(&ev, "escalate").is_empty();
+    let edits = of(&ev, "edit");
+    if escalated {
+        // The fast edits failed their tests (or did not apply): the quality edit is offered.
+        assert_eq!(ol.requests_to("/api/chat").len(), 1);
+        assert!(edits.iter().any(|e| e["status"] == "proposed"
+            && e["diff"].as_str().unwrap_or("").contains("+    return a + b")), "{ev:#?}");
+    } else if !results.is_empty() {
+        // A draft that passed its tests, as the test result says.
+        assert_eq!(results.last().unwrap()["passed"], true, "{ev:#?}");
+    }
+    // Whichever way: nothing is "passed" without a passing run.
+    for s in ev.iter().filter(|e| e["type"] == "status") {
+        if s["message"].as_str().unwrap_or("").starts_with("tests pass") {
+            assert!(results.iter().any(|r| r["passed"] == true), "{ev:#?}");
+        }
+    }
+    assert_eq!(std::fs::read_to_string(d.path().join("calc.py")).unwrap(), ORIGINAL);
+}
