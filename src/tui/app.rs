@@ -418,7 +418,7 @@ impl App {
                 } else if self.focus != Pane::Input {
                     self.focus = Pane::Input;
                 } else if self.run_active() {
-                    self.run_cannot_stop("");
+                    self.run_cannot_stop();
                 }
             }
             Action::NextPane => self.focus = self.focus.step(true),
@@ -455,7 +455,7 @@ impl App {
             self.ctrl_c_armed = true;
             let key = self.keymap.label(Action::CancelOrQuit);
             if self.run_active() {
-                self.run_cannot_stop(&format!("; press {key} again to quit anyway"));
+                self.warn(format!("A command is running · {key} again quits"));
             } else {
                 self.notice(format!("Press {key} again to quit"));
             }

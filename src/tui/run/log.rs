@@ -77,9 +77,9 @@ impl RunLog {
     /// A run of `argv`, or of the workspace's tests when it is empty.
     pub fn new(id: RequestId, argv: &[String]) -> Self {
         let asked = if argv.is_empty() {
-            "the workspace's tests".to_owned()
+            "/test · the workspace's tests".to_owned()
         } else {
-            argv::join(argv)
+            format!("$ {}", argv::join(argv))
         };
         Self {
             id,
@@ -187,7 +187,7 @@ impl RunLog {
         }
         let (text, style) = self.ending(theme);
         out.extend(
-            wrap(&text, width + 2)
+            wrap_words(&text, width + 2)
                 .into_iter()
                 .map(|l| Line::styled(l, style)),
         );
@@ -199,9 +199,11 @@ impl RunLog {
         let what = self
             .argv
             .as_deref()
-            .map_or(Cow::Borrowed(&*self.asked), |a| Cow::Owned(argv::join(a)));
+            .map_or(Cow::Borrowed(&*self.asked), |a| {
+                Cow::Owned(format!("$ {}", argv::join(a)))
+            });
         let what = crate::text::terminal::line(&what, " ").into_owned();
-        let mut spans = vec![Span::styled(format!("$ {what}"), theme.user)];
+        let mut spans = vec![Span::styled(what, theme.user)];
         match self.sandbox {
             Some("off") => spans.push(Span::styled(
                 " · UNCONFINED (sandbox off)",
@@ -296,6 +298,32 @@ fn strip_escapes(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` broken at spaces into lines at most `width` cells wide; a word wider than that
+/// is split. For the engine's sentences, which are read rather than scanned.
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let joined = if line.is_empty() {
+            word.to_owned()
+        } else {
+            format!("{line} {word}")
+        };
+        if crate::text::width::width(&joined) <= width {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        let mut pieces = wrap(word, width);
+        line = pieces.pop().unwrap_or_default();
+        out.extend(pieces);
+    }
+    out.push(line);
+    out
+}
+
 /// `text` in pieces at most `width` cells wide (at least one piece, maybe empty).
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out = Vec::new();
@@ -377,5 +405,14 @@ mod tests {
         assert_eq!(wrap("abcdef", 4), ["abcd", "ef"]);
         assert_eq!(wrap("", 4), [""]);
         assert_eq!(wrap("日本", 1), ["日", "本"]);
+        assert_eq!(wrap_words("exit 1 · 2.0 s", 40), ["exit 1 · 2.0 s"]);
+        assert_eq!(
+            wrap_words("no test command is known", 10),
+            ["no test", "command is", "known"]
+        );
+        assert_eq!(
+            wrap_words("a abcdefghijkl b", 5),
+            ["a", "abcde", "fghij", "kl b"]
+        );
     }
 }

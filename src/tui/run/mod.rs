@@ -87,12 +87,12 @@ impl App {
         !self.runs.active.is_empty()
     }
 
-    /// What Esc and Ctrl+C say while a command runs: the engine has no way to stop one
-    /// early yet, so the user is told when it will end instead.
-    pub(crate) fn run_cannot_stop(&mut self, then: &str) {
+    /// What Esc says while a command runs: the engine has no way to stop one early yet,
+    /// so the user is told when it will end instead.
+    pub(crate) fn run_cannot_stop(&mut self) {
         let secs = self.sandbox.wall_secs;
         self.warn(format!(
-            "A command is running; it cannot be stopped from here yet and ends by itself within {secs} s{then}"
+            "A command cannot be stopped yet; it ends within {secs} s"
         ));
     }
 
