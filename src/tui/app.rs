@@ -140,6 +140,10 @@ pub struct App {
     /// Edit mode, the last proposal and the journal and commit commands in flight
     /// (src/tui/edits/).
     pub(crate) edits: super::edits::Edits,
+    /// How commands run (`[sandbox]`); the defaults until the runner sets the config's.
+    pub(crate) sandbox: super::run::SandboxInfo,
+    /// `/run` and `/test` commands in flight (src/tui/run/).
+    pub(crate) runs: super::run::Runs,
 }
 
 const SPEED_HISTORY: usize = 60;
@@ -204,6 +208,8 @@ impl App {
             keymap: opts.keymap,
             files: super::files::Files::new(opts.workspace),
             edits: Default::default(),
+            sandbox: Default::default(),
+            runs: Default::default(),
         };
         app.apply_theme(0);
         app.reindex();
@@ -411,6 +417,8 @@ impl App {
                     self.notice("Cancelling…");
                 } else if self.focus != Pane::Input {
                     self.focus = Pane::Input;
+                } else if self.run_active() {
+                    self.run_cannot_stop();
                 }
             }
             Action::NextPane => self.focus = self.focus.step(true),
@@ -446,7 +454,11 @@ impl App {
         } else {
             self.ctrl_c_armed = true;
             let key = self.keymap.label(Action::CancelOrQuit);
-            self.notice(format!("Press {key} again to quit"));
+            if self.run_active() {
+                self.warn(format!("A command is running · {key} again quits"));
+            } else {
+                self.notice(format!("Press {key} again to quit"));
+            }
         }
     }
 
@@ -876,6 +888,8 @@ impl App {
             SlashCommand::Undo { force } => self.journal_command(true, force),
             SlashCommand::Redo { force } => self.journal_command(false, force),
             SlashCommand::Commit(message) => self.commit_command(message),
+            SlashCommand::Run(argv) => self.run_command(argv),
+            SlashCommand::Test => self.run_command(Vec::new()),
             SlashCommand::Quit => self.quit = true,
             SlashCommand::Good => self.feedback(Verdict::Good),
             SlashCommand::Bad => self.feedback(Verdict::Bad),
@@ -1046,6 +1060,12 @@ impl App {
             }
             EventKind::Committed { commit, error } => {
                 self.on_committed(ev.id, commit, error);
+                return;
+            }
+            EventKind::CommandStarted { .. }
+            | EventKind::CommandOutput { .. }
+            | EventKind::CommandDone { .. } => {
+                self.run_event(ev.id, ev.kind);
                 return;
             }
             _ => {}

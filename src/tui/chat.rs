@@ -17,6 +17,8 @@ pub enum Who {
     /// Something the app says: a command's result, an error it could not attach to an
     /// answer.
     Notice,
+    /// A command run with `/run` or `/test`, its output in `Entry::run`.
+    Run,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +45,8 @@ pub struct Entry {
     pub escalated: bool,
     pub reasoning: String,
     pub state: State,
+    /// A `/run` or `/test` entry's command and output (src/tui/run/).
+    pub run: Option<Box<super::run::log::RunLog>>,
     layout: RefCell<Option<(u16, bool, Vec<Line<'static>>)>>,
 }
 
@@ -60,6 +64,7 @@ impl Entry {
             escalated: false,
             reasoning: String::new(),
             state: State::Done,
+            run: None,
             layout: RefCell::new(None),
         }
     }
@@ -100,6 +105,11 @@ impl Entry {
     }
 
     fn layout_lines(&self, width: u16, unfold: bool, theme: &Theme) -> Vec<Line<'static>> {
+        if let Some(run) = &self.run {
+            let mut out = run.lines(width, theme);
+            out.push(Line::default());
+            return out;
+        }
         let md = &theme.markdown;
         let mut out = vec![self.header(theme)];
         if !self.reasoning.is_empty() {
@@ -160,7 +170,7 @@ impl Entry {
     fn header(&self, theme: &Theme) -> Line<'static> {
         match self.who {
             Who::User => Line::from(Span::styled("You", theme.user)),
-            Who::Notice => Line::from(Span::styled("CodeCrucible", theme.dim)),
+            Who::Notice | Who::Run => Line::from(Span::styled("CodeCrucible", theme.dim)),
             Who::Assistant => {
                 let mut spans = vec![Span::styled(
                     self.voice.clone().unwrap_or_else(|| "Assistant".into()),

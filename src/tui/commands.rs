@@ -87,6 +87,10 @@ pub enum SlashCommand {
     /// `/commit`: commit the newest change set with a message the fast server writes;
     /// `/commit MESSAGE`: with this message. Both ask first.
     Commit(Option<String>),
+    /// `/run CMD ARGS…`: run a command in the sandbox, split into words as a shell would.
+    Run(Vec<String>),
+    /// `/test`: run the workspace's tests in the sandbox.
+    Test,
 }
 
 /// Every command for the help overlay and completion: (name with its slash, arguments, help).
@@ -140,6 +144,16 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "/commit",
         "[MESSAGE]",
         "commit the last applied changes, with a message written for them or yours (asks first)",
+    ),
+    (
+        "/run",
+        "CMD ARGS…",
+        "run a command in the workspace, in the sandbox (quotes as in a shell; nothing is expanded)",
+    ),
+    (
+        "/test",
+        "",
+        "run the workspace's tests in the sandbox (workspace.test_command, else detected)",
     ),
     ("/help", "", "show keys and commands"),
     ("/quit", "", "leave CodeCrucible"),
@@ -222,6 +236,8 @@ fn build(name: &str, typed: &str, arg: &str) -> Result<SlashCommand, String> {
         "undo" => forced(arg, "undo").map(|force| SlashCommand::Undo { force }),
         "redo" => forced(arg, "redo").map(|force| SlashCommand::Redo { force }),
         "commit" => Ok(SlashCommand::Commit(optional(arg))),
+        "run" => run_argv(arg),
+        "test" => bare(SlashCommand::Test),
         _ => Err(unknown(typed)),
     }
 }
@@ -238,6 +254,15 @@ fn paths(arg: &str, missing: &str) -> Result<Vec<String>, String> {
     } else {
         Ok(list)
     }
+}
+
+/// `/run`'s words; there must be at least one.
+fn run_argv(arg: &str) -> Result<SlashCommand, String> {
+    let argv = super::run::argv::split(arg)?;
+    if argv.is_empty() {
+        return Err("/run needs a command, e.g. /run cargo check; /test runs the tests.".into());
+    }
+    Ok(SlashCommand::Run(argv))
 }
 
 /// An argument that may be left out.

@@ -18,6 +18,7 @@ pub mod mention_popup;
 pub mod notice;
 pub mod overlay;
 pub mod pace;
+pub mod run;
 pub mod stream;
 pub mod theme;
 pub mod ui;
@@ -243,6 +244,7 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
         )
         .ok(),
     };
+    let sandbox = run::SandboxInfo::from_config(&config.sandbox);
     let mut builder = engine::Builder::new(config).long_lived(engine::HEALTH_INTERVAL);
     if let Some(s) = store {
         builder = builder.store(s);
@@ -253,6 +255,7 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
     app.model = launch.model;
     app.mode = launch.mode;
     app.max_tokens = launch.max_tokens;
+    app.sandbox = sandbox;
     if let Some(p) = problem.or_else(|| theme_problems.first().cloned()) {
         app.problem(p);
     }

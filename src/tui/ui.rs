@@ -204,6 +204,7 @@ fn input_pane(f: &mut Frame, app: &mut App, area: Rect) {
     let focused = app.focus == Pane::Input;
     let title = match app.running {
         Some(_) => " Input · answering… Esc cancels ".to_owned(),
+        None if app.run_active() => " Input · a command is running ".to_owned(),
         None => " Input ".to_owned(),
     };
     // The editor draws its own cursor cell.
@@ -237,6 +238,16 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
     if app.edit_mode() {
         spans.push(Span::styled(" · edits", t.warn));
     }
+    let sandbox_at = spans.len();
+    let (sandbox, off) = app.sandbox.label();
+    spans.push(Span::styled(
+        format!(" · {sandbox}"),
+        if off {
+            t.error.add_modifier(ratatui::style::Modifier::BOLD)
+        } else {
+            t.dim
+        },
+    ));
     spans.push(Span::raw(" │ "));
     if let Some(ws) = workspace_label(app) {
         spans.push(Span::styled(ws, t.dim));
@@ -269,21 +280,32 @@ fn status_bar(f: &mut Frame, app: &App, area: Rect) {
             None => {
                 let k = |a| app.keymap.label(a);
                 use crate::keys::Action as A;
-                let hint = if area.width >= 110 {
-                    format!(
-                        "{}… voice · {} mode · {} pane · {} help · {} quit",
-                        k(A::Voice1),
-                        k(A::CycleMode),
-                        k(A::NextPane),
-                        k(A::Help),
-                        k(A::CancelOrQuit)
-                    )
+                let long = format!(
+                    "{}… voice · {} mode · {} pane · {} help · {} quit",
+                    k(A::Voice1),
+                    k(A::CycleMode),
+                    k(A::NextPane),
+                    k(A::Help),
+                    k(A::CancelOrQuit)
+                );
+                // The whole hint where it fits in what is left of the bar, else the
+                // two keys that matter most.
+                let used: usize = spans.iter().map(|s| cells(&s.content)).sum();
+                let hint = if used + cells(&long) <= usize::from(area.width) {
+                    long
                 } else {
                     format!("{} help · {} quit", k(A::Help), k(A::CancelOrQuit))
                 };
                 spans.push(Span::styled(hint, t.dim));
             }
         },
+    }
+    // A notice matters more than the usual sandbox mode, so that mode gives way when the
+    // notice would not fit; unconfined commands never do: they are an opt-in the user must
+    // not lose sight of (DESIGN.md, "Acting on code": never unsandboxed silently).
+    let used: usize = spans.iter().map(|s| cells(&s.content)).sum();
+    if app.note.is_some() && !off && used > usize::from(area.width) {
+        spans.remove(sandbox_at);
     }
     f.render_widget(Line::from(spans), area);
 }

@@ -470,3 +470,43 @@ fn an_edit_is_previewed_applied_with_a_and_undone_with_slash_undo() {
         "the original bytes are back"
     );
 }
+
+#[test]
+fn slash_run_streams_a_command_from_the_sandbox_and_the_system_is_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("run-app");
+    std::fs::create_dir_all(&repo).unwrap();
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&repo)
+        .status();
+    if !git.is_ok_and(|s| s.success()) {
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+    }
+    let config = write_config(dir.path(), &refused_url(), &refused_url(), "");
+    let repo_arg = repo.display().to_string();
+    let Some(t) = Tmux::start(dir.path(), &config, &["-C", &repo_arg]) else {
+        return;
+    };
+    t.wait_for(
+        &["Input", "⌂ run-app", "sandbox ask"],
+        Duration::from_secs(20),
+    );
+    t.literal(r#"/run sh -c "echo hello-from-sandbox; exit 3""#);
+    t.keys(&["Enter"]);
+    t.wait_for(
+        &[
+            "$ sh -c 'echo hello-from-sandbox; exit 3' · sandboxed",
+            "│ hello-from-sandbox",
+            "failed: exit 3",
+        ],
+        Duration::from_secs(30),
+    );
+    t.literal(r#"/run sh -c "touch /etc/cc-e2e""#);
+    t.keys(&["Enter"]);
+    t.wait_for(
+        &["Read-only file system", "failed: exit 1"],
+        Duration::from_secs(30),
+    );
+    assert!(!std::path::Path::new("/etc/cc-e2e").exists());
+}

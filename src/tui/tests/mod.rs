@@ -11,6 +11,7 @@ mod mention;
 mod notices;
 mod overlays;
 mod panes;
+mod runs;
 mod themes;
 
 use std::collections::BTreeMap;
