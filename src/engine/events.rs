@@ -404,6 +404,8 @@ pub enum EventKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         exit_code: Option<i32>,
         timed_out: bool,
+        /// Stopped by a `cancel` command (exit code 130).
+        cancelled: bool,
         duration_ms: f64,
         output_bytes: u64,
         #[serde(skip_serializing_if = "Option::is_none")]

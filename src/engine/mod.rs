@@ -331,7 +331,12 @@ async fn actor(
                 dir,
                 move |s, root, key| journal::redo(s, root, key, session, force),
             ),
-            Command::Run { id, run: req } => run::start(&shared, &events, id, req),
+            Command::Run { id, run: req } => {
+                running.retain(|_, tx| !tx.is_closed());
+                let (tx, rx) = oneshot::channel();
+                running.insert(id, tx);
+                run::start(&shared, &events, id, req, rx);
+            }
             Command::Audit {
                 id,
                 kind,

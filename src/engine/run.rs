@@ -26,13 +26,34 @@ pub struct RunRequest {
 }
 
 /// Runs it on the blocking pool; answered by `command_output` events and `command_done`.
-pub fn start(shared: &Arc<Shared>, events: &Outbox, id: RequestId, req: RunRequest) {
+///
+/// `stop` ends the run early when it fires, or when its sender is dropped (the engine is
+/// shutting down).
+pub fn start(
+    shared: &Arc<Shared>,
+    events: &Outbox,
+    id: RequestId,
+    req: RunRequest,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) {
     let events = events.clone();
     let shared = Arc::clone(shared);
+    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = Arc::clone(&cancel);
+    // Watches for a stop until the run ends; then it lets go of `stop`, so the engine
+    // forgets the run.
+    let (ended, end) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = stop => flag.store(true, std::sync::atomic::Ordering::SeqCst),
+            _ = end => {}
+        }
+    });
     tokio::task::spawn_blocking(move || {
         let config = &shared.config;
         let done = match spec(&config.sandbox, &config.workspace.test_command, req) {
-            Ok(spec) => {
+            Ok(mut spec) => {
+                spec.cancel = Some(cancel);
                 let started = EventKind::CommandStarted {
                     argv: spec.argv.clone(),
                     sandbox: spec.mode.name(),
@@ -44,6 +65,7 @@ pub fn start(shared: &Arc<Shared>, events: &Outbox, id: RequestId, req: RunReque
             }
             Err(error) => failed(error),
         };
+        let _ = ended.send(());
         events.send_blocking(Event { id, kind: done });
     });
 }
@@ -56,6 +78,7 @@ fn record(shared: &Shared, spec: &Spec, done: &EventKind) {
         duration_ms,
         output_bytes,
         error,
+        ..
     } = done
     else {
         return;
@@ -88,6 +111,7 @@ fn failed(error: String) -> EventKind {
     EventKind::CommandDone {
         exit_code: None,
         timed_out: false,
+        cancelled: false,
         duration_ms: 0.0,
         output_bytes: 0,
         error: Some(error),
@@ -146,6 +170,7 @@ fn execute(events: &Outbox, id: RequestId, spec: &Spec) -> EventKind {
         Ok(o) => EventKind::CommandDone {
             exit_code: Some(o.exit.code()),
             timed_out: o.exit == sandbox::Exit::TimedOut,
+            cancelled: o.exit == sandbox::Exit::Cancelled,
             duration_ms: o.duration.as_secs_f64() * 1000.0,
             output_bytes: o.stdout.total + o.stderr.total,
             error: None,

@@ -60,6 +60,8 @@ pub struct Spec {
     pub limits: Limits,
     /// Readable paths in the hidden home, as the config lists them (`~/.cargo`).
     pub read_only: Vec<String>,
+    /// Set to stop the run early (the user cancelled it): it is killed like a timeout.
+    pub cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Spec {
@@ -86,6 +88,7 @@ impl Spec {
                 max_file_bytes: mb(cfg.max_file_mb),
             },
             read_only: cfg.read_only_paths.clone(),
+            cancel: None,
         })
     }
 }
@@ -98,6 +101,8 @@ pub enum Exit {
     Signal(i32),
     /// Killed, with everything it started, at the wall-time limit.
     TimedOut,
+    /// Killed, with everything it started, because the user stopped it.
+    Cancelled,
 }
 
 impl Exit {
@@ -108,6 +113,7 @@ impl Exit {
             Exit::Code(c) => c,
             Exit::Signal(s) => 128 + s,
             Exit::TimedOut => 124,
+            Exit::Cancelled => 130,
         }
     }
 }
@@ -197,7 +203,7 @@ pub fn run(spec: &Spec, on_output: OnOutput) -> Result<Outcome, String> {
             .take()
             .map(|s| reader(s, Channel::Stderr, &stderr, &on_output)),
     ];
-    let exit = wait(&mut child, pid, spec.wall);
+    let exit = wait(&mut child, pid, spec.wall, spec.cancel.as_deref());
     let duration = started.elapsed();
     // Output still in the pipes is read; a process that escaped the group (only possible
     // with the sandbox off) and holds them open is not waited for long.
@@ -253,7 +259,12 @@ fn reader(
 
 /// Waits for the child, killing its whole group at the wall-time limit. Killing
 /// bubblewrap ends its pid namespace, and with it everything the command started.
-fn wait(child: &mut std::process::Child, pid: libc::pid_t, wall: Duration) -> Exit {
+fn wait(
+    child: &mut std::process::Child,
+    pid: libc::pid_t,
+    wall: Duration,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> Exit {
     use std::os::unix::process::ExitStatusExt as _;
     let deadline = Instant::now() + wall;
     let mut pause = Duration::from_millis(1);
@@ -266,14 +277,9 @@ fn wait(child: &mut std::process::Child, pid: libc::pid_t, wall: Duration) -> Ex
                     (None, None) => Exit::Code(1),
                 }
             }
-            Ok(None) if Instant::now() >= deadline => {
-                // SAFETY: signalling the process group this run created (setsid).
-                unsafe {
-                    libc::kill(-pid, libc::SIGKILL);
-                }
-                let _ = child.kill();
-                let _ = child.wait();
-                return Exit::TimedOut;
+            Ok(None) if Instant::now() >= deadline => return kill(child, pid, Exit::TimedOut),
+            Ok(None) if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::SeqCst)) => {
+                return kill(child, pid, Exit::Cancelled)
             }
             Ok(None) => {}
             Err(_) => return Exit::Code(1),
@@ -281,6 +287,17 @@ fn wait(child: &mut std::process::Child, pid: libc::pid_t, wall: Duration) -> Ex
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(20));
     }
+}
+
+/// Kills the run's whole group and reaps it.
+fn kill(child: &mut std::process::Child, pid: libc::pid_t, why: Exit) -> Exit {
+    // SAFETY: signalling the process group this run created (setsid).
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    why
 }
 
 /// The workspace root and start directory for a run from `dir` (its git top-level, as

@@ -418,7 +418,7 @@ impl App {
                 } else if self.focus != Pane::Input {
                     self.focus = Pane::Input;
                 } else if self.run_active() {
-                    self.run_cannot_stop();
+                    self.stop_runs();
                 }
             }
             Action::NextPane => self.focus = self.focus.step(true),

@@ -268,3 +268,51 @@ async fn the_workspaces_tests_run_sandboxed_and_a_failure_is_reported_with_its_o
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn a_cancelled_run_is_killed_with_everything_it_started() {
+    use codecrucible::engine::{run::RunRequest, Command};
+    use codecrucible::EventKind;
+    let d = workspace("");
+    let mut engine =
+        codecrucible::engine::Builder::new(codecrucible::config::Config::default()).spawn();
+    let req = RunRequest {
+        dir: d.path().to_path_buf(),
+        argv: vec![
+            "sh".into(),
+            "-c".into(),
+            "(sleep 3; touch late) & echo started; sleep 60".into(),
+        ],
+        timeout: None,
+        unconfined: false,
+    };
+    let _ = engine.commands.send(Command::Run { id: 3, run: req });
+    let started = Instant::now();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(30), engine.events.recv())
+            .await
+            .expect("in time")
+            .expect("alive");
+        match ev.kind {
+            EventKind::CommandOutput { text, .. } if text.contains("started") => {
+                let _ = engine.commands.send(Command::Cancel(3));
+            }
+            EventKind::CommandDone {
+                cancelled,
+                exit_code,
+                ..
+            } => {
+                assert!(cancelled);
+                assert_eq!(exit_code, Some(130));
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(10));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(
+        !d.path().join("late").exists(),
+        "its background child died too"
+    );
+}

@@ -146,8 +146,20 @@ fn with_the_real_fast_server_the_tests_decide() {
     };
     let (d, _lm, ol) = project("unused", RIGHT);
     let out = support::cli(d.path())
-        .args(["--lmstudio-url", &url, "--backend", "hybrid", "--edit", "--json"])
-        .args(["--max-tokens", "200", "-p", "In calc.py, fix add so that it returns the sum of a and b."])
+        .args([
+            "--lmstudio-url",
+            &url,
+            "--backend",
+            "hybrid",
+            "--edit",
+            "--json",
+        ])
+        .args([
+            "--max-tokens",
+            "200",
+            "-p",
+            "In calc.py, fix add so that it returns the sum of a and b.",
+        ])
         .timeout(std::time::Duration::from_secs(600))
         .assert()
         .get_output()
@@ -167,17 +179,30 @@ fn with_the_real_fast_server_the_tests_decide() {
     if escalated {
         // The fast edits failed their tests (or did not apply): the quality edit is offered.
         assert_eq!(ol.requests_to("/api/chat").len(), 1);
-        assert!(edits.iter().any(|e| e["status"] == "proposed"
-            && e["diff"].as_str().unwrap_or("").contains("+    return a + b")), "{ev:#?}");
+        assert!(
+            edits.iter().any(|e| e["status"] == "proposed"
+                && e["diff"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("+    return a + b")),
+            "{ev:#?}"
+        );
     } else if !results.is_empty() {
         // A draft that passed its tests, as the test result says.
         assert_eq!(results.last().unwrap()["passed"], true, "{ev:#?}");
     }
     // Whichever way: nothing is "passed" without a passing run.
     for s in ev.iter().filter(|e| e["type"] == "status") {
-        if s["message"].as_str().unwrap_or("").starts_with("tests pass") {
+        if s["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("tests pass")
+        {
             assert!(results.iter().any(|r| r["passed"] == true), "{ev:#?}");
         }
     }
-    assert_eq!(std::fs::read_to_string(d.path().join("calc.py")).unwrap(), ORIGINAL);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("calc.py")).unwrap(),
+        ORIGINAL
+    );
 }

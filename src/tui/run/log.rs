@@ -47,6 +47,10 @@ pub enum End {
     TimedOut {
         secs: f64,
     },
+    /// The user stopped it (Esc).
+    Stopped {
+        secs: f64,
+    },
     /// It could not run at all; the engine's sentence says why.
     Error(String),
 }
@@ -235,6 +239,9 @@ impl RunLog {
                 format!("stopped after {secs:.0} s (time limit)"),
                 theme.warn,
             ),
+            Some(End::Stopped { secs }) => {
+                (format!("stopped by you after {secs:.1} s"), theme.warn)
+            }
             Some(End::Error(e)) => (
                 format!("✗ {}", crate::text::terminal::line(e, " ")),
                 theme.error,

@@ -87,13 +87,12 @@ impl App {
         !self.runs.active.is_empty()
     }
 
-    /// What Esc says while a command runs: the engine has no way to stop one early yet,
-    /// so the user is told when it will end instead.
-    pub(crate) fn run_cannot_stop(&mut self) {
-        let secs = self.sandbox.wall_secs;
-        self.warn(format!(
-            "A command cannot be stopped yet; it ends within {secs} s"
-        ));
+    /// Esc while a command runs: the engine kills it, with everything it started.
+    pub(crate) fn stop_runs(&mut self) {
+        for id in self.runs.active.clone() {
+            self.outgoing.push(Command::Cancel(id));
+        }
+        self.notice("Stopping the command…");
     }
 
     /// `command_started`, `command_output` and `command_done` for a run sent from here.
@@ -123,15 +122,17 @@ impl App {
             EventKind::CommandDone {
                 exit_code,
                 timed_out,
+                cancelled,
                 duration_ms,
                 error,
                 ..
             } => {
                 let secs = duration_ms / 1000.0;
-                log.done(match (error, timed_out) {
-                    (Some(e), _) => End::Error(e),
-                    (None, true) => End::TimedOut { secs },
-                    (None, false) => End::Exited {
+                log.done(match (error, timed_out, cancelled) {
+                    (Some(e), _, _) => End::Error(e),
+                    (None, true, _) => End::TimedOut { secs },
+                    (None, false, true) => End::Stopped { secs },
+                    (None, false, false) => End::Exited {
                         code: exit_code,
                         secs,
                     },

@@ -55,6 +55,7 @@ fn done(exit_code: Option<i32>, secs: f64, error: Option<&str>) -> EventKind {
     EventKind::CommandDone {
         exit_code,
         timed_out: false,
+        cancelled: false,
         duration_ms: secs * 1000.0,
         output_bytes: 0,
         error: error.map(str::to_owned),
@@ -191,6 +192,7 @@ fn a_run_killed_for_time_says_so() {
         EventKind::CommandDone {
             exit_code: Some(124),
             timed_out: true,
+            cancelled: false,
             duration_ms: 300_012.0,
             output_bytes: 0,
             error: None,
@@ -258,16 +260,31 @@ fn events_for_a_run_that_is_gone_are_ignored() {
 }
 
 #[test]
-fn esc_and_ctrl_c_say_a_run_cannot_be_stopped_and_send_no_cancel() {
+fn esc_stops_a_run_and_ctrl_c_twice_still_quits() {
     let mut a = run_app();
     let (id, _) = run(&mut a, "/run sleep 5");
     key(&mut a, KeyCode::Esc);
-    assert!(a.outgoing.is_empty(), "{:?}", a.outgoing);
-    let s = status_line(&mut a);
     assert!(
-        s.contains("A command cannot be stopped yet; it ends within 300 s"),
-        "{s}"
+        matches!(a.outgoing.as_slice(), [Command::Cancel(c)] if *c == id),
+        "{:?}",
+        a.outgoing
     );
+    a.outgoing.clear();
+    assert!(status_line(&mut a).contains("Stopping the command…"));
+    a.on_engine(ev(
+        id,
+        EventKind::CommandDone {
+            exit_code: Some(130),
+            timed_out: false,
+            cancelled: true,
+            duration_ms: 1200.0,
+            output_bytes: 0,
+            error: None,
+        },
+    ));
+    assert!(!a.run_active());
+    assert!(screen(&mut a, 120, 40).contains("stopped by you after 1.2 s"));
+    let (id, _) = run(&mut a, "/run sleep 5");
     assert!(screen(&mut a, 120, 40).contains("a command is running"));
     ctrl(&mut a, 'c');
     let s = status_line(&mut a);
