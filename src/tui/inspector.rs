@@ -123,15 +123,68 @@ impl Inspector {
                 from,
                 to,
                 confidence,
+                signals,
                 ..
+            } => {
+                let weak: Vec<&str> = signals
+                    .iter()
+                    .filter(|(_, s)| s.score < 0.5)
+                    .map(|(name, _)| *name)
+                    .collect();
+                let why = if weak.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", weak.join(", "))
+                };
+                self.step(
+                    StepKind::Bad,
+                    format!(
+                        "escalated {} → {} at {confidence:.2}{why}",
+                        from.label(),
+                        to.label()
+                    ),
+                )
+            }
+            EventKind::TestRun {
+                backend,
+                attempt,
+                argv,
             } => self.step(
-                StepKind::Bad,
+                StepKind::Info,
                 format!(
-                    "escalated {} → {} at {confidence:.2}",
-                    from.label(),
-                    to.label()
+                    "tests #{attempt} on {}'s edit: {}",
+                    backend.label(),
+                    crate::text::terminal::line(&argv.join(" "), " ")
                 ),
             ),
+            EventKind::TestResult {
+                passed,
+                exit_code,
+                duration_ms,
+                error,
+                ..
+            } => {
+                let secs = duration_ms / 1000.0;
+                match (passed, error) {
+                    (Some(true), _) => {
+                        self.step(StepKind::Good, format!("tests pass ({secs:.1} s)"))
+                    }
+                    (Some(false), _) => self.step(
+                        StepKind::Bad,
+                        format!("tests fail: exit {} ({secs:.1} s)", exit_code.unwrap_or(-1)),
+                    ),
+                    (None, e) => self.step(
+                        StepKind::Warn,
+                        format!(
+                            "not checked: {}",
+                            crate::text::terminal::line(
+                                e.as_deref().unwrap_or("the tests could not run"),
+                                " "
+                            )
+                        ),
+                    ),
+                }
+            }
             EventKind::Trimmed {
                 dropped, window, ..
             } => self.step(
@@ -160,5 +213,54 @@ impl Inspector {
             EventKind::Cancelled { .. } => self.step(StepKind::Warn, "cancelled".into()),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::BackendId;
+
+    #[test]
+    fn test_runs_and_a_test_escalation_are_on_the_timeline() {
+        let mut i = Inspector::default();
+        i.on_event(&EventKind::TestRun {
+            backend: BackendId::Lmstudio,
+            attempt: 1,
+            argv: vec!["python3".into(), "-m".into(), "unittest".into()],
+        });
+        let result = |passed, exit_code| EventKind::TestResult {
+            backend: BackendId::Lmstudio,
+            attempt: 1,
+            passed,
+            exit_code,
+            duration_ms: 1234.0,
+            output: String::new(),
+            error: None,
+        };
+        i.on_event(&result(Some(false), Some(1)));
+        let signal = crate::confidence::Signal {
+            score: 0.0,
+            weight: 1.0,
+            detail: "the edit fails the tests (exit 1)".into(),
+        };
+        i.on_event(&EventKind::Escalate {
+            from: BackendId::Lmstudio,
+            to: BackendId::Ollama,
+            confidence: 0.0,
+            threshold: 0.7,
+            signals: [("tests", signal)].into(),
+        });
+        i.on_event(&result(Some(true), Some(0)));
+        let steps: Vec<&str> = i.timeline.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            steps,
+            [
+                "tests #1 on LM Studio's edit: python3 -m unittest",
+                "tests fail: exit 1 (1.2 s)",
+                "escalated LM Studio → Ollama at 0.00 (tests)",
+                "tests pass (1.2 s)",
+            ]
+        );
     }
 }
