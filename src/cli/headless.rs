@@ -83,11 +83,38 @@ pub async fn run(config: Config, opts: Options) -> i32 {
         let Some(event) = event else {
             return EXIT_FAILED;
         };
+        if let EventKind::Approval { argv, why } = &event.kind {
+            let run = ask(argv, why).await;
+            let _ = engine.commands.send(Command::Approve {
+                id: REQUEST_ID,
+                run,
+            });
+        }
         if let Some(code) = out.event(&event) {
             let _ = engine.commands.send(Command::Shutdown);
             return if interrupted { EXIT_INTERRUPTED } else { code };
         }
     }
+}
+
+/// Asks on the terminal whether the request may run `argv` (`sandbox.approval = "ask"`);
+/// without a terminal to ask on, the answer is no, and it says how to allow it.
+async fn ask(argv: &[String], why: &str) -> bool {
+    let shown = crate::text::terminal::line(&argv.join(" "), " ").into_owned();
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        eprintln!(
+            "[not running `{shown}` {why}: sandbox.approval is \"ask\" and there is no terminal \
+             to ask on; `codecrucible config set sandbox.approval auto` runs it without asking]"
+        );
+        return false;
+    }
+    eprint!("Run `{shown}` {why}? [y/N] ");
+    let line = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await;
+    matches!(line, Ok(Ok(l)) if l.trim().eq_ignore_ascii_case("y") || l.trim().eq_ignore_ascii_case("yes"))
 }
 
 /// Writes events as they come; returns the exit code once the request has ended.

@@ -211,6 +211,11 @@ pub enum Command {
         id: RequestId,
         run: super::run::RunRequest,
     },
+    /// The user's answer to an `approval` event of request `id`: run the command or not.
+    Approve {
+        id: RequestId,
+        run: bool,
+    },
     /// Records a front end's operation in the audit trail (a config change, a learning
     /// reset); answered by `audited`.
     Audit {
@@ -366,6 +371,13 @@ pub enum EventKind {
         message: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
+    },
+    /// The request wants to run a command (with `sandbox.approval = "ask"`): it waits for
+    /// an `approve` command with the user's answer.
+    Approval {
+        argv: Vec<String>,
+        /// What the command is for, one sentence.
+        why: String,
     },
     /// A hybrid edit's tests start on a scratch copy with the edit applied (`attempt` 1
     /// is the draft's).

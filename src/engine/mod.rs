@@ -275,15 +275,20 @@ async fn actor(
     events: Outbox,
 ) {
     let mut running: HashMap<RequestId, oneshot::Sender<()>> = HashMap::new();
+    let mut approvals: HashMap<RequestId, mpsc::UnboundedSender<bool>> = HashMap::new();
     let mut metrics_sent_at = 0;
     while let Some(cmd) = commands.recv().await {
         match cmd {
             Command::Submit(submit) => {
                 // Requests that finished dropped their receiver; forget them.
                 running.retain(|_, tx| !tx.is_closed());
+                approvals.retain(|_, tx| !tx.is_closed());
                 let (tx, rx) = oneshot::channel();
                 running.insert(submit.id, tx);
-                let run = request::Run::new(Arc::clone(&shared), events.clone(), submit, rx);
+                let (yes, answers) = mpsc::unbounded_channel();
+                approvals.insert(submit.id, yes);
+                let run =
+                    request::Run::new(Arc::clone(&shared), events.clone(), submit, rx, answers);
                 tokio::spawn(run.go());
             }
             Command::Feedback {
@@ -331,6 +336,11 @@ async fn actor(
                 dir,
                 move |s, root, key| journal::redo(s, root, key, session, force),
             ),
+            Command::Approve { id, run } => {
+                if let Some(tx) = approvals.get(&id) {
+                    let _ = tx.send(run);
+                }
+            }
             Command::Run { id, run: req } => {
                 running.retain(|_, tx| !tx.is_closed());
                 let (tx, rx) = oneshot::channel();

@@ -104,6 +104,8 @@ pub struct Run {
     events: Outbox,
     submit: Submit,
     cancel: oneshot::Receiver<()>,
+    /// The user's answers to `approval` events (`approve` commands).
+    approvals: tokio::sync::mpsc::UnboundedReceiver<bool>,
     /// Some final (not draft) answer text has been sent to the front end.
     partial: bool,
     /// Saves the request to its session; it lives on the history writer's thread.
@@ -128,12 +130,14 @@ impl Run {
         events: Outbox,
         submit: Submit,
         cancel: oneshot::Receiver<()>,
+        approvals: tokio::sync::mpsc::UnboundedReceiver<bool>,
     ) -> Self {
         Self {
             shared,
             events,
             submit,
             cancel,
+            approvals,
             partial: false,
             recording: None,
             escalated: false,

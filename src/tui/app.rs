@@ -699,6 +699,13 @@ impl App {
             Outcome::Apply { changes, hunks } => self.apply_changes(changes, hunks),
             Outcome::Reject => self.reject_changes(),
             Outcome::Commit { files, message } => self.commit(files, message),
+            Outcome::Approve { id, run } => {
+                self.overlay = None;
+                self.outgoing.push(Command::Approve { id, run });
+                if !run {
+                    self.notice("Not run; the edit is offered unchecked");
+                }
+            }
             Outcome::Voice(v) => {
                 self.overlay = None;
                 self.set_voice(v);
@@ -1102,6 +1109,16 @@ impl App {
             other => other,
         };
         self.edit_stream(id, &kind);
+        if let EventKind::Approval { argv, why } = &kind {
+            // It waits for the answer: it goes on top, whatever else is open.
+            self.overlay = Some(super::overlay::Overlay::Approve(
+                super::overlay::ApproveCommand {
+                    id,
+                    argv: argv.clone(),
+                    why: why.clone(),
+                },
+            ));
+        }
         match &kind {
             EventKind::Session { session, .. } => self.session = Some(*session),
             EventKind::Context {

@@ -16,14 +16,24 @@ fn project(
     fast: &str,
     quality: &str,
 ) -> (tempfile::TempDir, support::FakeServer, support::FakeServer) {
+    project_with(fast, quality, "auto")
+}
+
+fn project_with(
+    fast: &str,
+    quality: &str,
+    approval: &str,
+) -> (tempfile::TempDir, support::FakeServer, support::FakeServer) {
     let d = tempfile::tempdir().unwrap();
     std::fs::create_dir(d.path().join(".git")).unwrap();
     std::fs::write(d.path().join("calc.py"), ORIGINAL).unwrap();
     std::fs::write(d.path().join("test_calc.py"), TEST).unwrap();
     let lm = fake_lmstudio("m", &[fast]);
     let ol = fake_ollama(&["q"], &[quality]);
-    let extra = "[hybrid.routing]\ncheck_with_tests = true\n[workspace]\ntest_command = \"python3 -m unittest -q\"\n";
-    write_config(d.path(), &lm.url(), &ol.url(), extra);
+    let extra = format!(
+        "[hybrid.routing]\ncheck_with_tests = true\n[workspace]\ntest_command = \"python3 -m unittest -q\"\n[sandbox]\napproval = \"{approval}\"\n"
+    );
+    write_config(d.path(), &lm.url(), &ol.url(), &extra);
     (d, lm, ol)
 }
 
@@ -204,5 +214,37 @@ fn with_the_real_fast_server_the_tests_decide() {
     assert_eq!(
         std::fs::read_to_string(d.path().join("calc.py")).unwrap(),
         ORIGINAL
+    );
+}
+
+#[test]
+fn with_approval_ask_and_no_terminal_to_ask_on_nothing_runs_and_the_edit_is_not_checked() {
+    let (d, _lm, ol) = project_with(WRONG, RIGHT, "ask");
+    let out = support::cli(d.path())
+        .args(["--backend", "hybrid", "--edit", "-p", "fix add in @calc.py"])
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "[not running `sh -c python3 -m unittest -q` to check the edit",
+        ))
+        .stderr(predicates::str::contains("sandbox.approval auto"))
+        .stderr(predicates::str::contains(
+            "not checked: you chose not to run the tests",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&out).contains("+    return a * b"),
+        "the draft is offered, unchecked"
+    );
+    assert!(
+        ol.requests_to("/api/chat").is_empty(),
+        "no test failed, so no escalation"
+    );
+    let ev = run(&d, "--edit");
+    assert!(
+        of(&ev, "approval").len() == 1 && of(&ev, "test_run").is_empty(),
+        "{ev:#?}"
     );
 }

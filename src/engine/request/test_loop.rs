@@ -44,6 +44,15 @@ impl Run {
             self.offer_checked(root, proposed, note.into()).await;
             return Outcome::Done(draft);
         };
+        match self.approved(&argv).await {
+            Some(true) => {}
+            Some(false) => {
+                let note = "not checked: you chose not to run the tests".to_owned();
+                self.offer_checked(root, proposed, note).await;
+                return Outcome::Done(draft);
+            }
+            None => return Outcome::Cancelled,
+        }
         // The draft, then its one retry.
         let (mut answer, mut proposal) = (draft, proposed);
         for round in 0..2 {
@@ -133,6 +142,23 @@ impl Run {
             }
         }
         Outcome::Done(answer)
+    }
+
+    /// Whether the user lets the tests run: at once with `sandbox.approval = "auto"`, else
+    /// after an `approval` event is answered. `None`: the request was cancelled meanwhile.
+    async fn approved(&mut self, argv: &[String]) -> Option<bool> {
+        if self.shared.config.sandbox.approval == "auto" {
+            return Some(true);
+        }
+        self.emit(EventKind::Approval {
+            argv: argv.to_vec(),
+            why: "to check the edit, on a scratch copy of the workspace, in the sandbox".into(),
+        })
+        .await;
+        tokio::select! {
+            answer = self.approvals.recv() => Some(answer.unwrap_or(false)),
+            _ = &mut self.cancel => None,
+        }
     }
 
     /// Runs the tests for `proposal` on a scratch copy, with `test_run` and `test_result`

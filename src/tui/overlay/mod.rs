@@ -4,6 +4,7 @@
 //! with an [`Outcome`] the app acts on. The app stays the dispatcher: a key goes to the
 //! top overlay first, and only a key it does not consume reaches the app.
 
+pub mod approve;
 pub mod browser;
 pub mod commit;
 pub mod diff_view;
@@ -19,6 +20,7 @@ use super::effects::Effect;
 use super::theme::Theme;
 use crate::keys::{Action, Context, Keymap};
 
+pub use approve::ApproveCommand;
 pub use browser::Browser;
 pub use commit::CommitConfirm;
 pub use diff_view::DiffView;
@@ -64,6 +66,11 @@ pub enum Outcome {
         files: Vec<String>,
         message: String,
     },
+    /// The user's answer to a request's `approval`: run the command or not.
+    Approve {
+        id: crate::engine::RequestId,
+        run: bool,
+    },
 }
 
 /// What an overlay draws with, besides its own state.
@@ -84,6 +91,7 @@ pub enum Overlay {
     /// (`App::edits`) and draws and feeds it; this only says it is on top.
     Diff,
     Commit(CommitConfirm),
+    Approve(ApproveCommand),
 }
 
 /// Which overlay it is, for tests and the status bar.
@@ -95,6 +103,7 @@ pub enum Kind {
     Save,
     Diff,
     Commit,
+    Approve,
 }
 
 impl Overlay {
@@ -106,6 +115,7 @@ impl Overlay {
             Overlay::Save(_) => Kind::Save,
             Overlay::Diff => Kind::Diff,
             Overlay::Commit(_) => Kind::Commit,
+            Overlay::Approve(_) => Kind::Approve,
         }
     }
 
@@ -116,6 +126,7 @@ impl Overlay {
             Overlay::VoicePicker(o) => o.on_key(key, keymap),
             Overlay::Save(o) => o.on_key(key, keymap),
             Overlay::Commit(o) => o.on_key(key, keymap),
+            Overlay::Approve(o) => o.on_key(key, keymap),
             // The app gives the diff view's keys to the view it keeps.
             Overlay::Diff => Outcome::NotConsumed,
         }
@@ -128,6 +139,7 @@ impl Overlay {
             Overlay::VoicePicker(o) => o.render(f, area, view),
             Overlay::Save(o) => o.render(f, area, view),
             Overlay::Commit(o) => o.render(f, area, view),
+            Overlay::Approve(o) => o.render(f, area, view),
             // The app draws the view it keeps.
             Overlay::Diff => {}
         }

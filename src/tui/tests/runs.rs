@@ -334,3 +334,36 @@ fn run_and_test_complete_and_are_in_the_help() {
     let s = screen(&mut a, 120, 40);
     assert!(s.contains("/run CMD ARGS…") && s.contains("/test"), "{s}");
 }
+
+#[test]
+fn a_command_the_assistant_wants_to_run_waits_for_y_or_n() {
+    let mut a = run_app();
+    let approval = || EventKind::Approval {
+        argv: vec!["sh".into(), "-c".into(), "pytest -q\x1b[2J".into()],
+        why: "to check the edit, on a scratch copy of the workspace, in the sandbox".into(),
+    };
+    typed(&mut a, "fix add in calc.py");
+    let id = a.running.expect("a request is running");
+    a.outgoing.clear();
+    a.on_engine(ev(id, approval()));
+    let s = screen(&mut a, 100, 30);
+    assert!(s.contains("Run this command?"), "{s}");
+    assert!(s.contains("$ sh -c pytest -q"), "cleaned: {s}");
+    assert!(!s.contains('\x1b'));
+    key(&mut a, KeyCode::Char('y'));
+    assert!(
+        matches!(a.outgoing.as_slice(), [Command::Approve { id: i, run: true }] if *i == id),
+        "{:?}",
+        a.outgoing
+    );
+    assert!(a.overlay.is_none());
+    a.outgoing.clear();
+    a.on_engine(ev(id, approval()));
+    key(&mut a, KeyCode::Esc);
+    assert!(
+        matches!(a.outgoing.as_slice(), [Command::Approve { id: i, run: false }] if *i == id),
+        "{:?}",
+        a.outgoing
+    );
+    assert!(status_line(&mut a).contains("Not run; the edit is offered unchecked"));
+}
