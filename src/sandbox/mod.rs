@@ -9,7 +9,9 @@
 pub mod capture;
 pub mod limits;
 pub mod profile;
+pub mod seccomp;
 
+use std::os::fd::AsRawFd as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -161,7 +163,7 @@ pub fn run(spec: &Spec, on_output: OnOutput) -> Result<Outcome, String> {
             workspace.display()
         ));
     }
-    let mut cmd = match spec.mode {
+    let (mut cmd, filter) = match spec.mode {
         Mode::Bwrap => {
             profile::available()?;
             let home = std::env::var_os("HOME")
@@ -173,14 +175,15 @@ pub fn run(spec: &Spec, on_output: OnOutput) -> Result<Outcome, String> {
                 cwd,
                 home,
             };
+            let filter = seccomp::file()?;
             let mut c = Command::new("bwrap");
-            c.args(profile::bwrap_args(&paths, &spec.argv));
-            c
+            c.args(profile::bwrap_args(&paths, filter.as_raw_fd(), &spec.argv));
+            (c, Some(filter))
         }
         Mode::Off => {
             let mut c = Command::new(&spec.argv[0]);
             c.args(&spec.argv[1..]).current_dir(&cwd);
-            c
+            (c, None)
         }
     };
     cmd.stdin(Stdio::null())
@@ -190,6 +193,8 @@ pub fn run(spec: &Spec, on_output: OnOutput) -> Result<Outcome, String> {
     limits::apply(&mut cmd, spec.limits, group.as_ref());
     let started = Instant::now();
     let mut child = cmd.spawn().map_err(|e| spawn_error(spec, e))?;
+    // bubblewrap has its own copy of the filter's descriptor now.
+    drop(filter);
     let pid = child.id() as libc::pid_t;
     let stdout = Arc::new(Mutex::new(Captured::new(OUTPUT_CAP)));
     let stderr = Arc::new(Mutex::new(Captured::new(OUTPUT_CAP)));

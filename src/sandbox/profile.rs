@@ -36,7 +36,8 @@ impl Paths {
 }
 
 /// bubblewrap's arguments for `argv` run in `paths`.
-pub fn bwrap_args(paths: &Paths, argv: &[String]) -> Vec<OsString> {
+/// `seccomp_fd`: an open descriptor holding the syscall filter (see `seccomp`).
+pub fn bwrap_args(paths: &Paths, seccomp_fd: i32, argv: &[String]) -> Vec<OsString> {
     let mut a: Vec<OsString> = Vec::new();
     let mut push = |items: &[&std::ffi::OsStr]| a.extend(items.iter().map(|s| s.to_os_string()));
     // Every namespace: no network (not even the model servers on loopback), its own pids
@@ -64,6 +65,8 @@ pub fn bwrap_args(paths: &Paths, argv: &[String]) -> Vec<OsString> {
         push(&["--ro-bind".as_ref(), git.as_os_str(), git.as_os_str()]);
     }
     push(&["--chdir".as_ref(), paths.cwd.as_os_str()]);
+    let fd = seccomp_fd.to_string();
+    push(&["--seccomp".as_ref(), fd.as_ref()]);
     push(&["--".as_ref()]);
     a.extend(argv.iter().map(OsString::from));
     a
@@ -118,7 +121,7 @@ mod tests {
             home: Some(PathBuf::from("/home/u")),
             read_only: vec![PathBuf::from("/home/u/.cargo")],
         };
-        let args: Vec<String> = bwrap_args(&paths, &["cargo".into(), "test".into()])
+        let args: Vec<String> = bwrap_args(&paths, 9, &["cargo".into(), "test".into()])
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();

@@ -316,3 +316,26 @@ async fn a_cancelled_run_is_killed_with_everything_it_started() {
         "its background child died too"
     );
 }
+
+#[test]
+fn escape_tools_are_refused_by_the_syscall_filter() {
+    let d = workspace("");
+    // ptrace(PTRACE_TRACEME) succeeds anywhere unfiltered; new namespaces and mounts are
+    // how sandbox escapes start.
+    let code = [
+        "import ctypes, os",
+        "libc = ctypes.CDLL(None, use_errno=True)",
+        "calls = [('ptrace', lambda: libc.ptrace(0, 0, 0, 0)),",
+        "         ('unshare', lambda: libc.unshare(0x10000000)),",
+        "         ('mount', lambda: libc.mount(b'none', b'/tmp', b'tmpfs', 0, None))]",
+        "for name, call in calls:",
+        "    r = call()",
+        "    print(name, r, os.strerror(ctypes.get_errno()))",
+    ]
+    .join("\n");
+    run(&d, &["--", "python3", "-c", &code])
+        .success()
+        .stdout(contains("ptrace -1 Operation not permitted"))
+        .stdout(contains("unshare -1 Operation not permitted"))
+        .stdout(contains("mount -1 Operation not permitted"));
+}
