@@ -40,6 +40,7 @@ async fn go(config: Config, opts: Options) -> i32 {
         argv: opts.command,
         timeout: opts.timeout.map(|s| Duration::from_secs(s.max(1))),
         unconfined: opts.no_sandbox,
+        session: None,
     };
     let _ = engine.commands.send(Command::Run { id: ID, run: req });
     let (out_tty, err_tty) = (

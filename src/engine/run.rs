@@ -23,6 +23,8 @@ pub struct RunRequest {
     pub timeout: Option<Duration>,
     /// Run unconfined, whatever the config says (an explicit opt-in).
     pub unconfined: bool,
+    /// The session it was run from, for the audit trail.
+    pub session: Option<crate::store::SessionId>,
 }
 
 /// Runs it on the blocking pool; answered by `command_output` events and `command_done`.
@@ -51,6 +53,7 @@ pub fn start(
     });
     tokio::task::spawn_blocking(move || {
         let config = &shared.config;
+        let session = req.session;
         let done = match spec(&config.sandbox, &config.workspace.test_command, req) {
             Ok(mut spec) => {
                 spec.cancel = Some(cancel);
@@ -60,7 +63,7 @@ pub fn start(
                 };
                 events.send_blocking(Event { id, kind: started });
                 let done = execute(&events, id, &spec);
-                record(&shared, &spec, &done);
+                record(&shared, &spec, session, &done);
                 done
             }
             Err(error) => failed(error),
@@ -71,7 +74,12 @@ pub fn start(
 }
 
 /// The run in the audit trail (and, unconfined, that too as its own entry).
-fn record(shared: &Shared, spec: &Spec, done: &EventKind) {
+fn record(
+    shared: &Shared,
+    spec: &Spec,
+    session: Option<crate::store::SessionId>,
+    done: &EventKind,
+) {
     let EventKind::CommandDone {
         exit_code,
         timed_out,
@@ -96,12 +104,12 @@ fn record(shared: &Shared, spec: &Spec, done: &EventKind) {
     });
     let unconfined = spec.mode == Mode::Off;
     let argv = spec.argv.clone();
-    super::audit(shared, "command", None, command);
+    super::audit(shared, "command", session, command);
     if unconfined {
         super::audit(
             shared,
             "no_sandbox",
-            None,
+            session,
             serde_json::json!({ "argv": argv }),
         );
     }

@@ -210,6 +210,7 @@ async fn run_tests(dir: &std::path::Path, test_command: &str) -> Vec<codecrucibl
         argv: Vec::new(),
         timeout: None,
         unconfined: false,
+        session: None,
     };
     let _ = engine.commands.send(Command::Run { id: 7, run: req });
     let mut got = Vec::new();
@@ -285,6 +286,7 @@ async fn a_cancelled_run_is_killed_with_everything_it_started() {
         ],
         timeout: None,
         unconfined: false,
+        session: None,
     };
     let _ = engine.commands.send(Command::Run { id: 3, run: req });
     let started = Instant::now();

@@ -122,6 +122,19 @@ fn a_fast_edit_that_fails_its_tests_is_retried_then_escalated_and_the_passing_ed
 
     // Learning recorded the fast server's failure (and the quality server's success).
     let store = codecrucible::store::Store::open(&d.path().join("data/history.db")).unwrap();
+    // Each test run is a command run on the user's behalf, in the audit trail.
+    let runs: Vec<_> = store
+        .audit_entries(None, None, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "command")
+        .collect();
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    assert!(runs.iter().all(|e| e.session.is_some()
+        && e.detail["for"] == "checking an edit"
+        && e.detail["sandbox"] == "bwrap"));
+    assert_eq!(runs[0].detail["exit_code"], 1);
+    assert_eq!(runs[2].detail["exit_code"], 0);
     let classes = store.learning().unwrap();
     assert!(
         classes

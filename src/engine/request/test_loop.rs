@@ -197,6 +197,7 @@ impl Run {
         let result = job
             .await
             .unwrap_or_else(|_| Err("the test run failed unexpectedly".into()));
+        self.audit_test_run(root, argv, &result);
         let kind = match &result {
             Ok(c) => EventKind::TestResult {
                 backend,
@@ -223,6 +224,26 @@ impl Run {
         };
         self.emit(kind).await;
         Some(result)
+    }
+
+    /// A test run is a command run on the user's behalf: it goes in the audit trail, with
+    /// the request's session, like `/run`'s.
+    fn audit_test_run(&self, root: &Path, argv: &[String], result: &Result<Checked, String>) {
+        let (exit_code, duration_ms, error) = match result {
+            Ok(c) => (Some(c.exit_code), c.duration.as_secs_f64() * 1000.0, None),
+            Err(e) => (None, 0.0, Some(e.clone())),
+        };
+        let detail = serde_json::json!({
+            "argv": argv,
+            "workspace": root.display().to_string(),
+            "cwd": "a scratch copy of the workspace",
+            "sandbox": self.shared.config.sandbox.mode,
+            "exit_code": exit_code,
+            "duration_ms": duration_ms.round(),
+            "error": error,
+            "for": "checking an edit",
+        });
+        crate::engine::audit(&self.shared, "command", self.session, detail);
     }
 
     /// The fast edit fails its tests twice: the quality server gets the task, the draft and

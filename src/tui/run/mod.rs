@@ -78,6 +78,7 @@ impl App {
                 argv,
                 timeout: None,
                 unconfined: false,
+                session: self.session,
             },
         });
     }
