@@ -77,14 +77,18 @@ pub enum Reply {
     },
 }
 
-/// A stored session as the browser previews it: its messages, drafts included, and its
-/// routing decisions.
+/// A stored session as the browser previews it: its messages, drafts included, its
+/// routing decisions, and what it changed or ran (the audit trail's entries for it).
 #[derive(Debug, Clone)]
 pub struct Preview {
     pub id: SessionId,
     pub messages: Vec<StoredMessage>,
     pub decisions: Vec<StoredDecision>,
+    pub operations: Vec<crate::store::AuditEntry>,
 }
+
+/// The most of a session's operations the preview lists (the newest).
+const PREVIEW_OPERATIONS: usize = 50;
 
 /// How saving a code block can fail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,10 +162,14 @@ fn preview(s: &Store, id: SessionId) -> Result<Preview, String> {
         .map_err(|e| e.0)?
         .ok_or_else(|| format!("Session {id} is gone"))?;
     let decisions = s.decisions(id).map_err(|e| e.0)?;
+    let operations = s
+        .audit_entries(None, Some(id), PREVIEW_OPERATIONS)
+        .map_err(|e| e.0)?;
     Ok(Preview {
         id,
         messages,
         decisions,
+        operations,
     })
 }
 

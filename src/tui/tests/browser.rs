@@ -87,3 +87,28 @@ fn the_browser_deletes_after_asking_and_feedback_reaches_the_store() {
         });
     assert!(rated, "the feedback reached the store");
 }
+
+#[test]
+fn the_preview_lists_what_the_session_ran_and_changed() {
+    let store = stored_sessions();
+    let newest = store.list_sessions(1).unwrap()[0].id;
+    let run =
+        serde_json::json!({"argv": ["cargo", "test\u{1b}[2J"], "sandbox": "bwrap", "exit_code": 1});
+    store.append_audit("command", Some(newest), &run).unwrap();
+    let file = serde_json::json!({"path": "app/calc.py", "change": "modified", "by": "apply"});
+    store.append_audit("file", Some(newest), &file).unwrap();
+    store
+        .append_audit("file", None, &serde_json::json!({"path": "other.py"}))
+        .unwrap();
+    let mut a = app_with_store(store.clone());
+    ctrl(&mut a, 'r');
+    settle(&mut a, &store);
+    settle(&mut a, &store);
+    let p = browser(&a).preview.as_ref().expect("previewed");
+    assert_eq!(p.operations.len(), 2, "only this session's");
+    let s = screen(&mut a, 140, 40);
+    assert!(s.contains("ran `cargo test[2J` (bwrap): exit 1"), "{s}");
+    assert!(s.contains("modified app/calc.py (apply)"), "{s}");
+    assert!(!s.contains('\u{1b}'));
+    assert!(!s.contains("other.py"));
+}
