@@ -62,7 +62,7 @@ pub fn program() -> Result<Vec<u8>, String> {
     .map_err(|e| format!("the sandbox's syscall filter cannot be built: {e}"))?;
     let bpf: BpfProgram = filter
         .try_into()
-        .map_err(|e| format!("the sandbox's syscall filter cannot be compiled: {e:?}"))?;
+        .map_err(|e| format!("the sandbox's syscall filter cannot be compiled: {e}"))?;
     let mut bytes = Vec::with_capacity(bpf.len() * 8);
     for i in bpf {
         bytes.extend_from_slice(&i.code.to_ne_bytes());

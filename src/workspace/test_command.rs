@@ -31,10 +31,21 @@ pub fn detect(root: &Path) -> Option<Vec<String>> {
     None
 }
 
+/// The most of a project file read to tell its test command.
+const MAX_PROJECT_FILE: u64 = 1 << 20;
+
+/// A project file's bytes, read no further than [`MAX_PROJECT_FILE`] and only when it is a
+/// regular file (a FIFO named `pyproject.toml` must not hang the request).
+fn project_file(path: &Path) -> Option<Vec<u8>> {
+    match super::read::capped(path, MAX_PROJECT_FILE) {
+        Ok(super::read::Capped::Bytes(bytes)) => Some(bytes),
+        _ => None,
+    }
+}
+
 /// A `package.json` whose `scripts.test` is set (and is not npm's placeholder).
 fn has_npm_test(path: &Path) -> bool {
-    const MAX: u64 = 1 << 20;
-    let Ok(super::read::Capped::Bytes(bytes)) = super::read::capped(path, MAX) else {
+    let Some(bytes) = project_file(path) else {
         return false;
     };
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
@@ -49,8 +60,8 @@ fn has_python_tests(root: &Path) -> bool {
     ["pytest.ini", "conftest.py", "tox.ini"]
         .iter()
         .any(|f| root.join(f).is_file())
-        || std::fs::read_to_string(root.join("pyproject.toml"))
-            .is_ok_and(|t| t.contains("[tool.pytest"))
+        || project_file(&root.join("pyproject.toml"))
+            .is_some_and(|t| String::from_utf8_lossy(&t).contains("[tool.pytest"))
         || ["tests", "test", "."]
             .iter()
             .any(|d| has_test_file(&root.join(d)))
@@ -103,6 +114,15 @@ mod tests {
             command(d.path(), ""),
             Some(vec!["cargo".into(), "test".into()])
         );
+        // A FIFO where a project file should be is not read (it would block).
+        let fifo = tempfile::tempdir().expect("tempdir");
+        let path = std::ffi::CString::new(
+            fifo.path().join("pyproject.toml").into_os_string().into_encoded_bytes(),
+        )
+        .expect("path");
+        // SAFETY: mkfifo on a path owned by this test.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        assert_eq!(command(fifo.path(), ""), None);
         assert_eq!(
             command(d.path(), " make check "),
             Some(vec!["sh".into(), "-c".into(), "make check".into()])
