@@ -23,6 +23,9 @@ use crate::store::{EditSet, SessionId};
 const DIFF_CHARS: usize = 12_000;
 /// A subject and a short body.
 const MESSAGE_TOKENS: u32 = 160;
+/// The most of the server's answer kept: a server that ignores `max_tokens` must not fill
+/// memory with a "commit message".
+const MESSAGE_BYTES: usize = 8 * 1024;
 /// How long the server may take to write it.
 const MESSAGE_BUDGET: Duration = Duration::from_secs(120);
 /// The most of git's output kept for an error message.
@@ -145,7 +148,13 @@ async fn write_message(shared: &Shared, diff: &str) -> Result<String, String> {
     let mut text = String::new();
     while let Some(item) = stream.next().await {
         match item {
-            Ok(StreamEvent::Text(t)) => text.push_str(&t),
+            Ok(StreamEvent::Text(t)) => {
+                text.push_str(&t);
+                if text.len() >= MESSAGE_BYTES {
+                    text.truncate(crate::text::short::head(&text, MESSAGE_BYTES).len());
+                    break;
+                }
+            }
             Ok(_) => {}
             Err(e) => return Err(unavailable(e)),
         }

@@ -117,7 +117,10 @@ mod tests {
         // A FIFO where a project file should be is not read (it would block).
         let fifo = tempfile::tempdir().expect("tempdir");
         let path = std::ffi::CString::new(
-            fifo.path().join("pyproject.toml").into_os_string().into_encoded_bytes(),
+            fifo.path()
+                .join("pyproject.toml")
+                .into_os_string()
+                .into_encoded_bytes(),
         )
         .expect("path");
         // SAFETY: mkfifo on a path owned by this test.

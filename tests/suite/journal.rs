@@ -286,3 +286,41 @@ async fn commit_says_plainly_when_there_is_nothing_to_commit_or_no_server_to_wri
         "A = 9\n"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_writes_on_and_on_gets_its_commit_message_cut() {
+    let d = repo();
+    let endless = "Fix it ".repeat(20_000);
+    let lm = fake_lmstudio("m", &[&endless]);
+    let mut engine = engine(&lm.url());
+    let dir = d.path().to_path_buf();
+    let change = Change {
+        path: "app/calc.py".into(),
+        before: Some("A = 1\n".into()),
+        after: Some("A = 2\n".into()),
+    };
+    let _ = answer(
+        &mut engine,
+        Command::Apply {
+            id: 1,
+            dir: dir.clone(),
+            session: None,
+            changes: vec![change],
+        },
+    )
+    .await;
+    let proposal = answer(
+        &mut engine,
+        Command::ProposeCommit {
+            id: 2,
+            dir,
+            session: None,
+        },
+    )
+    .await;
+    let EventKind::CommitProposal { message, .. } = proposal else {
+        panic!("{proposal:?}")
+    };
+    assert!(message.starts_with("Fix it"));
+    assert!(message.len() <= 8 * 1024, "{}", message.len());
+}
