@@ -2,7 +2,7 @@
 //! `--verify`, which walks its hash chain.
 
 use super::sessions_cmd::open_store;
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_FAILED, EXIT_OK};
 use crate::store::AuditEntry;
 
 pub struct Options {
@@ -14,17 +14,9 @@ pub struct Options {
 }
 
 pub fn run(opts: Options) -> i32 {
-    let since_ms = match opts
-        .since
-        .as_deref()
-        .map(|s| (s, crate::store::parse_duration_ms(s)))
-    {
-        None => None,
-        Some((_, Some(ms))) => Some(crate::store::now_ms() - ms),
-        Some((s, None)) => {
-            eprintln!("codecrucible: --since \"{s}\" is not a duration; use e.g. 30m, 24h or 7d");
-            return EXIT_USAGE;
-        }
+    let since_ms = match super::sessions_cmd::since_ms(opts.since.as_deref()) {
+        Ok(ms) => ms,
+        Err(code) => return code,
     };
     let store = match open_store() {
         Ok(s) => s,
@@ -77,50 +69,14 @@ pub fn run(opts: Options) -> i32 {
 /// One entry as a line: its id, time, session, kind and what it says.
 fn line(e: &AuditEntry) -> String {
     let session = e.session.map_or("-".to_owned(), |s| s.to_string());
-    let d = &e.detail;
-    let what = match e.kind.as_str() {
-        "command" => format!(
-            "{} ({}) exit {} in {} ms",
-            words(&d["argv"]),
-            d["sandbox"].as_str().unwrap_or("?"),
-            d["exit_code"]
-                .as_i64()
-                .map_or("-".into(), |c| c.to_string()),
-            d["duration_ms"]
-        ),
-        "file" => format!(
-            "{} {} (by {})",
-            d["change"].as_str().unwrap_or("?"),
-            d["path"].as_str().unwrap_or("?"),
-            d["by"].as_str().unwrap_or("?")
-        ),
-        "config" => format!(
-            "{}: {} -> {}",
-            d["key"].as_str().unwrap_or("?"),
-            d["old"],
-            d["new"]
-        ),
-        "no_sandbox" => format!("UNCONFINED {}", words(&d["argv"])),
-        _ => d.to_string(),
-    };
     format!(
-        "{:>6}  {}  {:>6}  {:<14} {what}",
+        "{:>6}  {}  {:>6}  {:<14} {}",
         e.id,
         crate::store::export::date(e.at_ms),
         session,
-        e.kind
+        e.kind,
+        e.summary()
     )
-}
-
-fn words(argv: &serde_json::Value) -> String {
-    argv.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|w| w.as_str().unwrap_or("?").to_owned())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
 }
 
 fn fail(msg: &str) -> i32 {

@@ -151,15 +151,24 @@ pub(super) async fn history_command(cmd: impl FnOnce(u64) -> Command) -> Result<
     Err("the engine stopped".into())
 }
 
-/// `codecrucible metrics`: the figures over the whole history or its last `since`.
-pub fn metrics(json: bool, since: Option<&str>) -> i32 {
-    let since_ms = match since.map(|s| (s, crate::store::parse_duration_ms(s))) {
-        None => None,
-        Some((_, Some(ms))) => Some(crate::store::now_ms() - ms),
+/// `--since DURATION` as the start time in ms; a bad duration is said, with the usage exit
+/// code as the error.
+pub(super) fn since_ms(since: Option<&str>) -> Result<Option<i64>, i32> {
+    match since.map(|s| (s, crate::store::parse_duration_ms(s))) {
+        None => Ok(None),
+        Some((_, Some(ms))) => Ok(Some(crate::store::now_ms() - ms)),
         Some((s, None)) => {
             eprintln!("codecrucible: --since \"{s}\" is not a duration; use e.g. 30m, 24h or 7d");
-            return super::EXIT_USAGE;
+            Err(super::EXIT_USAGE)
         }
+    }
+}
+
+/// `codecrucible metrics`: the figures over the whole history or its last `since`.
+pub fn metrics(json: bool, since: Option<&str>) -> i32 {
+    let since_ms = match since_ms(since) {
+        Ok(ms) => ms,
+        Err(code) => return code,
     };
     let m = match open_store().and_then(|s| s.metrics(since_ms).map_err(|e| e.0)) {
         Ok(m) => m,

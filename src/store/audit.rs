@@ -21,6 +21,40 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
+impl AuditEntry {
+    /// What the entry records, in a few words: "ran `cargo test` (bwrap): exit 1",
+    /// "modified app/calc.py (apply)". Raw: the detail came from commands, files and
+    /// config, so a front end cleans it before it reaches a terminal.
+    pub fn summary(&self) -> String {
+        let d = &self.detail;
+        let text = |k: &str| d[k].as_str().unwrap_or("?").to_owned();
+        let argv = || {
+            d["argv"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|w| w.as_str().unwrap_or("?"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default()
+        };
+        match self.kind.as_str() {
+            "command" => {
+                let exit = d["exit_code"]
+                    .as_i64()
+                    .map_or_else(|| "did not run".to_owned(), |c| format!("exit {c}"));
+                format!("ran `{}` ({}): {exit}", argv(), text("sandbox"))
+            }
+            "no_sandbox" => format!("ran `{}` UNCONFINED", argv()),
+            "file" => format!("{} {} ({})", text("change"), text("path"), text("by")),
+            "undo" | "redo" => format!("{} of change set {}", self.kind, d["set"]),
+            "config" => format!("{}: {} -> {}", text("key"), d["old"], d["new"]),
+            _ => format!("{} {d}", self.kind),
+        }
+    }
+}
+
 /// What `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditCheck {

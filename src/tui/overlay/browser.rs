@@ -288,33 +288,7 @@ impl Browser {
     }
 }
 
-/// One audit entry as the preview lists it; every part came from the store, so it is
-/// cleaned for the terminal.
+/// One audit entry as the preview lists it, cleaned: every part came from the store.
 fn operation(op: &crate::store::AuditEntry) -> String {
-    let d = &op.detail;
-    let text = |k: &str| d[k].as_str().unwrap_or("?").to_owned();
-    let argv = || {
-        d["argv"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|w| w.as_str().unwrap_or("?"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default()
-    };
-    let line = match op.kind.as_str() {
-        "command" => {
-            let exit = d["exit_code"]
-                .as_i64()
-                .map_or_else(|| "did not run".to_owned(), |c| format!("exit {c}"));
-            format!("ran `{}` ({}): {exit}", argv(), text("sandbox"))
-        }
-        "no_sandbox" => format!("ran `{}` UNCONFINED", argv()),
-        "file" => format!("{} {} ({})", text("change"), text("path"), text("by")),
-        "undo" | "redo" => format!("{} of change set {}", op.kind, d["set"]),
-        other => other.to_owned(),
-    };
-    crate::text::terminal::line(&line, " ").into_owned()
+    crate::text::terminal::line(&op.summary(), " ").into_owned()
 }
