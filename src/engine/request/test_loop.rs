@@ -53,43 +53,24 @@ impl Run {
             }
             None => return Outcome::Cancelled,
         }
-        // The draft, then its one retry.
+        // The draft, then its one retry; what fails both goes to the quality server.
         let (mut answer, mut proposal) = (draft, proposed);
-        for round in 0..2 {
+        let mut retried = false;
+        let failed = loop {
             let checked = match self
                 .test(root, &proposal, &argv, &mut budget, answer.backend)
                 .await
             {
-                Some(Ok(c)) => c,
-                Some(Err(why)) => {
-                    self.offer_checked(root, proposal, format!("not checked: {why}"))
-                        .await;
-                    return Outcome::Done(answer);
-                }
-                None => {
-                    let note = "not checked: the test budget is spent".to_owned();
-                    self.offer_checked(root, proposal, note).await;
+                Some(Ok(c)) if !c.passed => c,
+                result => {
+                    self.offer_checked(root, proposal, note(result)).await;
                     return Outcome::Done(answer);
                 }
             };
-            if checked.passed {
-                let note = format!("tests pass ({:.1} s)", checked.duration.as_secs_f64());
-                self.offer_checked(root, proposal, note).await;
-                return Outcome::Done(answer);
+            if retried || budget.runs_left == 0 {
+                break checked;
             }
-            if round == 1 || budget.runs_left == 0 {
-                return self
-                    .escalate_on_tests(
-                        root,
-                        messages,
-                        answer,
-                        proposal,
-                        &checked,
-                        &argv,
-                        &mut budget,
-                    )
-                    .await;
-            }
+            retried = true;
             self.emit(EventKind::Status {
                 backend: Some(answer.backend),
                 message: format!(
@@ -111,37 +92,24 @@ impl Run {
                     let again = self.propose(root, &second.text).await;
                     if again.changes.is_empty() {
                         // The retry proposed nothing usable: the failing draft stands.
-                        return self
-                            .escalate_on_tests(
-                                root,
-                                messages,
-                                answer,
-                                proposal,
-                                &checked,
-                                &argv,
-                                &mut budget,
-                            )
-                            .await;
+                        break checked;
                     }
                     (answer, proposal) = (second, again);
                 }
                 Outcome::Cancelled => return Outcome::Cancelled,
-                Outcome::Failed(_) => {
-                    return self
-                        .escalate_on_tests(
-                            root,
-                            messages,
-                            answer,
-                            proposal,
-                            &checked,
-                            &argv,
-                            &mut budget,
-                        )
-                        .await;
-                }
+                Outcome::Failed(_) => break checked,
             }
-        }
-        Outcome::Done(answer)
+        };
+        self.escalate_on_tests(
+            root,
+            messages,
+            answer,
+            proposal,
+            &failed,
+            &argv,
+            &mut budget,
+        )
+        .await
     }
 
     /// Whether the user lets the tests run: at once with `sandbox.approval = "auto"`, else
@@ -315,17 +283,23 @@ impl Run {
         let Some(quality) = last else {
             return Outcome::Cancelled;
         };
-        let note = match self
+        let result = self
             .test(root, &proposed, argv, budget, BackendId::Ollama)
-            .await
-        {
-            Some(Ok(c)) if c.passed => format!("tests pass ({:.1} s)", c.duration.as_secs_f64()),
-            Some(Ok(c)) => format!("the tests still fail (exit {})", c.exit_code),
-            Some(Err(why)) => format!("not checked: {why}"),
-            None => "not checked: the test budget is spent".into(),
-        };
+            .await;
+        let note = note(result);
         self.offer_checked(root, proposed, note).await;
         Outcome::Done(quality)
+    }
+}
+
+/// What the user is told about an edit's tests: passed (with the time), failed, or not
+/// checked and why (never "passed" without a passing run).
+fn note(result: Option<Result<Checked, String>>) -> String {
+    match result {
+        Some(Ok(c)) if c.passed => format!("tests pass ({:.1} s)", c.duration.as_secs_f64()),
+        Some(Ok(c)) => format!("the tests still fail (exit {})", c.exit_code),
+        Some(Err(why)) => format!("not checked: {why}"),
+        None => "not checked: the test budget is spent".into(),
     }
 }
 
