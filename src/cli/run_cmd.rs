@@ -35,6 +35,8 @@ async fn go(config: Config, opts: Options) -> i32 {
     }
     let mut engine = builder.spawn();
     let name = opts.command.first().cloned().unwrap_or_default();
+    // The limit it is held to, as the user set it: the kill lands a little after it.
+    let limit = opts.timeout.unwrap_or(config.sandbox.wall_secs).max(1);
     let req = RunRequest {
         dir: opts.dir,
         argv: opts.command,
@@ -68,13 +70,11 @@ async fn go(config: Config, opts: Options) -> i32 {
             EventKind::CommandDone {
                 exit_code,
                 timed_out,
-                duration_ms,
                 ..
             } => {
                 if timed_out {
                     eprintln!(
-                        "codecrucible: {name} ran out of its {:.0} s and was stopped, with everything it started",
-                        duration_ms / 1000.0
+                        "codecrucible: {name} ran out of its {limit} s and was stopped, with everything it started"
                     );
                 }
                 return exit_code.unwrap_or(EXIT_NOT_RUN);
