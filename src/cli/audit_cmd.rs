@@ -1,7 +1,7 @@
 //! `codecrucible audit`: the audit trail, read from the history database (read-only), and
 //! `--verify`, which walks its hash chain.
 
-use super::sessions_cmd::open_store;
+use super::sessions_cmd::{fail, open_store};
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::store::AuditEntry;
 
@@ -77,9 +77,4 @@ fn line(e: &AuditEntry) -> String {
         e.kind,
         e.summary()
     )
-}
-
-fn fail(msg: &str) -> i32 {
-    eprintln!("codecrucible: {msg}");
-    EXIT_FAILED
 }

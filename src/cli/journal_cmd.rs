@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::sessions_cmd::{history_command, open_store};
+use super::sessions_cmd::{fail, history_command, open_store};
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::engine::{Command, EventKind, FileChange, JournalAction, JournalEntry};
 use crate::store::{EditState, SessionId};
@@ -142,9 +142,4 @@ pub fn list(dir: &Path, json: bool) -> i32 {
         );
     }
     EXIT_OK
-}
-
-fn fail(msg: &str) -> i32 {
-    eprintln!("codecrucible: {msg}");
-    EXIT_FAILED
 }

@@ -239,7 +239,8 @@ fn print_learning(l: &crate::store::LearningProgress) {
     }
 }
 
-fn fail(msg: &str) -> i32 {
+/// One sentence on stderr, and the failure exit code.
+pub(super) fn fail(msg: &str) -> i32 {
     eprintln!("codecrucible: {msg}");
     EXIT_FAILED
 }
