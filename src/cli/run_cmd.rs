@@ -57,6 +57,9 @@ async fn go(config: Config, opts: Options) -> i32 {
             EventKind::CommandStarted { sandbox: "off", .. } => eprintln!(
                 "codecrucible: the sandbox is off: {name} runs unconfined, with your files and network"
             ),
+            EventKind::CommandStarted {
+                notice: Some(n), ..
+            } => eprintln!("codecrucible: {}", crate::text::terminal::line(&n, " ")),
             EventKind::CommandOutput { stream, text } => {
                 if stream == "stderr" {
                     write(&mut std::io::stderr().lock(), &text, err_tty);

@@ -399,11 +399,14 @@ pub enum EventKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
-    /// A command is about to run: its argv and how it is confined (`bwrap`, or `off`:
-    /// unconfined, which a front end must say).
+    /// A command is about to run: its argv and how it is confined (`bwrap`; `landlock`,
+    /// where bubblewrap cannot run; or `off`: unconfined, which a front end must say).
+    /// `notice`: why it is not confined as configured, for the user to read.
     CommandStarted {
         argv: Vec<String>,
         sandbox: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        notice: Option<String>,
     },
     /// Output of a running command, as it arrives (`stream`: `stdout` or `stderr`).
     CommandOutput {

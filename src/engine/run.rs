@@ -54,12 +54,16 @@ pub fn start(
     tokio::task::spawn_blocking(move || {
         let config = &shared.config;
         let session = req.session;
-        let done = match spec(&config.sandbox, &config.workspace.test_command, req) {
-            Ok(mut spec) => {
+        let resolved = spec(&config.sandbox, &config.workspace.test_command, req)
+            .and_then(|s| sandbox::resolve(s.mode).map(|r| (s, r)));
+        let done = match resolved {
+            Ok((mut spec, (mode, notice))) => {
                 spec.cancel = Some(cancel);
+                spec.mode = mode;
                 let started = EventKind::CommandStarted {
                     argv: spec.argv.clone(),
-                    sandbox: spec.mode.name(),
+                    sandbox: mode.name(),
+                    notice,
                 };
                 events.send_blocking(Event { id, kind: started });
                 let done = execute(&events, id, &spec);

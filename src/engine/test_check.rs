@@ -24,6 +24,8 @@ pub struct Checked {
     pub duration: Duration,
     /// The end of the output (stdout then stderr).
     pub output: String,
+    /// How it was confined (`bwrap`, `landlock`, `off`).
+    pub sandbox: &'static str,
 }
 
 /// Copies the workspace at `root` into a fresh temporary directory, applies `changes`
@@ -55,6 +57,7 @@ pub fn check(
         exit_code: out.exit.code(),
         duration: out.duration,
         output,
+        sandbox: out.mode.name(),
     })
 }
 

@@ -96,6 +96,41 @@ pub fn apply(cmd: &mut Command, limits: Limits, group: Option<&PidsGroup>) {
     }
 }
 
+/// How many tasks (threads) this user runs now: what `RLIMIT_NPROC` counts outside a user
+/// namespace.
+pub fn tasks_of_this_user() -> u64 {
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() }.to_string();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut tasks = 0u64;
+    for p in procs.flatten() {
+        if !p
+            .file_name()
+            .as_encoded_bytes()
+            .iter()
+            .all(u8::is_ascii_digit)
+        {
+            continue;
+        }
+        let Ok(status) = std::fs::read_to_string(p.path().join("status")) else {
+            continue;
+        };
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(str::trim)
+        };
+        let real_uid = field("Uid:").and_then(|v| v.split_whitespace().next());
+        if real_uid == Some(uid.as_str()) {
+            tasks += field("Threads:").and_then(|t| t.parse().ok()).unwrap_or(1);
+        }
+    }
+    tasks
+}
+
 fn set(resource: libc::__rlimit_resource_t, soft: u64, hard: u64) {
     let lim = libc::rlimit {
         rlim_cur: soft as libc::rlim_t,

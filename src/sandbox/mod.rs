@@ -7,6 +7,7 @@
 //! refused with one sentence on how to fix it.
 
 pub mod capture;
+pub mod landlock;
 pub mod limits;
 pub mod profile;
 pub mod seccomp;
@@ -27,6 +28,8 @@ pub const OUTPUT_CAP: usize = 256 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Bwrap,
+    /// Landlock and seccomp, without namespaces: where bubblewrap cannot run ([`landlock`]).
+    Landlock,
     /// Unconfined (an explicit opt-in): limits and the wall-time kill still apply.
     Off,
 }
@@ -36,6 +39,7 @@ impl Mode {
     pub fn parse(s: &str) -> Option<Mode> {
         match s {
             "bwrap" => Some(Mode::Bwrap),
+            "landlock" => Some(Mode::Landlock),
             "off" => Some(Mode::Off),
             _ => None,
         }
@@ -44,8 +48,47 @@ impl Mode {
     pub fn name(self) -> &'static str {
         match self {
             Mode::Bwrap => "bwrap",
+            Mode::Landlock => "landlock",
             Mode::Off => "off",
         }
+    }
+}
+
+/// How a command will really be confined under the configured `mode`, and what to tell the
+/// user when that is not what they asked for: `bwrap` falls back to Landlock where
+/// bubblewrap cannot make a sandbox and the kernel has Landlock. `Err` is one sentence on
+/// why nothing can confine it; the command is then not run (never unconfined silently).
+pub fn resolve(mode: Mode) -> Result<(Mode, Option<String>), String> {
+    choose(mode, profile::available, || landlock::abi().is_some())
+}
+
+/// [`resolve`] with the probes passed in.
+fn choose(
+    mode: Mode,
+    bwrap: impl FnOnce() -> Result<(), profile::Unavailable>,
+    landlock: impl Fn() -> bool,
+) -> Result<(Mode, Option<String>), String> {
+    match mode {
+        Mode::Off => Ok((Mode::Off, None)),
+        Mode::Landlock if landlock() => Ok((Mode::Landlock, None)),
+        Mode::Landlock => Err(
+            "sandbox.mode is \"landlock\", but this kernel has no Landlock (Linux 5.13 or later, \
+             with Landlock enabled): set sandbox.mode = \"bwrap\" and install bubblewrap"
+                .into(),
+        ),
+        Mode::Bwrap => match bwrap() {
+            Ok(()) => Ok((Mode::Bwrap, None)),
+            Err(why) if landlock() => Ok((
+                Mode::Landlock,
+                Some(format!(
+                    "{}, so the command is confined with Landlock instead: no network, the \
+                     home hidden, and no new files at the workspace's top level ({})",
+                    why.short(),
+                    why.fix()
+                )),
+            )),
+            Err(why) => Err(why.sentence()),
+        },
     }
 }
 
@@ -74,8 +117,12 @@ impl Spec {
         workspace: PathBuf,
         cwd: PathBuf,
     ) -> Result<Spec, String> {
-        let mode = Mode::parse(&cfg.mode)
-            .ok_or_else(|| format!("sandbox.mode is \"{}\"; use \"bwrap\" or \"off\"", cfg.mode))?;
+        let mode = Mode::parse(&cfg.mode).ok_or_else(|| {
+            format!(
+                "sandbox.mode is \"{}\"; use \"bwrap\", \"landlock\" or \"off\"",
+                cfg.mode
+            )
+        })?;
         let mb = |n: u64| n.saturating_mul(1024 * 1024);
         Ok(Spec {
             argv,
@@ -163,36 +210,49 @@ pub fn run(spec: &Spec, on_output: OnOutput) -> Result<Outcome, String> {
             workspace.display()
         ));
     }
-    let (mut cmd, filter) = match spec.mode {
+    let (mode, _) = resolve(spec.mode)?;
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .and_then(|h| h.canonicalize().ok());
+    let paths = profile::Paths {
+        read_only: profile::Paths::expand(&spec.read_only, home.as_deref()),
+        workspace,
+        cwd,
+        home,
+    };
+    let (mut filter, mut confined) = (None, None);
+    let mut cmd = match mode {
         Mode::Bwrap => {
-            profile::available()?;
-            let home = std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .and_then(|h| h.canonicalize().ok());
-            let paths = profile::Paths {
-                read_only: profile::Paths::expand(&spec.read_only, home.as_deref()),
-                workspace,
-                cwd,
-                home,
-            };
-            let filter = seccomp::file()?;
+            let file = seccomp::file()?;
             let mut c = Command::new("bwrap");
-            c.args(profile::bwrap_args(&paths, filter.as_raw_fd(), &spec.argv));
-            (c, Some(filter))
+            c.args(profile::bwrap_args(&paths, file.as_raw_fd(), &spec.argv));
+            filter = Some(file);
+            c
         }
-        Mode::Off => {
-            let mut c = Command::new(&spec.argv[0]);
-            c.args(&spec.argv[1..]).current_dir(&cwd);
-            (c, None)
+        Mode::Landlock => {
+            confined = Some(landlock::prepare(&paths)?);
+            direct(&spec.argv, &paths.cwd)
         }
+        Mode::Off => direct(&spec.argv, &paths.cwd),
     };
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    let mut limits = spec.limits;
+    if mode != Mode::Bwrap {
+        // Without a user namespace, the process limit counts every task the user already
+        // has; the command gets its allowance on top of them.
+        limits.max_procs = limits
+            .max_procs
+            .saturating_add(limits::tasks_of_this_user());
+    }
     let group = limits::PidsGroup::create(spec.limits.max_procs);
-    limits::apply(&mut cmd, spec.limits, group.as_ref());
+    limits::apply(&mut cmd, limits, group.as_ref());
+    if let Some(c) = &confined {
+        landlock::apply(&mut cmd, c);
+    }
     let started = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| spawn_error(spec, e))?;
+    let mut child = cmd.spawn().map_err(|e| spawn_error(spec, mode, e))?;
     // bubblewrap has its own copy of the filter's descriptor now.
     drop(filter);
     let pid = child.id() as libc::pid_t;
@@ -219,21 +279,33 @@ pub fn run(spec: &Spec, on_output: OnOutput) -> Result<Outcome, String> {
         }
     }
     drop(group);
+    drop(confined);
     let take = |c: &Arc<Mutex<Captured>>| c.lock().map(|c| c.clone()).unwrap_or_default();
     Ok(Outcome {
         exit,
         duration,
         stdout: take(&stdout),
         stderr: take(&stderr),
-        mode: spec.mode,
+        mode,
     })
 }
 
-fn spawn_error(spec: &Spec, e: std::io::Error) -> String {
-    match (spec.mode, e.kind()) {
-        (Mode::Off, std::io::ErrorKind::NotFound) => {
+/// The command itself, started in `cwd` (confined by the child itself, or not at all).
+fn direct(argv: &[String], cwd: &Path) -> Command {
+    let mut c = Command::new(&argv[0]);
+    c.args(&argv[1..]).current_dir(cwd);
+    c
+}
+
+fn spawn_error(spec: &Spec, mode: Mode, e: std::io::Error) -> String {
+    match (mode, e.kind()) {
+        (Mode::Off | Mode::Landlock, std::io::ErrorKind::NotFound) => {
             format!("{} is not a command here", spec.argv[0])
         }
+        (Mode::Landlock, _) => format!(
+            "{} could not be started in the Landlock sandbox: {e}",
+            spec.argv[0]
+        ),
         _ => format!("{} could not be started: {e}", spec.argv[0]),
     }
 }
@@ -312,4 +384,36 @@ pub fn workspace_of(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
         .map_err(|e| format!("{} is not a workspace: {e}", dir.display()))?;
     let cwd = dir.canonicalize().unwrap_or_else(|_| root.clone());
     Ok((root, cwd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::profile::Unavailable;
+    use super::*;
+
+    #[test]
+    fn bwrap_falls_back_to_landlock_and_says_why_and_refuses_when_neither_can_confine() {
+        let ok = || Ok(());
+        let missing = || Err(Unavailable::NotInstalled);
+        assert_eq!(choose(Mode::Bwrap, ok, || true), Ok((Mode::Bwrap, None)));
+        let (mode, notice) = choose(Mode::Bwrap, missing, || true).expect("falls back");
+        assert_eq!(mode, Mode::Landlock);
+        let notice = notice.expect("said");
+        assert!(notice
+            .starts_with("bubblewrap is not installed, so the command is confined with Landlock"));
+        assert!(notice.contains("apt-get install bubblewrap"), "{notice}");
+        let refused = choose(Mode::Bwrap, missing, || false).expect_err("refused");
+        assert!(refused.contains("apt-get install bubblewrap"), "{refused}");
+        assert!(refused.contains("sandbox.mode = \"off\""), "{refused}");
+        let userns = || {
+            Err(Unavailable::Refused(
+                "No permissions to create new namespace".into(),
+            ))
+        };
+        let refused = choose(Mode::Bwrap, userns, || false).expect_err("refused");
+        assert!(refused.contains("user namespaces"), "{refused}");
+        let forced = choose(Mode::Landlock, ok, || false).expect_err("no landlock");
+        assert!(forced.contains("no Landlock"), "{forced}");
+        assert_eq!(choose(Mode::Off, missing, || false), Ok((Mode::Off, None)));
+    }
 }

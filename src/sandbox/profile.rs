@@ -72,40 +72,77 @@ pub fn bwrap_args(paths: &Paths, seccomp_fd: i32, argv: &[String]) -> Vec<OsStri
     a
 }
 
+/// Why bubblewrap cannot make a sandbox here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unavailable {
+    NotInstalled,
+    /// It ran and refused: what it said (user namespaces are usually not allowed).
+    Refused(String),
+    /// It could not be started at all.
+    NotStarted(String),
+}
+
+impl Unavailable {
+    /// What is wrong, in a few words.
+    pub fn short(&self) -> String {
+        match self {
+            Unavailable::NotInstalled => "bubblewrap is not installed".into(),
+            Unavailable::Refused(said) => {
+                format!("bubblewrap cannot create a sandbox here ({said})")
+            }
+            Unavailable::NotStarted(e) => format!("bubblewrap could not be started ({e})"),
+        }
+    }
+
+    /// What to do about it.
+    pub fn fix(&self) -> &'static str {
+        match self {
+            Unavailable::NotInstalled => INSTALL,
+            _ => ALLOW_NAMESPACES,
+        }
+    }
+
+    /// One sentence for the user when nothing else can confine a command either.
+    pub fn sentence(&self) -> String {
+        format!(
+            "commands run in a sandbox, and {}: {}, or set sandbox.mode = \"off\" to run \
+             them unconfined",
+            self.short(),
+            self.fix()
+        )
+    }
+}
+
 /// Whether bubblewrap can make a sandbox here: installed, and allowed to create the
-/// namespaces. Probed once per process (about 8 ms); the error is one sentence for the user.
-pub fn available() -> Result<(), String> {
-    static PROBE: OnceLock<Result<(), String>> = OnceLock::new();
+/// namespaces. Probed once per process (about 8 ms).
+pub fn available() -> Result<(), Unavailable> {
+    static PROBE: OnceLock<Result<(), Unavailable>> = OnceLock::new();
     PROBE.get_or_init(probe).clone()
 }
 
-fn probe() -> Result<(), String> {
+fn probe() -> Result<(), Unavailable> {
     let out = Command::new("bwrap")
         .args(["--unshare-all", "--die-with-parent", "--ro-bind", "/", "/"])
         .args(["--dev", "/dev", "--proc", "/proc", "true"])
         .stdin(Stdio::null())
         .output();
     match out {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(INSTALL.into()),
-        Err(e) => Err(format!("bubblewrap could not be started ({e}); {FIX}")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Unavailable::NotInstalled),
+        Err(e) => Err(Unavailable::NotStarted(e.to_string())),
         Ok(o) if o.status.success() => Ok(()),
         Ok(o) => {
             let said = String::from_utf8_lossy(&o.stderr);
             let said = crate::text::terminal::clean(said.trim()).into_owned();
-            Err(format!(
-                "bubblewrap cannot create a sandbox here ({said}); {FIX}"
-            ))
+            Err(Unavailable::Refused(said))
         }
     }
 }
 
-const INSTALL: &str = "commands run in a sandbox, and bubblewrap is not installed: install it \
-(`sudo apt-get install bubblewrap`, `sudo dnf install bubblewrap`, or `sudo pacman -S \
-bubblewrap`), or set sandbox.mode = \"off\" to run them unconfined";
-const FIX: &str = "allow unprivileged user namespaces (`sudo sysctl -w \
+const INSTALL: &str = "install it (`sudo apt-get install bubblewrap`, `sudo dnf install \
+bubblewrap`, or `sudo pacman -S bubblewrap`)";
+const ALLOW_NAMESPACES: &str = "allow unprivileged user namespaces (`sudo sysctl -w \
 kernel.unprivileged_userns_clone=1`, or on Ubuntu \
-`kernel.apparmor_restrict_unprivileged_userns=0`), or set sandbox.mode = \"off\" to run \
-commands unconfined";
+`kernel.apparmor_restrict_unprivileged_userns=0`)";
 
 #[cfg(test)]
 mod tests {

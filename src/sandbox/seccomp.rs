@@ -49,20 +49,21 @@ fn arch() -> Option<TargetArch> {
     }
 }
 
+/// Refused as well where there are no namespaces (the Landlock fallback): every new socket
+/// (there is no empty network namespace to put it in), io_uring (which makes sockets
+/// without the `socket` call), and leaving the session or group the wall-time kill reaches.
+const DENIED_WITHOUT_NAMESPACES: &[i64] = &[
+    libc::SYS_socket,
+    libc::SYS_io_uring_setup,
+    libc::SYS_io_uring_enter,
+    libc::SYS_io_uring_register,
+    libc::SYS_setsid,
+    libc::SYS_setpgid,
+];
+
 /// The filter as BPF bytes, as bubblewrap reads them.
 pub fn program() -> Result<Vec<u8>, String> {
-    let arch = arch().ok_or("the sandbox's syscall filter has no rules for this CPU")?;
-    let rules = DENIED.iter().map(|&n| (n, Vec::new())).collect();
-    let filter = SeccompFilter::new(
-        rules,
-        SeccompAction::Allow,
-        SeccompAction::Errno(libc::EPERM as u32),
-        arch,
-    )
-    .map_err(|e| format!("the sandbox's syscall filter cannot be built: {e}"))?;
-    let bpf: BpfProgram = filter
-        .try_into()
-        .map_err(|e| format!("the sandbox's syscall filter cannot be compiled: {e}"))?;
+    let bpf = compile(DENIED.iter())?;
     let mut bytes = Vec::with_capacity(bpf.len() * 8);
     for i in bpf {
         bytes.extend_from_slice(&i.code.to_ne_bytes());
@@ -71,6 +72,35 @@ pub fn program() -> Result<Vec<u8>, String> {
         bytes.extend_from_slice(&i.k.to_ne_bytes());
     }
     Ok(bytes)
+}
+
+/// The filter for a command confined by Landlock, which installs it itself.
+pub fn landlock_program() -> Result<Vec<libc::sock_filter>, String> {
+    let bpf = compile(DENIED.iter().chain(DENIED_WITHOUT_NAMESPACES))?;
+    Ok(bpf
+        .into_iter()
+        .map(|i| libc::sock_filter {
+            code: i.code,
+            jt: i.jt,
+            jf: i.jf,
+            k: i.k,
+        })
+        .collect())
+}
+
+fn compile<'a>(denied: impl Iterator<Item = &'a i64>) -> Result<BpfProgram, String> {
+    let arch = arch().ok_or("the sandbox's syscall filter has no rules for this CPU")?;
+    let rules = denied.map(|&n| (n, Vec::new())).collect();
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EPERM as u32),
+        arch,
+    )
+    .map_err(|e| format!("the sandbox's syscall filter cannot be built: {e}"))?;
+    filter
+        .try_into()
+        .map_err(|e| format!("the sandbox's syscall filter cannot be compiled: {e}"))
 }
 
 /// An unnamed file holding the filter, open for bubblewrap to read: its descriptor is left

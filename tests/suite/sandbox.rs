@@ -40,16 +40,34 @@ fn output_streams_and_the_exit_code_is_the_commands() {
         .stdout("hi\n");
 }
 
+/// The escape tests run under each confinement: bubblewrap, and the Landlock fallback.
+const BWRAP: &str = "mode = \"bwrap\"";
+const LANDLOCK: &str = "mode = \"landlock\"";
+
+/// What each confinement's denial of a write says.
+fn denied() -> impl Predicate<str> {
+    contains("Read-only file system").or(contains("Permission denied"))
+}
+
 #[test]
 fn writing_outside_the_workspace_or_into_git_is_denied_and_nothing_is_written() {
-    let d = workspace("");
+    writes_stay_inside(BWRAP);
+}
+
+#[test]
+fn with_landlock_writing_outside_the_workspace_or_into_git_is_denied() {
+    writes_stay_inside(LANDLOCK);
+}
+
+fn writes_stay_inside(mode: &str) {
+    let d = workspace(mode);
     let outside = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let target = outside.path().join("escaped");
     let script = format!(
-        "touch {} ; touch .git/hooks-planted ; echo x >> .git/config ; touch inside",
+        "touch {} ; touch .git/hooks-planted ; echo x >> .git/config ; echo more >> main.py",
         target.display()
     );
-    run(&d, &["--", "sh", "-c", &script]).stderr(contains("Read-only file system"));
+    run(&d, &["--", "sh", "-c", &script]).stderr(denied());
     assert!(!target.exists(), "nothing written outside");
     assert!(
         !d.path().join(".git/hooks-planted").exists(),
@@ -59,15 +77,25 @@ fn writing_outside_the_workspace_or_into_git_is_denied_and_nothing_is_written() 
         std::fs::read_to_string(d.path().join(".git/config")).unwrap(),
         "[core]\n"
     );
-    assert!(
-        d.path().join("inside").exists(),
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("main.py")).unwrap(),
+        "print('hi')\nmore\n",
         "the workspace is writable"
     );
 }
 
 #[test]
 fn the_home_is_hidden_so_ssh_keys_cannot_be_read() {
-    let d = workspace("");
+    home_hidden(BWRAP);
+}
+
+#[test]
+fn with_landlock_the_home_is_hidden_so_ssh_keys_cannot_be_read() {
+    home_hidden(LANDLOCK);
+}
+
+fn home_hidden(mode: &str) {
+    let d = workspace(mode);
     // A home outside /tmp (which the sandbox replaces anyway), with a key in it.
     let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     std::fs::create_dir(home.path().join(".ssh")).unwrap();
@@ -78,12 +106,21 @@ fn the_home_is_hidden_so_ssh_keys_cannot_be_read() {
         .assert()
         .failure()
         .stdout(predicate::str::contains("SECRET").not())
-        .stderr(contains("No such file"));
+        .stderr(contains("No such file").or(contains("Permission denied")));
 }
 
 #[test]
 fn the_network_is_gone_even_the_model_servers_on_loopback() {
-    let d = workspace("");
+    no_network(BWRAP);
+}
+
+#[test]
+fn with_landlock_the_network_is_gone_even_the_model_servers_on_loopback() {
+    no_network(LANDLOCK);
+}
+
+fn no_network(mode: &str) {
+    let d = workspace(mode);
     let lm = fake_lmstudio("m", &["hi"]);
     let port = lm.url().rsplit(':').next().unwrap().to_owned();
     let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -95,14 +132,27 @@ fn the_network_is_gone_even_the_model_servers_on_loopback() {
         run(&d, &["--", "python3", "-c", &code])
             .failure()
             .stdout(predicate::str::contains("connected").not())
-            .stderr(contains("Connection refused").or(contains("unreachable")));
+            .stderr(
+                contains("Connection refused")
+                    .or(contains("unreachable"))
+                    .or(contains("Operation not permitted")),
+            );
     }
     assert!(lm.requests().is_empty(), "the server saw nothing");
 }
 
 #[test]
 fn a_fork_bomb_is_bounded_by_the_process_limit() {
-    let d = workspace("max_procs = 24");
+    fork_bomb(BWRAP);
+}
+
+#[test]
+fn with_landlock_a_fork_bomb_is_bounded_by_the_process_limit() {
+    fork_bomb(LANDLOCK);
+}
+
+fn fork_bomb(mode: &str) {
+    let d = workspace(&format!("{mode}\nmax_procs = 24"));
     let started = Instant::now();
     run(
         &d,
@@ -125,7 +175,16 @@ fn a_fork_bomb_is_bounded_by_the_process_limit() {
 
 #[test]
 fn allocating_4_gb_past_the_memory_limit_fails() {
-    let d = workspace("memory_mb = 512");
+    big_allocation(BWRAP);
+}
+
+#[test]
+fn with_landlock_allocating_4_gb_past_the_memory_limit_fails() {
+    big_allocation(LANDLOCK);
+}
+
+fn big_allocation(mode: &str) {
+    let d = workspace(&format!("{mode}\nmemory_mb = 512"));
     run(
         &d,
         &[
@@ -142,7 +201,16 @@ fn allocating_4_gb_past_the_memory_limit_fails() {
 
 #[test]
 fn running_past_the_time_limit_kills_the_command_and_its_children() {
-    let d = workspace("");
+    time_limit(BWRAP);
+}
+
+#[test]
+fn with_landlock_running_past_the_time_limit_kills_the_command_and_its_children() {
+    time_limit(LANDLOCK);
+}
+
+fn time_limit(mode: &str) {
+    let d = workspace(mode);
     let started = Instant::now();
     run(
         &d,
@@ -152,43 +220,59 @@ fn running_past_the_time_limit_kills_the_command_and_its_children() {
             "--",
             "sh",
             "-c",
-            "(sleep 3; touch late) & sleep 30",
+            "(sleep 3; echo late >> main.py) & sleep 30",
         ],
     )
     .code(124)
     .stderr(contains("ran out of its 1 s and was stopped"));
     assert!(started.elapsed() < Duration::from_secs(10));
     std::thread::sleep(Duration::from_secs(4));
-    assert!(
-        !d.path().join("late").exists(),
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("main.py")).unwrap(),
+        "print('hi')\n",
         "the background child was killed too"
     );
 }
 
 #[test]
-fn without_bubblewrap_it_refuses_and_says_how_to_install_it_unless_told_to_run_unconfined() {
+fn without_bubblewrap_it_falls_back_to_landlock_says_so_and_still_confines() {
     let d = workspace("");
     // A PATH with the shell but no bwrap.
     let bin = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink("/bin/sh", bin.path().join("sh")).unwrap();
+    let outside = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let escaped = outside.path().join("escaped");
+    let script = format!("echo inside; echo x > {}", escaped.display());
     support::cli(d.path())
         .env("PATH", bin.path())
-        .args(["run", "--", "sh", "-c", "echo > ran"])
+        .args(["run", "--", "sh", "-c", &script])
         .assert()
-        .code(125)
-        .stderr(contains("bubblewrap is not installed"))
-        .stderr(contains("apt-get install bubblewrap"));
-    assert!(
-        !d.path().join("ran").exists(),
-        "never run unconfined silently"
-    );
+        .failure()
+        .stdout("inside\n")
+        .stderr(contains(
+            "bubblewrap is not installed, so the command is confined with Landlock instead",
+        ))
+        .stderr(contains("apt-get install bubblewrap"))
+        .stderr(contains("Permission denied"));
+    assert!(!escaped.exists(), "still confined");
     support::cli(d.path())
         .env("PATH", bin.path())
-        .args(["run", "--no-sandbox", "--", "sh", "-c", "echo > ran"])
+        .args(["run", "--no-sandbox", "--", "sh", "-c", &script])
         .assert()
         .success()
         .stderr(contains("the sandbox is off"));
-    assert!(d.path().join("ran").exists());
+    assert!(escaped.exists(), "unconfined when asked");
+}
+
+#[test]
+fn a_landlock_run_is_recorded_as_such_in_the_audit_trail() {
+    let d = workspace(LANDLOCK);
+    run(&d, &["--", "true"]).success();
+    support::cli(d.path())
+        .args(["audit", "--json"])
+        .assert()
+        .success()
+        .stdout(contains("\"sandbox\":\"landlock\""));
 }
 
 #[test]
@@ -237,7 +321,7 @@ async fn the_workspaces_tests_run_sandboxed_and_a_failure_is_reported_with_its_o
     )
     .unwrap();
     let events = run_tests(d.path(), "python3 -m unittest").await;
-    let EventKind::CommandStarted { argv, sandbox } = &events[0] else {
+    let EventKind::CommandStarted { argv, sandbox, .. } = &events[0] else {
         panic!("{events:?}")
     };
     assert_eq!(argv, &["sh", "-c", "python3 -m unittest"]);
@@ -321,7 +405,16 @@ async fn a_cancelled_run_is_killed_with_everything_it_started() {
 
 #[test]
 fn escape_tools_are_refused_by_the_syscall_filter() {
-    let d = workspace("");
+    escape_tools(BWRAP);
+}
+
+#[test]
+fn with_landlock_escape_tools_are_refused_by_the_syscall_filter() {
+    escape_tools(LANDLOCK);
+}
+
+fn escape_tools(mode: &str) {
+    let d = workspace(mode);
     // ptrace(PTRACE_TRACEME) succeeds anywhere unfiltered; new namespaces and mounts are
     // how sandbox escapes start.
     let code = [
@@ -340,4 +433,25 @@ fn escape_tools_are_refused_by_the_syscall_filter() {
         .stdout(contains("ptrace -1 Operation not permitted"))
         .stdout(contains("unshare -1 Operation not permitted"))
         .stdout(contains("mount -1 Operation not permitted"));
+}
+
+#[test]
+fn with_landlock_other_processes_can_be_neither_read_nor_signalled() {
+    // Without a pid namespace the command sees other processes in /proc; Landlock keeps
+    // their memory and environment (where API keys live) and their signals out of reach.
+    let d = workspace(LANDLOCK);
+    run(
+        &d,
+        &[
+            "--",
+            "sh",
+            "-c",
+            "cat /proc/$PPID/environ; kill -0 $PPID && echo signalled",
+        ],
+    )
+    .failure()
+    .stdout(predicate::str::contains("signalled").not())
+    .stdout(predicate::str::contains("CODECRUCIBLE_CONFIG").not())
+    .stderr(contains("Permission denied"))
+    .stderr(contains("Operation not permitted"));
 }

@@ -197,15 +197,20 @@ impl Run {
     /// A test run is a command run on the user's behalf: it goes in the audit trail, with
     /// the request's session, like `/run`'s.
     fn audit_test_run(&self, root: &Path, argv: &[String], result: &Result<Checked, String>) {
-        let (exit_code, duration_ms, error) = match result {
-            Ok(c) => (Some(c.exit_code), c.duration.as_secs_f64() * 1000.0, None),
-            Err(e) => (None, 0.0, Some(e.clone())),
+        let (exit_code, duration_ms, error, sandbox) = match result {
+            Ok(c) => (
+                Some(c.exit_code),
+                c.duration.as_secs_f64() * 1000.0,
+                None,
+                c.sandbox,
+            ),
+            Err(e) => (None, 0.0, Some(e.clone()), "none"),
         };
         let detail = serde_json::json!({
             "argv": argv,
             "workspace": root.display().to_string(),
             "cwd": "a scratch copy of the workspace",
-            "sandbox": self.shared.config.sandbox.mode,
+            "sandbox": sandbox,
             "exit_code": exit_code,
             "duration_ms": duration_ms.round(),
             "error": error,

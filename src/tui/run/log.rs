@@ -68,7 +68,7 @@ pub struct RunLog {
     /// What was asked for, until `command_started` says what actually runs.
     asked: String,
     argv: Option<Vec<String>>,
-    /// `bwrap`, or `off` (unconfined); unknown until the command starts.
+    /// `bwrap`, `landlock`, or `off` (unconfined); unknown until the command starts.
     sandbox: Option<&'static str>,
     lines: VecDeque<(Stream, String)>,
     /// Lines dropped from the top to stay within [`MAX_LINES`].
@@ -101,9 +101,14 @@ impl RunLog {
         self.end.is_none()
     }
 
-    pub fn started(&mut self, argv: Vec<String>, sandbox: &'static str) {
+    /// The command starts, confined as `sandbox` says; a `notice` (why it is not confined
+    /// as configured) is its log's first line.
+    pub fn started(&mut self, argv: Vec<String>, sandbox: &'static str, notice: Option<String>) {
         self.argv = Some(argv);
         self.sandbox = Some(sandbox);
+        if let Some(n) = notice {
+            self.output(Stream::Stderr, &format!("note: {n}\n"));
+        }
     }
 
     /// A piece of output: whole lines are cleaned and kept, the rest waits for its end.
@@ -213,6 +218,7 @@ impl RunLog {
                 " · UNCONFINED (sandbox off)",
                 theme.error.add_modifier(Modifier::BOLD),
             )),
+            Some("landlock") => spans.push(Span::styled(" · sandboxed (Landlock)", theme.dim)),
             Some(_) => spans.push(Span::styled(" · sandboxed", theme.dim)),
             None => {}
         }

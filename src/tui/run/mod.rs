@@ -116,7 +116,11 @@ impl App {
             return;
         };
         match kind {
-            EventKind::CommandStarted { argv, sandbox } => log.started(argv, sandbox),
+            EventKind::CommandStarted {
+                argv,
+                sandbox,
+                notice,
+            } => log.started(argv, sandbox, notice),
             EventKind::CommandOutput { stream, text } => {
                 log.output(Stream::from_name(stream), &text)
             }

@@ -41,6 +41,7 @@ fn started(argv: &[&str], sandbox: &'static str) -> EventKind {
     EventKind::CommandStarted {
         argv: argv.iter().map(|s| s.to_string()).collect(),
         sandbox,
+        notice: None,
     }
 }
 
@@ -366,4 +367,28 @@ fn a_command_the_assistant_wants_to_run_waits_for_y_or_n() {
         a.outgoing
     );
     assert!(status_line(&mut a).contains("Not run; the edit is offered unchecked"));
+}
+
+#[test]
+fn a_run_confined_by_the_fallback_says_so_and_why() {
+    let mut a = run_app();
+    let (id, _) = run(&mut a, "/run make");
+    a.on_engine(ev(
+        id,
+        EventKind::CommandStarted {
+            argv: vec!["make".into()],
+            sandbox: "landlock",
+            notice: Some(
+                "bubblewrap is not installed, so the command is confined with Landlock instead"
+                    .into(),
+            ),
+        },
+    ));
+    a.on_engine(ev(id, done(Some(0), 0.5, None)));
+    let s = screen(&mut a, 100, 24);
+    assert!(s.contains("$ make · sandboxed (Landlock)"), "{s}");
+    assert!(
+        s.contains("note: bubblewrap is not installed, so the command is confined with Landlock"),
+        "{s}"
+    );
 }
