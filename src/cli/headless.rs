@@ -100,7 +100,7 @@ pub async fn run(config: Config, opts: Options) -> i32 {
 /// Asks on the terminal whether the request may run `argv` (`sandbox.approval = "ask"`);
 /// without a terminal to ask on, the answer is no, and it says how to allow it.
 async fn ask(argv: &[String], why: &str) -> bool {
-    let shown = crate::text::terminal::line(&argv.join(" "), " ").into_owned();
+    let shown = crate::text::terminal::command_lines(argv, 24).join("\n  ");
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         eprintln!(
             "[not running `{shown}` {why}: sandbox.approval is \"ask\" and there is no terminal \

@@ -64,6 +64,7 @@
 //! ```
 
 pub mod apply;
+pub mod demo;
 pub mod diff;
 pub mod matcher;
 pub mod parse;

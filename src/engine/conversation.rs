@@ -65,11 +65,13 @@ const HISTORY_OFF: &str = "there is no earlier session to carry on: history is o
 
 /// What is sent: the voice's system prompt, the earlier turns, and the input with its
 /// attachments below it.
-/// `whole_file_lines` is `workspace.whole_file_lines`: the edit format's size threshold.
+/// `whole_file_lines` is `workspace.whole_file_lines`: the edit format's size threshold;
+/// `demo` asks an edit for a demonstration to run (the workspace has no tests to check it).
 pub fn messages(
     submit: &Submit,
     prior: Vec<ChatMessage>,
     whole_file_lines: u64,
+    demo: bool,
 ) -> Vec<ChatMessage> {
     let system = submit
         .voice
@@ -77,7 +79,11 @@ pub fn messages(
         .map_or(SYSTEM_PROMPT, |v| v.system_prompt.as_str());
     let system = if submit.edit {
         let format = crate::edit::prompt::instructions(whole_file_lines as usize);
-        format!("{system}\n\n{format}")
+        if demo {
+            format!("{system}\n\n{format}\n\n{}", crate::edit::demo::PROMPT)
+        } else {
+            format!("{system}\n\n{format}")
+        }
     } else {
         system.to_owned()
     };
@@ -169,7 +175,12 @@ mod tests {
             name: "stdin".into(),
             text: "fn main() {}\n".into(),
         });
-        let m = messages(&s, vec![ChatMessage::new(Role::User, "earlier")], 400);
+        let m = messages(
+            &s,
+            vec![ChatMessage::new(Role::User, "earlier")],
+            400,
+            false,
+        );
         assert_eq!(m[0].content, SYSTEM_PROMPT);
         assert_eq!(m[1].content, "earlier");
         assert_eq!(
@@ -178,7 +189,7 @@ mod tests {
         );
         let voices = crate::voice::Voices::builtin();
         s.voice = voices.get("security").ok().cloned();
-        let m = messages(&s, Vec::new(), 400);
+        let m = messages(&s, Vec::new(), 400, false);
         assert!(m[0].content.contains("Security voice"), "{}", m[0].content);
     }
 }

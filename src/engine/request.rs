@@ -153,6 +153,19 @@ impl Run {
         self.shared.config.workspace.whole_file_lines
     }
 
+    /// Whether an edit should come with a demonstration: its tests are to check it, and the
+    /// workspace has none.
+    fn wants_demo(&self) -> bool {
+        let config = &self.shared.config;
+        let Some(root) = self.root.as_deref() else {
+            return false;
+        };
+        self.submit.edit
+            && config.hybrid.routing.check_with_tests
+            && crate::workspace::test_command::command(root, &config.workspace.test_command)
+                .is_none()
+    }
+
     fn writer(&self) -> Option<&Writer> {
         self.shared.history.as_ref().map(|h| &h.writer)
     }
@@ -310,7 +323,12 @@ impl Run {
     ) -> Result<(Vec<ChatMessage>, Option<crate::store::SessionId>), String> {
         let Some(history) = self.shared.history.as_ref() else {
             return Ok((
-                conversation::messages(&self.submit, Vec::new(), self.whole_file_lines()),
+                conversation::messages(
+                    &self.submit,
+                    Vec::new(),
+                    self.whole_file_lines(),
+                    self.wants_demo(),
+                ),
                 None,
             ));
         };
@@ -322,7 +340,12 @@ impl Run {
             .ask(move |store| conversation::open(store, stored, choice, &input, voice.as_deref()))
             .await
             .ok_or_else(|| "the history writer has stopped".to_owned())??;
-        let messages = conversation::messages(&self.submit, opened.prior, self.whole_file_lines());
+        let messages = conversation::messages(
+            &self.submit,
+            opened.prior,
+            self.whole_file_lines(),
+            self.wants_demo(),
+        );
         let rec = Recorder::new(opened.session, self.events.clone(), self.submit.id);
         let recording = Recording::new(history.writer.clone(), rec);
         // Saved before anything is sent, as it will be sent but for the workspace files,

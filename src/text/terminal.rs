@@ -44,6 +44,25 @@ pub fn line<'a>(text: &'a str, tab: &str) -> std::borrow::Cow<'a, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A command as the user is asked about it, one terminal line per line: the words joined
+/// by spaces, and an argument that holds code (a demonstration's `python3 -c CODE`) shown
+/// as its own lines rather than run together. At most `max` lines, the last saying how
+/// many more there are; each is cleaned with [`line`].
+pub fn command_lines(argv: &[String], max: usize) -> Vec<String> {
+    let joined = argv.join(" ");
+    let all: Vec<&str> = joined.trim_end_matches('\n').split('\n').collect();
+    let max = max.max(2);
+    let mut out: Vec<String> = all
+        .iter()
+        .take(if all.len() > max { max - 1 } else { max })
+        .map(|l| line(l, "    ").into_owned())
+        .collect();
+    if all.len() > max {
+        out.push(format!("… {} more lines", all.len() - (max - 1)));
+    }
+    out
+}
+
 /// A JSON line with C1 controls escaped too: serde_json escapes C0 only, and a terminal
 /// showing `--json` output would obey a raw U+009B (CSI). The escapes are valid JSON, and
 /// those characters can only stand inside strings.
@@ -64,6 +83,26 @@ pub fn escape_c1_in_json(line: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    use super::command_lines;
+
+    #[test]
+    fn code_in_a_command_shows_as_its_own_lines_capped_and_cleaned() {
+        let argv = vec![
+            "python3".to_owned(),
+            "-c".to_owned(),
+            "import x\nassert x.f() == 1\x1b[2J\n".to_owned(),
+        ];
+        assert_eq!(
+            command_lines(&argv, 10),
+            ["python3 -c import x", "assert x.f() == 1[2J"]
+        );
+        let long: Vec<String> = vec!["sh".into(), "-c".into(), "echo\n".repeat(30)];
+        let shown = command_lines(&long, 5);
+        assert_eq!(shown.len(), 5);
+        assert_eq!(shown[4], "… 26 more lines");
+        assert_eq!(command_lines(&["true".to_owned()], 5), ["true"]);
+    }
+
     use super::*;
 
     #[test]

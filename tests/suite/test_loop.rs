@@ -261,3 +261,99 @@ fn with_approval_ask_and_no_terminal_to_ask_on_nothing_runs_and_the_edit_is_not_
         "{ev:#?}"
     );
 }
+
+/// A project with no tests at all: the edit is checked by the answer's demonstration.
+fn untested_project(
+    fast: &str,
+    quality: &str,
+) -> (tempfile::TempDir, support::FakeServer, support::FakeServer) {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join(".git")).unwrap();
+    std::fs::write(d.path().join("calc.py"), ORIGINAL).unwrap();
+    let lm = fake_lmstudio("m", &[fast]);
+    let ol = fake_ollama(&["q"], &[quality]);
+    let extra = "[hybrid.routing]\ncheck_with_tests = true\n[sandbox]\napproval = \"auto\"\n";
+    write_config(d.path(), &lm.url(), &ol.url(), extra);
+    (d, lm, ol)
+}
+
+const DEMO: &str = "\nTo check it:\n\n```python demo\nfrom calc import add\nassert add(2, 3) == 5, add(2, 3)\nprint('demo ok')\n```\n";
+
+#[test]
+fn without_tests_the_answers_demonstration_checks_the_edit_and_a_failing_one_escalates() {
+    let (d, lm, ol) = untested_project(&format!("{WRONG}{DEMO}"), &format!("{RIGHT}{DEMO}"));
+    let ev = run(&d, "--edit");
+    // The prompt asked for a demonstration, since the workspace has no tests.
+    let first = lm.requests_to("/v1/chat/completions")[0].json().to_string();
+    assert!(first.contains("block marked demo"), "{first}");
+    let runs: Vec<(Option<bool>, String)> = of(&ev, "test_run")
+        .iter()
+        .zip(of(&ev, "test_result"))
+        .map(|(r, res)| {
+            (
+                res["passed"].as_bool(),
+                r["argv"][0].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            (Some(false), "python3".to_owned()),
+            (Some(false), "python3".to_owned()),
+            (Some(true), "python3".to_owned())
+        ],
+        "{ev:#?}"
+    );
+    let failed = of(&ev, "test_result")[0]["output"].as_str().unwrap();
+    assert!(failed.contains("AssertionError: 6"), "{failed}");
+    let retry = lm.requests_to("/v1/chat/completions")[1].json().to_string();
+    assert!(retry.contains("your demonstration fails"), "{retry}");
+    let escalated = ol.requests_to("/api/chat")[0].json().to_string();
+    assert!(
+        escalated.contains("the edit fails the demonstration"),
+        "{escalated}"
+    );
+    assert_eq!(of(&ev, "escalate")[0]["signals"]["tests"]["score"], 0.0);
+    let said: Vec<&str> = of(&ev, "status")
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|m| m.starts_with("the demonstration runs (") && m.contains("no tests")),
+        "never \"tests pass\" without tests: {said:?}"
+    );
+    assert!(
+        !said.iter().any(|m| m.starts_with("tests pass")),
+        "{said:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("calc.py")).unwrap(),
+        ORIGINAL,
+        "the demonstration ran on a scratch copy"
+    );
+    let store = codecrucible::store::Store::open(&d.path().join("data/history.db")).unwrap();
+    let audited = store.audit_entries(None, None, 100).unwrap();
+    assert!(audited.iter().any(|e| e.kind == "command"
+        && e.detail["for"] == "checking an edit with the answer's demonstration"));
+}
+
+#[test]
+fn without_tests_or_a_demonstration_the_edit_is_not_checked_never_passed() {
+    let (d, _lm, ol) = untested_project(RIGHT, "unused");
+    let ev = run(&d, "--edit");
+    assert!(of(&ev, "test_run").is_empty(), "nothing ran");
+    assert!(ol.requests_to("/api/chat").is_empty());
+    let said: Vec<&str> = of(&ev, "status")
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(
+        said.iter()
+            .any(|m| m.starts_with("not checked: no test command is known")
+                && m.contains("no demonstration")),
+        "{said:?}"
+    );
+    assert_eq!(of(&ev, "edit")[0]["status"], "proposed");
+}

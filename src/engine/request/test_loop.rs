@@ -5,6 +5,10 @@
 //! output; a second failure escalates to the quality server with the task, the draft and
 //! the output. Bounded by `test_attempts` runs and `test_budget_secs` in all. Tests that
 //! cannot run leave the edit "not checked", never "passed".
+//!
+//! A workspace without tests is checked by the answer's own demonstration instead (the
+//! prompt asks for one: `edit::demo`): each answer's, run the same way. Its pass says "the
+//! demonstration runs", never "tests pass".
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,6 +20,57 @@ use crate::confidence::Signal;
 use crate::engine::edits::Proposed;
 use crate::engine::events::EventKind;
 use crate::engine::test_check::{self, Checked};
+
+/// What checks an edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Check {
+    /// The workspace's test command.
+    Tests(Vec<String>),
+    /// The command that runs an answer's demonstration.
+    Demo(Vec<String>),
+}
+
+impl Check {
+    /// The workspace's tests, else the answer's demonstration; `None`: nothing can check it.
+    fn of(root: &Path, configured: &str, answer: &str) -> Option<Check> {
+        crate::workspace::test_command::command(root, configured)
+            .map(Check::Tests)
+            .or_else(|| crate::edit::demo::find(answer).map(Check::Demo))
+    }
+
+    /// The check for a later answer: the same tests, or its own demonstration (else the
+    /// one before, which shows the same change).
+    fn for_answer(&self, answer: &str) -> Check {
+        match self {
+            Check::Tests(_) => self.clone(),
+            Check::Demo(_) => crate::edit::demo::find(answer)
+                .map(Check::Demo)
+                .unwrap_or_else(|| self.clone()),
+        }
+    }
+
+    fn argv(&self) -> &[String] {
+        match self {
+            Check::Tests(a) | Check::Demo(a) => a,
+        }
+    }
+
+    /// "the tests" or "the demonstration", for sentences.
+    fn what(&self) -> &'static str {
+        match self {
+            Check::Tests(_) => "the tests",
+            Check::Demo(_) => "the demonstration",
+        }
+    }
+
+    /// "the tests fail" or "the demonstration fails".
+    fn fails(&self) -> &'static str {
+        match self {
+            Check::Tests(_) => "the tests fail",
+            Check::Demo(_) => "the demonstration fails",
+        }
+    }
+}
 
 /// Where the loop stands.
 struct Budget {
@@ -39,31 +94,35 @@ impl Run {
             attempt: 0,
         };
         let configured = self.shared.config.workspace.test_command.clone();
-        let Some(argv) = crate::workspace::test_command::command(root, &configured) else {
-            let note = "not checked: no test command is known (set workspace.test_command)";
+        let Some(mut check) = Check::of(root, &configured, &draft.text) else {
+            let note = "not checked: no test command is known (set workspace.test_command), \
+                        and the answer shows no demonstration to run";
             self.offer_checked(root, proposed, note.into()).await;
             return Outcome::Done(draft);
         };
-        match self.approved(&argv).await {
-            Some(true) => {}
-            Some(false) => {
-                let note = "not checked: you chose not to run the tests".to_owned();
-                self.offer_checked(root, proposed, note).await;
-                return Outcome::Done(draft);
-            }
-            None => return Outcome::Cancelled,
-        }
+        let mut asked = Asked::default();
         // The draft, then its one retry; what fails both goes to the quality server.
         let (mut answer, mut proposal) = (draft, proposed);
         let mut retried = false;
         let failed = loop {
-            let checked = match self
-                .test(root, &proposal, &argv, &mut budget, answer.backend)
-                .await
-            {
+            let ran = self
+                .asked_and_tested(
+                    root,
+                    &proposal,
+                    &check,
+                    &mut asked,
+                    &mut budget,
+                    answer.backend,
+                )
+                .await;
+            let Some(result) = ran else {
+                return Outcome::Cancelled;
+            };
+            let checked = match result {
                 Some(Ok(c)) if !c.passed => c,
                 result => {
-                    self.offer_checked(root, proposal, note(result)).await;
+                    let note = note(&check, result);
+                    self.offer_checked(root, proposal, note).await;
                     return Outcome::Done(answer);
                 }
             };
@@ -74,7 +133,8 @@ impl Run {
             self.emit(EventKind::Status {
                 backend: Some(answer.backend),
                 message: format!(
-                    "the tests fail (exit {}); sending the output back to {} once",
+                    "{} (exit {}); sending the output back to {} once",
+                    check.fails(),
                     checked.exit_code,
                     answer.backend.label()
                 ),
@@ -83,7 +143,7 @@ impl Run {
             let leg = Leg {
                 id: answer.backend,
                 model: None,
-                messages: failed_tests_messages(messages, &answer.text, &checked),
+                messages: failed_check_messages(messages, &answer.text, &check, &checked),
                 draft: true,
                 may_trim: true,
             };
@@ -94,38 +154,77 @@ impl Run {
                         // The retry proposed nothing usable: the failing draft stands.
                         break checked;
                     }
+                    check = check.for_answer(&second.text);
                     (answer, proposal) = (second, again);
                 }
                 Outcome::Cancelled => return Outcome::Cancelled,
                 Outcome::Failed(_) => break checked,
             }
         };
-        self.escalate_on_tests(
-            root,
-            messages,
-            answer,
-            proposal,
-            &failed,
-            &argv,
-            &mut budget,
-        )
-        .await
+        let mut run = Checking {
+            check,
+            asked,
+            budget,
+        };
+        self.escalate_on_tests(root, messages, answer, proposal, &failed, &mut run)
+            .await
     }
 
-    /// Whether the user lets the tests run: at once with `sandbox.approval = "auto"`, else
-    /// after an `approval` event is answered. `None`: the request was cancelled meanwhile.
-    async fn approved(&mut self, argv: &[String]) -> Option<bool> {
-        if self.shared.config.sandbox.approval == "auto" {
-            return Some(true);
+    /// Asks to run `check` where it must, then runs it for `proposal`. The outer `None`:
+    /// the request was cancelled while asking; the inner result is [`Run::test`]'s, or
+    /// `Err` when the user declined.
+    #[allow(clippy::too_many_arguments)]
+    async fn asked_and_tested(
+        &mut self,
+        root: &Path,
+        proposal: &Proposed,
+        check: &Check,
+        asked: &mut Asked,
+        budget: &mut Budget,
+        backend: BackendId,
+    ) -> Option<Option<Result<Checked, String>>> {
+        Some(match self.check_once(check, asked).await? {
+            Ok(()) => self.test(root, proposal, check, budget, backend).await,
+            Err(declined) => Some(Err(declined)),
+        })
+    }
+
+    /// Whether `check` may run: at once with `sandbox.approval = "auto"` or when this very
+    /// command was allowed before, else after an `approval` event is answered. `Err` says
+    /// the user declined; `None`: the request was cancelled meanwhile.
+    async fn check_once(&mut self, check: &Check, asked: &mut Asked) -> Option<Result<(), String>> {
+        let argv = check.argv();
+        if self.shared.config.sandbox.approval == "auto" || asked.allowed.iter().any(|a| a == argv)
+        {
+            return Some(Ok(()));
         }
+        if asked.declined {
+            return Some(Err(format!("you chose not to run {}", check.what())));
+        }
+        let why = match check {
+            Check::Tests(_) => {
+                "to check the edit, on a scratch copy of the workspace, in the sandbox"
+            }
+            Check::Demo(_) => {
+                "to check the edit by running the answer's demonstration, on a scratch copy of \
+                 the workspace, in the sandbox"
+            }
+        };
         self.emit(EventKind::Approval {
             argv: argv.to_vec(),
-            why: "to check the edit, on a scratch copy of the workspace, in the sandbox".into(),
+            why: why.into(),
         })
         .await;
-        tokio::select! {
-            answer = self.approvals.recv() => Some(answer.unwrap_or(false)),
-            _ = &mut self.cancel => None,
+        let yes = tokio::select! {
+            answer = self.approvals.recv() => answer.unwrap_or(false),
+            _ = &mut self.cancel => return None,
+        };
+        if yes {
+            asked.allowed.push(argv.to_vec());
+            Some(Ok(()))
+        } else {
+            asked.declined = true;
+            Some(Err(format!("you chose not to run {}", check.what())))
         }
     }
 
@@ -135,10 +234,11 @@ impl Run {
         &self,
         root: &Path,
         proposal: &Proposed,
-        argv: &[String],
+        check: &Check,
         budget: &mut Budget,
         backend: BackendId,
     ) -> Option<Result<Checked, String>> {
+        let argv = check.argv();
         let left = budget.deadline.checked_duration_since(Instant::now())?;
         if budget.runs_left == 0 || left.is_zero() {
             return None;
@@ -165,7 +265,7 @@ impl Run {
         let result = job
             .await
             .unwrap_or_else(|_| Err("the test run failed unexpectedly".into()));
-        self.audit_test_run(root, argv, &result);
+        self.audit_test_run(root, check, &result);
         let kind = match &result {
             Ok(c) => EventKind::TestResult {
                 backend,
@@ -196,7 +296,8 @@ impl Run {
 
     /// A test run is a command run on the user's behalf: it goes in the audit trail, with
     /// the request's session, like `/run`'s.
-    fn audit_test_run(&self, root: &Path, argv: &[String], result: &Result<Checked, String>) {
+    fn audit_test_run(&self, root: &Path, check: &Check, result: &Result<Checked, String>) {
+        let argv = check.argv();
         let (exit_code, duration_ms, error, sandbox) = match result {
             Ok(c) => (
                 Some(c.exit_code),
@@ -214,14 +315,16 @@ impl Run {
             "exit_code": exit_code,
             "duration_ms": duration_ms.round(),
             "error": error,
-            "for": "checking an edit",
+            "for": match check {
+                Check::Tests(_) => "checking an edit",
+                Check::Demo(_) => "checking an edit with the answer's demonstration",
+            },
         });
         crate::engine::audit(&self.shared, "command", self.session, detail);
     }
 
     /// The fast edit fails its tests twice: the quality server gets the task, the draft and
     /// the output, and its edit is checked once more when the budget allows.
-    #[allow(clippy::too_many_arguments)]
     async fn escalate_on_tests(
         &mut self,
         root: &Path,
@@ -229,18 +332,22 @@ impl Run {
         draft: Box<Answer>,
         proposal: Proposed,
         failed: &Checked,
-        argv: &[String],
-        budget: &mut Budget,
+        run: &mut Checking,
     ) -> Outcome {
         if !self.may_escalate(&draft) {
             let note = format!(
-                "the tests fail (exit {}); the edit is offered unchecked by the quality server",
+                "{} (exit {}); the edit is offered unchecked by the quality server",
+                run.check.fails(),
                 failed.exit_code
             );
             self.offer_checked(root, proposal, note).await;
             return Outcome::Done(draft);
         }
-        let detail = format!("the edit fails the tests (exit {})", failed.exit_code);
+        let detail = format!(
+            "the edit fails {} (exit {})",
+            run.check.what(),
+            failed.exit_code
+        );
         let signal = Signal {
             score: 0.0,
             weight: 1.0,
@@ -256,7 +363,8 @@ impl Run {
         })
         .await;
         let problem = format!(
-            "{detail}. The test output ends:\n```\n{}\n```",
+            "{detail}. The output of `{}` ends:\n```\n{}\n```",
+            shown_command(run.check.argv()),
             failed.output.trim_end()
         );
         let leg = Leg {
@@ -288,35 +396,80 @@ impl Run {
         let Some(quality) = last else {
             return Outcome::Cancelled;
         };
-        let result = self
-            .test(root, &proposed, argv, budget, BackendId::Ollama)
+        let check = run.check.for_answer(&quality.text);
+        let ran = self
+            .asked_and_tested(
+                root,
+                &proposed,
+                &check,
+                &mut run.asked,
+                &mut run.budget,
+                BackendId::Ollama,
+            )
             .await;
-        let note = note(result);
+        let Some(result) = ran else {
+            return Outcome::Cancelled;
+        };
+        let note = note(&check, result);
         self.offer_checked(root, proposed, note).await;
         Outcome::Done(quality)
     }
 }
 
-/// What the user is told about an edit's tests: passed (with the time), failed, or not
-/// checked and why (never "passed" without a passing run).
-fn note(result: Option<Result<Checked, String>>) -> String {
-    match result {
-        Some(Ok(c)) if c.passed => format!("tests pass ({:.1} s)", c.duration.as_secs_f64()),
-        Some(Ok(c)) => format!("the tests still fail (exit {})", c.exit_code),
-        Some(Err(why)) => format!("not checked: {why}"),
-        None => "not checked: the test budget is spent".into(),
+/// The commands the user allowed to run during this request, and whether they declined
+/// one (then nothing more is asked).
+#[derive(Default)]
+struct Asked {
+    allowed: Vec<Vec<String>>,
+    declined: bool,
+}
+
+/// What the escalation carries on with: the check, what was allowed, the budget left.
+struct Checking {
+    check: Check,
+    asked: Asked,
+    budget: Budget,
+}
+
+/// A command as the model is shown it: its arguments joined, the code of a demonstration
+/// included.
+fn shown_command(argv: &[String]) -> String {
+    argv.join(" ")
+}
+
+/// What the user is told about an edit's check: passed (with the time), failed, or not
+/// checked and why (never "passed" without a passing run; a demonstration that runs is
+/// not "tests pass").
+fn note(check: &Check, result: Option<Result<Checked, String>>) -> String {
+    let secs = |c: &Checked| c.duration.as_secs_f64();
+    match (check, result) {
+        (Check::Tests(_), Some(Ok(c))) if c.passed => format!("tests pass ({:.1} s)", secs(&c)),
+        (Check::Demo(_), Some(Ok(c))) if c.passed => {
+            format!("the demonstration runs ({:.1} s); no tests", secs(&c))
+        }
+        (Check::Tests(_), Some(Ok(c))) => format!("the tests still fail (exit {})", c.exit_code),
+        (Check::Demo(_), Some(Ok(c))) => {
+            format!("the demonstration still fails (exit {})", c.exit_code)
+        }
+        (_, Some(Err(why))) => format!("not checked: {why}"),
+        (_, None) => "not checked: the test budget is spent".into(),
     }
 }
 
 /// The conversation, the draft, and the failing output, asking for the edits again.
-fn failed_tests_messages(
+fn failed_check_messages(
     messages: &[ChatMessage],
     answer: &str,
+    check: &Check,
     failed: &Checked,
 ) -> Vec<ChatMessage> {
+    let (fails, goal) = match check {
+        Check::Tests(_) => ("the tests fail", "the tests pass"),
+        Check::Demo(_) => ("your demonstration fails", "the demonstration succeeds"),
+    };
     let note = format!(
-        "With your edits applied, the tests fail (exit {}). Their output ends:\n```\n{}\n```\n\n\
-         Fix the edits so that the tests pass. Write the edits again in the same format, \
+        "With your edits applied, {fails} (exit {}). The output ends:\n```\n{}\n```\n\n\
+         Fix the edits so that {goal}. Write the edits again in the same format, \
          against the files as they were before your edits.",
         failed.exit_code,
         failed.output.trim_end()

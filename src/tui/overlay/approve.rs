@@ -12,6 +12,9 @@ use super::{centered, global_action, Outcome, View};
 use crate::engine::RequestId;
 use crate::keys::{Action, Keymap};
 
+/// The most lines of a command shown (a demonstration's code can be long).
+const MAX_COMMAND_LINES: usize = 16;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApproveCommand {
     /// The request that asks.
@@ -44,18 +47,27 @@ impl ApproveCommand {
 
     pub fn render(&self, f: &mut Frame, area: Rect, view: &View) {
         let t = view.theme;
-        let command = crate::text::terminal::line(&self.argv.join(" "), " ").into_owned();
+        // A demonstration's code is shown whole enough to judge, line by line.
+        let command = crate::text::terminal::command_lines(&self.argv, MAX_COMMAND_LINES);
         let why = crate::text::terminal::line(&self.why, " ").into_owned();
-        let lines = vec![
-            Line::styled(format!("$ {command}"), t.accent),
+        let mut lines: Vec<Line> = command
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let prefix = if i == 0 { "$ " } else { "  " };
+                Line::styled(format!("{prefix}{l}"), t.accent)
+            })
+            .collect();
+        let height = lines.len() as u16 + 5;
+        lines.extend([
             Line::styled(why, t.text),
             Line::default(),
             Line::styled(
                 "y or Enter runs it in the sandbox · n or Esc does not",
                 t.dim,
             ),
-        ];
-        let r = centered(area, 80, 6);
+        ]);
+        let r = centered(area, 80, height);
         f.render_widget(Clear, r);
         let b = Block::default()
             .borders(Borders::ALL)

@@ -392,3 +392,25 @@ fn a_run_confined_by_the_fallback_says_so_and_why() {
         "{s}"
     );
 }
+
+#[test]
+fn a_demonstration_to_approve_shows_its_code_line_by_line() {
+    let mut a = run_app();
+    typed(&mut a, "fix add in calc.py");
+    let id = a.running.expect("a request is running");
+    a.on_engine(ev(
+        id,
+        EventKind::Approval {
+            argv: vec![
+                "python3".into(),
+                "-c".into(),
+                "from calc import add\nassert add(2, 3) == 5\n".into(),
+            ],
+            why: "to check the edit by running the answer's demonstration".into(),
+        },
+    ));
+    let s = screen(&mut a, 100, 30);
+    assert!(s.contains("$ python3 -c from calc import add"), "{s}");
+    assert!(s.contains("  assert add(2, 3) == 5"), "{s}");
+    assert!(s.contains("y or Enter runs it in the sandbox"), "{s}");
+}
