@@ -214,8 +214,13 @@ pub fn run(spec: &Spec, on_output: OnOutput) -> Result<Outcome, String> {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .and_then(|h| h.canonicalize().ok());
+    let mut read_only = spec.read_only.clone();
+    // The active Python virtualenv, wherever it lives: its tests need its packages.
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        read_only.push(venv.to_string_lossy().into_owned());
+    }
     let paths = profile::Paths {
-        read_only: profile::Paths::expand(&spec.read_only, home.as_deref()),
+        read_only: profile::Paths::expand(&read_only, home.as_deref()),
         workspace,
         cwd,
         home,

@@ -455,3 +455,30 @@ fn with_landlock_other_processes_can_be_neither_read_nor_signalled() {
     .stderr(contains("Permission denied"))
     .stderr(contains("Operation not permitted"));
 }
+
+#[test]
+fn the_active_virtualenv_stays_readable_inside_the_hidden_home() {
+    for mode in [BWRAP, LANDLOCK] {
+        let d = workspace(mode);
+        let home = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+        let venv = home.path().join(".venvs/proj");
+        std::fs::create_dir_all(&venv).unwrap();
+        std::fs::write(venv.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+        std::fs::write(home.path().join("secret"), "SECRET\n").unwrap();
+        support::cli(d.path())
+            .env("HOME", home.path())
+            .env("VIRTUAL_ENV", &venv)
+            .args([
+                "run",
+                "--",
+                "sh",
+                "-c",
+                "cat \"$VIRTUAL_ENV/pyvenv.cfg\"; echo x > \"$VIRTUAL_ENV/new\"; cat \"$HOME/secret\"",
+            ])
+            .assert()
+            .failure()
+            .stdout(contains("home = /usr/bin"))
+            .stdout(predicate::str::contains("SECRET").not());
+        assert!(!venv.join("new").exists(), "{mode}: read-only");
+    }
+}
