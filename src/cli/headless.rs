@@ -273,6 +273,22 @@ impl Output {
                     "[draft confidence {score:.2}, threshold {threshold:.2}]"
                 ));
             }
+            EventKind::Escalate {
+                to,
+                early: Some(stop),
+                ..
+            } => {
+                let saved = stop
+                    .saved_ms
+                    .map(|ms| format!("; about {:.0} s saved", ms / 1000.0))
+                    .unwrap_or_default();
+                self.err_line(&format!(
+                    "[stopped the draft after {} tokens, {}; escalating to {}{saved}]",
+                    stop.tokens,
+                    stop.reason,
+                    to.label()
+                ));
+            }
             EventKind::Escalate { to, signals, .. } => {
                 let weak: Vec<&str> = signals
                     .values()

@@ -19,6 +19,7 @@
 //! left out of the report, never counted as a neutral score with weight.
 
 mod data_formats;
+pub mod early;
 mod elision;
 mod expectation;
 mod fences;

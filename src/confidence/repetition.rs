@@ -42,6 +42,15 @@ pub(crate) fn signal_for(answer: &str) -> Option<Signal> {
     Some(signal(score, WEIGHT, detail))
 }
 
+/// The share of `text`'s word 6-grams that occurred earlier in it (0 with too few words).
+pub(crate) fn share_of_repeats(text: &str) -> f32 {
+    let words: Vec<u64> = text.split_whitespace().take(MAX_WORDS).map(fnv1a).collect();
+    if words.len() <= N {
+        return 0.0;
+    }
+    repeated_share(&words)
+}
+
 /// Share of the word 6-grams that occurred before. Words and grams are compared by 64-bit
 /// hash: a collision is a one-in-billions miscount, and hashing each word once keeps a
 /// 10 KB answer well under the time budget.

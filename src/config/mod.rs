@@ -124,6 +124,8 @@ pub struct Routing {
     pub test_attempts: u32,
     /// The time all of a request's test runs may take together.
     pub test_budget_secs: u64,
+    /// Stop and escalate a hybrid draft that is clearly failing while it streams.
+    pub early_escalation: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -242,6 +242,19 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// A hybrid draft stopped while it streamed because it was clearly failing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EarlyStop {
+    /// "early: " and what was wrong, for the user.
+    pub reason: String,
+    /// Tokens the draft had produced when it was stopped.
+    pub tokens: u64,
+    /// The time the rest of the draft would have taken, at its speed so far, up to its
+    /// token limit; `None` when the limit or the speed is unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved_ms: Option<f64>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
@@ -319,12 +332,15 @@ pub enum EventKind {
         signals: BTreeMap<&'static str, Signal>,
     },
     /// The draft scored below the threshold: the quality server answers instead.
+    /// `early`: the draft was stopped while it streamed, and why.
     Escalate {
         from: BackendId,
         to: BackendId,
         confidence: f32,
         threshold: f64,
         signals: BTreeMap<&'static str, Signal>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        early: Option<EarlyStop>,
     },
     /// A change the answer proposes to one file, before the request's `done`: its unified
     /// diff, or why it cannot be made; `applied` once written.

@@ -4,6 +4,7 @@
 mod edit_loop;
 mod test_loop;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use tokio::time::Instant;
 use super::cache;
 use super::context;
 use super::conversation;
-use super::events::{EditStatus, Event, EventKind, Submit};
+use super::events::{EarlyStop, EditStatus, Event, EventKind, Submit};
 use super::files;
 use super::outbox::Outbox;
 use super::record::{Recorder, Recording};
@@ -28,7 +29,7 @@ use super::Shared;
 use crate::backend::{
     models, BackendError, BackendId, ChatMessage, ChatRequest, ErrorKind, StreamEvent, TokenLogprob,
 };
-use crate::confidence::{self, Draft};
+use crate::confidence::{self, early, Draft};
 use crate::router::learn::Arm;
 use crate::router::{AdjustmentKind, Route, RoutingDecision};
 use crate::store::{CachedAnswer, Observation};
@@ -38,6 +39,10 @@ use crate::store::{CachedAnswer, Observation};
 const SCORE_BUDGET: Duration = Duration::from_secs(2);
 /// How much of a draft is judged: far beyond any answer worth judging by its text.
 const SCORE_MAX_BYTES: usize = 256 * 1024;
+
+/// The most of a draft stopped early that the quality server is shown: its start says
+/// what it tried; the rest is the loop that stopped it.
+const EARLY_DRAFT_SHOWN: usize = 2_000;
 
 /// After this long without a first token, tell the user the model is probably loading.
 const LOADING_NOTICE: Duration = Duration::from_secs(3);
@@ -60,6 +65,8 @@ struct Answer {
     logprobs: Vec<TokenLogprob>,
     finish_reason: Option<String>,
     done: EventKind,
+    /// Stopped while it streamed, as clearly failing (a hybrid draft only).
+    early: Option<EarlyStop>,
 }
 
 impl Answer {
@@ -475,6 +482,10 @@ impl Run {
                 }),
                 None => Outcome::Failed(e),
             },
+            // A draft stopped while it streamed escalates at once, edit or not.
+            (Outcome::Done(draft), _) if draft.early.is_some() => {
+                self.escalate_early(draft, messages).await
+            }
             // An edit draft is judged once its edits are read (the edit loop).
             (Outcome::Done(draft), _)
                 if hybrid && draft.backend == BackendId::Lmstudio && !self.submit.edit =>
@@ -646,6 +657,54 @@ impl Run {
         if !weak {
             return Outcome::Done(draft);
         }
+        let problems = report.problems();
+        self.escalate_draft(
+            draft,
+            messages,
+            report.score,
+            report.signals,
+            problems,
+            None,
+        )
+        .await
+    }
+
+    /// A draft stopped while it streamed: it escalates at once, on the `early` signal, with
+    /// only the draft's start for the quality server (the rest is the failure itself).
+    async fn escalate_early(
+        &mut self,
+        mut draft: Box<Answer>,
+        messages: Vec<ChatMessage>,
+    ) -> Outcome {
+        let Some(stop) = draft.early.clone() else {
+            return Outcome::Done(draft);
+        };
+        let why = stop.reason.trim_start_matches("early: ").to_owned();
+        let signals = BTreeMap::from([(
+            "early",
+            confidence::Signal {
+                score: 0.0,
+                weight: 1.0,
+                detail: why.clone(),
+            },
+        )]);
+        draft.text = crate::text::short::head(&draft.text, EARLY_DRAFT_SHOWN).to_owned();
+        self.escalate_draft(draft, messages, 0.0, signals, vec![why], Some(stop))
+            .await
+    }
+
+    /// Sends a weak draft's request to the quality server, with what was wrong; the draft
+    /// stands when the quality server cannot answer.
+    async fn escalate_draft(
+        &mut self,
+        draft: Box<Answer>,
+        messages: Vec<ChatMessage>,
+        confidence: f32,
+        signals: BTreeMap<&'static str, confidence::Signal>,
+        problems: Vec<String>,
+        early: Option<EarlyStop>,
+    ) -> Outcome {
+        let threshold = self.shared.config.hybrid.routing.escalation_threshold;
         let to = BackendId::Ollama;
         let quality = self.shared.slot(to);
         if let Some(e) = quality.disabled_error().or_else(|| quality.gate().err()) {
@@ -660,15 +719,16 @@ impl Run {
         self.emit(EventKind::Escalate {
             from: draft.backend,
             to,
-            confidence: report.score,
+            confidence,
             threshold,
-            signals: report.signals.clone(),
+            signals,
+            early,
         })
         .await;
         let leg = Leg {
             id: to,
             model: None,
-            messages: escalation_messages(messages, &draft.text, &report.problems()),
+            messages: escalation_messages(messages, &draft.text, &problems),
             draft: false,
             may_trim: true,
         };
@@ -835,6 +895,8 @@ impl Run {
             Outcome::Failed(e) => slot.record(!e.is_unavailable()),
             Outcome::Done(answer) => {
                 slot.record(true);
+                // A draft stopped early is not an answer to give again.
+                let key = key.filter(|_| answer.early.is_none());
                 if let (Some(key), Some(writer)) = (key, self.writer()) {
                     let (shared, answer, model, backend) = (
                         Arc::clone(&shared),
@@ -903,6 +965,7 @@ impl Run {
             logprobs: hit.logprobs,
             finish_reason: hit.finish_reason,
             done,
+            early: None,
         }))
     }
 
@@ -1002,6 +1065,9 @@ impl Run {
     ) -> Outcome {
         let id = slot.id;
         let model = req.model.clone();
+        let limit = req.max_tokens;
+        let mut watch = (draft && self.shared.config.hybrid.routing.early_escalation)
+            .then(|| early::Watch::new(&self.submit.input));
         let mut stream = slot.backend.chat(req);
         let mut stats = Stats::default();
         let mut text = String::new();
@@ -1053,6 +1119,27 @@ impl Run {
                         draft,
                     })
                     .await;
+                    let verdict = watch.as_mut().and_then(|w| w.check(&text));
+                    if let Some(early::Verdict::Failing(why)) = verdict {
+                        // Dropping the stream aborts the request: the server stops generating.
+                        drop(stream);
+                        let tokens = streamed_tokens(&logprobs, &text, &slot.tokens);
+                        let stop = EarlyStop {
+                            reason: format!("early: {why}"),
+                            tokens,
+                            saved_ms: saved_ms(tokens, limit, stats.ttft, start),
+                        };
+                        let done = stats.done(id, model, start, Some("early".into()));
+                        return Outcome::Done(Box::new(Answer {
+                            backend: id,
+                            text,
+                            reasoning,
+                            logprobs,
+                            finish_reason: Some("early".into()),
+                            done,
+                            early: Some(stop),
+                        }));
+                    }
                 }
                 StreamEvent::Reasoning(t) => {
                     reasoning.push_str(&t);
@@ -1080,6 +1167,7 @@ impl Run {
                         logprobs,
                         finish_reason,
                         done,
+                        early: None,
                     }));
                 }
             }
@@ -1215,6 +1303,34 @@ fn remote_refusal(
 
 /// Errors after which the other server may take the request: it was unavailable, or the
 /// conversation did not fit this one's window.
+/// How many tokens a stream has produced: one logprob entry per token where the server
+/// sent them, else estimated from the text at this server's characters per token.
+fn streamed_tokens(
+    logprobs: &[TokenLogprob],
+    text: &str,
+    calibration: &super::context::Calibration,
+) -> u64 {
+    if logprobs.is_empty() {
+        super::context::tokens(text, calibration.chars_per_token())
+    } else {
+        logprobs.len() as u64
+    }
+}
+
+/// The time the rest of a stopped draft would have taken: the tokens left to its limit at
+/// the speed it streamed at since its first token. `None` without a limit or a speed.
+fn saved_ms(
+    tokens: u64,
+    limit: Option<u32>,
+    ttft: Option<Duration>,
+    start: Instant,
+) -> Option<f64> {
+    let left = u64::from(limit?).checked_sub(tokens)?;
+    let streaming = start.elapsed().checked_sub(ttft?)?.as_secs_f64();
+    let per_sec = (tokens > 1 && streaming > 0.0).then(|| (tokens - 1) as f64 / streaming)?;
+    Some(left as f64 / per_sec * 1000.0)
+}
+
 fn movable(e: &BackendError) -> bool {
     e.is_unavailable() || e.kind == ErrorKind::ContextTooLong
 }

@@ -122,6 +122,12 @@ impl Inspector {
             EventKind::Escalate {
                 from,
                 to,
+                early: Some(stop),
+                ..
+            } => self.step(StepKind::Bad, early_step(*from, *to, stop)),
+            EventKind::Escalate {
+                from,
+                to,
                 confidence,
                 signals,
                 ..
@@ -216,6 +222,27 @@ impl Inspector {
     }
 }
 
+/// "stopped the draft early after 412 tokens (looping…), saving about 41 s; escalated
+/// LM Studio → Ollama": the early stop, and the time it saved against the draft's token
+/// limit at its speed.
+fn early_step(
+    from: crate::backend::BackendId,
+    to: crate::backend::BackendId,
+    stop: &crate::engine::events::EarlyStop,
+) -> String {
+    let why = crate::text::terminal::line(stop.reason.trim_start_matches("early: "), " ");
+    let saved = stop
+        .saved_ms
+        .map(|ms| format!(", saving about {:.0} s", ms / 1000.0))
+        .unwrap_or_default();
+    format!(
+        "stopped the draft early after {} tokens ({why}){saved}; escalated {} → {}",
+        stop.tokens,
+        from.label(),
+        to.label()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,6 +272,7 @@ mod tests {
             detail: "the edit fails the tests (exit 1)".into(),
         };
         i.on_event(&EventKind::Escalate {
+            early: None,
             from: BackendId::Lmstudio,
             to: BackendId::Ollama,
             confidence: 0.0,

@@ -130,6 +130,7 @@ async fn the_escalation_events_carry_score_threshold_and_signals() {
             confidence,
             threshold,
             signals,
+            early: None,
         } => {
             assert_eq!((*from, *to), (BackendId::Lmstudio, BackendId::Ollama));
             assert!(f64::from(*confidence) < *threshold);

@@ -9,6 +9,7 @@ mod cloud_models;
 mod confidence;
 mod doctor_json;
 mod edit_loop;
+mod early;
 mod edit_tasks;
 mod engine;
 mod environment;

@@ -218,6 +218,7 @@ impl Run {
             confidence: 0.0,
             threshold,
             signals,
+            early: None,
         })
         .await;
         let leg = Leg {

@@ -360,6 +360,7 @@ impl Run {
             confidence: 0.0,
             threshold: self.shared.config.hybrid.routing.escalation_threshold,
             signals: BTreeMap::from([("tests", signal)]),
+            early: None,
         })
         .await;
         let problem = format!(

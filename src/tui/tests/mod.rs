@@ -163,7 +163,7 @@ fn escalated_run(app: &mut App) -> u64 {
         EventKind::Model { backend: BackendId::Lmstudio, model: "qwen-coder-7b".into(), reason: "loaded".into() },
         EventKind::Delta { backend: BackendId::Lmstudio, text: "```rust\nfn lex(s: &str) -> Vec<".into(), draft: true },
         EventKind::Confidence { backend: BackendId::Lmstudio, score: 0.31, threshold: 0.7, signals: signals.clone() },
-        EventKind::Escalate { from: BackendId::Lmstudio, to: BackendId::Ollama, confidence: 0.31, threshold: 0.7, signals },
+        EventKind::Escalate { from: BackendId::Lmstudio, to: BackendId::Ollama, confidence: 0.31, threshold: 0.7, signals, early: None },
         EventKind::Model { backend: BackendId::Ollama, model: "qwen2.5-coder:32b".into(), reason: "loaded".into() },
         EventKind::Delta {
             backend: BackendId::Ollama,

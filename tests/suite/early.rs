@@ -1,0 +1,110 @@
+//! Early escalation through the real binary: a hybrid draft that loops is stopped while it
+//! streams, within a bounded number of tokens, and the request escalates at once with an
+//! `escalate` event whose reason says "early"; a long good draft streams to its end and is
+//! judged as usual.
+
+use crate::support;
+
+use support::protocol::*;
+
+const PROMPT: &str = "explain how a binary search finds an item in a sorted list";
+
+fn run(d: &tempfile::TempDir) -> Vec<serde_json::Value> {
+    let out = support::cli(d.path())
+        .args(["--backend", "hybrid", "--json", "-p", PROMPT])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+fn of<'a>(ev: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    ev.iter().filter(|e| e["type"] == kind).collect()
+}
+
+#[test]
+fn a_looping_draft_is_stopped_early_and_escalated_at_once() {
+    let d = tempfile::tempdir().unwrap();
+    // 4,000 tokens of a loop, 2 ms apart: streamed whole it would take 8 s or more.
+    let unit = ["The ", "search ", "checks ", "the ", "middle ", "item ", "again. "];
+    let looping: Vec<&str> = unit.iter().copied().cycle().take(4_000).collect();
+    let lm = fake_lmstudio("m", &looping);
+    let ol = fake_ollama(
+        &["q"],
+        &["Binary search halves the range each step: compare with the middle item, then keep the half that can still hold it."],
+    );
+    write_config(d.path(), &lm.url(), &ol.url(), "");
+    let ev = run(&d);
+    let escalate = of(&ev, "escalate");
+    assert_eq!(escalate.len(), 1, "{ev:#?}");
+    let early = &escalate[0]["early"];
+    assert!(
+        early["reason"].as_str().unwrap().starts_with("early: the draft is looping"),
+        "{early}"
+    );
+    let tokens = early["tokens"].as_u64().unwrap();
+    assert!(tokens < 1_000, "stopped after {tokens} of 4000 tokens");
+    assert_eq!(escalate[0]["signals"]["early"]["score"], 0.0);
+    let draft_deltas = ev
+        .iter()
+        .filter(|e| e["type"] == "delta" && e["draft"] == true)
+        .count();
+    assert!(draft_deltas < 1_000, "{draft_deltas} draft deltas");
+    // The fast server saw the client hang up; the quality server got the request with the
+    // reason, and only the start of the loop.
+    assert!(
+        lm.wait_until(std::time::Duration::from_secs(5), |s| s.client_hangups() >= 1),
+        "the draft's stream was stopped"
+    );
+    let sent = ol.requests_to("/api/chat")[0].json().to_string();
+    assert!(sent.contains("the draft is looping"), "{sent}");
+    assert!(sent.len() < 6_000, "the loop is not sent on: {} bytes", sent.len());
+    let done = of(&ev, "done");
+    assert_eq!(done.last().unwrap()["backend"], "ollama");
+}
+
+#[test]
+fn a_long_good_draft_is_not_stopped() {
+    let d = tempfile::tempdir().unwrap();
+    let words: Vec<String> = (0..1_500)
+        .map(|i| format!("step{i} compares item {} with the middle; ", i * 7 % 1000))
+        .collect();
+    let tokens: Vec<&str> = words.iter().map(String::as_str).collect();
+    let lm = fake_lmstudio("m", &tokens);
+    let ol = fake_ollama(&["q"], &["unused"]);
+    write_config(d.path(), &lm.url(), &ol.url(), "");
+    let ev = run(&d);
+    assert!(
+        of(&ev, "escalate").iter().all(|e| e["early"].is_null()),
+        "{:?}",
+        of(&ev, "escalate")
+    );
+    let done = of(&ev, "done");
+    assert_eq!(done[0]["backend"], "lmstudio");
+    assert_eq!(done[0]["finish_reason"], "stop", "streamed to its end");
+}
+
+#[test]
+fn early_escalation_can_be_turned_off() {
+    let d = tempfile::tempdir().unwrap();
+    let unit = ["The ", "search ", "checks ", "the ", "middle ", "item ", "again. "];
+    let looping: Vec<&str> = unit.iter().copied().cycle().take(1_500).collect();
+    let lm = fake_lmstudio("m", &looping);
+    let ol = fake_ollama(&["q"], &["Binary search halves the range each step."]);
+    write_config(
+        d.path(),
+        &lm.url(),
+        &ol.url(),
+        "[hybrid.routing]\nearly_escalation = false\n",
+    );
+    let ev = run(&d);
+    let escalate = of(&ev, "escalate");
+    assert_eq!(escalate.len(), 1, "judged at the end, and weak");
+    assert!(escalate[0]["early"].is_null());
+    assert_eq!(of(&ev, "done")[0]["finish_reason"], "stop");
+}
