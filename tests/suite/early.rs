@@ -31,7 +31,9 @@ fn of<'a>(ev: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value>
 fn a_looping_draft_is_stopped_early_and_escalated_at_once() {
     let d = tempfile::tempdir().unwrap();
     // 4,000 tokens of a loop, 2 ms apart: streamed whole it would take 8 s or more.
-    let unit = ["The ", "search ", "checks ", "the ", "middle ", "item ", "again. "];
+    let unit = [
+        "The ", "search ", "checks ", "the ", "middle ", "item ", "again. ",
+    ];
     let looping: Vec<&str> = unit.iter().copied().cycle().take(4_000).collect();
     let lm = fake_lmstudio("m", &looping);
     let ol = fake_ollama(
@@ -44,7 +46,10 @@ fn a_looping_draft_is_stopped_early_and_escalated_at_once() {
     assert_eq!(escalate.len(), 1, "{ev:#?}");
     let early = &escalate[0]["early"];
     assert!(
-        early["reason"].as_str().unwrap().starts_with("early: the draft is looping"),
+        early["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("early: the draft is looping"),
         "{early}"
     );
     let tokens = early["tokens"].as_u64().unwrap();
@@ -58,12 +63,17 @@ fn a_looping_draft_is_stopped_early_and_escalated_at_once() {
     // The fast server saw the client hang up; the quality server got the request with the
     // reason, and only the start of the loop.
     assert!(
-        lm.wait_until(std::time::Duration::from_secs(5), |s| s.client_hangups() >= 1),
+        lm.wait_until(std::time::Duration::from_secs(5), |s| s.client_hangups()
+            >= 1),
         "the draft's stream was stopped"
     );
     let sent = ol.requests_to("/api/chat")[0].json().to_string();
     assert!(sent.contains("the draft is looping"), "{sent}");
-    assert!(sent.len() < 6_000, "the loop is not sent on: {} bytes", sent.len());
+    assert!(
+        sent.len() < 6_000,
+        "the loop is not sent on: {} bytes",
+        sent.len()
+    );
     let done = of(&ev, "done");
     assert_eq!(done.last().unwrap()["backend"], "ollama");
 }
@@ -92,7 +102,9 @@ fn a_long_good_draft_is_not_stopped() {
 #[test]
 fn early_escalation_can_be_turned_off() {
     let d = tempfile::tempdir().unwrap();
-    let unit = ["The ", "search ", "checks ", "the ", "middle ", "item ", "again. "];
+    let unit = [
+        "The ", "search ", "checks ", "the ", "middle ", "item ", "again. ",
+    ];
     let looping: Vec<&str> = unit.iter().copied().cycle().take(1_500).collect();
     let lm = fake_lmstudio("m", &looping);
     let ol = fake_ollama(&["q"], &["Binary search halves the range each step."]);
