@@ -69,6 +69,9 @@ pub struct Usage {
     pub output_tokens: Option<u64>,
     /// Generation speed measured by the server itself.
     pub tokens_per_second: Option<f64>,
+    /// Prompt tokens served from the server's KV cache (a warm prefix), where it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_tokens: Option<u64>,
 }
 
 /// What a backend's stream yields.

@@ -233,6 +233,7 @@ impl OllamaDecoder {
                 input_tokens: parsed.prompt_eval_count,
                 output_tokens: parsed.eval_count,
                 tokens_per_second: tps,
+                cached_tokens: None,
             })));
             out.push_back(Ok(StreamEvent::Done {
                 finish_reason: parsed.done_reason.filter(|r| !r.is_empty()),
@@ -338,7 +339,8 @@ mod tests {
             &StreamEvent::Usage(Usage {
                 input_tokens: Some(169),
                 output_tokens: Some(15),
-                tokens_per_second: Some(30.0)
+                tokens_per_second: Some(30.0),
+                cached_tokens: None,
             })
         );
         assert_eq!(

@@ -282,6 +282,8 @@ pub struct OpenAiDecoder {
     /// llama-server's `timings.prompt_n + cache_n`: its `usage.prompt_tokens` leaves out
     /// the part of the prompt it had cached, which is still part of the context.
     prompt_with_cache: Option<u64>,
+    /// llama-server's `timings.cache_n`: prompt tokens it did not process again.
+    cached_tokens: Option<u64>,
     usage_sent: bool,
     done: bool,
 }
@@ -295,6 +297,7 @@ impl OpenAiDecoder {
             finish_reason: None,
             tokens_per_second: None,
             prompt_with_cache: None,
+            cached_tokens: None,
             usage_sent: false,
             done: false,
         }
@@ -328,6 +331,7 @@ impl OpenAiDecoder {
             if !self.usage_sent && self.tokens_per_second.is_some() {
                 out.push_back(Ok(StreamEvent::Usage(Usage {
                     tokens_per_second: self.tokens_per_second,
+                    cached_tokens: self.cached_tokens,
                     ..Usage::default()
                 })));
             }
@@ -356,6 +360,7 @@ impl OpenAiDecoder {
             if let Some(n) = t.prompt_n {
                 self.prompt_with_cache = Some(n.saturating_add(t.cache_n.unwrap_or(0)));
             }
+            self.cached_tokens = t.cache_n.or(self.cached_tokens);
         }
         for choice in chunk.choices {
             if let Some(d) = choice.delta {
@@ -387,6 +392,9 @@ impl OpenAiDecoder {
                 input_tokens: self.prompt_with_cache.or(u.prompt_tokens),
                 output_tokens: u.completion_tokens,
                 tokens_per_second: self.tokens_per_second,
+                cached_tokens: self
+                    .cached_tokens
+                    .or(u.prompt_tokens_details.and_then(|d| d.cached_tokens)),
             })));
         }
     }
@@ -472,6 +480,15 @@ struct RawUsage {
     prompt_tokens: Option<u64>,
     #[serde(default)]
     completion_tokens: Option<u64>,
+    /// OpenAI's (and llama-server's) count of prompt tokens served from cache.
+    #[serde(default)]
+    prompt_tokens_details: Option<PromptDetails>,
+}
+
+#[derive(Deserialize)]
+struct PromptDetails {
+    #[serde(default)]
+    cached_tokens: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -514,7 +531,8 @@ mod tests {
             &StreamEvent::Usage(Usage {
                 input_tokens: Some(5),
                 output_tokens: Some(1),
-                tokens_per_second: Some(42.5)
+                tokens_per_second: Some(42.5),
+                cached_tokens: Some(3),
             })
         );
         assert_eq!(

@@ -19,6 +19,8 @@ pub struct Opened {
     /// Its earlier turns: user messages and final answers, drafts and cut-short answers
     /// left out.
     pub prior: Vec<ChatMessage>,
+    /// The server and model of its latest final answer, when there is one.
+    pub last: Option<(crate::backend::BackendId, Option<String>)>,
 }
 
 /// Creates or finds the session on the writer thread. `stored` says whether `store` is the
@@ -46,6 +48,17 @@ pub fn open(
             session,
             new: false,
             prior,
+            // A failed read only loses the preference, never the turn.
+            last: store
+                .last_served(session)
+                .ok()
+                .flatten()
+                .and_then(|(b, m)| {
+                    let id = crate::backend::BackendId::ALL
+                        .into_iter()
+                        .find(|id| id.as_str() == b)?;
+                    Some((id, m))
+                }),
         }),
         None => {
             let session = store.create_session(submit_input, voice).map_err(|e| e.0)?;
@@ -53,6 +66,7 @@ pub fn open(
                 session,
                 new: true,
                 prior: Vec::new(),
+                last: None,
             })
         }
     }

@@ -486,6 +486,11 @@ pub enum EventKind {
         finish_reason: Option<String>,
         /// Answered from the response cache, at once; no server was asked.
         cached: bool,
+        /// Prompt tokens the server took from its KV cache rather than processing again
+        /// (llama-server's `timings.cache_n`, OpenAI's `prompt_tokens_details`), where it
+        /// says.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cached_tokens: Option<u64>,
     },
     Error {
         backend: Option<BackendId>,

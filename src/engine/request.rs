@@ -127,6 +127,9 @@ pub struct Run {
     map: Option<crate::workspace::map::RepoMap>,
     /// The workspace's root, when the request has one: where proposed edits apply.
     root: Option<PathBuf>,
+    /// The server and model of the session's previous final answer (a follow-up): the
+    /// route and the model choice prefer them, for their warm cache.
+    previous: Option<(BackendId, Option<String>)>,
     /// The session the request is saved in, for the edit journal.
     session: Option<crate::store::SessionId>,
 }
@@ -152,6 +155,7 @@ impl Run {
             files: Vec::new(),
             map: None,
             root: None,
+            previous: None,
             session: None,
         }
     }
@@ -347,6 +351,7 @@ impl Run {
             .ask(move |store| conversation::open(store, stored, choice, &input, voice.as_deref()))
             .await
             .ok_or_else(|| "the history writer has stopped".to_owned())??;
+        self.previous = opened.last;
         let messages = conversation::messages(
             &self.submit,
             opened.prior,
@@ -416,7 +421,8 @@ impl Run {
             .iter()
             .map(|g| g.text.file.path.as_str())
             .collect();
-        let plan = plan(&self.shared, &self.submit, &names);
+        let previous = self.previous.as_ref().map(|(b, _)| *b);
+        let plan = plan(&self.shared, &self.submit, &names, previous);
         let voice = self.submit.voice.as_ref().map(|v| v.name.as_str());
         if let Some(ws) = workspace.filter(|_| repo_map::wanted(plan.decision.task_type, voice)) {
             self.map = self.repo_map(ws, plan.primary).await;
@@ -821,15 +827,18 @@ impl Run {
                 return Outcome::Failed(e);
             }
         };
-        let choice = match models::choose(
-            leg.id,
-            slot.cfg.api,
-            leg.model.as_deref(),
-            &slot.cfg.models,
-            &info.models,
-        ) {
-            Ok(c) => c,
-            Err(e) => return Outcome::Failed(e),
+        let choice = match self.sticky_model(leg, &info.models) {
+            Some(c) => c,
+            None => match models::choose(
+                leg.id,
+                slot.cfg.api,
+                leg.model.as_deref(),
+                &slot.cfg.models,
+                &info.models,
+            ) {
+                Ok(c) => c,
+                Err(e) => return Outcome::Failed(e),
+            },
         };
         let model = info.models.iter().find(|m| m.name == choice.name);
         if let Some(e) = model.and_then(|m| remote_refusal(leg.id, m, slot.cfg.allow_remote)) {
@@ -912,6 +921,36 @@ impl Run {
         outcome
     }
 
+    /// The model that answered the session's previous turn on this leg's server, when the
+    /// user named none and the server still has it: its cache holds the conversation.
+    fn sticky_model(
+        &self,
+        leg: &Leg,
+        models: &[crate::backend::ModelInfo],
+    ) -> Option<models::ModelChoice> {
+        if leg.model.is_some() {
+            return None;
+        }
+        let (backend, Some(model)) = self.previous.as_ref()? else {
+            return None;
+        };
+        let api = self.shared.slot(leg.id).cfg.api;
+        let m = models.iter().find(|m| {
+            *backend == leg.id
+                && models::same_model(api, &m.name, model)
+                && !matches!(
+                    m.kind,
+                    models::ModelKind::Embedding | models::ModelKind::Remote
+                )
+        })?;
+        Some(models::ModelChoice {
+            name: m.name.clone(),
+            reason:
+                "it answered this session's previous turn, and its cache holds the conversation"
+                    .into(),
+        })
+    }
+
     /// The response cache's answer, read on the history writer: a hit also refreshes the
     /// entry's age, a write, and SQLite work never runs on the runtime's workers.
     async fn cached_answer(&self, key: Option<&cache::Key>) -> Option<CachedAnswer> {
@@ -957,6 +996,7 @@ impl Run {
             tokens_per_second: None,
             finish_reason: hit.finish_reason.clone(),
             cached: true,
+            cached_tokens: None,
         };
         Outcome::Done(Box::new(Answer {
             backend: leg.id,
@@ -1239,6 +1279,7 @@ impl Stats {
             tokens_per_second: tps,
             finish_reason,
             cached: false,
+            cached_tokens: self.usage.cached_tokens,
         }
     }
 }

@@ -16,12 +16,14 @@ pub struct Plan {
     pub forced: Option<String>,
 }
 
-/// `files`: the workspace files the request sends, evidence for the task type.
-pub fn plan(shared: &Shared, submit: &Submit, files: &[&str]) -> Plan {
+/// `files`: the workspace files the request sends, evidence for the task type; `previous`:
+/// the server that answered the session's previous turn, which a follow-up prefers.
+pub fn plan(shared: &Shared, submit: &Submit, files: &[&str], previous: Option<BackendId>) -> Plan {
     let attachments: Vec<&str> = submit.attachments.iter().map(|a| a.text.as_str()).collect();
     let analysis = router::analyze_with_files(&submit.input, &attachments, files);
     let mut signals = signals(shared);
     signals.learned = shared.learner.preferences(analysis.complexity);
+    signals.previous = previous;
     let mut decision = router::decide(
         &analysis,
         submit

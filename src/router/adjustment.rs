@@ -32,6 +32,8 @@ pub enum AdjustmentKind {
     Learning,
     /// The other server already has its model in memory.
     Resident,
+    /// The server that answered the session's previous turn holds its prefix in its cache.
+    Sticky,
     /// The chosen server is down.
     Health,
     /// The chosen server's queue is full.
@@ -47,6 +49,7 @@ impl AdjustmentKind {
             AdjustmentKind::Voice => "voice",
             AdjustmentKind::Learning => "learning",
             AdjustmentKind::Resident => "resident",
+            AdjustmentKind::Sticky => "sticky",
             AdjustmentKind::Health => "health",
             AdjustmentKind::Queue => "queue",
         }
@@ -77,6 +80,7 @@ mod tests {
             AdjustmentKind::Voice,
             AdjustmentKind::Learning,
             AdjustmentKind::Resident,
+            AdjustmentKind::Sticky,
             AdjustmentKind::Health,
             AdjustmentKind::Queue,
         ] {

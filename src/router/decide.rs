@@ -55,6 +55,8 @@ pub struct Signals {
     pub max_concurrent: PerBackend<usize>,
     pub learned: Vec<LearnedPreference>,
     pub residency: PerBackend<Residency>,
+    /// The server that answered the session's previous turn (a follow-up), if any.
+    pub previous: Option<BackendId>,
 }
 
 impl Signals {
@@ -147,6 +149,7 @@ pub fn decide(
             confidence = pref.strength;
         }
         let borderline = analysis.task_confidence < BORDERLINE;
+        route = sticky(route, borderline, signals, &mut adjustments);
         route = resident(route, borderline, signals, &mut adjustments);
         route = availability(route, signals, &mut adjustments);
     }
@@ -249,6 +252,32 @@ fn learned<'a>(a: &Analysis, task: TaskType, s: &'a Signals) -> Option<&'a Learn
     s.learned
         .iter()
         .find(|p| p.task_type == task && p.band == band && p.route != task.route())
+}
+
+/// Keeps a follow-up on the server that answered the session's previous turn, where the
+/// route allows either server (hybrid, or a borderline task type): that server's KV cache
+/// already holds the conversation, so its time to first token stays low (issue 16, "Warm
+/// prompt caches"). A hybrid request whose previous turn the quality server answered goes
+/// to it directly; one the fast server answered already starts there. A clear single route
+/// is never moved, and a forced route is applied after this and wins.
+fn sticky(route: Route, borderline: bool, s: &Signals, adj: &mut Vec<Adjustment>) -> Route {
+    let Some(prev) = s.previous else {
+        return route;
+    };
+    let both_usable = BackendId::ALL.iter().all(|b| s.state(*b).usable());
+    if !(route == Route::Hybrid || borderline) || !both_usable {
+        return route;
+    }
+    let to = Route::only(prev);
+    if route == to || (route == Route::Hybrid && prev == BackendId::Lmstudio) {
+        return route;
+    }
+    let reason = format!(
+        "{} answered this session's previous turn, and its cache holds the conversation",
+        prev.label()
+    );
+    push(adj, AdjustmentKind::Sticky, route, to, reason);
+    to
 }
 
 /// Prefers a resident model: when both servers could serve a hybrid or borderline
@@ -530,6 +559,50 @@ mod tests {
         // The fast side stuck and the quality side resident: straight to quality.
         s.residency = PerBackend::new(must_load(false), Residency::Loaded { model: "q".into() });
         assert_eq!(decide(&a, None, &routing(), &s).selected, Route::Ollama);
+    }
+
+    #[test]
+    fn a_follow_up_stays_on_the_server_that_answered_when_the_route_allows_either() {
+        let hybrid = analyze("implement a trie in Go", &[]);
+        let mut s = up();
+        assert_eq!(
+            decide(&hybrid, None, &routing(), &s).selected,
+            Route::Hybrid
+        );
+        // The quality server answered the last turn: the follow-up goes straight to it.
+        s.previous = Some(BackendId::Ollama);
+        let d = decide(&hybrid, None, &routing(), &s);
+        assert_eq!(d.selected, Route::Ollama);
+        assert_eq!(
+            d.adjustments.last().map(|a| a.kind),
+            Some(AdjustmentKind::Sticky)
+        );
+        assert!(d.reasoning.contains("previous turn"), "{}", d.reasoning);
+        // The fast server answered it: hybrid already starts there; nothing moves.
+        s.previous = Some(BackendId::Lmstudio);
+        let d = decide(&hybrid, None, &routing(), &s);
+        assert_eq!(d.selected, Route::Hybrid);
+        assert!(d
+            .adjustments
+            .iter()
+            .all(|a| a.kind != AdjustmentKind::Sticky));
+        // A clear single route is the task's, whoever answered before.
+        let clear = analyze("reformat this JSON file with two-space indentation", &[]);
+        assert!(clear.task_confidence >= BORDERLINE);
+        s.previous = Some(BackendId::Ollama);
+        assert_eq!(
+            decide(&clear, None, &routing(), &s).selected,
+            Route::Lmstudio
+        );
+        // A server that is down is never stuck to.
+        s.previous = Some(BackendId::Ollama);
+        s.health[BackendId::Ollama] = BackendState::Down;
+        let d = decide(&hybrid, None, &routing(), &s);
+        assert_eq!(d.selected, Route::Lmstudio);
+        assert!(d
+            .adjustments
+            .iter()
+            .all(|a| a.kind != AdjustmentKind::Sticky));
     }
 
     #[test]

@@ -478,6 +478,24 @@ impl Store {
         Ok(Some(turns))
     }
 
+    /// The server and model that gave the session's latest final answer, as stored
+    /// (`lmstudio`/`ollama`), for a follow-up to go back to (its cache holds the prefix).
+    pub fn last_served(
+        &self,
+        id: SessionId,
+    ) -> Result<Option<(String, Option<String>)>, StoreError> {
+        self.with("read a session's last answer", |c| {
+            c.query_row(
+                "SELECT backend, model FROM messages
+                 WHERE session_id = ?1 AND role = 'assistant' AND status = ?2 AND backend IS NOT NULL
+                 ORDER BY id DESC LIMIT 1",
+                params![id, Status::Complete.as_str()],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
+            )
+            .optional()
+        })
+    }
+
     /// The session a run carries on and its earlier turns (see [`Store::prior_turns`]);
     /// `None` for a new session. Errors say which session is missing.
     pub fn carry_on(

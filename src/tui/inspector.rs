@@ -203,6 +203,8 @@ impl Inspector {
                 tokens_per_second,
                 cached,
                 total_ms,
+                input_tokens,
+                cached_tokens,
                 ..
             } => {
                 if !cached {
@@ -211,7 +213,14 @@ impl Inspector {
                 let how = if *cached {
                     "answered from the cache".to_owned()
                 } else {
-                    format!("done in {:.1} s", total_ms / 1000.0)
+                    // How much of the prompt the server's KV cache already held.
+                    let warm = match (cached_tokens, input_tokens) {
+                        (Some(c), Some(n)) if *n > 0 => {
+                            format!(" · {c} of {n} prompt tokens from its cache")
+                        }
+                        _ => String::new(),
+                    };
+                    format!("done in {:.1} s{warm}", total_ms / 1000.0)
                 };
                 self.step(StepKind::Good, format!("{}: {how}", backend.label()));
             }

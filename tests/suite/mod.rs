@@ -34,6 +34,7 @@ mod routing_eval;
 mod run_script;
 mod sandbox;
 mod sessions;
+mod sticky;
 mod system_cli;
 mod terminal_output;
 mod test_loop;
