@@ -60,8 +60,25 @@ impl OpenAiBackend {
         let (status, bytes) = self.http.post_json(route, &body, wait).await?;
         let reply = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
         let message = reply.as_ref().and_then(json_error);
-        // LM Studio answers a route it does not have with an "Unexpected endpoint" error.
-        let no_route = matches!(status, 404 | 405 | 501) && reply.is_none()
+        let field = |k: &str| {
+            let e = reply.as_ref()?.get("error")?;
+            e.get(k)?.as_str().map(str::to_owned)
+        };
+        let model_missing = [field("code"), field("type")]
+            .iter()
+            .any(|f| f.as_deref() == Some("model_not_found"));
+        if model_missing {
+            let model = model_of(&body);
+            return Err(super::models::unknown_model(
+                id,
+                super::Api::Openai,
+                &model,
+                &[],
+            ));
+        }
+        // LM Studio answers a route it does not have with an "Unexpected endpoint" error;
+        // other servers with a 404.
+        let no_route = matches!(status, 404 | 405 | 501)
             || message
                 .as_deref()
                 .is_some_and(|m| m.contains("Unexpected endpoint"));
@@ -178,6 +195,15 @@ impl Backend for OpenAiBackend {
                 .await
         })
     }
+}
+
+/// The model a load or unload names.
+fn model_of(body: &serde_json::Value) -> String {
+    ["model", "instance_id"]
+        .iter()
+        .find_map(|k| body.get(*k)?.as_str())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The JSON body of a streamed chat completion; `enable_thinking` goes to the chat
