@@ -139,10 +139,12 @@ impl BackendError {
                 ErrorKind::ContextTooLong,
                 format!(
                     "{label} refused the conversation: it is longer than the context window the \
-                     model is loaded with ({}) — shorten it, start a new session, or give the \
-                     model a larger window ({}.num_ctx for Ollama)",
+                     model is loaded with ({}) — shorten it, start a new session, or {}",
                     overflow_detail(server_message),
-                    crate::config::Config::section(backend)
+                    match backend {
+                        BackendId::Ollama => "set hybrid.ollama.num_ctx to a larger window",
+                        BackendId::Lmstudio => "load the model with a larger context length",
+                    }
                 ),
             ),
             503 => (

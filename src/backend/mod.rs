@@ -189,3 +189,38 @@ pub fn build(id: BackendId, cfg: &BackendConfig) -> Arc<dyn Backend> {
         Api::Ollama => Arc::new(ollama::OllamaBackend::new(id, cfg)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server that can only chat: what a new protocol gets before it learns to load.
+    struct ChatOnly;
+
+    impl Backend for ChatOnly {
+        fn id(&self) -> BackendId {
+            BackendId::Lmstudio
+        }
+        fn endpoint(&self) -> &str {
+            "http://127.0.0.1:1"
+        }
+        fn probe(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>> {
+            Box::pin(async { Err(BackendError::malformed(BackendId::Lmstudio, "none")) })
+        }
+        fn chat(&self, _req: ChatRequest) -> EventStream {
+            Box::pin(futures_util::stream::empty())
+        }
+    }
+
+    #[tokio::test]
+    async fn loading_where_the_server_cannot_is_a_clear_error_not_a_panic() {
+        let e = ChatOnly.load("m".into(), None).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unsupported);
+        assert_eq!(
+            e.message,
+            "LM Studio cannot load a model on request — load it in the server itself"
+        );
+        let e = ChatOnly.unload("m".into()).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unsupported);
+    }
+}

@@ -306,7 +306,12 @@ fn is_embedding(t: &Tag, facts: &Facts) -> bool {
     if let Some(caps) = facts.capabilities() {
         return caps.iter().any(|x| x == "embedding") && !caps.iter().any(|x| x == "completion");
     }
-    let mut families = t.details.as_ref().map(Details::all).unwrap_or_default();
+    let details: Details = t
+        .details
+        .clone()
+        .and_then(|d| serde_json::from_value(d).ok())
+        .unwrap_or_default();
+    let mut families = details.all();
     families.extend(facts.show().map(|s| s.families.clone()).unwrap_or_default());
     let families: Vec<&str> = families.iter().map(String::as_str).collect();
     looks_like_embedding(&t.name, &families)
@@ -436,8 +441,9 @@ struct Tag {
     size: Option<u64>,
     #[serde(default)]
     digest: Option<String>,
+    /// Read leniently: a model list must not fail over the shape of a detail.
     #[serde(default)]
-    details: Option<Details>,
+    details: Option<serde_json::Value>,
     #[serde(default)]
     capabilities: Option<Vec<String>>,
 }
