@@ -32,6 +32,8 @@ pub enum ErrorKind {
     /// The server sent more than any real answer holds (a line, an event or a body past
     /// its cap): broken or hostile.
     TooLarge,
+    /// The server cannot do what was asked (load or unload a model on request).
+    Unsupported,
 }
 
 impl ErrorKind {
@@ -53,6 +55,7 @@ impl ErrorKind {
             ErrorKind::CoolingDown => "cooling_down",
             ErrorKind::ContextTooLong => "context_too_long",
             ErrorKind::TooLarge => "too_large",
+            ErrorKind::Unsupported => "unsupported",
         }
     }
 
@@ -132,6 +135,18 @@ impl BackendError {
                     crate::config::Config::section(backend)
                 ),
             ),
+            400 if is_context_overflow(server_message) => (
+                ErrorKind::ContextTooLong,
+                format!(
+                    "{label} refused the conversation: it is longer than the context window the \
+                     model is loaded with ({}) — shorten it, start a new session, or {}",
+                    overflow_detail(server_message),
+                    match backend {
+                        BackendId::Ollama => "set hybrid.ollama.num_ctx to a larger window",
+                        BackendId::Lmstudio => "load the model with a larger context length",
+                    }
+                ),
+            ),
             503 => (
                 ErrorKind::Status(code),
                 format!("{label} is busy or still loading (503: {msg}) — try again in a moment"),
@@ -142,6 +157,15 @@ impl BackendError {
             ),
         };
         Self::new(backend, kind, text)
+    }
+
+    /// The server has no way to do `what` on request; `instead` says what the user can do.
+    pub fn unsupported(backend: BackendId, what: &str, instead: &str) -> Self {
+        Self::new(
+            backend,
+            ErrorKind::Unsupported,
+            format!("{} cannot {what} on request — {instead}", backend.label()),
+        )
     }
 
     pub fn cut(backend: BackendId, detail: &str) -> Self {
@@ -177,6 +201,33 @@ impl BackendError {
                 one_line(server_message)
             ),
         )
+    }
+}
+
+/// A 400 that says the prompt does not fit the loaded window. With `truncate: false`,
+/// Ollama 0.12–0.29 answer "the input length exceeds the context length"; from 0.30 the
+/// runner's (llama-server's) own JSON error comes back as the `error` string, typed
+/// `exceed_context_size_error` (PROTOCOLS.md §1.7); llama-server itself says the same.
+fn is_context_overflow(server_message: &str) -> bool {
+    let m = server_message.to_ascii_lowercase();
+    m.contains("input length exceeds the context length")
+        || m.contains("exceed_context_size_error")
+        || m.contains("exceeds the available context size")
+}
+
+/// The numbers of an overflow when the server gave them (llama-server's `n_prompt_tokens`
+/// and `n_ctx`), else the server's words.
+fn overflow_detail(server_message: &str) -> String {
+    let inner = serde_json::from_str::<serde_json::Value>(server_message.trim()).ok();
+    let num = |k: &str| {
+        inner
+            .as_ref()
+            .and_then(|v| v.get(k))
+            .and_then(|n| n.as_u64())
+    };
+    match (num("n_prompt_tokens"), num("n_ctx")) {
+        (Some(p), Some(c)) => format!("400: the prompt is {p} tokens, the window {c}"),
+        _ => format!("400: {}", one_line(server_message)),
     }
 }
 
@@ -239,5 +290,34 @@ pub fn api_key_variable(backend: BackendId) -> &'static str {
     match backend {
         BackendId::Lmstudio => "CODECRUCIBLE_LMSTUDIO_API_KEY",
         BackendId::Ollama => "CODECRUCIBLE_OLLAMA_API_KEY",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_overflow_400_in_both_ollama_forms_is_a_context_error() {
+        let old = BackendError::status(
+            BackendId::Ollama,
+            400,
+            "the input length exceeds the context length",
+        );
+        assert_eq!(old.kind, ErrorKind::ContextTooLong);
+        assert!(old.message.contains("hybrid.ollama.num_ctx"), "{old}");
+        // ≥ 0.30: llama-server's JSON, as a string inside Ollama's `error`.
+        let new = BackendError::status(
+            BackendId::Ollama,
+            400,
+            r#"{"code":400,"message":"the request exceeds the available context size, try increasing it","type":"exceed_context_size_error","n_prompt_tokens":5210,"n_ctx":4096}"#,
+        );
+        assert_eq!(new.kind, ErrorKind::ContextTooLong);
+        assert!(
+            new.message.contains("5210 tokens, the window 4096"),
+            "{new}"
+        );
+        let other = BackendError::status(BackendId::Ollama, 400, "invalid options");
+        assert_eq!(other.kind, ErrorKind::Status(400));
     }
 }

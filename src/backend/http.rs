@@ -166,6 +166,47 @@ impl Http {
         })
     }
 
+    /// POSTs a JSON body and reads the whole answer (capped): the status and the body,
+    /// for the protocol to judge. `wait` bounds the whole exchange (a load can take minutes).
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        wait: Duration,
+    ) -> Result<(u16, Vec<u8>), BackendError> {
+        let url = self.url(path).await?;
+        let req = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(body).unwrap_or_default())
+            .timeout(wait)
+            .send();
+        let resp = req.await.map_err(|e| self.send_error(&e))?;
+        let status = resp.status().as_u16();
+        let (body, cut) = read_capped(resp, MAX_BODY)
+            .await
+            .map_err(|e| self.send_error(&e))?;
+        if cut {
+            let what = format!(
+                "{} answered POST {path} with over 1 MiB, more than any real answer; is the endpoint right?",
+                self.id.label()
+            );
+            return Err(BackendError::new(self.id, ErrorKind::TooLarge, what));
+        }
+        Ok((status, body))
+    }
+
+    /// How long a model may take to load: the first-token timeout, which covers loading.
+    pub fn load_timeout(&self) -> Duration {
+        self.first_token
+    }
+
+    /// True when the configured endpoint is on this machine.
+    pub fn is_local(&self) -> bool {
+        self.base.as_ref().is_ok_and(endpoint::is_local)
+    }
+
     /// POSTs `body` to `path` and streams the answer through `decoder`.
     pub fn stream<D: Decoder>(
         self: &Arc<Self>,
@@ -193,7 +234,7 @@ impl Http {
 
 /// The error for a failed status. Ollama answers 401 with a `signin_url` when a cloud model
 /// needs an ollama.com account: that is `ollama signin`, not an API key.
-fn status_error(id: BackendId, status: u16, body: &[u8]) -> BackendError {
+pub(crate) fn status_error(id: BackendId, status: u16, body: &[u8]) -> BackendError {
     let msg = error_message(body);
     let signin = status == 401
         && serde_json::from_slice::<serde_json::Value>(body)

@@ -11,6 +11,7 @@ mod http;
 pub mod models;
 pub mod ndjson;
 pub mod ollama;
+mod ollama_show;
 pub mod openai;
 pub mod sse;
 
@@ -21,7 +22,7 @@ use futures_util::future::BoxFuture;
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
-use crate::config::BackendConfig;
+use crate::config::{BackendConfig, KeepAlive};
 
 pub use crate::backend_id::{Api, BackendId, PerBackend};
 pub use crate::logprob::TokenLogprob;
@@ -129,6 +130,36 @@ pub trait Backend: Send + Sync {
     fn probe(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>>;
     /// Streams one chat answer. Dropping the stream aborts the HTTP request.
     fn chat(&self, req: ChatRequest) -> EventStream;
+    /// Asks the server to load `model` now and keep it for `keep_alive` (the configured
+    /// one when `None`), so the first request finds it warm. A server that cannot load on
+    /// request answers [`ErrorKind::Unsupported`].
+    fn load(
+        &self,
+        model: String,
+        keep_alive: Option<KeepAlive>,
+    ) -> BoxFuture<'_, Result<(), BackendError>> {
+        let _ = (model, keep_alive);
+        let id = self.id();
+        Box::pin(async move {
+            Err(BackendError::unsupported(
+                id,
+                "load a model",
+                "load it in the server itself",
+            ))
+        })
+    }
+    /// Asks the server to unload `model` now, freeing its memory.
+    fn unload(&self, model: String) -> BoxFuture<'_, Result<(), BackendError>> {
+        let _ = model;
+        let id = self.id();
+        Box::pin(async move {
+            Err(BackendError::unsupported(
+                id,
+                "unload a model",
+                "unload it in the server itself",
+            ))
+        })
+    }
 }
 
 /// Decodes a captured chat stream, given as the reads it arrived in, into the events a
@@ -159,5 +190,40 @@ pub fn build(id: BackendId, cfg: &BackendConfig) -> Arc<dyn Backend> {
     match cfg.api {
         Api::Openai => Arc::new(openai::OpenAiBackend::new(id, cfg)),
         Api::Ollama => Arc::new(ollama::OllamaBackend::new(id, cfg)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server that can only chat: what a new protocol gets before it learns to load.
+    struct ChatOnly;
+
+    impl Backend for ChatOnly {
+        fn id(&self) -> BackendId {
+            BackendId::Lmstudio
+        }
+        fn endpoint(&self) -> &str {
+            "http://127.0.0.1:1"
+        }
+        fn probe(&self) -> BoxFuture<'_, Result<ServerInfo, BackendError>> {
+            Box::pin(async { Err(BackendError::malformed(BackendId::Lmstudio, "none")) })
+        }
+        fn chat(&self, _req: ChatRequest) -> EventStream {
+            Box::pin(futures_util::stream::empty())
+        }
+    }
+
+    #[tokio::test]
+    async fn loading_where_the_server_cannot_is_a_clear_error_not_a_panic() {
+        let e = ChatOnly.load("m".into(), None).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unsupported);
+        assert_eq!(
+            e.message,
+            "LM Studio cannot load a model on request — load it in the server itself"
+        );
+        let e = ChatOnly.unload("m".into()).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unsupported);
     }
 }

@@ -25,8 +25,17 @@ pub struct ModelInfo {
     pub loaded: Option<bool>,
     pub size_bytes: Option<u64>,
     pub vram_bytes: Option<u64>,
-    /// The context window it is loaded with, else its maximum.
+    /// The context window it is loaded with; for a model not loaded, the window it will
+    /// be loaded with where the server lets us know it (Ollama), else its maximum.
     pub context_length: Option<u64>,
+    /// What the server holds for the loaded model in all, KV cache included (Ollama's
+    /// `/api/ps` `size`); `vram_bytes` below it means part of the model runs on the CPU.
+    #[serde(default)]
+    pub resident_bytes: Option<u64>,
+    /// KV-cache bytes per token of context, from the model's architecture when the server
+    /// describes it (Ollama's `/api/show`): what a window costs on top of the weights.
+    #[serde(default)]
+    pub kv_bytes_per_token: Option<u64>,
 }
 
 impl ModelInfo {
@@ -38,8 +47,31 @@ impl ModelInfo {
             size_bytes: None,
             vram_bytes: None,
             context_length: None,
+            resident_bytes: None,
+            kv_bytes_per_token: None,
         }
     }
+}
+
+/// Model families that embed text rather than chat. Ollama before 0.30 lists no
+/// `capabilities` in `/api/tags` (PROTOCOLS.md §1.7), so an embedding model looks like any
+/// other there, and chatting with one answers 400 "does not support chat".
+const EMBEDDING_FAMILIES: &[&str] = &[
+    "bert",
+    "nomic-bert",
+    "nomic-bert-moe",
+    "jina-bert-v2",
+    "xlm-roberta",
+];
+
+/// True when a model's families or name say it embeds: a BERT-like family, or `embed` in
+/// the name (nomic-embed-text, mxbai-embed-large, qwen3-embedding, embeddinggemma).
+pub fn looks_like_embedding(name: &str, families: &[&str]) -> bool {
+    let name = name.to_ascii_lowercase();
+    families
+        .iter()
+        .any(|f| EMBEDDING_FAMILIES.contains(&f.to_ascii_lowercase().as_str()))
+        || name.contains("embed")
 }
 
 /// The model picked for a request and the reason, for the status line and `--json`.
@@ -57,7 +89,7 @@ pub fn same_model(api: Api, a: &str, b: &str) -> bool {
     }
 }
 
-fn ollama_canonical(name: &str) -> String {
+pub(crate) fn ollama_canonical(name: &str) -> String {
     let name = name.trim().to_ascii_lowercase();
     // A tag follows the last ':' unless that colon belongs to a registry host:port.
     let last = name.rsplit('/').next().unwrap_or(&name);
@@ -221,6 +253,16 @@ mod tests {
             .collect();
         let c = choose(BackendId::Ollama, Api::Ollama, None, &[], &unloaded).unwrap();
         assert_eq!(c.name, "a", "embedding models are never chosen for chat");
+    }
+
+    #[test]
+    fn embedding_models_are_known_by_family_or_name() {
+        assert!(looks_like_embedding("all-minilm:latest", &["bert"]));
+        assert!(looks_like_embedding("nomic-embed-text", &["nomic-bert"]));
+        assert!(looks_like_embedding("mxbai-embed-large:335m", &[]));
+        assert!(looks_like_embedding("Qwen3-Embedding:0.6b", &["qwen3"]));
+        assert!(!looks_like_embedding("qwen2.5-coder:7b", &["qwen2"]));
+        assert!(!looks_like_embedding("llama3.2", &["llama"]));
     }
 
     #[test]

@@ -18,16 +18,84 @@ use super::{
     Backend, BackendError, BackendId, ChatRequest, EventStream, ModelInfo, ServerInfo, ServerKind,
     StreamEvent, TokenLogprob, Usage,
 };
-use crate::config::BackendConfig;
+use crate::config::{BackendConfig, KeepAlive, Think};
 
 pub struct OpenAiBackend {
     http: Arc<Http>,
+    think: Think,
 }
 
 impl OpenAiBackend {
     pub fn new(id: BackendId, cfg: &BackendConfig) -> Self {
         Self {
             http: Arc::new(Http::new(id, cfg)),
+            think: cfg.think,
+        }
+    }
+
+    /// The `enable_thinking` switch for the chat template, which llama-server and vLLM
+    /// pass to templates such as Qwen3's (LM Studio ignores it). Only to servers on this
+    /// machine: a cloud API may refuse a field it does not know.
+    fn enable_thinking(&self) -> Option<bool> {
+        if !self.http.is_local() {
+            return None;
+        }
+        match self.think {
+            Think::Off => Some(false),
+            Think::On => Some(true),
+            Think::Auto => None,
+        }
+    }
+
+    /// LM Studio's native load and unload routes (REST v1, LM Studio ≥ 0.4; PROTOCOLS.md
+    /// §2.3). An older LM Studio or another server has no such route.
+    async fn lmstudio_models_call(
+        &self,
+        route: &str,
+        body: serde_json::Value,
+        what: &str,
+    ) -> Result<(), BackendError> {
+        let id = self.http.id;
+        let wait = self.http.load_timeout();
+        let (status, bytes) = self.http.post_json(route, &body, wait).await?;
+        let reply = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
+        let message = reply.as_ref().and_then(json_error);
+        let field = |k: &str| {
+            let e = reply.as_ref()?.get("error")?;
+            e.get(k)?.as_str().map(str::to_owned)
+        };
+        let model_missing = [field("code"), field("type")]
+            .iter()
+            .any(|f| f.as_deref() == Some("model_not_found"));
+        if model_missing {
+            let model = model_of(&body);
+            return Err(super::models::unknown_model(
+                id,
+                super::Api::Openai,
+                &model,
+                &[],
+            ));
+        }
+        // LM Studio answers a route it does not have with an "Unexpected endpoint" error;
+        // other servers with a 404.
+        let no_route = matches!(status, 404 | 405 | 501)
+            || message
+                .as_deref()
+                .is_some_and(|m| m.contains("Unexpected endpoint"));
+        if no_route {
+            return Err(BackendError::unsupported(
+                id,
+                what,
+                "it needs LM Studio 0.4 or later (`lms load` and `lms unload` work on any \
+                 version)",
+            ));
+        }
+        if !(200..300).contains(&status) {
+            return Err(super::http::status_error(id, status, &bytes));
+        }
+        match message {
+            Some(m) => Err(BackendError::in_stream(id, &m)),
+            None => Ok(()),
         }
     }
 
@@ -98,15 +166,49 @@ impl Backend for OpenAiBackend {
     }
 
     fn chat(&self, req: ChatRequest) -> EventStream {
-        let body = request_body(&req);
+        let body = request_body(&req, self.enable_thinking());
         let decoder = OpenAiDecoder::new(self.http.id);
         self.http
             .stream("/v1/chat/completions", req.model, body, decoder)
     }
+
+    /// LM Studio's `POST /api/v1/models/load`. `keep_alive` has no counterpart there: a
+    /// model loaded this way stays until it is unloaded.
+    fn load(
+        &self,
+        model: String,
+        _keep_alive: Option<KeepAlive>,
+    ) -> BoxFuture<'_, Result<(), BackendError>> {
+        Box::pin(async move {
+            let body = json!({ "model": model });
+            self.lmstudio_models_call("/api/v1/models/load", body, "load a model")
+                .await
+        })
+    }
+
+    /// LM Studio's `POST /api/v1/models/unload`; the instance id of a model loaded by key
+    /// is the key (PROTOCOLS.md §2.3).
+    fn unload(&self, model: String) -> BoxFuture<'_, Result<(), BackendError>> {
+        Box::pin(async move {
+            let body = json!({ "instance_id": model });
+            self.lmstudio_models_call("/api/v1/models/unload", body, "unload a model")
+                .await
+        })
+    }
 }
 
-/// The JSON body of a streamed chat completion.
-pub fn request_body(req: &ChatRequest) -> Vec<u8> {
+/// The model a load or unload names.
+fn model_of(body: &serde_json::Value) -> String {
+    ["model", "instance_id"]
+        .iter()
+        .find_map(|k| body.get(*k)?.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The JSON body of a streamed chat completion; `enable_thinking` goes to the chat
+/// template when set.
+pub fn request_body(req: &ChatRequest, enable_thinking: Option<bool>) -> Vec<u8> {
     let mut body = json!({
         "model": req.model,
         "messages": req.messages,
@@ -122,6 +224,9 @@ pub fn request_body(req: &ChatRequest) -> Vec<u8> {
     }
     if let Some(n) = req.max_tokens {
         body["max_tokens"] = json!(n);
+    }
+    if let Some(on) = enable_thinking {
+        body["chat_template_kwargs"] = json!({ "enable_thinking": on });
     }
     serde_json::to_vec(&body).unwrap_or_default()
 }
@@ -363,22 +468,25 @@ impl OpenAiDecoder {
             self.cached_tokens = t.cache_n.or(self.cached_tokens);
         }
         for choice in chunk.choices {
+            let mut thinking = false;
             if let Some(d) = choice.delta {
                 if let Some(r) = d
                     .reasoning_content
                     .or(d.reasoning)
                     .filter(|s| !s.is_empty())
                 {
+                    thinking = true;
                     out.push_back(Ok(StreamEvent::Reasoning(r)));
                 }
                 if let Some(c) = d.content.filter(|s| !s.is_empty()) {
                     out.push_back(Ok(StreamEvent::Text(c)));
                 }
             }
+            // Only the answer's tokens are scored: a reasoning delta keeps its logprobs.
             if let Some(lp) = choice
                 .logprobs
                 .and_then(|l| l.content)
-                .filter(|c| !c.is_empty())
+                .filter(|c| !c.is_empty() && !thinking)
             {
                 out.push_back(Ok(StreamEvent::Logprobs(lp)));
             }

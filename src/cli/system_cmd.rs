@@ -153,7 +153,14 @@ fn model_lines(b: &BackendResources) -> String {
 fn model_detail(m: &LoadedModel) -> String {
     let mut parts = Vec::new();
     match (m.vram_bytes, m.size_bytes) {
-        (Some(v), _) => parts.push(format!("{} in VRAM", human_bytes(v))),
+        (Some(v), _) => match m.gpu_percent() {
+            Some(p) => parts.push(format!(
+                "{} in VRAM of {}: {p}% on GPU, the rest on the CPU",
+                human_bytes(v),
+                human_bytes(m.resident_bytes.unwrap_or_default())
+            )),
+            None => parts.push(format!("{} in VRAM", human_bytes(v))),
+        },
         (None, Some(size)) => {
             parts.push(format!("{} on disk, VRAM not reported", human_bytes(size)))
         }
@@ -189,6 +196,7 @@ mod tests {
             loaded,
             size_bytes: size,
             vram_bytes: vram,
+            resident_bytes: None,
             context_length: Some(4096),
         }
     }

@@ -14,8 +14,15 @@ const ECHO_WEIGHT: f32 = 1.0;
 pub(crate) fn truncation(finish_reason: Option<&str>, doc: &Doc) -> Signal {
     let at_limit = matches!(finish_reason, Some("length" | "max_tokens"));
     let filtered = finish_reason == Some("content_filter");
+    // Ollama's runner ends a stream without its done line when the model repeats one
+    // token run over and over; the client reports that as `repeat` (backend::ollama).
+    let looped = finish_reason == Some("repeat");
     let open = doc.unclosed();
     let (score, detail) = match (at_limit, open) {
+        _ if looped => (
+            0.05,
+            "the server stopped the answer: the model was repeating itself",
+        ),
         (true, true) => (
             0.0,
             "the answer was cut off at the token limit inside a code block",
@@ -181,6 +188,9 @@ mod tests {
         assert_eq!(truncation(Some("length"), &open).score, 0.0);
         assert_eq!(truncation(Some("stop"), &open).score, 0.25);
         assert!(truncation(Some("content_filter"), &closed).score < 0.5);
+        let looped = truncation(Some("repeat"), &closed);
+        assert!(looped.score <= 0.05, "{looped:?}");
+        assert!(looped.detail.contains("repeating itself"), "{looped:?}");
     }
 
     #[test]

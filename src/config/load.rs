@@ -333,6 +333,38 @@ mod tests {
     }
 
     #[test]
+    fn ollama_keep_alive_num_ctx_and_think_are_checked() {
+        let c = load("", &[]).unwrap();
+        assert_eq!(c.hybrid.ollama.keep_alive.as_deref(), Some("30m"));
+        assert_eq!(c.hybrid.ollama.num_ctx(), None);
+        assert_eq!(c.hybrid.lm_studio.think, crate::config::Think::Off);
+        assert_eq!(c.hybrid.ollama.think, crate::config::Think::Auto);
+        let c = load(
+            "[hybrid.ollama]\nkeep_alive = \"-1\"\nnum_ctx = 16384\nthink = \"on\"\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            c.hybrid.ollama.keep_alive(),
+            Some(crate::config::KeepAlive::Seconds(-1))
+        );
+        assert_eq!(c.hybrid.ollama.num_ctx(), Some(16384));
+        let e = load("[hybrid.ollama]\nkeep_alive = \"half an hour\"\n", &[]).unwrap_err();
+        assert!(
+            e.0.contains("line 2") && e.0.contains("keep_alive") && e.0.contains("\"30m\""),
+            "{e}"
+        );
+        assert_eq!(e.0.lines().count(), 1, "{e}");
+        let e = load("[hybrid.ollama]\nnum_ctx = 100\n", &[]).unwrap_err();
+        assert!(e.0.contains("num_ctx") && e.0.contains("256"), "{e}");
+        let e = load("[hybrid.lm_studio]\nthink = \"yes\"\n", &[]).unwrap_err();
+        assert!(e.0.contains("\"off\", \"on\", \"auto\""), "{e}");
+        // Ollama-only keys belong to the Ollama section.
+        let e = load("[hybrid.lm_studio]\nkeep_alive = \"5m\"\n", &[]).unwrap_err();
+        assert!(e.0.contains("keep_alive"), "{e}");
+    }
+
+    #[test]
     fn syntax_errors_give_a_line() {
         let e = load("[hybrid.routing\n", &[]).unwrap_err();
         assert!(

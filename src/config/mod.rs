@@ -7,6 +7,7 @@
 pub mod address;
 pub mod edit;
 pub mod load;
+pub mod ollama_opts;
 pub mod schema;
 
 use std::fmt;
@@ -18,6 +19,7 @@ use crate::backend_id::{Api, BackendId};
 pub use crate::keys::{KeySpec, Keys};
 
 pub use load::{ConfigError, Overrides};
+pub use ollama_opts::{KeepAlive, Think};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Config {
@@ -146,6 +148,29 @@ pub struct BackendConfig {
     /// drafts, so only `[hybrid.lm_studio]` has the key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draft_max_tokens: Option<u32>,
+    /// Whether the model thinks before answering; see [`Think`].
+    #[serde(default)]
+    pub think: Think,
+    /// Ollama only: how long the model stays loaded after a request (`keep_alive`), in one
+    /// of the forms [`KeepAlive::parse`] reads. Only `[hybrid.ollama]` has the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_alive: Option<String>,
+    /// Ollama only: the context window every request asks for (`options.num_ctx`); 0 or
+    /// absent leaves it to the size the model is loaded with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_ctx: Option<u64>,
+}
+
+impl BackendConfig {
+    /// `keep_alive` as sent; `None` when unset or (never after the config's checks) wrong.
+    pub fn keep_alive(&self) -> Option<KeepAlive> {
+        KeepAlive::parse(self.keep_alive.as_deref()?).ok()
+    }
+
+    /// The configured `num_ctx`, if set.
+    pub fn num_ctx(&self) -> Option<u64> {
+        self.num_ctx.filter(|&n| n > 0)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -134,6 +134,11 @@ pub fn check(key: &str, value: &Value) -> Result<(), String> {
         "connect_timeout_ms" => in_range(value, 1.0, 600_000.0),
         "first_token_timeout_secs" | "idle_timeout_secs" => in_range(value, 1.0, 86_400.0),
         "draft_max_tokens" => in_range(value, 1.0, 1_000_000.0),
+        "think" => one_of(value, super::ollama_opts::THINK_VALUES),
+        "keep_alive" => super::ollama_opts::KeepAlive::parse(value.as_str().unwrap_or_default())
+            .map(|_| ())
+            .map_err(|e| format!("is wrong: {e}")),
+        "num_ctx" => check_num_ctx(value),
         "endpoint" => check_url(value),
         "task_types" => each_one_of(value, TASK_TYPES),
         _ => Ok(()),
@@ -211,6 +216,15 @@ fn each_one_of(value: &Value, allowed: &[&str]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// 0 leaves the window to the server; anything else is a window a model can be loaded
+/// with (Ollama's smallest useful context is a few hundred tokens).
+fn check_num_ctx(value: &Value) -> Result<(), String> {
+    match number(value) {
+        Some(n) if n == 0.0 || (256.0..=16_777_216.0).contains(&n) => Ok(()),
+        _ => Err("must be 0 (use the size the model is loaded with) or a window between 256 and 16777216 tokens".into()),
+    }
 }
 
 fn check_url(value: &Value) -> Result<(), String> {

@@ -113,7 +113,10 @@ fn of(shared: &Shared, b: BackendId, free_vram: Option<u64>) -> Residency {
         Some(false) => Residency::MustLoad {
             model: m.name.clone(),
             size_bytes: m.size_bytes,
-            fits: free_vram.zip(m.size_bytes).map(|(free, size)| size <= free),
+            // Weights and the KV cache for its window, not the file alone.
+            fits: free_vram.zip(m.size_bytes).map(|(free, size)| {
+                crate::resources::fit::fits(free, size, m.kv_bytes_per_token, m.context_length)
+            }),
         },
         None => Residency::Unknown,
     }

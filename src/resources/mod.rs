@@ -5,6 +5,7 @@
 //! tokio's blocking pool: [`spawn_machine_monitor`] for a periodic feed, and
 //! [`read_status`] for a one-off report. Every type serialises with sizes in bytes.
 
+pub mod fit;
 pub mod gpu;
 pub mod host;
 
@@ -149,7 +150,28 @@ pub struct LoadedModel {
     pub size_bytes: Option<u64>,
     /// Ollama's `size_vram`; other servers do not report it.
     pub vram_bytes: Option<u64>,
+    /// Ollama's `/api/ps` `size`: all it holds for the loaded model, KV cache included.
+    pub resident_bytes: Option<u64>,
     pub context_length: Option<u64>,
+}
+
+impl LoadedModel {
+    /// The share on the GPU when the model is partly on the CPU ("62% on GPU").
+    pub fn gpu_percent(&self) -> Option<u8> {
+        fit::gpu_percent(self.vram_bytes, self.resident_bytes)
+    }
+
+    /// "5.0 GiB VRAM", with the GPU share when part of the model runs on the CPU.
+    pub fn vram_words(&self) -> Option<String> {
+        let vram = human_bytes(self.vram_bytes?);
+        Some(match self.gpu_percent() {
+            Some(p) => format!(
+                "{vram} VRAM of {} ({p}% on GPU, the rest on the CPU)",
+                human_bytes(self.resident_bytes.unwrap_or_default())
+            ),
+            None => format!("{vram} VRAM"),
+        })
+    }
 }
 
 impl From<&ModelInfo> for LoadedModel {
@@ -159,6 +181,7 @@ impl From<&ModelInfo> for LoadedModel {
             loaded: m.loaded == Some(true),
             size_bytes: m.size_bytes,
             vram_bytes: m.vram_bytes,
+            resident_bytes: m.resident_bytes,
             context_length: m.context_length,
         }
     }
@@ -346,6 +369,29 @@ mod tests {
         assert_eq!(r.loaded_vram_bytes(), Some(6 << 30));
         let r = r.with_load(2, 5);
         assert_eq!((r.in_flight, r.queued), (2, 5));
+    }
+
+    #[test]
+    fn a_partly_offloaded_model_says_its_gpu_share() {
+        let m = ModelInfo {
+            loaded: Some(true),
+            vram_bytes: Some(5_333_539_264),
+            resident_bytes: Some(8_600_000_000),
+            ..ModelInfo::named("q")
+        };
+        let words = LoadedModel::from(&m).vram_words().unwrap();
+        assert_eq!(
+            words,
+            "5.0 GiB VRAM of 8.0 GiB (62% on GPU, the rest on the CPU)"
+        );
+        let whole = ModelInfo {
+            resident_bytes: Some(5_333_539_264),
+            ..m
+        };
+        assert_eq!(
+            LoadedModel::from(&whole).vram_words().unwrap(),
+            "5.0 GiB VRAM"
+        );
     }
 
     #[test]

@@ -688,9 +688,9 @@ fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
     }
     if let Some(s) = section {
         for m in s.loaded_models() {
-            let vram = m.vram_bytes.map_or("VRAM not reported".to_owned(), |v| {
-                format!("{} VRAM", human_bytes(v))
-            });
+            let vram = m
+                .vram_words()
+                .unwrap_or_else(|| "VRAM not reported".to_owned());
             out.push(Line::styled(format!("  ▪ {} · {vram}", m.name), t.text));
         }
     }

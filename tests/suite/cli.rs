@@ -492,7 +492,7 @@ fn doctor_reports_versions_models_loaded_models_and_missing_ones() {
         contains("llama.cpp llama-server is up, version b6100-abc")
             .and(contains("Ollama is up, version 0.12.11"))
             .and(contains(
-                "loaded: llama3.2:latest (5.0 GiB in VRAM, context 4096)",
+                "loaded: llama3.2:latest (5.0 GiB in VRAM of 6.1 GiB: 80% on GPU, the rest on the CPU, context 4096)",
             ))
             .and(contains("ollama pull deepseek-r1:14b")),
     );

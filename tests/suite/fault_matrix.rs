@@ -68,7 +68,8 @@ enum Fault {
     ErrorMidStream,
     /// Two tokens, then the connection drops inside the chunked body.
     CutMidStream,
-    /// The body ends properly but without `[DONE]` or the `"done":true` line.
+    /// The body ends properly but without `[DONE]`, or (Ollama) inside a line without the
+    /// `"done":true` line.
     EofWithoutEnd,
     /// Two tokens, then one line of 5 MiB with no newline (the cap is 4 MiB).
     EndlessLine,
@@ -151,7 +152,13 @@ impl Fault {
                 all.pop();
                 frames(b, all)
             }
-            Fault::EofWithoutEnd => frames(b, head),
+            // Ollama ending cleanly after whole lines is its token-repeat abort, a finished
+            // answer that looped (tests/suite/ollama_real.rs); a body that ends inside a
+            // line is the connection lost.
+            Fault::EofWithoutEnd => {
+                let torn = b"{\"model\":\"q\",\"message\":{\"role\":\"assis".to_vec();
+                frames(b, [head, vec![torn]].concat())
+            }
             Fault::EndlessLine => {
                 let start: &[u8] = if lm {
                     b"data: {\"choices\":[{\"delta\":{\"content\":\""
@@ -203,7 +210,7 @@ impl Fault {
         let idle = format!("went quiet for {IDLE_SECS} s");
         let end_marker = match b {
             BackendId::Lmstudio => "[DONE]",
-            BackendId::Ollama => "final done line",
+            BackendId::Ollama => "in the middle of a line",
         };
         match self {
             Fault::Refused => failed("", &["not answering", "connection refused", hint], true),

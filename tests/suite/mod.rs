@@ -24,6 +24,7 @@ mod limits;
 mod live;
 mod load;
 mod module_graph;
+mod ollama_real;
 mod parser_props;
 mod real_server;
 mod redirects;

@@ -127,7 +127,7 @@ fn text_report_shows_machine_load_models_and_vram() {
                 .and(contains("LM Studio (fast)"))
                 .and(contains(format!("✓ loaded: {LM_MODEL} (")))
                 .and(contains(
-                    "✓ loaded: llama3.2:latest (5.0 GiB in VRAM, context 4096)",
+                    "✓ loaded: llama3.2:latest (5.0 GiB in VRAM of 6.1 GiB: 80% on GPU, the rest on the CPU, context 4096)",
                 ))
                 .and(contains("1 more model(s) on the server, not loaded"))
                 .and(contains(

@@ -187,7 +187,24 @@ struct State {
     /// Streams whose answer has not been sent in full yet, and the most there ever were.
     streams_open: AtomicUsize,
     streams_peak: AtomicUsize,
+    /// Unknown routes answer as Ollama's router (gin) does: text `404 page not found`.
+    gin_404: std::sync::atomic::AtomicBool,
+    /// Per "METHOD /path": a queue in front of the replies, as Ollama's scheduler keeps.
+    queues: Mutex<HashMap<String, Arc<Queue>>>,
 }
+
+/// Ollama's scheduler in front of a route (PROTOCOLS.md §1.7): `parallel` requests are
+/// answered at once; the others wait silently, without so much as a header, until one
+/// ends; past `max_queue` waiting, a request gets 503 at once.
+struct Queue {
+    slots: Arc<tokio::sync::Semaphore>,
+    waiting: AtomicUsize,
+    max_queue: usize,
+}
+
+/// Ollama's answer when its queue is full (server/sched.go `ErrMaxQueue`).
+pub const OLLAMA_BUSY: &str =
+    r#"{"error":"server busy, please try again.  maximum pending requests exceeded"}"#;
 
 /// One stream counted as open until it is dropped.
 struct OpenStream<'a>(Option<&'a State>);
@@ -273,6 +290,36 @@ impl FakeServer {
         self.on_seq(method, path, vec![reply])
     }
 
+    /// Unknown routes answer `404 page not found` as text, as Ollama's do.
+    pub fn gin_404s(&self) -> &Self {
+        self.state.gin_404.store(true, Ordering::SeqCst);
+        self
+    }
+
+    /// Puts Ollama's queue in front of `method path`: `parallel` answered at once, up to
+    /// `max_queue` more waiting without a byte sent, and 503 beyond that.
+    pub fn queue(&self, method: &str, path: &str, parallel: usize, max_queue: usize) -> &Self {
+        let q = Queue {
+            slots: Arc::new(tokio::sync::Semaphore::new(parallel)),
+            waiting: AtomicUsize::new(0),
+            max_queue,
+        };
+        self.state
+            .queues
+            .lock()
+            .unwrap()
+            .insert(format!("{method} {path}"), Arc::new(q));
+        self
+    }
+
+    /// Requests waiting in the queue of `method path` now.
+    pub fn queued(&self, method: &str, path: &str) -> usize {
+        let queues = self.state.queues.lock().unwrap();
+        queues
+            .get(&format!("{method} {path}"))
+            .map_or(0, |q| q.waiting.load(Ordering::SeqCst))
+    }
+
     /// Answers successive requests with successive replies; the last one repeats.
     pub fn on_seq(&self, method: &str, path: &str, replies: Vec<Reply>) -> &Self {
         self.state
@@ -349,11 +396,29 @@ async fn serve_conn(mut sock: TcpStream, state: Arc<State>) {
             return;
         };
         let key = format!("{} {}", req.method, req.path);
-        let by_body = body_reply(&state, &key, &req.body);
+        let queue = state.queues.lock().unwrap().get(&key).cloned();
+        let body = req.body.clone();
         state.recorded.lock().unwrap().push(req);
-        let reply = by_body.or_else(|| next_reply(&state, &key));
+        // Held until the reply is written: the scheduler's slot for this request.
+        let mut _slot = None;
+        if let Some(q) = queue {
+            if q.waiting.load(Ordering::SeqCst) >= q.max_queue && q.slots.available_permits() == 0 {
+                if !write_full(&mut sock, 503, "application/json", OLLAMA_BUSY.as_bytes()).await {
+                    return;
+                }
+                continue;
+            }
+            q.waiting.fetch_add(1, Ordering::SeqCst);
+            let permit = Arc::clone(&q.slots).acquire_owned().await;
+            q.waiting.fetch_sub(1, Ordering::SeqCst);
+            _slot = permit.ok();
+        }
+        let reply = body_reply(&state, &key, &body).or_else(|| next_reply(&state, &key));
         let keep_open = match reply {
             Some(r) => write_reply(&mut sock, r, &state).await,
+            None if state.gin_404.load(Ordering::SeqCst) => {
+                write_full(&mut sock, 404, "text/plain", b"404 page not found").await
+            }
             None => {
                 let body = format!("{{\"error\":\"no route for {key}\"}}");
                 write_full(&mut sock, 404, "application/json", body.as_bytes()).await

@@ -143,3 +143,24 @@ fn the_inspector_shows_how_learning_has_shifted_the_task_class() {
     let s = screen(&mut a, 120, 40);
     assert!(s.contains("learned: hybrid → ollama"), "{s}");
 }
+
+#[test]
+fn the_resource_pane_shows_a_model_partly_on_the_cpu() {
+    let mut a = app();
+    let mut status = resources();
+    let model = ModelInfo {
+        loaded: Some(true),
+        vram_bytes: Some(12_400_000_000),
+        resident_bytes: Some(20_000_000_000),
+        context_length: Some(8192),
+        ..ModelInfo::named("qwen2.5-coder:32b")
+    };
+    status.backends[1] =
+        BackendResources::up(BackendId::Ollama, "http://localhost:11434", 1, &[model]);
+    a.on_engine(ev(0, EventKind::Resources { status }));
+    let s = screen(&mut a, 160, 40);
+    assert!(
+        s.contains("qwen2.5-coder:32b · 11.5 GiB VRAM of 18.6 GiB (62% on GPU"),
+        "{s}"
+    );
+}
