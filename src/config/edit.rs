@@ -125,6 +125,12 @@ fn parse_value(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::Float => Value::from(raw.parse::<f64>().map_err(|_| bad())?),
         Kind::String => Value::from(raw),
         Kind::StringList => Value::Array(parse_list(raw).ok_or_else(bad)?),
+        // A TOML array of inline tables; its entries are checked by `check`.
+        Kind::Endpoints => raw
+            .parse::<Value>()
+            .ok()
+            .filter(Value::is_array)
+            .ok_or_else(bad)?,
     })
 }
 
