@@ -263,9 +263,11 @@ pub fn check_endpoint(
                 Some(w) if w > 0.0 && w <= 1000.0 => Ok(()),
                 _ => Err("must be a number greater than 0 (and at most 1000)".into()),
             },
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "has unknown key `{other}`; an endpoint takes url, api, weight and max_concurrent"
-            )),
+            ))
+            }
         };
         checked.map_err(|why| format!("`{k}` {why}"))?;
     }

@@ -470,6 +470,10 @@ pub enum EventKind {
         finish_reason: Option<String>,
         /// Answered from the response cache, at once; no server was asked.
         cached: bool,
+        /// The endpoint that answered, when its role has several (`engine/pool.rs`): the
+        /// session's next turn prefers it. Absent otherwise, as before.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
     },
     Error {
         backend: Option<BackendId>,

@@ -90,6 +90,7 @@ fn done() -> EventKind {
         tokens_per_second: None,
         finish_reason: Some("stop".into()),
         cached: false,
+        endpoint: None,
     }
 }
 

@@ -180,6 +180,7 @@ fn escalated_run(app: &mut App) -> u64 {
             tokens_per_second: Some(38.0),
             finish_reason: Some("stop".into()),
             cached: false,
+            endpoint: None,
         },
     ];
     for k in events {

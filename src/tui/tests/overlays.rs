@@ -82,6 +82,7 @@ fn answer(a: &mut App, text: &str) {
             tokens_per_second: None,
             finish_reason: None,
             cached: false,
+            endpoint: None,
         },
     ));
 }
