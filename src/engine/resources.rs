@@ -89,7 +89,10 @@ fn section(
         None => BackendResources::disabled(b, endpoint, load.max_concurrent),
         Some(p) => BackendResources::from_probe(b, endpoint, load.max_concurrent, p),
     };
-    section.with_load(load.in_flight, load.queued)
+    BackendResources {
+        cooling: slot.breaker_state() == super::breaker::BreakerState::Open,
+        ..section.with_load(load.in_flight, load.queued)
+    }
 }
 
 /// Whether each server's model (the one it would answer with now) is resident, from the
