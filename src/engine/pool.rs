@@ -184,6 +184,14 @@ impl Pool {
         Err(first_error.unwrap_or_else(|| BackendError::cut(self.id, "no endpoint")))
     }
 
+    /// Has every endpoint that may take a request list its models (from cache while
+    /// fresh), so that a model the user named goes to an endpoint that has it. Failures
+    /// are left for the request itself to meet.
+    pub async fn know_models(&self) {
+        let ready = self.slots().filter(|s| s.readiness() != Ready::No);
+        futures_util::future::join_all(ready.map(Slot::info)).await;
+    }
+
     /// The endpoint a request without a preference would go to now (for routing's view of
     /// which model is resident). Claims nothing.
     pub fn likely(&self) -> &Slot {
@@ -278,7 +286,8 @@ pub struct Candidate<'a> {
 ///   (the server's own answer then says what is missing).
 /// - `prefer` (the endpoint that served the session's previous turn) when it is among
 ///   them and has room: fewer requests than its `max_concurrent`.
-/// - Otherwise the lowest `(busy + 1) / (max_concurrent × weight)`: the share of its
+/// - Otherwise, among those with room (all of them when none has: the request then
+///   queues), the lowest `(busy + 1) / (max_concurrent × weight)`: the share of its
 ///   weighted capacity the endpoint would have in use with this request. A weight of 2
 ///   counts as twice the capacity, so over a busy period it gets about twice the requests
 ///   of a weight-1 endpoint with the same `max_concurrent`; and among idle endpoints the
@@ -312,9 +321,14 @@ pub fn choose(candidates: &[Candidate<'_>], prefer: Option<&str>) -> Option<usiz
             return Some(i);
         }
     }
+    let roomy: Vec<usize> = eligible
+        .iter()
+        .copied()
+        .filter(|&i| has_room(&candidates[i]))
+        .collect();
     let score = |c: &Candidate<'_>| (c.busy as f64 + 1.0) / (c.max_concurrent as f64 * c.weight);
     let mut best: Option<(usize, f64)> = None;
-    for i in eligible {
+    for i in if roomy.is_empty() { eligible } else { roomy } {
         let s = score(&candidates[i]);
         if best.is_none_or(|(_, b)| s < b) {
             best = Some((i, s));
@@ -376,6 +390,15 @@ mod tests {
             busy[choose(&list, None).unwrap()] += 1;
         }
         assert_eq!(busy, [3, 6]);
+        // A heavier endpoint that is full does not take a request another has room for.
+        let list = [c("a", 3, 4, 1.0), c("b", 2, 2, 10.0)];
+        assert_eq!(choose(&list, None), Some(0));
+        let full = [c("a", 4, 4, 1.0), c("b", 2, 2, 10.0)];
+        assert_eq!(
+            choose(&full, None),
+            Some(1),
+            "all full: it queues by weight"
+        );
     }
 
     #[test]

@@ -746,6 +746,9 @@ impl Run {
         let shared = Arc::clone(&self.shared);
         let pool = shared.slot(leg.id);
         let prefer = self.served_last(leg.id).await;
+        if leg.model.is_some() && pool.several() {
+            pool.know_models().await;
+        }
         let first = pool.pick_first(leg.model.as_deref(), prefer.as_deref());
         let outcome = self.attempt_at(leg, first.slot).await;
         let failed = first.index;

@@ -10,6 +10,7 @@ mod confidence;
 mod doctor_json;
 mod edit_loop;
 mod edit_tasks;
+mod endpoints;
 mod engine;
 mod environment;
 mod fault_matrix;
