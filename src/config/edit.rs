@@ -264,6 +264,33 @@ mod tests {
     }
 
     #[test]
+    fn endpoints_are_set_as_a_list_of_tables_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let list =
+            r#"[{ url = "http://127.0.0.1:1234" }, { url = "http://127.0.0.1:8080", weight = 2 }]"#;
+        set(&path, "hybrid.lmStudio.endpoints", list).unwrap();
+        let o = crate::config::Overrides {
+            config_path: Some(path.clone()),
+            ..Default::default()
+        };
+        let c = crate::config::Config::load_with_env(&o, &|_| None).unwrap();
+        assert_eq!(c.hybrid.lm_studio.resolved_endpoints()[1].weight, 2.0);
+        let e = set(
+            &path,
+            "hybrid.ollama.endpoints",
+            r#"[{ url = "http://127.0.0.1:1", weight = 0 }]"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.0.contains("entry 1: `weight` must be a number greater than 0"),
+            "{e}"
+        );
+        let e = set(&path, "hybrid.ollama.endpoints", "http://127.0.0.1:1").unwrap_err();
+        assert!(e.0.contains("must be a list of endpoints"), "{e}");
+    }
+
+    #[test]
     fn lists_parse_from_commas_or_arrays() {
         assert_eq!(parse_list("a, b").unwrap().len(), 2);
         assert_eq!(parse_list("[\"a\",\"b\",\"c\"]").unwrap().len(), 3);

@@ -181,7 +181,11 @@ impl Pool {
                 }
             }
         }
-        Err(first_error.unwrap_or_else(|| BackendError::cut(self.id, "no endpoint")))
+        // A pool always has an endpoint, so some error was kept.
+        Err(first_error.unwrap_or_else(|| {
+            let why = format!("{} has no endpoint configured", self.id.label());
+            BackendError::new(self.id, crate::backend::ErrorKind::Unreachable, why)
+        }))
     }
 
     /// Has every endpoint that may take a request list its models (from cache while

@@ -288,6 +288,34 @@ async fn a_named_model_goes_to_an_endpoint_that_has_it() {
 }
 
 #[test]
+fn an_endpoint_off_this_machine_is_refused_unless_allowed() {
+    let a = server("a");
+    let ol = fake_ollama(&["llama3.2:latest"], &[]);
+    let dir = tempfile::tempdir().unwrap();
+    // 192.0.2.0/24 is reserved for documentation: nothing is ever sent there.
+    let extra = format!(
+        "\n[[hybrid.lm_studio.endpoints]]\nurl = \"{}\"\n\n\
+         [[hybrid.lm_studio.endpoints]]\nurl = \"http://192.0.2.7:1234\"\n",
+        a.url()
+    );
+    write_config(dir.path(), &refused_url(), &ol.url(), &extra);
+    let out = support::cli(dir.path())
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let remote = &list[1];
+    assert_eq!(remote["endpoint"], "http://192.0.2.7:1234");
+    assert_eq!(remote["up"], false);
+    let error = remote["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("not on this machine") && error.contains("allow_remote = true"),
+        "{error}"
+    );
+    assert_eq!(list[0]["up"], true, "the local one is unaffected");
+}
+
+#[test]
 fn doctor_lists_each_endpoint_of_a_role() {
     let (a, b) = (server("a"), server("b"));
     let down = refused_url();
