@@ -415,6 +415,7 @@ fn done(backend: BackendId, len: usize) -> EventKind {
         tokens_per_second: Some(42.0),
         finish_reason: Some("stop".into()),
         cached: false,
+        endpoint: None,
     }
 }
 

@@ -422,6 +422,7 @@ fn produce(tx: Sender<Event>, id: u64, prompt: &str, tokens: Vec<String>) -> (Du
         tokens_per_second: Some(RATE),
         finish_reason: Some("stop".into()),
         cached: false,
+        endpoint: None,
     });
     (took, rusage(libc::RUSAGE_THREAD) - cpu)
 }

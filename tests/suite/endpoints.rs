@@ -65,7 +65,7 @@ fn fast(id: u64, session: SessionChoice) -> Command {
     Command::Submit(Submit {
         route: RouteMode::Force(BackendId::Lmstudio),
         session,
-        ..Submit::new(id, &format!("question {id}"))
+        ..Submit::new(id, format!("question {id}"))
     })
 }
 
