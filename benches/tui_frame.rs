@@ -416,6 +416,7 @@ fn done(backend: BackendId, len: usize) -> EventKind {
         finish_reason: Some("stop".into()),
         cached: false,
         cached_tokens: None,
+        endpoint: None,
     }
 }
 

@@ -423,6 +423,7 @@ fn produce(tx: Sender<Event>, id: u64, prompt: &str, tokens: Vec<String>) -> (Du
         finish_reason: Some("stop".into()),
         cached: false,
         cached_tokens: None,
+        endpoint: None,
     });
     (took, rusage(libc::RUSAGE_THREAD) - cpu)
 }

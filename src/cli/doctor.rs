@@ -1,20 +1,22 @@
 //! `codecrucible doctor`: is each server reachable, which version, which models, which are
 //! loaded, and for every problem what to do about it; then whether the history and the
-//! config are private (`privacy.rs`).
+//! config are private (`privacy.rs`). A role with several endpoints has an entry for each,
+//! in the config's order.
 
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::backend::{models::same_model, BackendId, ModelInfo, PerBackend};
+use crate::config::BackendConfig;
 use crate::config::Config;
-use crate::engine::{BackendHealth, Slot};
+use crate::engine::{BackendHealth, Pool};
 
 pub async fn run(config: Config, json: bool) -> i32 {
     let b = config.hybrid.circuit_breaker;
-    let slots = PerBackend::from_fn(|id| Slot::new(id, config.backend(id), b));
+    let pools = PerBackend::from_fn(|id| Pool::new(id, config.backend(id), b));
     let (a, b) = tokio::join!(
-        slots[BackendId::Lmstudio].health(),
-        slots[BackendId::Ollama].health()
+        pools[BackendId::Lmstudio].health(),
+        pools[BackendId::Ollama].health()
     );
-    let report = [a, b];
+    let report: Vec<BackendHealth> = a.into_iter().chain(b).collect();
     if json {
         outln!(
             "{}",
@@ -37,8 +39,33 @@ pub async fn run(config: Config, json: bool) -> i32 {
     }
 }
 
+/// The settings of the endpoint `h` describes: the role's, with its own address, protocol
+/// and concurrency; and, when the role has several, its place and weight.
+fn endpoint_config(config: &Config, h: &BackendHealth) -> (BackendConfig, Option<String>) {
+    let list = config.backend(h.backend).resolved_endpoints();
+    let n = list.len();
+    let found = list
+        .into_iter()
+        .enumerate()
+        .find(|(_, e)| e.cfg.endpoint == h.endpoint);
+    match found {
+        Some((i, e)) if n > 1 => {
+            let place = format!(
+                "endpoint {} of {n}, weight {}, up to {} at once",
+                i + 1,
+                e.weight,
+                e.cfg.max_concurrent
+            );
+            (e.cfg, Some(place))
+        }
+        Some((_, e)) => (e.cfg, None),
+        None => (config.backend(h.backend).clone(), None),
+    }
+}
+
 fn describe(config: &Config, h: &BackendHealth) -> String {
-    let cfg = config.backend(h.backend);
+    let (cfg, place) = endpoint_config(config, h);
+    let cfg = &cfg;
     let role = match h.backend {
         BackendId::Lmstudio => "fast",
         BackendId::Ollama => "quality",
@@ -52,6 +79,9 @@ fn describe(config: &Config, h: &BackendHealth) -> String {
         h.backend.label(),
         h.endpoint
     );
+    if let Some(place) = place {
+        s += &format!("  · {place}\n");
+    }
     if !h.enabled {
         s += &format!(
             "  - switched off ({}.enabled = false)\n",

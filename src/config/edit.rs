@@ -125,6 +125,12 @@ fn parse_value(kind: Kind, raw: &str) -> Result<Value, String> {
         Kind::Float => Value::from(raw.parse::<f64>().map_err(|_| bad())?),
         Kind::String => Value::from(raw),
         Kind::StringList => Value::Array(parse_list(raw).ok_or_else(bad)?),
+        // A TOML array of inline tables; its entries are checked by `check`.
+        Kind::Endpoints => raw
+            .parse::<Value>()
+            .ok()
+            .filter(Value::is_array)
+            .ok_or_else(bad)?,
     })
 }
 
@@ -255,6 +261,33 @@ mod tests {
         let e = set(&path, "hybrid.lmStudio.maxConcurrent", "lots").unwrap_err();
         assert!(e.0.contains("whole number"), "{e}");
         assert!(!path.exists());
+    }
+
+    #[test]
+    fn endpoints_are_set_as_a_list_of_tables_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let list =
+            r#"[{ url = "http://127.0.0.1:1234" }, { url = "http://127.0.0.1:8080", weight = 2 }]"#;
+        set(&path, "hybrid.lmStudio.endpoints", list).unwrap();
+        let o = crate::config::Overrides {
+            config_path: Some(path.clone()),
+            ..Default::default()
+        };
+        let c = crate::config::Config::load_with_env(&o, &|_| None).unwrap();
+        assert_eq!(c.hybrid.lm_studio.resolved_endpoints()[1].weight, 2.0);
+        let e = set(
+            &path,
+            "hybrid.ollama.endpoints",
+            r#"[{ url = "http://127.0.0.1:1", weight = 0 }]"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.0.contains("entry 1: `weight` must be a number greater than 0"),
+            "{e}"
+        );
+        let e = set(&path, "hybrid.ollama.endpoints", "http://127.0.0.1:1").unwrap_err();
+        assert!(e.0.contains("must be a list of endpoints"), "{e}");
     }
 
     #[test]

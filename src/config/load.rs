@@ -7,6 +7,7 @@ use toml_edit::{Item, TableLike};
 use super::address;
 use super::schema::{self, check, is_table, join, keys, nearest_key};
 use super::Config;
+use crate::backend_id::BackendId;
 
 /// Settings given on the command line; they win over every other layer.
 #[derive(Debug, Clone, Default)]
@@ -168,6 +169,9 @@ fn check_table(
             Item::Value(v) if keys().contains_key(&full) => {
                 check(&full, v).map_err(|why| ConfigError(format!("{}: `{full}` {why}", at())))?;
             }
+            Item::ArrayOfTables(list) if keys().get(&full) == Some(&schema::Kind::Endpoints) => {
+                check_endpoint_tables(list, &full, text, path)?;
+            }
             _ if is_table(&full) => match item.as_table_like() {
                 Some(t) => check_table(t, &full, text, path)?,
                 None => {
@@ -179,6 +183,27 @@ fn check_table(
             },
             _ => return Err(ConfigError(format!("{}: {}", at(), unknown_key(&full)))),
         }
+    }
+    Ok(())
+}
+
+/// `[[hybrid.<role>.endpoints]]`: each entry checked, a problem named by the entry's line.
+fn check_endpoint_tables(
+    list: &toml_edit::ArrayOfTables,
+    full: &str,
+    text: &str,
+    path: &Path,
+) -> Result<(), ConfigError> {
+    let urls: Vec<Option<&str>> = list.iter().map(|t| schema::endpoint_url(t)).collect();
+    for (i, t) in list.iter().enumerate() {
+        schema::check_endpoint(t, &urls[..i]).map_err(|why| {
+            let line = t.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            ConfigError(format!(
+                "{}, line {line}: `{full}` entry {}: {why}",
+                path.display(),
+                i + 1
+            ))
+        })?;
     }
     Ok(())
 }
@@ -240,20 +265,14 @@ fn apply_env(
         }
     }
     let urls = [
-        (
-            "CODECRUCIBLE_LMSTUDIO_URL",
-            &mut config.hybrid.lm_studio.endpoint,
-        ),
-        (
-            "CODECRUCIBLE_OLLAMA_URL",
-            &mut config.hybrid.ollama.endpoint,
-        ),
+        ("CODECRUCIBLE_LMSTUDIO_URL", BackendId::Lmstudio),
+        ("CODECRUCIBLE_OLLAMA_URL", BackendId::Ollama),
     ];
-    for (var, slot) in urls {
+    for (var, id) in urls {
         if let Some(url) = env(var) {
             address::parse_base_url(&url)
                 .map_err(|why| ConfigError(format!("{var}=\"{url}\" {why}")))?;
-            *slot = url;
+            use_only(config.backend_mut(id), url);
         }
     }
     if let Some(key) = env("CODECRUCIBLE_LMSTUDIO_API_KEY") {
@@ -267,30 +286,30 @@ fn apply_env(
 
 fn apply_flags(config: &mut Config, o: &Overrides) -> Result<(), ConfigError> {
     let urls = [
-        (
-            "--lmstudio-url",
-            &o.lmstudio_url,
-            &mut config.hybrid.lm_studio.endpoint,
-        ),
-        (
-            "--ollama-url",
-            &o.ollama_url,
-            &mut config.hybrid.ollama.endpoint,
-        ),
+        ("--lmstudio-url", &o.lmstudio_url, BackendId::Lmstudio),
+        ("--ollama-url", &o.ollama_url, BackendId::Ollama),
     ];
-    for (flag, value, slot) in urls {
+    for (flag, value, id) in urls {
         if let Some(url) = value {
             address::parse_base_url(url)
                 .map_err(|why| ConfigError(format!("{flag} \"{url}\" {why}")))?;
-            *slot = url.clone();
+            use_only(config.backend_mut(id), url.clone());
         }
     }
     Ok(())
 }
 
+/// A URL given for this run (flag or variable) is the role's one server, whatever
+/// `endpoints` the file lists: `scripts/run.sh` relies on it to swap in a local server.
+fn use_only(b: &mut super::BackendConfig, url: String) {
+    b.endpoint = url;
+    b.endpoints.clear();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend_id::Api;
     use crate::config::Provider;
 
     fn load(text: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
@@ -395,6 +414,106 @@ mod tests {
             e.0.contains("line 2") && e.0.contains("`help`") && e.0.contains("`history`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn several_endpoints_load_with_the_sections_defaults() {
+        let c = load(
+            "[hybrid.lm_studio]\nmax_concurrent = 3\n\n\
+             [[hybrid.lm_studio.endpoints]]\nurl = \"http://127.0.0.1:1234\"\n\n\
+             [[hybrid.lm_studio.endpoints]]\nurl = \"http://127.0.0.1:8080\"\napi = \"ollama\"\nweight = 2\nmax_concurrent = 5\n",
+            &[],
+        )
+        .unwrap();
+        let e = c.hybrid.lm_studio.resolved_endpoints();
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].cfg.endpoint, "http://127.0.0.1:1234");
+        assert_eq!(
+            (e[0].cfg.api, e[0].cfg.max_concurrent, e[0].weight),
+            (Api::Openai, 3, 1.0)
+        );
+        assert_eq!(
+            (e[1].cfg.api, e[1].cfg.max_concurrent, e[1].weight),
+            (Api::Ollama, 5, 2.0)
+        );
+        // Without entries, `endpoint` is the one server, as before.
+        let c = load("", &[]).unwrap();
+        let e = c.hybrid.ollama.resolved_endpoints();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].cfg.endpoint, c.hybrid.ollama.endpoint);
+    }
+
+    #[test]
+    fn a_bad_endpoint_entry_is_named_with_its_line_and_rule() {
+        let two = |second: &str| {
+            format!(
+                "[[hybrid.ollama.endpoints]]\nurl = \"http://127.0.0.1:11434\"\n\n\
+                 [[hybrid.ollama.endpoints]]\n{second}\n"
+            )
+        };
+        let cases = [
+            (
+                "url = \"http://127.0.0.1:1\"\nweight = 0",
+                "`weight` must be a number greater than 0",
+            ),
+            (
+                "url = \"http://127.0.0.1:1\"\nweight = -1.5",
+                "greater than 0",
+            ),
+            (
+                "url = \"http://127.0.0.1:1\"\nmax_concurrent = 0",
+                "`max_concurrent` must be between 1 and 64",
+            ),
+            (
+                "url = \"http://127.0.0.1:1\"\napi = \"grpc\"",
+                "`api` must be one of \"openai\", \"ollama\"",
+            ),
+            ("url = \"ftp://x\"", "`url`"),
+            ("weight = 2", "has no `url`"),
+            (
+                "url = \"http://127.0.0.1:1\"\nwieght = 2",
+                "unknown key `wieght`",
+            ),
+            (
+                "url = \"http://127.0.0.1:11434\"",
+                "lists http://127.0.0.1:11434 again",
+            ),
+        ];
+        for (entry, rule) in cases {
+            let e = load(&two(entry), &[]).unwrap_err();
+            assert!(
+                e.0.contains("line 4")
+                    && e.0.contains("`hybrid.ollama.endpoints` entry 2")
+                    && e.0.contains(rule),
+                "{entry}: {e}"
+            );
+            assert_eq!(e.0.lines().count(), 1, "one sentence: {e}");
+        }
+        let inline =
+            "[hybrid.ollama]\nendpoints = [{ url = \"http://127.0.0.1:1\", weight = 0 }]\n";
+        let e = load(inline, &[]).unwrap_err();
+        assert!(
+            e.0.contains("line 2") && e.0.contains("entry 1: `weight`"),
+            "{e}"
+        );
+        let e = load(
+            "[hybrid.ollama]\nendpoints = [\"http://127.0.0.1:1\"]\n",
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.0.contains("a list of endpoints"), "{e}");
+    }
+
+    #[test]
+    fn a_url_given_for_the_run_replaces_the_files_endpoints() {
+        let c = load(
+            "[[hybrid.lm_studio.endpoints]]\nurl = \"http://127.0.0.1:1234\"\n",
+            &[("CODECRUCIBLE_LMSTUDIO_URL", "http://127.0.0.1:9931")],
+        )
+        .unwrap();
+        let e = c.hybrid.lm_studio.resolved_endpoints();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].cfg.endpoint, "http://127.0.0.1:9931");
     }
 
     #[test]

@@ -159,6 +159,37 @@ pub struct BackendConfig {
     /// absent leaves it to the size the model is loaded with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub num_ctx: Option<u64>,
+    /// Several servers for this role (`[[hybrid.lm_studio.endpoints]]`); empty: `endpoint`
+    /// is the one server. Every other setting of the section is shared by them.
+    #[serde(default)]
+    pub endpoints: Vec<Endpoint>,
+}
+
+/// One server of a role with several (`[[hybrid.<role>.endpoints]]`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Endpoint {
+    pub url: String,
+    /// The wire protocol; the section's `api` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<Api>,
+    /// Its share of the role's requests, relative to the others (see `engine/pool.rs`).
+    #[serde(default = "one")]
+    pub weight: f64,
+    /// Requests sent to it at once; the section's `max_concurrent` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent: Option<usize>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// One endpoint of a role as the engine uses it: the role's settings with this server's
+/// address, protocol and concurrency.
+#[derive(Debug, Clone)]
+pub struct ResolvedEndpoint {
+    pub cfg: BackendConfig,
+    pub weight: f64,
 }
 
 impl BackendConfig {
@@ -170,6 +201,33 @@ impl BackendConfig {
     /// The configured `num_ctx`, if set.
     pub fn num_ctx(&self) -> Option<u64> {
         self.num_ctx.filter(|&n| n > 0)
+    }
+
+    /// The role's servers: each `endpoints` entry, or `endpoint` alone when there are none
+    /// (configs written before several endpoints existed mean exactly what they meant).
+    pub fn resolved_endpoints(&self) -> Vec<ResolvedEndpoint> {
+        let single = BackendConfig {
+            endpoints: Vec::new(),
+            ..self.clone()
+        };
+        if self.endpoints.is_empty() {
+            return vec![ResolvedEndpoint {
+                cfg: single,
+                weight: 1.0,
+            }];
+        }
+        self.endpoints
+            .iter()
+            .map(|e| ResolvedEndpoint {
+                cfg: BackendConfig {
+                    endpoint: e.url.clone(),
+                    api: e.api.unwrap_or(self.api),
+                    max_concurrent: e.max_concurrent.unwrap_or(self.max_concurrent),
+                    ..single.clone()
+                },
+                weight: e.weight,
+            })
+            .collect()
     }
 }
 

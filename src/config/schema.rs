@@ -34,6 +34,8 @@ pub enum Kind {
     Float,
     String,
     StringList,
+    /// `endpoints`: a list of tables, each one server of a role.
+    Endpoints,
 }
 
 impl Kind {
@@ -44,6 +46,7 @@ impl Kind {
             Kind::Float => "a number",
             Kind::String => "a string",
             Kind::StringList => "a list of strings",
+            Kind::Endpoints => "a list of endpoints such as [{ url = \"http://127.0.0.1:1235\" }]",
         }
     }
 }
@@ -64,6 +67,10 @@ fn collect(table: &toml_edit::Table, prefix: &str, out: &mut BTreeMap<String, Ki
         let path = join(prefix, k);
         match item {
             Item::Table(t) => collect(t, &path, out),
+            // Its default is an empty list; what it lists are tables.
+            Item::Value(_) if k == "endpoints" => {
+                out.insert(path, Kind::Endpoints);
+            }
             Item::Value(v) => {
                 if let Some(kind) = kind_of(v) {
                     out.insert(path, kind);
@@ -140,6 +147,7 @@ pub fn check(key: &str, value: &Value) -> Result<(), String> {
             .map_err(|e| format!("is wrong: {e}")),
         "num_ctx" => check_num_ctx(value),
         "endpoint" => check_url(value),
+        "endpoints" => check_endpoints(value),
         "task_types" => each_one_of(value, TASK_TYPES),
         _ => Ok(()),
     }
@@ -152,6 +160,7 @@ fn check_kind(kind: Kind, value: &Value) -> Result<(), String> {
         (Kind::Float, Value::Float(_) | Value::Integer(_)) => true,
         (Kind::String, Value::String(_)) => true,
         (Kind::StringList, Value::Array(a)) => a.iter().all(|v| v.is_str()),
+        (Kind::Endpoints, Value::Array(a)) => a.iter().all(|v| v.is_inline_table()),
         _ => false,
     };
     if ok {
@@ -225,6 +234,66 @@ fn check_num_ctx(value: &Value) -> Result<(), String> {
         Some(n) if n == 0.0 || (256.0..=16_777_216.0).contains(&n) => Ok(()),
         _ => Err("must be 0 (use the size the model is loaded with) or a window between 256 and 16777216 tokens".into()),
     }
+}
+
+/// An inline `endpoints = [{ url = "..." }, ...]`: each entry checked, the first bad one
+/// named by its place in the list.
+fn check_endpoints(value: &Value) -> Result<(), String> {
+    let Some(list) = value.as_array() else {
+        return Err(format!("must be {}", Kind::Endpoints.describe()));
+    };
+    let tables: Vec<&dyn toml_edit::TableLike> = list
+        .iter()
+        .filter_map(|v| v.as_inline_table().map(|t| t as &dyn toml_edit::TableLike))
+        .collect();
+    let urls: Vec<Option<&str>> = tables.iter().map(|t| endpoint_url(*t)).collect();
+    for (i, t) in tables.iter().enumerate() {
+        check_endpoint(*t, &urls[..i]).map_err(|why| format!("entry {}: {why}", i + 1))?;
+    }
+    Ok(())
+}
+
+/// The `url` of an endpoint table, if it has one.
+pub fn endpoint_url(t: &dyn toml_edit::TableLike) -> Option<&str> {
+    t.get("url").and_then(|i| i.as_str())
+}
+
+/// One `[[hybrid.<role>.endpoints]]` entry; `earlier`: the urls of the entries before it
+/// (one server listed twice would take twice its share and confuse stickiness). The error
+/// is a phrase such as "`weight` must be greater than 0".
+pub fn check_endpoint(
+    t: &dyn toml_edit::TableLike,
+    earlier: &[Option<&str>],
+) -> Result<(), String> {
+    for (k, item) in t.iter() {
+        let Some(v) = item.as_value() else {
+            return Err(format!("`{k}` must be a value, not a table"));
+        };
+        let checked = match k {
+            "url" => check_kind(Kind::String, v).and_then(|()| check_url(v)),
+            "api" => one_of(v, &["openai", "ollama"]),
+            "max_concurrent" => check_kind(Kind::Integer, v).and_then(|()| in_range(v, 1.0, 64.0)),
+            "weight" => match number(v) {
+                Some(w) if w > 0.0 && w <= 1000.0 => Ok(()),
+                _ => Err("must be a number greater than 0 (and at most 1000)".into()),
+            },
+            other => {
+                return Err(format!(
+                "has unknown key `{other}`; an endpoint takes url, api, weight and max_concurrent"
+            ))
+            }
+        };
+        checked.map_err(|why| format!("`{k}` {why}"))?;
+    }
+    let Some(url) = endpoint_url(t) else {
+        return Err(
+            "has no `url`; each endpoint needs one, such as url = \"http://127.0.0.1:1235\"".into(),
+        );
+    };
+    if earlier.contains(&Some(url)) {
+        return Err(format!("lists {url} again; each server goes in once"));
+    }
+    Ok(())
 }
 
 fn check_url(value: &Value) -> Result<(), String> {

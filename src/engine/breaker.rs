@@ -22,6 +22,17 @@ pub enum BreakerState {
     HalfOpen,
 }
 
+/// Whether a request may go to the server now, asked without changing the breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ready {
+    /// Working normally.
+    Closed,
+    /// The cool-down is over: a request would be the probe.
+    Probe,
+    /// Cooling down, or a probe is already out.
+    No,
+}
+
 /// What a caller may do now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Allow {
@@ -60,6 +71,15 @@ impl Breaker {
         match self.state {
             BreakerState::Open if Instant::now() >= self.open_until => BreakerState::HalfOpen,
             s => s,
+        }
+    }
+
+    /// What [`Breaker::allow`] would answer, without taking the probe.
+    pub fn ready(&self) -> Ready {
+        match self.state {
+            BreakerState::Closed => Ready::Closed,
+            BreakerState::Open if Instant::now() >= self.open_until => Ready::Probe,
+            BreakerState::Open | BreakerState::HalfOpen => Ready::No,
         }
     }
 
@@ -152,7 +172,9 @@ mod tests {
         tokio::time::advance(Duration::from_secs(2)).await;
         assert!(matches!(b.allow(), Allow::No(d) if d == Duration::from_secs(3)));
         tokio::time::advance(Duration::from_secs(3)).await;
+        assert_eq!(b.ready(), Ready::Probe, "asking does not take the probe");
         assert_eq!(b.allow(), Allow::Probe);
+        assert_eq!(b.ready(), Ready::No);
         assert!(matches!(b.allow(), Allow::No(_)), "one probe at a time");
         b.record_success();
         assert_eq!(b.state(), BreakerState::Closed);

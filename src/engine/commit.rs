@@ -122,7 +122,8 @@ fn set_diff(set: &EditSet) -> String {
 
 /// Asks the fast server (LM Studio's slot) for the message.
 async fn write_message(shared: &Shared, diff: &str) -> Result<String, String> {
-    let slot = shared.slot(BackendId::Lmstudio);
+    let picked = shared.slot(BackendId::Lmstudio).pick_first(None, None);
+    let slot = picked.slot;
     let unavailable = |e: crate::backend::BackendError| {
         format!(
             "{}; `/commit YOUR MESSAGE` commits with a message of yours",

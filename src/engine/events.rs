@@ -491,6 +491,10 @@ pub enum EventKind {
         /// says.
         #[serde(skip_serializing_if = "Option::is_none")]
         cached_tokens: Option<u64>,
+        /// The endpoint that answered, when its role has several (`engine/pool.rs`): the
+        /// session's next turn prefers it. Absent otherwise, as before.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        endpoint: Option<String>,
     },
     Error {
         backend: Option<BackendId>,

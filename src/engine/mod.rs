@@ -13,6 +13,7 @@ mod files;
 pub mod journal;
 mod learning;
 mod outbox;
+pub mod pool;
 mod record;
 mod repo_map;
 mod request;
@@ -37,6 +38,7 @@ pub use events::{
 };
 pub use journal::{FileChange, JournalAction, JournalEntry};
 pub use outbox::CAPACITY as EVENT_CAPACITY;
+pub use pool::Pool;
 pub use route::signals;
 pub use slot::Slot;
 
@@ -45,11 +47,11 @@ use crate::backend_id::PerBackend;
 use crate::config::Config;
 use outbox::Outbox;
 
-/// What request tasks share: the config, one slot per backend, the store and what the
-/// router has learned.
+/// What request tasks share: the config, each role's servers (one slot per endpoint), the
+/// store and what the router has learned.
 pub struct Shared {
     pub config: Config,
-    slots: PerBackend<Slot>,
+    slots: PerBackend<Pool>,
     /// The session store, when history is on and it could be opened. It also holds the
     /// response cache and the learning statistics.
     pub store: Option<Arc<crate::store::Store>>,
@@ -92,7 +94,10 @@ impl History {
 }
 
 impl Shared {
-    pub fn slot(&self, id: BackendId) -> &Slot {
+    /// A role's servers. Role-wide questions (switched off, breaker, calibration) are
+    /// asked of the pool; a request takes one endpoint's [`Slot`] from
+    /// [`Pool::pick_first`].
+    pub fn slot(&self, id: BackendId) -> &Pool {
         &self.slots[id]
     }
 }
@@ -160,9 +165,9 @@ impl Builder {
         let b = config.hybrid.circuit_breaker;
         let slots = match self.backends {
             Some(clients) => PerBackend::from_fn(|id| {
-                Slot::with_backend(id, config.backend(id), b, Arc::clone(&clients[id]))
+                Pool::with_backend(id, config.backend(id), b, Arc::clone(&clients[id]))
             }),
-            None => PerBackend::from_fn(|id| Slot::new(id, config.backend(id), b)),
+            None => PerBackend::from_fn(|id| Pool::new(id, config.backend(id), b)),
         };
         let seed = self.seed.unwrap_or_else(clock_seed);
         let learner = learning::Learner::new(
@@ -576,13 +581,14 @@ fn delete(shared: &Shared, events: &Outbox, id: RequestId, session: crate::store
     });
 }
 
-/// Probes both backends at once.
+/// Probes every endpoint of both roles at once: the fast role's first, each role's in
+/// its config order.
 pub async fn health(shared: &Shared) -> Vec<BackendHealth> {
     let (a, b) = tokio::join!(
         shared.slot(BackendId::Lmstudio).health(),
         shared.slot(BackendId::Ollama).health()
     );
-    vec![a, b]
+    a.into_iter().chain(b).collect()
 }
 
 /// The metrics event: stored figures, live load and learning.
@@ -596,7 +602,7 @@ pub fn metrics(shared: &Shared) -> EventKind {
     });
     EventKind::Metrics {
         stored,
-        load: shared.slots.values().map(Slot::load).collect(),
+        load: shared.slots.values().map(Pool::load).collect(),
         learning: shared.learner.summary(),
     }
 }

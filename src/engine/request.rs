@@ -805,9 +805,57 @@ impl Run {
         outcome
     }
 
+    /// One leg on one endpoint of its role (`pool.rs` chooses, preferring the one that
+    /// served this session's previous turn there), and once more on another endpoint when
+    /// the first failed in a way that counts against its breaker.
     async fn attempt_once(&mut self, leg: &Leg) -> Outcome {
         let shared = Arc::clone(&self.shared);
-        let slot = shared.slot(leg.id);
+        let pool = shared.slot(leg.id);
+        let prefer = self.served_last(leg.id).await;
+        if leg.model.is_some() && pool.several() {
+            pool.know_models().await;
+        }
+        let first = pool.pick_first(leg.model.as_deref(), prefer.as_deref());
+        let outcome = self.attempt_at(leg, first.slot).await;
+        let failed = first.index;
+        drop(first);
+        let retry = match &outcome {
+            Outcome::Failed(e) if e.is_unavailable() && e.kind != ErrorKind::Status(503) => {
+                pool.pick_other(leg.model.as_deref(), failed)
+            }
+            _ => None,
+        };
+        let (Some(next), false) = (retry, self.partial) else {
+            return outcome;
+        };
+        if let Outcome::Failed(e) = &outcome {
+            let message = format!(
+                "{}; trying {} at {}",
+                e.message,
+                leg.id.label(),
+                next.slot.name()
+            );
+            self.emit(EventKind::Status {
+                backend: Some(leg.id),
+                message,
+            })
+            .await;
+        }
+        self.attempt_at(leg, next.slot).await
+    }
+
+    /// The endpoint that answered this session's latest turn on `id`'s role, when it has
+    /// several endpoints and the session is stored.
+    async fn served_last(&self, id: BackendId) -> Option<String> {
+        let session = self.session.filter(|_| self.shared.slot(id).several())?;
+        self.writer()?
+            .ask(move |store| super::pool::served_last(store, session, id))
+            .await
+            .flatten()
+    }
+
+    async fn attempt_at(&mut self, leg: &Leg, slot: &Slot) -> Outcome {
+        let shared = Arc::clone(&self.shared);
         if let Some(e) = slot.disabled_error() {
             return Outcome::Failed(e);
         }
@@ -886,10 +934,17 @@ impl Run {
             }
         };
         let chars_sent: usize = req.messages.iter().map(|m| m.content.len()).sum();
-        let outcome = self
+        let mut outcome = self
             .stream(slot, req, start, model.and_then(|m| m.loaded), leg.draft)
             .await;
-        if let Outcome::Done(answer) = &outcome {
+        if let Outcome::Done(answer) = &mut outcome {
+            if let EventKind::Done { endpoint, .. } = &mut answer.done {
+                // Recorded with the turn, for the next one to prefer (`pool::served_last`).
+                *endpoint = shared
+                    .slot(leg.id)
+                    .several()
+                    .then(|| slot.name().to_owned());
+            }
             if let EventKind::Done {
                 input_tokens: Some(n),
                 ..
@@ -997,6 +1052,7 @@ impl Run {
             finish_reason: hit.finish_reason.clone(),
             cached: true,
             cached_tokens: None,
+            endpoint: None,
         };
         Outcome::Done(Box::new(Answer {
             backend: leg.id,
@@ -1280,6 +1336,7 @@ impl Stats {
             finish_reason,
             cached: false,
             cached_tokens: self.usage.cached_tokens,
+            endpoint: None,
         }
     }
 }

@@ -33,7 +33,8 @@ pub async fn monitor(
     let mut tick = tokio::time::interval(MACHINE_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let every = (SERVER_PERIOD.as_millis() / MACHINE_PERIOD.as_millis()).max(1) as u64;
-    let mut last: PerBackend<Option<Result<ServerInfo, BackendError>>> = PerBackend::default();
+    // Per role, one probe per endpoint in the config's order (`None`: switched off).
+    let mut last: PerBackend<Vec<Option<Result<ServerInfo, BackendError>>>> = PerBackend::default();
     for n in 0u64.. {
         tick.tick().await;
         if commands.is_closed() {
@@ -50,7 +51,10 @@ pub async fn monitor(
             machine: machine.borrow().clone(),
             backends: last
                 .iter()
-                .map(|(b, info)| section(&shared, b, info.clone()))
+                .flat_map(|(b, probes)| {
+                    let slots = shared.slot(b).slots();
+                    slots.zip(probes.iter()).map(|(s, p)| section(s, p.clone()))
+                })
                 .collect(),
         };
         let event = Event {
@@ -64,25 +68,31 @@ pub async fn monitor(
     }
 }
 
-async fn probe(shared: &Shared, b: BackendId) -> Option<Result<ServerInfo, BackendError>> {
-    let slot = shared.slot(b);
-    slot.cfg.enabled.then_some(())?;
-    Some(slot.refresh_info().await)
+/// Probes every endpoint of the role at once.
+async fn probe(shared: &Shared, b: BackendId) -> Vec<Option<Result<ServerInfo, BackendError>>> {
+    let probes = shared.slot(b).slots().map(|slot| async move {
+        slot.cfg.enabled.then_some(())?;
+        Some(slot.refresh_info().await)
+    });
+    futures_util::future::join_all(probes).await
 }
 
+/// One endpoint's section of the report.
 fn section(
-    shared: &Shared,
-    b: BackendId,
+    slot: &super::Slot,
     probed: Option<Result<ServerInfo, BackendError>>,
 ) -> BackendResources {
-    let slot = shared.slot(b);
+    let b = slot.id;
     let load = slot.load();
     let endpoint = slot.backend.endpoint();
     let section = match probed {
         None => BackendResources::disabled(b, endpoint, load.max_concurrent),
         Some(p) => BackendResources::from_probe(b, endpoint, load.max_concurrent, p),
     };
-    section.with_load(load.in_flight, load.queued)
+    BackendResources {
+        cooling: slot.breaker_state() == super::breaker::BreakerState::Open,
+        ..section.with_load(load.in_flight, load.queued)
+    }
 }
 
 /// Whether each server's model (the one it would answer with now) is resident, from the
@@ -96,7 +106,7 @@ pub fn residency(shared: &Shared) -> PerBackend<Residency> {
 }
 
 fn of(shared: &Shared, b: BackendId, free_vram: Option<u64>) -> Residency {
-    let slot = shared.slot(b);
+    let slot = shared.slot(b).likely();
     let Some(info) = slot.cached_info() else {
         return Residency::Unknown;
     };

@@ -108,7 +108,7 @@ pub fn signals(shared: &Shared) -> Signals {
         let slot = shared.slot(b);
         s.health[b] = slot.state();
         s.queue_depth[b] = slot.queued();
-        s.max_concurrent[b] = slot.cfg.max_concurrent;
+        s.max_concurrent[b] = slot.max_concurrent();
     }
     s.residency = super::resources::residency(shared);
     s

@@ -1,6 +1,7 @@
-//! One backend as the engine holds it: the client, its concurrency limit with a visible
-//! queue, and a short-lived cache of what the server said about itself (so each request
-//! does not re-list models).
+//! One server as the engine holds it: the client, its concurrency limit with a visible
+//! queue, its circuit breaker, and a short-lived cache of what the server said about
+//! itself (so each request does not re-list models). A role has one slot per endpoint
+//! (`pool.rs`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -30,8 +31,25 @@ pub struct Slot {
     breaker: std::sync::Mutex<Breaker>,
     /// A request has worked since the breaker last closed.
     seen_ok: std::sync::atomic::AtomicBool,
-    /// This server's characters per token, learnt from its reports.
-    pub tokens: super::context::Calibration,
+    /// The role's characters per token, learnt from its servers' reports (shared by the
+    /// role's endpoints, which serve the same kind of model).
+    pub tokens: Arc<super::context::Calibration>,
+    /// Requests that chose this endpoint and have not finished their attempt (see
+    /// [`Slot::claim`]).
+    assigned: Arc<AtomicUsize>,
+    /// How errors name it: the role, or the role and its address when it has several.
+    label: String,
+}
+
+/// Counts a request against its endpoint from the moment it chose it until its attempt
+/// ends, so that requests choosing at the same moment spread over the endpoints before
+/// any of them holds a permit.
+pub struct Claim(Arc<AtomicUsize>);
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Held while a request talks to the backend; frees the slot when dropped.
@@ -68,7 +86,46 @@ impl Slot {
             breaker: std::sync::Mutex::new(Breaker::new(breaker)),
             seen_ok: std::sync::atomic::AtomicBool::new(false),
             tokens: Default::default(),
+            assigned: Default::default(),
+            label: id.label().to_owned(),
         }
+    }
+
+    /// One of several endpoints of its role: errors name its address, and it shares the
+    /// role's token calibration.
+    pub fn in_pool(mut self, tokens: Arc<super::context::Calibration>, several: bool) -> Self {
+        self.tokens = tokens;
+        if several {
+            self.label = format!("{} at {}", self.id.label(), self.name());
+        }
+        self
+    }
+
+    /// The endpoint's address as configured: its name in events, the store and displays.
+    pub fn name(&self) -> &str {
+        self.backend.endpoint()
+    }
+
+    /// Counts a request against this endpoint until the claim is dropped.
+    pub fn claim(&self) -> Claim {
+        self.assigned.fetch_add(1, Ordering::SeqCst);
+        Claim(Arc::clone(&self.assigned))
+    }
+
+    /// Requests this endpoint is busy with or committed to: the claimed ones, or those
+    /// holding or awaiting a permit when more (a commit message takes a permit unclaimed).
+    pub fn busy(&self) -> usize {
+        let held = self.in_flight.load(Ordering::SeqCst) + self.queued();
+        self.assigned.load(Ordering::SeqCst).max(held)
+    }
+
+    /// Whether a request may be sent now, without taking the breaker's probe: closed, or
+    /// open with its cool-down over (the request would be the probe).
+    pub fn readiness(&self) -> super::breaker::Ready {
+        self.breaker
+            .lock()
+            .map(|b| b.ready())
+            .unwrap_or(super::breaker::Ready::Closed)
     }
 
     /// Notes how a request went: `false` when the server was unavailable.
@@ -97,7 +154,7 @@ impl Slot {
                 ErrorKind::CoolingDown,
                 format!(
                     "{} failed repeatedly and is cooling down; it will be tried again in {:.0} s",
-                    self.id.label(),
+                    self.label,
                     wait.as_secs_f64().ceil()
                 ),
             )),

@@ -200,6 +200,10 @@ pub struct BackendResources {
     pub in_flight: usize,
     pub queued: usize,
     pub max_concurrent: usize,
+    /// The engine's circuit breaker keeps requests away from it after repeated failures
+    /// (only the engine knows; absent from the JSON when not).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cooling: bool,
 }
 
 impl BackendResources {
@@ -213,6 +217,7 @@ impl BackendResources {
             in_flight: 0,
             queued: 0,
             max_concurrent,
+            cooling: false,
         }
     }
 
@@ -293,9 +298,14 @@ pub async fn probe_backend(id: BackendId, cfg: &BackendConfig) -> BackendResourc
     BackendResources::from_probe(id, backend.endpoint(), cfg.max_concurrent, probed)
 }
 
-/// Probes every backend at once, in [`BackendId::ALL`] order.
+/// Probes every endpoint of every backend at once, in [`BackendId::ALL`] order and each
+/// role's endpoints in the config's order.
 pub async fn probe_backends(config: &Config) -> Vec<BackendResources> {
-    let probes = BackendId::ALL.map(|id| probe_backend(id, config.backend(id)));
+    let endpoints = BackendId::ALL.into_iter().flat_map(|id| {
+        let list = config.backend(id).resolved_endpoints();
+        list.into_iter().map(move |e| (id, e.cfg))
+    });
+    let probes = endpoints.map(|(id, cfg)| async move { probe_backend(id, &cfg).await });
     futures_util::future::join_all(probes).await
 }
 

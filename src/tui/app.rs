@@ -1010,17 +1010,30 @@ impl App {
         self.dirty = true;
         match ev.kind {
             EventKind::Health { backends } => {
+                // A role with several endpoints has an entry each: its first stands for it
+                // here; the resource pane lists them all from the resources event.
+                let mut seen = PerBackend::<bool>::default();
                 for h in backends {
                     let b = h.backend;
-                    self.health[b] = Some(h);
+                    if !std::mem::replace(&mut seen[b], true) {
+                        self.health[b] = Some(h);
+                    }
                 }
                 return;
             }
             EventKind::Resources { status } => {
-                for b in &status.backends {
-                    let l = &mut self.load[b.backend];
-                    l.in_flight = b.in_flight;
-                    l.queued = b.queued;
+                // One section per endpoint: a role's load is their sum.
+                for id in BackendId::ALL {
+                    let mine = status.backends.iter().filter(|b| b.backend == id);
+                    let (n, in_flight, queued, max) = mine.fold((0, 0, 0, 0), |(n, f, q, m), b| {
+                        (n + 1, f + b.in_flight, q + b.queued, m + b.max_concurrent)
+                    });
+                    if n > 0 {
+                        let l = &mut self.load[id];
+                        l.in_flight = in_flight;
+                        l.queued = queued;
+                        l.max_concurrent = max;
+                    }
                 }
                 self.resources = Some(status);
                 return;
@@ -1238,9 +1251,8 @@ impl App {
         let from_resources = self.resources.as_ref().and_then(|r| {
             r.backends
                 .iter()
-                .find(|b| b.backend == backend)?
-                .models
-                .iter()
+                .filter(|b| b.backend == backend)
+                .flat_map(|b| &b.models)
                 .find(|m| m.name == model)?
                 .context_length
         });

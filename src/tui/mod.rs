@@ -228,8 +228,10 @@ async fn main_loop(config: Config, launch: Launch) -> io::Result<i32> {
         voice,
         store: store.clone(),
         session,
+        // A role's capacity: all its endpoints' together.
         max_concurrent: crate::backend_id::PerBackend::from_fn(|b| {
-            config.backend(b).max_concurrent
+            let endpoints = config.backend(b).resolved_endpoints();
+            endpoints.iter().map(|e| e.cfg.max_concurrent).sum()
         }),
         mouse: true,
         themes,

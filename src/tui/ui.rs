@@ -348,22 +348,23 @@ enum Health {
 
 /// A server's state from the freshest source: the health check knows about the circuit
 /// breaker, the resource monitor probes more often.
+/// A role with several endpoints is as well as its best endpoint.
 fn server_state(app: &App, b: BackendId) -> Health {
+    let sections = endpoint_sections(app, b);
+    if sections.len() > 1 {
+        let states: Vec<Health> = sections.iter().map(|s| endpoint_state(s)).collect();
+        return [Health::Up, Health::Down, Health::Cooling]
+            .into_iter()
+            .find(|want| states.contains(want))
+            .unwrap_or(Health::Off);
+    }
     if let Some(h) = &app.health[b] {
         if h.breaker == crate::engine::breaker::BreakerState::Open {
             return Health::Cooling;
         }
     }
-    if let Some(r) = app
-        .resources
-        .as_ref()
-        .and_then(|r| r.backends.iter().find(|x| x.backend == b))
-    {
-        return match r.state {
-            ServerState::Up => Health::Up,
-            ServerState::Down => Health::Down,
-            ServerState::Disabled => Health::Off,
-        };
+    if let Some(r) = sections.first() {
+        return endpoint_state(r);
     }
     match &app.health[b] {
         Some(h) if !h.enabled => Health::Off,
@@ -640,6 +641,60 @@ fn resources_pane(f: &mut Frame, app: &App, area: Rect) {
     }
 }
 
+/// The resource monitor's sections for a role: one per endpoint, in the config's order.
+fn endpoint_sections(app: &App, b: BackendId) -> Vec<&crate::resources::BackendResources> {
+    app.resources
+        .as_ref()
+        .map(|r| r.backends.iter().filter(|x| x.backend == b).collect())
+        .unwrap_or_default()
+}
+
+fn endpoint_state(r: &crate::resources::BackendResources) -> Health {
+    match r.state {
+        ServerState::Up if r.cooling => Health::Cooling,
+        ServerState::Up => Health::Up,
+        ServerState::Down => Health::Down,
+        ServerState::Disabled => Health::Off,
+    }
+}
+
+/// One line per endpoint of a role that has several: its address, state, load and the
+/// models it has loaded, and why it is down.
+fn endpoint_lines(
+    app: &App,
+    sections: &[&crate::resources::BackendResources],
+) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let mut out = Vec::new();
+    for s in sections {
+        let (word, style) = match endpoint_state(s) {
+            Health::Up => ("up", t.ok),
+            Health::Down => ("down", t.error),
+            Health::Cooling => ("cooling down", t.warn),
+            Health::Off => ("switched off", t.dim),
+            Health::Unknown => ("checking…", t.dim),
+        };
+        let models: Vec<&str> = s.loaded_models().map(|m| m.name.as_str()).collect();
+        let models = if models.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", models.join(", "))
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  {}", s.endpoint.trim_end_matches('/')), t.text),
+            Span::styled(format!(" {word}"), style),
+            Span::styled(
+                format!(" · {}/{} in flight{models}", s.in_flight, s.max_concurrent),
+                t.dim,
+            ),
+        ]));
+        if let (Health::Down, Some(why)) = (endpoint_state(s), &s.error) {
+            out.push(Line::styled(format!("    {why}"), t.error));
+        }
+    }
+    out
+}
+
 fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
     let t = &app.theme;
     let load = &app.load[id];
@@ -674,10 +729,12 @@ fn backend_lines(app: &App, id: BackendId) -> Vec<Line<'static>> {
             t.dim,
         ),
     ])];
-    let section = app
-        .resources
-        .as_ref()
-        .and_then(|r| r.backends.iter().find(|b| b.backend == id));
+    let sections = endpoint_sections(app, id);
+    if sections.len() > 1 {
+        out.extend(endpoint_lines(app, &sections));
+        return out;
+    }
+    let section = sections.first().copied();
     if state == Health::Down {
         let why = section
             .and_then(|s| s.error.clone())

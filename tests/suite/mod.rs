@@ -11,6 +11,7 @@ mod doctor_json;
 mod early;
 mod edit_loop;
 mod edit_tasks;
+mod endpoints;
 mod engine;
 mod environment;
 mod fault_matrix;

@@ -91,6 +91,7 @@ fn done() -> EventKind {
         finish_reason: Some("stop".into()),
         cached: false,
         cached_tokens: None,
+        endpoint: None,
     }
 }
 

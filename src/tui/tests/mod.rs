@@ -181,6 +181,7 @@ fn escalated_run(app: &mut App) -> u64 {
             finish_reason: Some("stop".into()),
             cached: false,
             cached_tokens: None,
+            endpoint: None,
         },
     ];
     for k in events {

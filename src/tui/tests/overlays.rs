@@ -83,6 +83,7 @@ fn answer(a: &mut App, text: &str) {
             finish_reason: None,
             cached: false,
             cached_tokens: None,
+            endpoint: None,
         },
     ));
 }

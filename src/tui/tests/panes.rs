@@ -164,3 +164,50 @@ fn the_resource_pane_shows_a_model_partly_on_the_cpu() {
         "{s}"
     );
 }
+
+#[test]
+fn a_role_with_several_endpoints_lists_each_with_its_state_and_load() {
+    let mut a = app();
+    let mut status = resources();
+    let model = |name: &str| ModelInfo {
+        loaded: Some(true),
+        ..ModelInfo::named(name)
+    };
+    let gpu2 = BackendResources::up(
+        BackendId::Lmstudio,
+        "http://127.0.0.1:8080",
+        4,
+        &[model("qwen-coder-14b")],
+    )
+    .with_load(3, 1);
+    let mut cooling = BackendResources::up(BackendId::Lmstudio, "http://127.0.0.1:8081", 2, &[]);
+    cooling.cooling = true;
+    let refused = BackendResources::down(
+        BackendId::Lmstudio,
+        "http://127.0.0.1:8082",
+        2,
+        "LM Studio is not answering on http://127.0.0.1:8082 (connection refused)",
+    );
+    status.backends.splice(1..1, [gpu2, cooling, refused]);
+    status.backends[0] = status.backends[0].clone().with_load(1, 0);
+    a.on_engine(ev(0, EventKind::Resources { status }));
+    a.focus = Pane::Resources;
+    let s = screen(&mut a, 80, 24);
+    insta::assert_snapshot!("resources_several_endpoints_80x24", s);
+    assert!(s.contains("LM Studio up · 4/10 in flight, 1 queued"), "{s}");
+    assert!(
+        s.contains("http://127.0.0.1:8080 up · 3/4 in flight · qwen-coder-14b"),
+        "{s}"
+    );
+    assert!(
+        s.contains("http://127.0.0.1:8081 cooling down · 0/2 in flight"),
+        "{s}"
+    );
+    assert!(
+        s.contains("http://127.0.0.1:8082 down · 0/2 in flight"),
+        "{s}"
+    );
+    assert!(s.contains("(connection refused)"), "{s}");
+    // The role with one endpoint is shown as before: no endpoint lines.
+    assert!(!s.contains("  http://localhost:11434"), "{s}");
+}
