@@ -22,6 +22,7 @@ mod route;
 pub mod run;
 mod slot;
 mod test_check;
+mod warm;
 mod writer;
 
 use std::collections::HashMap;

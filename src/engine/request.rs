@@ -976,6 +976,29 @@ impl Run {
         outcome
     }
 
+    /// A draft is sliding: the quality server loads its model meanwhile, where that is
+    /// safe (`warm`), and the user is told either way. Runs beside the stream.
+    fn warm_quality(&self, why: String) {
+        let (shared, events, id) = (
+            Arc::clone(&self.shared),
+            self.events.clone(),
+            self.submit.id,
+        );
+        tokio::spawn(async move {
+            let message = match super::warm::quality(shared).await {
+                Ok(model) => format!(
+                    "{why}: warming up {model} on Ollama, so that an escalation starts on a loaded model"
+                ),
+                Err(e) => format!("{why}; Ollama is not warmed up: {e}"),
+            };
+            let kind = EventKind::Status {
+                backend: Some(BackendId::Ollama),
+                message,
+            };
+            events.send(Event { id, kind }).await;
+        });
+    }
+
     /// The model that answered the session's previous turn on this leg's server, when the
     /// user named none and the server still has it: its cache holds the conversation.
     fn sticky_model(
@@ -1216,7 +1239,9 @@ impl Run {
                     })
                     .await;
                     let verdict = watch.as_mut().and_then(|w| w.check(&text));
-                    if let Some(early::Verdict::Failing(why)) = verdict {
+                    if let Some(early::Verdict::Doubtful(why)) = verdict {
+                        self.warm_quality(why);
+                    } else if let Some(early::Verdict::Failing(why)) = verdict {
                         // Dropping the stream aborts the request: the server stops generating.
                         drop(stream);
                         let tokens = streamed_tokens(&logprobs, &text, &slot.tokens);

@@ -24,7 +24,8 @@ pub enum BackendState {
 }
 
 impl BackendState {
-    fn usable(self) -> bool {
+    /// Worth sending a request to: up, or not yet known to be down.
+    pub fn usable(self) -> bool {
         matches!(self, BackendState::Unknown | BackendState::Up)
     }
 }

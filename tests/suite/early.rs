@@ -120,3 +120,67 @@ fn early_escalation_can_be_turned_off() {
     assert!(escalate[0]["early"].is_null());
     assert_eq!(of(&ev, "done")[0]["finish_reason"], "stop");
 }
+
+/// A draft that slides (its repeats rise) without being a loop yet.
+fn sliding_draft() -> Vec<String> {
+    let mut out = vec!["Plan:\n".to_owned()];
+    for i in 0..80 {
+        out.push(format!(
+            "First we read the file number {i} from the disk and then "
+        ));
+        out.push("we parse it into a date and we return the date to the caller. ".to_owned());
+    }
+    out
+}
+
+fn ollama_with_generate(loaded: bool) -> support::FakeServer {
+    let ol = fake_ollama(&["q"], &["Binary search halves the range each step."]);
+    if !loaded {
+        ol.on(
+            "GET",
+            "/api/ps",
+            support::Reply::json(200, r#"{"models":[]}"#),
+        );
+    }
+    ol.on(
+        "POST",
+        "/api/generate",
+        support::Reply::json(
+            200,
+            r#"{"model":"q","created_at":"2024-09-12T03:54:03.516566Z","response":"","done":true,"done_reason":"load"}"#,
+        ),
+    );
+    ol
+}
+
+#[test]
+fn a_sliding_draft_warms_up_a_resident_quality_model_and_nothing_else() {
+    let draft = sliding_draft();
+    let tokens: Vec<&str> = draft.iter().map(String::as_str).collect();
+    // The quality model is resident: the warm-up renews it (an empty generate with the
+    // configured keep_alive).
+    let d = tempfile::tempdir().unwrap();
+    let lm = fake_lmstudio("m", &tokens);
+    let ol = ollama_with_generate(true);
+    write_config(d.path(), &lm.url(), &ol.url(), "");
+    let ev = run(&d);
+    assert!(
+        ol.wait_until(std::time::Duration::from_secs(5), |s| !s
+            .requests_to("/api/generate")
+            .is_empty()),
+        "warmed up: {ev:#?}"
+    );
+    let sent = ol.requests_to("/api/generate")[0].json();
+    assert_eq!(sent["model"], "q");
+    assert_eq!(sent["keep_alive"], "30m");
+    assert!(sent.get("messages").is_none() && sent.get("prompt").is_none());
+    // Not loaded, and no GPU reading says it would fit: nothing is loaded behind the
+    // user's back.
+    let d = tempfile::tempdir().unwrap();
+    let lm = fake_lmstudio("m", &tokens);
+    let ol = ollama_with_generate(false);
+    write_config(d.path(), &lm.url(), &ol.url(), "");
+    run(&d);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(ol.requests_to("/api/generate").is_empty());
+}
