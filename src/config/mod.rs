@@ -63,6 +63,16 @@ pub struct Hybrid {
     pub ollama: BackendConfig,
     pub circuit_breaker: CircuitBreaker,
     pub performance: Performance,
+    pub vram: Vram,
+}
+
+/// Sharing one GPU between the two servers (`[hybrid.vram]`).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub struct Vram {
+    /// Unload the other server's idle model when a needed one does not fit (opt-in).
+    pub unload_idle: bool,
+    /// How long that model must have been idle first.
+    pub idle_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize)]

@@ -131,6 +131,7 @@ pub fn check(key: &str, value: &Value) -> Result<(), String> {
         "whole_file_lines" => in_range(value, 0.0, 1_000_000.0),
         "test_attempts" => in_range(value, 1.0, 10.0),
         "test_budget_secs" => in_range(value, 1.0, 86_400.0),
+        "idle_secs" => in_range(value, 0.0, 604_800.0),
         "mode" if key == "sandbox.mode" => one_of(value, &["bwrap", "landlock", "off"]),
         "approval" => one_of(value, &["ask", "auto"]),
         "wall_secs" => in_range(value, 1.0, 86_400.0),

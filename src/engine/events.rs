@@ -342,6 +342,14 @@ pub enum EventKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         early: Option<EarlyStop>,
     },
+    /// A model was unloaded to make room for another on the GPU (`hybrid.vram.unload_idle`):
+    /// which, how long it had been idle, and for what.
+    Unloaded {
+        backend: BackendId,
+        model: String,
+        idle_secs: u64,
+        reason: String,
+    },
     /// A change the answer proposes to one file, before the request's `done`: its unified
     /// diff, or why it cannot be made; `applied` once written.
     Edit {

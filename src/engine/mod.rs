@@ -22,6 +22,7 @@ mod route;
 pub mod run;
 mod slot;
 mod test_check;
+mod vram;
 mod warm;
 mod writer;
 

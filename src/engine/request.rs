@@ -892,6 +892,13 @@ impl Run {
         if let Some(e) = model.and_then(|m| remote_refusal(leg.id, m, slot.cfg.allow_remote)) {
             return Outcome::Failed(e);
         }
+        if model.is_some_and(|m| super::vram::needs_room(&shared, m)) {
+            let events =
+                super::vram::make_room(Arc::clone(&shared), leg.id.other(), &choice.name).await;
+            for e in events {
+                self.emit(e).await;
+            }
+        }
         self.emit(EventKind::Model {
             backend: leg.id,
             model: choice.name.clone(),

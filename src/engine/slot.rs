@@ -39,6 +39,9 @@ pub struct Slot {
     assigned: Arc<AtomicUsize>,
     /// How errors name it: the role, or the role and its address when it has several.
     label: String,
+    /// When its last request ended (or the engine started): how long its model has sat
+    /// idle as far as this engine knows.
+    last_used: Arc<std::sync::Mutex<std::time::Instant>>,
 }
 
 /// Counts a request against its endpoint from the moment it chose it until its attempt
@@ -56,11 +59,15 @@ impl Drop for Claim {
 pub struct Permit {
     _permit: OwnedSemaphorePermit,
     in_flight: Arc<AtomicUsize>,
+    last_used: Arc<std::sync::Mutex<std::time::Instant>>,
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if let Ok(mut t) = self.last_used.lock() {
+            *t = std::time::Instant::now();
+        }
     }
 }
 
@@ -82,6 +89,7 @@ impl Slot {
             limiter: Arc::new(Semaphore::new(cfg.max_concurrent.max(1))),
             queued: AtomicUsize::new(0),
             in_flight: Arc::new(AtomicUsize::new(0)),
+            last_used: Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
             info: Mutex::new(None),
             breaker: std::sync::Mutex::new(Breaker::new(breaker)),
             seen_ok: std::sync::atomic::AtomicBool::new(false),
@@ -117,6 +125,17 @@ impl Slot {
     pub fn busy(&self) -> usize {
         let held = self.in_flight.load(Ordering::SeqCst) + self.queued();
         self.assigned.load(Ordering::SeqCst).max(held)
+    }
+
+    /// How long since its last request ended (or the engine started); zero while one runs.
+    pub fn idle_for(&self) -> std::time::Duration {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return std::time::Duration::ZERO;
+        }
+        self.last_used
+            .lock()
+            .map(|t| t.elapsed())
+            .unwrap_or_default()
     }
 
     /// Whether a request may be sent now, without taking the breaker's probe: closed, or
@@ -233,6 +252,7 @@ impl Slot {
         Permit {
             _permit: p,
             in_flight: Arc::clone(&self.in_flight),
+            last_used: Arc::clone(&self.last_used),
         }
     }
 

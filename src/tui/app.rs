@@ -105,6 +105,9 @@ pub struct App {
     next_id: RequestId,
     pub(crate) inspector: Inspector,
     pub(crate) resources: Option<ResourceStatus>,
+    /// The last model unloaded to make room (`hybrid.vram.unload_idle`), for the resource
+    /// pane.
+    pub(crate) unloaded: Option<String>,
     pub(crate) health: PerBackend<Option<BackendHealth>>,
     pub(crate) load: PerBackend<BackendLoad>,
     /// Where learning stands per task class (from the engine's live metrics).
@@ -184,6 +187,7 @@ impl App {
             next_id: 1,
             inspector: Inspector::default(),
             resources: None,
+            unloaded: None,
             health: PerBackend::default(),
             load,
             loading: PerBackend::splat(false),
@@ -1020,6 +1024,19 @@ impl App {
                     }
                 }
                 return;
+            }
+            EventKind::Unloaded {
+                backend,
+                ref model,
+                idle_secs,
+                ref reason,
+            } => {
+                // Kept for the resource pane: an unload is never silent.
+                self.unloaded = Some(format!(
+                    "unloaded {model} from {} (idle {} min) {reason}",
+                    backend.label(),
+                    idle_secs / 60
+                ));
             }
             EventKind::Resources { status } => {
                 // One section per endpoint: a role's load is their sum.

@@ -151,6 +151,19 @@ impl Inspector {
                     ),
                 )
             }
+            EventKind::Unloaded {
+                backend,
+                model,
+                idle_secs,
+                reason,
+            } => self.step(
+                StepKind::Warn,
+                format!(
+                    "unloaded {model} from {} after {} s idle, {reason}",
+                    backend.label(),
+                    idle_secs
+                ),
+            ),
             EventKind::TestRun {
                 backend,
                 attempt,

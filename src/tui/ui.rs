@@ -621,6 +621,12 @@ fn resources_pane(f: &mut Frame, app: &App, area: Rect) {
         }
         _ => lines.push(Line::styled("reading GPU, CPU and memory…", t.dim)),
     }
+    if let Some(u) = &app.unloaded {
+        lines.push(Line::styled(
+            crate::text::terminal::line(u, " ").into_owned(),
+            t.warn,
+        ));
+    }
     let spark_h = if inner.height as usize > lines.len() + 2 {
         2
     } else {

@@ -41,4 +41,5 @@ mod system_cli;
 mod terminal_output;
 mod test_loop;
 mod tui_e2e;
+mod vram;
 mod workspace;

@@ -1,0 +1,178 @@
+//! Opt-in unloading (`hybrid.vram.unload_idle`): a request whose model does not fit in the
+//! free GPU memory has the other server's idle model unloaded first, and says so; with the
+//! setting off, or while that model is in use, nothing is unloaded. The GPU reading comes
+//! from a fake `nvidia-smi` on PATH, which belongs to the whole process, so the checks run in
+//! a child process of this test binary (as `resident.rs` does).
+
+use crate::support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+use codecrucible::backend::BackendId;
+use codecrucible::config::Config;
+use codecrucible::engine::{self, Command, EventKind, RouteMode, Submit};
+use codecrucible::resources::GpuSource;
+use support::protocol::*;
+use support::Reply;
+
+/// An 8 GiB GPU with about 1.2 GiB free; returns a PATH with it first.
+fn fake_gpu(dir: &std::path::Path) -> String {
+    let smi = dir.join("nvidia-smi");
+    std::fs::write(&smi, "#!/bin/sh\necho '0, NVIDIA Test GPU, 8192, 7000'\n").unwrap();
+    std::fs::set_permissions(&smi, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{path}", dir.display())
+}
+
+const CHILD: &str = "CODECRUCIBLE_TEST_VRAM_CHILD";
+
+#[test]
+fn an_idle_model_is_unloaded_to_make_room_only_when_opted_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "suite::vram::unloading_in_this_process",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("PATH", fake_gpu(dir.path()))
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{log}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(log.contains("1 passed"), "the check ran: {log}");
+}
+
+/// LM Studio with its model loaded (and an unload route); Ollama whose 6 GiB model is not
+/// loaded, so it cannot fit in 1.2 GiB.
+fn servers() -> (support::FakeServer, support::FakeServer) {
+    let lm = fake_lmstudio("qwen-coder-7b", &["fast"]);
+    lm.on(
+        "POST",
+        "/api/v1/models/unload",
+        Reply::json(200, r#"{"instance_id":"qwen-coder-7b"}"#),
+    );
+    let ol = fake_ollama(&["big:32b"], &["quality answer"]);
+    ol.on("GET", "/api/ps", Reply::json(200, r#"{"models":[]}"#));
+    ol.on(
+        "GET",
+        "/api/tags",
+        Reply::json(
+            200,
+            r#"{"models":[{"name":"big:32b","model":"big:32b","size":6442450944,"digest":"d","details":{"family":"qwen2","format":"gguf","parameter_size":"32B","quantization_level":"Q4_K_M"}}]}"#,
+        ),
+    );
+    (lm, ol)
+}
+
+/// Runs one forced-quality request on an engine with `unload_idle`; its events.
+async fn ask_quality(
+    lm: &support::FakeServer,
+    ol: &support::FakeServer,
+    unload: bool,
+    idle_secs: u64,
+) -> Vec<EventKind> {
+    let mut c = Config::default();
+    c.hybrid.lm_studio.endpoint = lm.url();
+    c.hybrid.ollama.endpoint = ol.url();
+    c.hybrid.vram.unload_idle = unload;
+    c.hybrid.vram.idle_secs = idle_secs;
+    let mut engine = engine::Builder::new(c)
+        .long_lived(Duration::from_secs(60))
+        .spawn();
+    // Wait until the monitor has read the GPU and both servers.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(ev) = engine.events.recv().await {
+                if let EventKind::Resources { status } = ev.kind {
+                    if status.machine.gpu.source == GpuSource::NvidiaSmi
+                        && status.backends.iter().all(|b| !b.models.is_empty())
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    })
+    .await
+    .expect("the fake GPU and both servers were read");
+    let mut submit = Submit::new(1, "why does this deadlock when two workers start at once?");
+    submit.route = RouteMode::Force(BackendId::Ollama);
+    let _ = engine.commands.send(Command::Submit(submit));
+    let mut got = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if let Some(ev) = engine.events.recv().await {
+                if ev.id != 1 {
+                    continue;
+                }
+                let end = matches!(ev.kind, EventKind::Done { .. } | EventKind::Error { .. });
+                got.push(ev.kind);
+                if end {
+                    return;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the request ended");
+    got
+}
+
+#[tokio::test]
+#[ignore = "run by an_idle_model_is_unloaded_to_make_room_only_when_opted_in, in a child process"]
+async fn unloading_in_this_process() {
+    assert!(std::env::var_os(CHILD).is_some());
+    // Off (the default): nothing is unloaded.
+    let (lm, ol) = servers();
+    let ev = ask_quality(&lm, &ol, false, 0).await;
+    assert!(
+        !ev.iter().any(|e| matches!(e, EventKind::Unloaded { .. })),
+        "{ev:?}"
+    );
+    assert!(lm.requests_to("/api/v1/models/unload").is_empty());
+    // On: LM Studio's idle model is unloaded first, and the event says which and why.
+    let (lm, ol) = servers();
+    let ev = ask_quality(&lm, &ol, true, 0).await;
+    let unloaded = ev
+        .iter()
+        .find_map(|e| match e {
+            EventKind::Unloaded {
+                backend,
+                model,
+                reason,
+                ..
+            } => Some((*backend, model.clone(), reason.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no unload in {ev:?}"));
+    assert_eq!(unloaded.0, BackendId::Lmstudio);
+    assert_eq!(unloaded.1, "qwen-coder-7b");
+    assert!(unloaded.2.contains("big:32b"), "{}", unloaded.2);
+    assert_eq!(
+        lm.requests_to("/api/v1/models/unload")[0].json()["instance_id"],
+        "qwen-coder-7b"
+    );
+    assert!(matches!(ev.last(), Some(EventKind::Done { .. })), "{ev:?}");
+    // On, but the model has not been idle long enough: kept, and the user is told why.
+    let (lm, ol) = servers();
+    let ev = ask_quality(&lm, &ol, true, 3_600).await;
+    assert!(
+        !ev.iter().any(|e| matches!(e, EventKind::Unloaded { .. })),
+        "{ev:?}"
+    );
+    assert!(lm.requests_to("/api/v1/models/unload").is_empty());
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, EventKind::Status { message, .. }
+            if message.contains("is kept") && message.contains("used"))),
+        "{ev:?}"
+    );
+}
