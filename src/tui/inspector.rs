@@ -313,4 +313,50 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn an_early_stop_an_unload_and_a_warm_cache_are_on_the_timeline() {
+        let mut i = Inspector::default();
+        i.on_event(&EventKind::Escalate {
+            from: BackendId::Lmstudio,
+            to: BackendId::Ollama,
+            confidence: 0.0,
+            threshold: 0.7,
+            signals: Default::default(),
+            early: Some(crate::engine::events::EarlyStop {
+                reason: "early: the draft is looping (82% of its recent phrases are repeats)"
+                    .into(),
+                tokens: 346,
+                saved_ms: Some(117_400.0),
+            }),
+        });
+        i.on_event(&EventKind::Unloaded {
+            backend: BackendId::Lmstudio,
+            model: "qwen-coder-7b".into(),
+            idle_secs: 900,
+            reason: "to make room for big:32b".into(),
+        });
+        i.on_event(&EventKind::Done {
+            backend: BackendId::Ollama,
+            model: "q".into(),
+            ttft_ms: Some(80.0),
+            total_ms: 2_000.0,
+            input_tokens: Some(812),
+            output_tokens: Some(40),
+            tokens_per_second: Some(20.0),
+            finish_reason: Some("stop".into()),
+            cached: false,
+            cached_tokens: Some(790),
+            endpoint: None,
+        });
+        let steps: Vec<&str> = i.timeline.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(
+            steps,
+            [
+                "stopped the draft early after 346 tokens (the draft is looping (82% of its recent phrases are repeats)), saving about 117 s; escalated LM Studio → Ollama",
+                "unloaded qwen-coder-7b from LM Studio after 900 s idle, to make room for big:32b",
+                "Ollama: done in 2.0 s · 790 of 812 prompt tokens from its cache",
+            ]
+        );
+    }
 }
