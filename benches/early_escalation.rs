@@ -6,7 +6,8 @@
 //! (`scripts/real-server.sh start quality`); the quality role is llama-server with
 //! SmolLM2-135M-Instruct (`start fast`, `api = "openai"`). Both are real; the script starts
 //! them if they are not running. Each run is the real binary,
-//! `codecrucible --backend hybrid --json --no-cache -p PROMPT`, in a fresh data dir.
+//! `codecrucible --backend hybrid --json --no-cache --max-tokens CAP -p PROMPT`, in a fresh
+//! data dir; the time the `escalate` event arrives is the draft's share of the run.
 //!
 //! ```text
 //! cargo bench --bench early_escalation
@@ -16,7 +17,8 @@
 //! Settings: `EARLY_RUNS` (pairs per prompt, default 2); `EARLY_DRAFT_TOKENS` (the draft's
 //! cap, `draft_max_tokens`, default 1024 as shipped).
 
-use std::process::Command;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 const PROMPTS: [&str; 2] = [
@@ -42,6 +44,8 @@ fn server(which: &str) -> Result<String, String> {
 /// One run's measurements.
 struct Run {
     secs: f64,
+    /// When the escalation began: the draft's share of the wall time.
+    draft_secs: Option<f64>,
     /// Tokens the draft had when it was stopped early.
     stopped_at: Option<u64>,
     escalated: bool,
@@ -63,23 +67,37 @@ fn run(fast: &str, quality: &str, early: bool, prompt: &str, cap: u32) -> Result
     )
     .map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_codecrucible"))
-        .args(["--backend", "hybrid", "--json", "--no-cache", "-p", prompt])
+    // `--max-tokens` caps the quality answer as well, so both arms' escalations are alike.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_codecrucible"))
+        .args(["--backend", "hybrid", "--json", "--no-cache"])
+        .args(["--max-tokens", &cap.to_string(), "-p", prompt])
         .env("CODECRUCIBLE_CONFIG", &config)
         .env("CODECRUCIBLE_DATA_DIR", dir.path().join("data"))
         .env_remove("OLLAMA_HOST")
         .env_remove("CODECRUCIBLE_LMSTUDIO_URL")
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
         .map_err(|e| format!("codecrucible could not run: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no output")?;
+    let mut events = Vec::new();
+    let mut escalated_at = None;
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        let Ok(e) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if e["type"] == "escalate" && escalated_at.is_none() {
+            escalated_at = Some(started.elapsed().as_secs_f64());
+        }
+        events.push(e);
+    }
+    let _ = child.wait();
     let secs = started.elapsed().as_secs_f64();
-    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
     let escalate = events.iter().find(|e| e["type"] == "escalate");
     let early = escalate.map(|e| &e["early"]).filter(|e| !e.is_null());
     Ok(Run {
         secs,
+        draft_secs: escalated_at,
         stopped_at: early.and_then(|e| e["tokens"].as_u64()),
         escalated: escalate.is_some(),
         saved_ms: early.and_then(|e| e["saved_ms"].as_f64()),
@@ -123,11 +141,13 @@ fn main() {
     }
     let line = |name: &str, rs: &[Run]| {
         let secs: Vec<f64> = rs.iter().map(|r| r.secs).collect();
+        let drafts: Vec<f64> = rs.iter().filter_map(|r| r.draft_secs).collect();
         let stopped: Vec<u64> = rs.iter().filter_map(|r| r.stopped_at).collect();
         let saved: Vec<f64> = rs.iter().filter_map(|r| r.saved_ms).collect();
         println!(
-            "  {name:<4} median {:7.1} s  min {:7.1} s  max {:7.1} s  escalated {}/{}  stopped early {}/{}{}{}",
+            "  {name:<4} median {:7.1} s (escalated after a median {:6.1} s)  min {:7.1} s  max {:7.1} s  escalated {}/{}  stopped early {}/{}{}{}",
             median(secs.clone()),
+            median(drafts),
             secs.iter().copied().fold(f64::INFINITY, f64::min),
             secs.iter().copied().fold(0.0, f64::max),
             rs.iter().filter(|r| r.escalated).count(),
