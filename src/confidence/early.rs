@@ -58,6 +58,7 @@ pub struct Watch {
     checked_at: usize,
     refusal_checked: bool,
     doubted: bool,
+    fences: Fences,
 }
 
 impl Watch {
@@ -67,6 +68,7 @@ impl Watch {
             checked_at: 0,
             refusal_checked: false,
             doubted: false,
+            fences: Fences::default(),
         }
     }
 
@@ -114,7 +116,7 @@ impl Watch {
         if let Some(why) = self.wrong_script(text) {
             return Some(why);
         }
-        open_structure(text)
+        open_structure(&mut self.fences, text)
     }
 
     /// Prose in a script other than the prompt's, judged on the answer's first prose.
@@ -164,9 +166,44 @@ fn refusal(text: &str) -> Option<String> {
     (s.score <= 0.1).then(|| format!("the draft opens with a refusal: {}", s.detail))
 }
 
+/// Where fenced code blocks open and close, read once, line by line, as the draft grows:
+/// each check reads only the lines that arrived since the last one.
+#[derive(Debug, Default)]
+struct Fences {
+    /// Bytes of the text read so far (whole lines only).
+    read_to: usize,
+    /// The open block's fence, and where its body starts.
+    open: Option<(crate::text::fence::Fence<'static>, usize)>,
+}
+
+impl Fences {
+    /// Reads the whole lines of `text` not read yet; where the open block's body starts.
+    fn update(&mut self, text: &str) -> Option<usize> {
+        let end = text.rfind('\n').map_or(0, |i| i + 1);
+        let start = self.read_to.min(end);
+        let mut at = start;
+        for line in text[start..end].split_inclusive('\n') {
+            let bare = line.trim_end_matches(['\n', '\r']);
+            match &self.open {
+                Some((f, _)) if f.closed_by(bare) => self.open = None,
+                Some(_) => {}
+                None => {
+                    if let Some(f) = crate::text::fence::opening(bare) {
+                        let shape = crate::text::fence::Fence { info: "", ..f };
+                        self.open = Some((shape, at + line.len()));
+                    }
+                }
+            }
+            at += line.len();
+        }
+        self.read_to = end;
+        self.open.as_ref().map(|(_, body)| (*body).min(text.len()))
+    }
+}
+
 /// A code block left open past any size a draft needs, or nested past reason.
-fn open_structure(text: &str) -> Option<String> {
-    let start = last_open_fence(text)?;
+fn open_structure(fences: &mut Fences, text: &str) -> Option<String> {
+    let start = fences.update(text)?;
     let body = &text[start..];
     if body.len() > OPEN_BLOCK_MAX {
         return Some(format!(
@@ -176,26 +213,6 @@ fn open_structure(text: &str) -> Option<String> {
     }
     let depth = nesting(tail(body, 8 * 1024));
     (depth > NESTING_MAX).then(|| format!("the draft's code nests {depth} levels deep"))
-}
-
-/// Where the body of a still-open fenced block starts, if the text ends inside one.
-fn last_open_fence(text: &str) -> Option<usize> {
-    let mut open: Option<(crate::text::fence::Fence<'static>, usize)> = None;
-    let mut at = 0;
-    for line in text.split_inclusive('\n') {
-        let bare = line.trim_end_matches(['\n', '\r']);
-        match &open {
-            Some((f, _)) if f.closed_by(bare) => open = None,
-            Some(_) => {}
-            None => {
-                if let Some(f) = crate::text::fence::opening(bare) {
-                    open = Some((crate::text::fence::Fence { info: "", ..f }, at + line.len()));
-                }
-            }
-        }
-        at += line.len();
-    }
-    open.map(|(_, start)| start.min(text.len()))
 }
 
 /// The deepest bracket nesting in `code` (never below zero).
@@ -432,5 +449,16 @@ mod tests {
             .filter(|(_, v)| matches!(v, Verdict::Doubtful(_)))
             .count();
         assert_eq!(doubts, 1, "{verdicts:?}");
+    }
+
+    #[test]
+    fn fences_are_read_once_and_a_line_split_across_checks_is_read_whole() {
+        let mut f = Fences::default();
+        assert_eq!(f.update("Here:\n``"), None, "a partial line waits");
+        let text = "Here:\n```python\nx = 1\n";
+        assert_eq!(f.update(text), Some("Here:\n```python\n".len()));
+        let text = format!("{text}```\nDone.\n");
+        assert_eq!(f.update(&text), None, "closed");
+        assert_eq!(f.read_to, text.len());
     }
 }
