@@ -43,8 +43,17 @@ struct Third {
     cached: u64,
 }
 
-fn conversation(a: &str, b: &str, sticky: bool) -> Result<Third, String> {
+/// A small Rust file the "with a file" conversations attach (`@src/map.rs`); the session
+/// keeps it, and each turn sends it again.
+const FILE: &str = "use std::collections::HashMap;\n\n/// Counts words.\npub fn count(text: &str) -> HashMap<&str, usize> {\n    let mut m = HashMap::new();\n    for w in text.split_whitespace() {\n        *m.entry(w).or_insert(0) += 1;\n    }\n    m\n}\n";
+
+fn conversation(a: &str, b: &str, sticky: bool, with_file: bool) -> Result<Third, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    if with_file {
+        std::fs::create_dir_all(dir.path().join(".git/x")).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(dir.path().join("src")).map_err(|e| e.to_string())?;
+        std::fs::write(dir.path().join("src/map.rs"), FILE).map_err(|e| e.to_string())?;
+    }
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
@@ -56,8 +65,13 @@ fn conversation(a: &str, b: &str, sticky: bool) -> Result<Third, String> {
     )
     .map_err(|e| e.to_string())?;
     let second = if sticky { "--fast" } else { "--analyze" };
+    let first = if with_file {
+        format!("{} The code is in @src/map.rs.", TURNS[0])
+    } else {
+        TURNS[0].to_owned()
+    };
     let plan = [
-        vec!["--fast", "-p", TURNS[0]],
+        vec!["--fast", "-p", first.as_str()],
         vec!["--continue", second, "-p", TURNS[1]],
         vec!["--continue", "--fast", "-p", TURNS[2]],
     ];
@@ -66,6 +80,7 @@ fn conversation(a: &str, b: &str, sticky: bool) -> Result<Third, String> {
         let out = Command::new(env!("CARGO_BIN_EXE_codecrucible"))
             .args(["--json", "--no-cache", "--max-tokens", "48"])
             .args(&args)
+            .current_dir(dir.path())
             .env("CODECRUCIBLE_CONFIG", &config)
             .env("CODECRUCIBLE_DATA_DIR", dir.path().join("data"))
             .env_remove("OLLAMA_HOST")
@@ -108,22 +123,36 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let (mut sticky, mut alternated) = (Vec::new(), Vec::new());
-    for _ in 0..runs {
-        for (is_sticky, into) in [(true, &mut sticky), (false, &mut alternated)] {
-            match conversation(&a, &b, is_sticky) {
-                Ok(t) => into.push(t),
-                Err(e) => {
-                    println!("prompt_cache: FAILED: {e}");
-                    return;
-                }
-            }
-        }
-    }
     println!(
         "prompt_cache: third turn of {runs} conversations each, alternated; A = SmolLM2-135M, B = gemma-3 270M"
     );
-    for (name, arm) in [("sticky A,A,A", &sticky), ("alternated A,B,A", &alternated)] {
+    for with_file in [false, true] {
+        let (mut sticky, mut alternated) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            for (is_sticky, into) in [(true, &mut sticky), (false, &mut alternated)] {
+                match conversation(&a, &b, is_sticky, with_file) {
+                    Ok(t) => into.push(t),
+                    Err(e) => {
+                        println!("prompt_cache: FAILED: {e}");
+                        return;
+                    }
+                }
+            }
+        }
+        println!(
+            "  {}",
+            if with_file {
+                "with a workspace file attached (@src/map.rs, kept by the session):"
+            } else {
+                "a plain conversation:"
+            }
+        );
+        report(&sticky, &alternated);
+    }
+}
+
+fn report(sticky: &[Third], alternated: &[Third]) {
+    for (name, arm) in [("sticky A,A,A", sticky), ("alternated A,B,A", alternated)] {
         let ttft = median(arm.iter().map(|t| t.ttft_ms).collect());
         let input = median(arm.iter().map(|t| t.input as f64).collect());
         let reprocessed = median(
@@ -132,7 +161,7 @@ fn main() {
                 .collect(),
         );
         println!(
-            "  {name:<17} TTFT median {ttft:7.1} ms  prompt {input:.0} tokens, {reprocessed:.0} processed again"
+            "    {name:<17} TTFT median {ttft:7.1} ms  prompt {input:.0} tokens, {reprocessed:.0} processed again"
         );
     }
 }

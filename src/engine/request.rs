@@ -1111,7 +1111,7 @@ impl Run {
     }
 
     /// Puts the workspace files that fit in what the conversation leaves of the window
-    /// (less room for the answer) in front of the user's message, attached ones first, and
+    /// (less room for the answer) after the system prompt, attached ones first, and
     /// says in a `context` event what went in and what was left out.
     async fn add_files(&self, id: BackendId, messages: &mut [ChatMessage], window: Option<u64>) {
         let window = window.unwrap_or(context::UNKNOWN_WINDOW);
@@ -1121,8 +1121,20 @@ impl Run {
             .saturating_sub(reserve)
             .saturating_sub(context::estimate(messages, cpt));
         let picked = context::pick_files(&self.files, self.map.as_ref(), budget, window, cpt);
-        if let Some(last) = messages.last_mut() {
-            last.content = format!("{}{}", picked.text, last.content);
+        // Before the conversation, at the end of the system prompt, as aider lays out its
+        // chat: the same files on the next turn leave the whole prefix as the server cached
+        // it, where in front of the newest message they would rewrite it from the previous
+        // turn on (issue 16, "Warm prompt caches"; measured by `cargo bench --bench
+        // prompt_cache`).
+        match messages.first_mut() {
+            Some(first) if first.role == crate::backend::Role::System => {
+                first.content = format!("{}\n\n{}", first.content, picked.text.trim_end());
+            }
+            _ => {
+                if let Some(last) = messages.last_mut() {
+                    last.content = format!("{}{}", picked.text, last.content);
+                }
+            }
         }
         self.emit(EventKind::Context {
             backend: id,

@@ -402,7 +402,8 @@ fn the_at_list_offers_a_workspace_file_enter_inserts_it_and_the_inspector_shows_
         Duration::from_secs(20),
     );
     let body = lm.requests_to("/v1/chat/completions")[0].json();
-    let sent = body["messages"].as_array().unwrap().last().unwrap()["content"]
+    // The files go after the system prompt, before the conversation.
+    let sent = body["messages"].as_array().unwrap()[0]["content"]
         .as_str()
         .unwrap()
         .to_owned();

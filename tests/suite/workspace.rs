@@ -43,11 +43,16 @@ fn setup() -> (tempfile::TempDir, support::FakeServer) {
 }
 
 /// The user message of the last chat request the server received.
+/// Everything the last chat request sent: the workspace context goes after the system
+/// prompt, the user's message last.
 fn sent(lm: &support::FakeServer) -> String {
     let req = lm.requests_to("/v1/chat/completions");
     let body = req.last().expect("a chat request").json();
     let msgs = body["messages"].as_array().unwrap();
-    msgs.last().unwrap()["content"].as_str().unwrap().to_owned()
+    msgs.iter()
+        .filter_map(|m| m["content"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -250,7 +255,8 @@ fn a_security_review_of_the_codebase_sends_the_map_and_the_relevant_files() {
     let req = ol.requests_to("/api/chat");
     let body = req.last().expect("a chat request").json();
     let msgs = body["messages"].as_array().unwrap();
-    let text = msgs.last().unwrap()["content"].as_str().unwrap();
+    // The map goes after the system prompt, before the conversation.
+    let text = msgs[0]["content"].as_str().unwrap();
     assert!(text.contains("Repository map"), "{text}");
     for f in ["src/auth.rs", "src/db.rs", "src/main.rs"] {
         assert!(text.contains(f), "{f} is in the map: {text}");
@@ -259,10 +265,8 @@ fn a_security_review_of_the_codebase_sends_the_map_and_the_relevant_files() {
         text.contains("check_password"),
         "with its definitions: {text}"
     );
-    assert!(
-        text.ends_with("review this codebase for security vulnerabilities"),
-        "{text}"
-    );
+    let asked = msgs.last().unwrap()["content"].as_str().unwrap();
+    assert_eq!(asked, "review this codebase for security vulnerabilities");
 }
 
 #[test]
@@ -318,7 +322,7 @@ fn a_map_larger_than_its_share_of_the_window_is_cut_to_its_head_not_dropped() {
     let req = ol.requests_to("/api/chat");
     let body = req.last().expect("a chat request").json();
     let msgs = body["messages"].as_array().unwrap();
-    let text = msgs.last().unwrap()["content"].as_str().unwrap();
+    let text = msgs[0]["content"].as_str().unwrap();
     assert_eq!(text.matches("src/module_").count() as u64, shown, "{text}");
 }
 
