@@ -79,6 +79,17 @@ async fn ask_quality(
     unload: bool,
     idle_secs: u64,
 ) -> Vec<EventKind> {
+    let mut engine = ready_engine(lm, ol, unload, idle_secs).await;
+    quality_request(&mut engine, 1).await
+}
+
+/// An engine whose monitor has read the fake GPU and both servers.
+async fn ready_engine(
+    lm: &support::FakeServer,
+    ol: &support::FakeServer,
+    unload: bool,
+    idle_secs: u64,
+) -> engine::EngineHandle {
     let mut c = Config::default();
     c.hybrid.lm_studio.endpoint = lm.url();
     c.hybrid.ollama.endpoint = ol.url();
@@ -103,14 +114,19 @@ async fn ask_quality(
     })
     .await
     .expect("the fake GPU and both servers were read");
-    let mut submit = Submit::new(1, "why does this deadlock when two workers start at once?");
+    engine
+}
+
+/// Submits request `id`, forced to the quality server, and returns its events.
+async fn quality_request(engine: &mut engine::EngineHandle, id: u64) -> Vec<EventKind> {
+    let mut submit = Submit::new(id, "why does this deadlock when two workers start at once?");
     submit.route = RouteMode::Force(BackendId::Ollama);
     let _ = engine.commands.send(Command::Submit(submit));
     let mut got = Vec::new();
     tokio::time::timeout(Duration::from_secs(20), async {
         loop {
             if let Some(ev) = engine.events.recv().await {
-                if ev.id != 1 {
+                if ev.id != id {
                     continue;
                 }
                 let end = matches!(ev.kind, EventKind::Done { .. } | EventKind::Error { .. });
@@ -173,6 +189,37 @@ async fn unloading_in_this_process() {
         ev.iter()
             .any(|e| matches!(e, EventKind::Status { message, .. }
             if message.contains("is kept") && message.contains("used"))),
+        "{ev:?}"
+    );
+    // On and idle long enough, but LM Studio is answering a request: never unloaded.
+    let (lm, ol) = servers();
+    let parts = lmstudio_stream("qwen-coder-7b", &["slow"], "stop");
+    lm.on(
+        "POST",
+        "/v1/chat/completions",
+        Reply::sse(parts.iter().map(|p| p.as_slice()).collect()).delayed(Duration::from_secs(6)),
+    );
+    let mut engine = ready_engine(&lm, &ol, true, 0).await;
+    let mut busy = Submit::new(2, "reformat this JSON file with two-space indentation");
+    busy.route = RouteMode::Force(BackendId::Lmstudio);
+    let _ = engine.commands.send(Command::Submit(busy));
+    // Polled without blocking: the engine runs on this test's runtime.
+    let mut tries = 0;
+    while lm.requests_to("/v1/chat/completions").is_empty() {
+        tries += 1;
+        assert!(tries < 100, "the fast request is in flight");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let ev = quality_request(&mut engine, 3).await;
+    assert!(
+        !ev.iter().any(|e| matches!(e, EventKind::Unloaded { .. })),
+        "{ev:?}"
+    );
+    assert!(lm.requests_to("/api/v1/models/unload").is_empty());
+    assert!(
+        ev.iter()
+            .any(|e| matches!(e, EventKind::Status { message, .. }
+            if message.contains("answering a request"))),
         "{ev:?}"
     );
 }
