@@ -1204,7 +1204,9 @@ impl Run {
         let id = slot.id;
         let model = req.model.clone();
         let limit = req.max_tokens;
-        let mut watch = (draft && self.shared.config.hybrid.routing.early_escalation)
+        // Judging while streaming is judging: off with confidence scoring too.
+        let routing = &self.shared.config.hybrid.routing;
+        let mut watch = (draft && routing.early_escalation && routing.confidence_scoring)
             .then(|| early::Watch::new(&self.submit.input));
         let mut stream = slot.backend.chat(req);
         let mut stats = Stats::default();

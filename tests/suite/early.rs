@@ -119,6 +119,16 @@ fn early_escalation_can_be_turned_off() {
     assert_eq!(escalate.len(), 1, "judged at the end, and weak");
     assert!(escalate[0]["early"].is_null());
     assert_eq!(of(&ev, "done")[0]["finish_reason"], "stop");
+    // With confidence scoring off, nothing judges the draft, early or late.
+    write_config(
+        d.path(),
+        &lm.url(),
+        &ol.url(),
+        "[hybrid.routing]\nconfidence_scoring = false\n",
+    );
+    let ev = run(&d);
+    assert!(of(&ev, "escalate").is_empty(), "{:?}", of(&ev, "escalate"));
+    assert_eq!(of(&ev, "done")[0]["finish_reason"], "stop");
 }
 
 /// A draft that slides (its repeats rise) without being a loop yet.
