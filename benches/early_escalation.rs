@@ -17,6 +17,9 @@
 //! Settings: `EARLY_RUNS` (pairs per prompt, default 2); `EARLY_DRAFT_TOKENS` (the draft's
 //! cap, `draft_max_tokens`, default 1024 as shipped).
 
+#[path = "support/real_server.rs"]
+mod real_server;
+
 use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -25,21 +28,6 @@ const PROMPTS: [&str; 2] = [
     "Explain what a hash map is and when to use one.",
     "List the steps to reverse a linked list in place.",
 ];
-
-fn server(which: &str) -> Result<String, String> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/real-server.sh");
-    let out = Command::new("bash")
-        .args([script, "start", which])
-        .output()
-        .map_err(|e| format!("scripts/real-server.sh could not run: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "scripts/real-server.sh start {which} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
 
 /// One run's measurements.
 struct Run {
@@ -110,7 +98,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let (fast, quality) = match (server("quality"), server("fast")) {
+    let (fast, quality) = match (real_server::start("quality"), real_server::start("fast")) {
         (Ok(f), Ok(q)) => (f, q),
         (Err(e), _) | (_, Err(e)) => {
             println!("early_escalation: SKIPPED: {e}");

@@ -12,6 +12,9 @@
 //! CACHE_RUNS=5 cargo bench --bench prompt_cache
 //! ```
 
+#[path = "support/real_server.rs"]
+mod real_server;
+
 use std::process::Command;
 
 const TURNS: [&str; 3] = [
@@ -19,21 +22,6 @@ const TURNS: [&str; 3] = [
     "How does it handle two keys with the same hash?",
     "Which is faster for lookups, a hash map or a sorted array, and why?",
 ];
-
-fn server(which: &str) -> Result<String, String> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/real-server.sh");
-    let out = Command::new("bash")
-        .args([script, "start", which])
-        .output()
-        .map_err(|e| format!("scripts/real-server.sh could not run: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "scripts/real-server.sh start {which} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
 
 /// The third turn's `done` event figures: time to first token (ms), prompt tokens, and
 /// those taken from the cache.
@@ -112,7 +100,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let (a, b) = match (server("fast"), server("quality")) {
+    let (a, b) = match (real_server::start("fast"), real_server::start("quality")) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
             println!("prompt_cache: SKIPPED: {e}");

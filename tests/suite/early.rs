@@ -5,26 +5,13 @@
 
 use crate::support;
 
+use support::of;
 use support::protocol::*;
 
 const PROMPT: &str = "explain how a binary search finds an item in a sorted list";
 
 fn run(d: &tempfile::TempDir) -> Vec<serde_json::Value> {
-    let out = support::cli(d.path())
-        .args(["--backend", "hybrid", "--json", "-p", PROMPT])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8_lossy(&out)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
-fn of<'a>(ev: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
-    ev.iter().filter(|e| e["type"] == kind).collect()
+    support::json_events(d.path(), &["--backend", "hybrid", "-p", PROMPT])
 }
 
 #[test]

@@ -21,13 +21,6 @@ fn workspace() -> tempfile::TempDir {
     d
 }
 
-fn events(out: &[u8]) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
 fn chat_bodies(server: &support::FakeServer, path: &str) -> Vec<String> {
     server
         .requests_to(path)
@@ -65,7 +58,7 @@ fn a_block_that_does_not_apply_is_sent_back_once_with_the_files_real_text_then_a
         std::fs::read_to_string(d.path().join("app/calc.py")).unwrap(),
         FIXED
     );
-    let ev = events(&out);
+    let ev = support::events_of(&out);
     assert!(
         ev.iter().any(|e| e["type"] == "status"
             && e["message"]
@@ -118,7 +111,7 @@ fn a_hybrid_draft_whose_edit_still_fails_escalates_and_the_quality_edit_is_appli
         FIXED,
         "the quality server's edit is written"
     );
-    let ev = events(&out);
+    let ev = support::events_of(&out);
     let escalate = ev
         .iter()
         .find(|e| e["type"] == "escalate")
@@ -195,7 +188,11 @@ fn hybrid_run(draft: &str) -> (tempfile::TempDir, Vec<serde_json::Value>, usize)
         .get_output()
         .stdout
         .clone();
-    (d, events(&out), ol.requests_to("/api/chat").len())
+    (
+        d,
+        support::events_of(&out),
+        ol.requests_to("/api/chat").len(),
+    )
 }
 
 #[test]

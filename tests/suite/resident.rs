@@ -4,7 +4,6 @@
 
 use crate::support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use codecrucible::backend::BackendId;
@@ -14,40 +13,17 @@ use codecrucible::resources::GpuSource;
 use support::protocol::*;
 use support::Reply;
 
-/// An 8 GiB GPU with about 1.2 GiB free: LM Studio's 4 GB model would not fit. Returns
-/// a PATH with it first.
-fn fake_gpu(dir: &std::path::Path) -> String {
-    let smi = dir.join("nvidia-smi");
-    std::fs::write(&smi, "#!/bin/sh\necho '0, NVIDIA Test GPU, 8192, 7000'\n").unwrap();
-    std::fs::set_permissions(&smi, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = std::env::var("PATH").unwrap_or_default();
-    format!("{}:{path}", dir.display())
-}
-
 /// Set in the child process that runs the check.
 const CHILD: &str = "CODECRUCIBLE_TEST_RESIDENT_CHILD";
 
 #[test]
 fn a_hybrid_request_goes_where_the_model_is_resident() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "suite::resident::resident_model_wins_in_this_process",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env("PATH", fake_gpu(dir.path()))
-        .env(CHILD, "1")
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{log}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let path = support::fake_gpu(dir.path());
+    support::run_ignored_in_child(
+        "suite::resident::resident_model_wins_in_this_process",
+        &[("PATH", &path), (CHILD, "1")],
     );
-    assert!(log.contains("1 passed"), "the check ran: {log}");
 }
 
 #[tokio::test]

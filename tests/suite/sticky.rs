@@ -10,18 +10,7 @@ use support::protocol::*;
 const HYBRID: &str = "implement a trie in Go";
 
 fn ask(d: &tempfile::TempDir, args: &[&str]) -> Vec<serde_json::Value> {
-    let out = support::cli(d.path())
-        .args(["--json"])
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8_lossy(&out)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
+    support::json_events(d.path(), args)
 }
 
 fn first<'a>(ev: &'a [serde_json::Value], kind: &str) -> &'a serde_json::Value {

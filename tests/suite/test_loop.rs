@@ -5,6 +5,7 @@
 
 use crate::support;
 
+use support::of;
 use support::protocol::*;
 
 const ORIGINAL: &str = "def add(a, b):\n    return a - b\n";
@@ -38,28 +39,10 @@ fn project_with(
 }
 
 fn run(d: &tempfile::TempDir, apply: &str) -> Vec<serde_json::Value> {
-    let out = support::cli(d.path())
-        .args([
-            "--backend",
-            "hybrid",
-            apply,
-            "--json",
-            "-p",
-            "fix add in @calc.py",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8_lossy(&out)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
-fn of<'a>(ev: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
-    ev.iter().filter(|e| e["type"] == kind).collect()
+    support::json_events(
+        d.path(),
+        &["--backend", "hybrid", apply, "-p", "fix add in @calc.py"],
+    )
 }
 
 #[test]
@@ -188,10 +171,7 @@ fn with_the_real_fast_server_the_tests_decide() {
         .get_output()
         .stdout
         .clone();
-    let ev: Vec<serde_json::Value> = String::from_utf8_lossy(&out)
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
+    let ev = support::events_of(&out);
     assert!(
         ev.iter().any(|e| e["type"] == "done"),
         "the request finished: {ev:#?}"

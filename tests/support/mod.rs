@@ -611,3 +611,52 @@ async fn wait_for_hangup(sock: &mut TcpStream, state: &State) {
         }
     }
 }
+
+/// The JSON events of `--json` output, one per line (other lines skipped).
+pub fn events_of(out: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// Runs the binary in `dir` with `--json` and `args`, expects it to succeed, and returns
+/// its events.
+pub fn json_events(dir: &std::path::Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let out = cli(dir).arg("--json").args(args).assert().success();
+    events_of(&out.get_output().stdout)
+}
+
+/// The events of one `type`.
+pub fn of<'a>(ev: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
+    ev.iter().filter(|e| e["type"] == kind).collect()
+}
+
+/// A fake `nvidia-smi` in `dir` reporting an 8 GiB GPU with about 1.2 GiB free; returns a
+/// PATH with it first. PATH belongs to the whole process, so checks that need it run in a
+/// child process ([`run_ignored_in_child`]).
+pub fn fake_gpu(dir: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let smi = dir.join("nvidia-smi");
+    std::fs::write(&smi, "#!/bin/sh\necho '0, NVIDIA Test GPU, 8192, 7000'\n").unwrap();
+    std::fs::set_permissions(&smi, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{path}", dir.display())
+}
+
+/// Runs the ignored test `name` (its full path, `suite::…`) in a child process of this test
+/// binary with `env` set, and asserts that it ran and passed.
+pub fn run_ignored_in_child(name: &str, env: &[(&str, &str)]) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--ignored", "--nocapture"])
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{log}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(log.contains("1 passed"), "the check ran: {log}");
+}
