@@ -252,7 +252,7 @@ fn early_step(
     to: crate::backend::BackendId,
     stop: &crate::engine::events::EarlyStop,
 ) -> String {
-    let why = crate::text::terminal::line(stop.reason.trim_start_matches("early: "), " ");
+    let why = stop.reason.trim_start_matches("early: ");
     let saved = stop
         .saved_ms
         .map(|ms| format!(", saving about {:.0} s", ms / 1000.0))

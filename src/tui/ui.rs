@@ -519,7 +519,12 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
         if steps.len() >= free {
             break;
         }
-        let text = clip(&s.text, w.saturating_sub(2));
+        // Steps quote servers and models (model names, reasons, early-stop units): the
+        // buffer drops C0/C1 controls but not bidi ones, so each is cleaned here, once.
+        let text = clip(
+            &crate::text::terminal::line(&s.text, " "),
+            w.saturating_sub(2),
+        );
         steps.push(Line::from(vec![
             Span::styled("• ", t.dim),
             Span::styled(text, style),

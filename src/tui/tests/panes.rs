@@ -211,3 +211,20 @@ fn a_role_with_several_endpoints_lists_each_with_its_state_and_load() {
     // The role with one endpoint is shown as before: no endpoint lines.
     assert!(!s.contains("  http://localhost:11434"), "{s}");
 }
+
+#[test]
+fn timeline_steps_quoting_a_server_are_drawn_without_bidi_controls() {
+    let mut a = app();
+    a.on_engine(ev(
+        0,
+        EventKind::Unloaded {
+            backend: BackendId::Lmstudio,
+            model: "qwen\u{202e}evil".into(),
+            idle_secs: 900,
+            reason: "to make room for big:32b".into(),
+        },
+    ));
+    let s = screen(&mut a, 160, 40);
+    assert!(s.contains("unloaded qwenevil from LM Studio"), "{s}");
+    assert!(!s.contains('\u{202e}'), "{s}");
+}
