@@ -98,19 +98,30 @@ fn section(
 /// Whether each server's model (the one it would answer with now) is resident, from the
 /// last probe and the last machine reading. Never waits.
 pub fn residency(shared: &Shared) -> PerBackend<Residency> {
-    let free = shared.machine.as_ref().and_then(|m| {
-        let m = m.borrow();
-        (m.gpu.source != GpuSource::None).then(|| m.gpu.free_bytes())
-    });
-    PerBackend::from_fn(|b| of(shared, b, free))
+    let free = free_vram(shared);
+    PerBackend::from_fn(|b| {
+        let slot = shared.slot(b).likely();
+        slot.cached_info().map_or(Residency::Unknown, |info| {
+            residency_in(b, &slot.cfg, &info, free)
+        })
+    })
 }
 
-fn of(shared: &Shared, b: BackendId, free_vram: Option<u64>) -> Residency {
-    let slot = shared.slot(b).likely();
-    let Some(info) = slot.cached_info() else {
-        return Residency::Unknown;
-    };
-    let Ok(choice) = models::choose(b, slot.cfg.api, None, &slot.cfg.models, &info.models) else {
+/// The free GPU memory the resources monitor read last, when it has a GPU reading.
+pub fn free_vram(shared: &Shared) -> Option<u64> {
+    let m = shared.machine.as_ref()?.borrow();
+    (m.gpu.source != GpuSource::None).then(|| m.gpu.free_bytes())
+}
+
+/// Whether the model `b` would answer with, of those `info` lists, is loaded, or would fit
+/// in `free_vram` with its KV cache.
+pub fn residency_in(
+    b: BackendId,
+    cfg: &crate::config::BackendConfig,
+    info: &crate::backend::ServerInfo,
+    free_vram: Option<u64>,
+) -> Residency {
+    let Ok(choice) = models::choose(b, cfg.api, None, &cfg.models, &info.models) else {
         return Residency::Unknown;
     };
     let Some(m) = info.models.iter().find(|m| m.name == choice.name) else {

@@ -18,7 +18,7 @@ pub fn needs_room(shared: &Shared, model: &ModelInfo) -> bool {
     if !shared.config.hybrid.vram.unload_idle || model.loaded != Some(false) {
         return false;
     }
-    let (Some(free), Some(size)) = (super::warm::free_vram(shared), model.size_bytes) else {
+    let (Some(free), Some(size)) = (super::resources::free_vram(shared), model.size_bytes) else {
         return false;
     };
     !crate::resources::fit::fits(free, size, model.kv_bytes_per_token, model.context_length)

@@ -11,8 +11,9 @@
 use std::sync::Arc;
 
 use super::Shared;
-use crate::backend::{models, BackendId, ModelKind, ServerInfo};
+use crate::backend::{BackendId, ServerInfo};
 use crate::config::BackendConfig;
+use crate::router::Residency;
 
 /// The model to warm up, or why not, from what the server lists and the free GPU memory.
 pub fn target(
@@ -21,35 +22,25 @@ pub fn target(
     info: &ServerInfo,
     free_vram: Option<u64>,
 ) -> Result<String, String> {
-    let choice =
-        models::choose(id, cfg.api, None, &cfg.models, &info.models).map_err(|e| e.message)?;
-    let m = info
-        .models
-        .iter()
-        .find(|m| m.name == choice.name && !matches!(m.kind, ModelKind::Remote))
-        .ok_or_else(|| format!("{} is not a local model", choice.name))?;
-    match (m.loaded, free_vram, m.size_bytes) {
-        (Some(true), _, _) => Ok(m.name.clone()),
-        (Some(false), Some(free), Some(size))
-            if crate::resources::fit::fits(free, size, m.kv_bytes_per_token, m.context_length) =>
-        {
-            Ok(m.name.clone())
+    match super::resources::residency_in(id, cfg, info, free_vram) {
+        Residency::Loaded { model }
+        | Residency::MustLoad {
+            model,
+            fits: Some(true),
+            ..
+        } => Ok(model),
+        Residency::MustLoad {
+            model,
+            fits: Some(false),
+            ..
+        } => Err(format!(
+            "{model} does not fit in the free GPU memory with its KV cache"
+        )),
+        Residency::MustLoad { model, .. } => {
+            Err(format!("nothing says whether {model} fits in GPU memory"))
         }
-        (Some(false), Some(_), Some(_)) => Err(format!(
-            "{} does not fit in the free GPU memory with its KV cache",
-            m.name
-        )),
-        _ => Err(format!(
-            "nothing says whether {} fits in GPU memory",
-            m.name
-        )),
+        Residency::Unknown => Err(format!("{} does not say what it has loaded", id.label())),
     }
-}
-
-/// The free GPU memory the resources monitor read last, when it has a GPU reading.
-pub fn free_vram(shared: &Shared) -> Option<u64> {
-    let m = shared.machine.as_ref()?.borrow();
-    (m.gpu.source != crate::resources::GpuSource::None).then(|| m.gpu.free_bytes())
 }
 
 /// Asks the quality server to load its model, if it may. `Ok`: the model now loading or
@@ -64,7 +55,12 @@ pub async fn quality(shared: Arc<Shared>) -> Result<String, String> {
         return Err(format!("{} is not up", id.label()));
     }
     let info = pool.info().await.map_err(|e| e.message)?;
-    let model = target(id, &pool.likely().cfg, &info, free_vram(&shared))?;
+    let model = target(
+        id,
+        &pool.likely().cfg,
+        &info,
+        super::resources::free_vram(&shared),
+    )?;
     let slot = pool.pick_first(Some(&model), None).slot;
     slot.backend
         .load(model.clone(), None)
