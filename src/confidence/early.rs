@@ -122,7 +122,7 @@ impl Watch {
     /// Prose in a script other than the prompt's, judged on the answer's first prose.
     fn wrong_script(&self, text: &str) -> Option<String> {
         let asked = self.prompt_script?;
-        let head = head(text, 2_000);
+        let head = crate::text::short::head(text, 2_000);
         let prose = fences::split(head).prose;
         let answered = dominant_script(&prose, 0.8)?;
         (answered != asked).then(|| {
@@ -156,7 +156,7 @@ fn repeating_unit(tail: &str) -> Option<&str> {
 
 /// An answer that opens by refusing and has no code to show for it.
 fn refusal(text: &str) -> Option<String> {
-    let head = head(text, REFUSAL_AT * 2);
+    let head = crate::text::short::head(text, REFUSAL_AT * 2);
     if head.contains("```") || head.contains("~~~") {
         return None;
     }
@@ -302,11 +302,6 @@ fn tail(text: &str, max: usize) -> &str {
         start += 1;
     }
     &text[start..]
-}
-
-/// The first `max` bytes of `text`, to a character boundary.
-fn head(text: &str, max: usize) -> &str {
-    crate::text::short::head(text, max)
 }
 
 fn head_chars(text: &str, n: usize) -> &str {
