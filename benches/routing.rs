@@ -10,7 +10,7 @@ fn prompt_2kb() -> String {
     let mut p = String::from(
         "hey, quick one: our worker pool in src/pool.rs sometimes deadlocks under load when two \
          jobs finish at the same time. I think it is the order we take the two mutexes in \
-         `finish()` but I'm not sure. Can you find the root cause and explain a fix? It started \
+         `finish()`, though I can't tell for certain. Can you find the root cause and explain a fix? It started \
          after we moved the metrics update into the critical section last week.\n```rust\n",
     );
     while p.len() < 1900 {

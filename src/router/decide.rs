@@ -450,10 +450,7 @@ mod tests {
                 "why does this deadlock when two workers start at once?",
                 Route::Ollama,
             ),
-            (
-                "implement a token bucket rate limiter in Rust",
-                Route::Hybrid,
-            ),
+            ("implement a leaky-bucket throttle in Rust", Route::Hybrid),
         ];
         for (p, want) in cases {
             let d = decide(&analyze(p, &[]), None, &routing(), &up());
@@ -683,7 +680,7 @@ mod tests {
     #[test]
     fn the_reasoning_names_the_deciding_features() {
         let d = decide(
-            &analyze("add a SECURITY.md template", &[]),
+            &analyze("create a SECURITY.md file for the project", &[]),
             None,
             &routing(),
             &up(),

@@ -1,6 +1,6 @@
 //! The cues the analysis weighs: phrases (one to four words, stemmed on load) and the task
 //! types they point to, with a weight. Verbs that name the job are strong; domain terms are
-//! weaker, because a keyword alone misleads ("add a SECURITY.md template"). Artifact nouns
+//! weaker, because a keyword alone misleads ("create a SECURITY.md file"). Artifact nouns
 //! (a commit message, a Dockerfile) are strong, since they decide what "write" produces.
 
 use std::collections::HashMap;
@@ -36,11 +36,11 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("indentation", Format, 2.5, Domain), ("prettify", Format, 3.5, Verb), ("pretty print", Format, 3.0, Verb),
     ("beautify", Format, 3.5, Verb), ("rustfmt", Format, 3.0, Domain), ("prettier", Format, 3.0, Domain),
     ("gofmt", Format, 3.0, Domain), ("black", Format, 1.0, Domain), ("clang format", Format, 3.0, Domain),
-    ("sort the import", Format, 3.0, Verb), ("sort import", Format, 3.0, Verb), ("organize import", Format, 3.0, Verb),
+    ("sort import", Format, 3.0, Verb), ("organize import", Format, 3.0, Verb),
     ("alphabetize", Format, 2.5, Verb), ("whitespace", Format, 2.0, Domain), ("trailing", Format, 1.0, Domain),
     ("tabs", Format, 1.5, Domain), ("spaces", Format, 1.0, Domain), ("line length", Format, 2.0, Domain),
     ("wrap", Format, 1.0, Verb), ("align", Format, 2.0, Verb), ("pep8", Format, 2.5, Domain), ("pep 8", Format, 2.5, Domain),
-    ("style guide", Format, 2.0, Domain), ("minify", Format, 2.5, Verb), ("lint", Format, 1.5, Domain),
+    ("minify", Format, 2.5, Verb), ("lint", Format, 1.5, Domain),
     ("linter", Format, 1.5, Domain), ("formatting", Format, 3.0, Domain), ("formatter", Format, 2.5, Domain),
     ("tidy", Format, 1.5, Verb), ("camelcase", Format, 1.0, Domain), ("snake_case", Format, 1.0, Domain),
     ("consistent", Format, 1.0, Domain), ("80 column", Format, 2.0, Domain), ("columns", Format, 0.5, Domain),
@@ -53,11 +53,9 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("tweak", Edit, 2.5, Verb), ("adjust", Edit, 2.0, Verb), ("typo", Edit, 3.0, Domain), ("typos", Edit, 3.0, Domain),
     ("swap", Edit, 2.0, Verb), ("toggle", Edit, 1.5, Verb), ("increase", Edit, 1.5, Verb), ("decrease", Edit, 1.5, Verb),
     ("comment out", Edit, 3.0, Verb), ("uncomment", Edit, 3.0, Verb), ("insert", Edit, 1.5, Verb), ("append", Edit, 1.5, Verb),
-    ("modify", Edit, 1.5, Verb), ("edit", Edit, 2.0, Verb), ("tiny change", Edit, 2.0, Domain), ("small change", Edit, 2.0, Domain),
-    ("one liner", Edit, 1.0, Domain), ("instead of", Edit, 1.2, Domain), ("set the", Edit, 1.0, Verb), ("make it", Edit, 0.8, Verb),
+    ("modify", Edit, 1.5, Verb), ("edit", Edit, 2.0, Verb), ("tiny change", Edit, 2.0, Domain),     ("one liner", Edit, 1.0, Domain), ("instead of", Edit, 1.2, Domain), ("set the", Edit, 1.0, Verb), ("make it", Edit, 0.8, Verb),
     ("default value", Edit, 1.5, Domain), ("timeout", Edit, 0.5, Domain), ("constant", Edit, 0.6, Domain), ("version", Edit, 0.8, Domain),
-    ("field", Edit, 0.8, Domain), ("parameter", Edit, 0.6, Domain), ("argument", Edit, 0.4, Domain), ("log line", Edit, 1.5, Domain),
-    ("log statement", Edit, 1.5, Domain), ("print statement", Edit, 1.5, Domain), ("flag", Edit, 0.6, Domain),
+    ("field", Edit, 0.8, Domain), ("parameter", Edit, 0.6, Domain), ("argument", Edit, 0.4, Domain),     ("log statement", Edit, 1.5, Domain), ("print statement", Edit, 1.5, Domain), ("flag", Edit, 0.6, Domain),
     ("return type", Edit, 1.0, Domain), ("visibility", Edit, 1.0, Domain), ("make public", Edit, 1.5, Verb), ("make private", Edit, 1.5, Verb),
     ("move", Edit, 1.0, Verb), ("wrong name", Edit, 1.0, Domain), ("spelling", Edit, 2.0, Domain), ("message text", Edit, 1.0, Domain),
     ("hardcoded", Edit, 0.8, Domain), ("env var", Edit, 0.5, Domain), ("from", Edit, 0.2, Domain),
@@ -141,13 +139,12 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("kafka", Planning, 1.0, Domain), ("infrastructure", Planning, 1.5, Domain), ("deploy strategy", Planning, 3.0, Domain), ("blue green", Planning, 2.5, Domain),
     ("zero downtime", Planning, 3.0, Domain), ("backwards compatible", Planning, 1.5, Domain), ("versioning strategy", Planning, 3.5, Domain),
     ("what would it take", Planning, 3.0, Question), ("step by step plan", Planning, 4.0, Domain), ("outline", Planning, 2.0, Verb),
-    ("split into services", Planning, 3.5, Domain), ("evaluate whether", Planning, 1.5, Question), ("long term", Planning, 2.0, Domain),
-    // debugging
+    ("split into services", Planning, 3.5, Domain), ("evaluate whether", Planning, 1.5, Question),     // debugging
     ("debug", Debugging, 3.5, Verb), ("bug", Debugging, 3.0, Domain), ("crash", Debugging, 3.5, Domain), ("crashes", Debugging, 3.5, Domain),
     ("panic", Debugging, 2.5, Domain), ("panics", Debugging, 3.0, Domain), ("segfault", Debugging, 4.0, Domain), ("exception", Debugging, 2.5, Domain),
     ("traceback", Debugging, 3.5, Domain), ("stack trace", Debugging, 3.5, Domain), ("stacktrace", Debugging, 3.5, Domain),
     ("error", Debugging, 1.2, Domain), ("errors", Debugging, 1.0, Domain), ("fail", Debugging, 2.5, Domain), ("failing", Debugging, 3.0, Domain),
-    ("broken", Debugging, 2.5, Domain), ("doesn't work", Debugging, 3.5, Domain), ("does not work", Debugging, 3.5, Domain), ("not working", Debugging, 3.5, Domain),
+    ("broken", Debugging, 2.5, Domain), ("does not work", Debugging, 3.5, Domain), ("not working", Debugging, 3.5, Domain),
     ("isn't working", Debugging, 3.5, Domain), ("stopped working", Debugging, 4.0, Domain), ("wrong", Debugging, 2.0, Domain),
     ("unexpected", Debugging, 2.0, Domain), ("deadlock", Debugging, 4.0, Domain), ("deadlocks", Debugging, 4.0, Domain), ("race condition", Debugging, 3.5, Domain),
     ("data race", Debugging, 3.5, Domain), ("memory leak", Debugging, 4.0, Domain), ("leak", Debugging, 1.0, Domain), ("leak", Security, 1.5, Domain), ("leaking", Debugging, 1.2, Domain), ("leaking", Security, 1.5, Domain),
@@ -172,7 +169,7 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("sanitize", Security, 2.5, Verb), ("sanitise", Security, 2.5, Verb), ("escape", Security, 1.0, Domain), ("cve", Security, 3.5, Domain),
     ("owasp", Security, 4.0, Domain), ("audit", Security, 3.0, Verb), ("threat model", Security, 4.5, Domain), ("privilege escalation", Security, 4.5, Domain),
     ("path traversal", Security, 4.5, Domain), ("directory traversal", Security, 4.5, Domain), ("insecure", Security, 3.5, Domain),
-    ("is this safe", Security, 3.0, Question), ("safe", Security, 1.2, Domain), ("unsafe", Security, 1.5, Domain), ("hardening", Security, 3.5, Domain),
+    ("safe", Security, 1.2, Domain), ("unsafe", Security, 1.5, Domain), ("hardening", Security, 3.5, Domain),
     ("harden", Security, 3.5, Verb), ("secret", Security, 1.5, Domain), ("secrets", Security, 2.0, Domain), ("credentials", Security, 2.0, Domain),
     ("password", Security, 1.5, Domain), ("passwords", Security, 1.5, Domain), ("hashing", Security, 0.4, Domain), ("bcrypt", Security, 2.0, Domain),
     ("jwt", Security, 2.5, Domain), ("token", Security, 0.5, Domain), ("timing attack", Security, 4.5, Domain), ("deserialization", Security, 2.5, Domain),
@@ -183,18 +180,18 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("pentest", Security, 4.0, Domain), ("penetration", Security, 3.5, Domain), ("malicious", Security, 3.5, Domain), ("sandbox escape", Security, 4.5, Domain),
     ("buffer overflow", Security, 4.0, Domain), ("use after free", Security, 3.0, Domain), ("reentrancy", Security, 3.5, Domain), ("command injection", Security, 4.5, Domain),
     ("shell injection", Security, 4.5, Domain), ("eval", Security, 1.0, Domain), ("ddos", Security, 3.0, Domain), ("rate limiting", Security, 0.8, Domain),
-    ("session fixation", Security, 4.5, Domain), ("open redirect", Security, 4.5, Domain), ("supply chain", Security, 3.0, Domain), ("leaked", Security, 2.0, Domain),
+    ("session fixation", Security, 4.5, Domain), ("supply chain", Security, 3.0, Domain), ("leaked", Security, 2.0, Domain),
     // multi-file
     ("across", MultiFile, 2.0, Scope), ("everywhere", MultiFile, 3.0, Scope), ("all files", MultiFile, 3.5, Scope), ("every file", MultiFile, 3.5, Scope),
     ("codebase", MultiFile, 3.0, Scope), ("code base", MultiFile, 3.0, Scope), ("entire project", MultiFile, 3.5, Scope), ("whole project", MultiFile, 3.5, Scope),
-    ("whole repo", MultiFile, 3.5, Scope), ("entire repo", MultiFile, 3.5, Scope), ("the repo", MultiFile, 1.5, Scope), ("monorepo", Planning, 2.5, Domain),
+    ("entire repo", MultiFile, 3.5, Scope), ("the repo", MultiFile, 1.5, Scope), ("monorepo", Planning, 2.5, Domain),
     ("multiple files", MultiFile, 4.0, Scope), ("several files", MultiFile, 4.0, Scope), ("these files", MultiFile, 3.0, Scope), ("both files", MultiFile, 3.0, Scope),
     ("each module", MultiFile, 3.0, Scope), ("all modules", MultiFile, 3.5, Scope), ("every module", MultiFile, 3.5, Scope), ("across services", MultiFile, 4.0, Scope),
-    ("all the services", MultiFile, 3.5, Scope), ("all call sites", MultiFile, 3.5, Scope), ("call sites", MultiFile, 2.5, Scope), ("every call", MultiFile, 3.0, Scope),
+    ("all the services", MultiFile, 3.5, Scope), ("call sites", MultiFile, 2.5, Scope), ("every call", MultiFile, 3.0, Scope),
     ("throughout", MultiFile, 2.5, Scope), ("project wide", MultiFile, 3.5, Scope), ("repo wide", MultiFile, 3.5, Scope), ("all usages", MultiFile, 3.0, Scope),
     ("all occurrences", MultiFile, 2.5, Scope), ("package", MultiFile, 0.5, Scope), ("packages", MultiFile, 1.5, Scope), ("modules", MultiFile, 1.5, Scope),
     ("crates", MultiFile, 1.5, Scope), ("workspace", MultiFile, 1.5, Scope), ("frontend and backend", MultiFile, 3.5, Scope), ("client and server", MultiFile, 2.5, Scope),
-    ("end to end", MultiFile, 1.5, Scope), ("wire", MultiFile, 1.0, Verb), ("plumb", MultiFile, 2.5, Verb), ("thread through", MultiFile, 3.0, Verb),
+    ("wire", MultiFile, 1.0, Verb), ("plumb", MultiFile, 2.5, Verb), ("thread through", MultiFile, 3.0, Verb),
     ("propagate", MultiFile, 2.0, Verb), ("layers", MultiFile, 1.5, Scope), ("all the", MultiFile, 0.6, Scope), ("every", MultiFile, 0.6, Scope),
     ("same change", MultiFile, 1.5, Scope), ("in sync", MultiFile, 1.5, Scope), ("folder", MultiFile, 1.0, Scope), ("directory", MultiFile, 0.3, Scope),
     ("microservices", MultiFile, 1.0, Scope), ("multiple files", MultiFile, 4.0, Scope),
@@ -206,12 +203,12 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("pull out", Refactor, 3.0, Verb), ("break up", Refactor, 3.0, Verb), ("separate", Refactor, 1.5, Verb), ("more readable", Refactor, 3.0, Domain),
     ("readability", Refactor, 2.5, Domain), ("reduce nesting", Refactor, 3.5, Domain), ("early return", Refactor, 2.5, Domain), ("early returns", Refactor, 2.5, Domain),
     ("use generics", Refactor, 2.5, Domain), ("convert", Refactor, 1.2, Verb), ("port", Refactor, 1.0, Verb), ("smaller functions", Refactor, 3.5, Domain),
-    ("helper function", Refactor, 1.5, Domain), ("helpers", Refactor, 1.5, Domain), ("god class", Refactor, 3.5, Domain), ("too long", Refactor, 2.0, Domain),
+    ("helper function", Refactor, 1.5, Domain), ("helpers", Refactor, 1.5, Domain), ("too long", Refactor, 2.0, Domain),
     ("messy", Refactor, 2.5, Domain), ("mess", Refactor, 2.0, Domain), ("spaghetti", Refactor, 3.0, Domain), ("duplication", Refactor, 3.0, Domain),
     ("duplicated code", Refactor, 3.0, Domain), ("design pattern", Refactor, 1.5, Domain), ("strategy pattern", Refactor, 3.0, Domain), ("builder pattern", Refactor, 2.0, Domain),
     ("dependency injection", Refactor, 2.0, Domain), ("inline", Refactor, 1.0, Verb), ("replace the", Refactor, 0.5, Verb), ("into a class", Refactor, 2.5, Domain),
-    ("into functions", Refactor, 2.5, Domain), ("into its own", Refactor, 2.0, Domain), ("keep the behavior", Refactor, 3.0, Domain), ("keep the behaviour", Refactor, 3.0, Domain),
-    ("without changing", Refactor, 3.0, Domain), ("same behavior", Refactor, 3.0, Domain), ("public api the same", Refactor, 3.5, Domain), ("iterator", Refactor, 0.8, Domain),
+    ("into functions", Refactor, 2.5, Domain), ("keep the behavior", Refactor, 3.0, Domain), ("keep the behaviour", Refactor, 3.0, Domain),
+    ("without changing", Refactor, 3.0, Domain), ("iterator", Refactor, 0.8, Domain),
     ("functional style", Refactor, 2.5, Domain), ("immutable", Refactor, 1.0, Domain), ("pattern matching", Refactor, 1.0, Domain), ("make this more", Refactor, 1.5, Domain),
     ("modernize", Refactor, 3.0, Verb), ("tidy up", Refactor, 2.0, Verb), ("restructure the", Refactor, 1.0, Verb), ("introduce", Refactor, 1.0, Verb),
     ("composition", Refactor, 1.5, Domain), ("inheritance", Refactor, 1.0, Domain), ("trait", Refactor, 0.5, Domain), ("abstraction", Refactor, 1.5, Domain),
@@ -219,80 +216,22 @@ const CUES: &[(&str, TaskType, f32, CueKind)] = &[
     ("write", Generation, 1.0, Verb), ("implement", Generation, 3.0, Verb), ("create", Generation, 1.5, Verb), ("build", Generation, 1.5, Verb),
     ("generate", Generation, 1.5, Verb), ("make a", Generation, 1.5, Verb), ("code a", Generation, 2.5, Verb), ("code up", Generation, 2.5, Verb),
     ("give me a", Generation, 1.5, Verb), ("need a", Generation, 1.2, Verb), ("function that", Generation, 3.0, Artifact), ("function to", Generation, 2.5, Artifact),
-    ("class that", Generation, 2.5, Artifact), ("program that", Generation, 3.0, Artifact), ("script that", Generation, 2.5, Artifact), ("script to", Generation, 2.0, Artifact),
+    ("program that", Generation, 3.0, Artifact), ("script that", Generation, 2.5, Artifact), ("script to", Generation, 2.0, Artifact),
     ("algorithm", Generation, 2.0, Domain), ("parser", Generation, 2.0, Artifact), ("validator", Generation, 2.5, Artifact), ("validates", Generation, 1.5, Domain),
     ("cli", Generation, 1.2, Artifact), ("command line tool", Generation, 2.5, Artifact), ("endpoint", Generation, 0.8, Artifact), ("server", Generation, 0.5, Artifact),
-    ("client", Generation, 0.5, Artifact), ("library", Generation, 0.8, Artifact), ("unit tests", Generation, 2.0, Artifact), ("tests for", Generation, 2.5, Artifact),
-    ("test cases", Generation, 1.5, Artifact), ("property tests", Generation, 2.5, Artifact), ("regex", Generation, 2.0, Artifact), ("query", Generation, 1.0, Artifact),
+    ("client", Generation, 0.5, Artifact), ("library", Generation, 0.8, Artifact), ("unit tests", Generation, 2.0, Artifact),     ("test cases", Generation, 1.5, Artifact), ("property tests", Generation, 2.5, Artifact), ("regex", Generation, 2.0, Artifact), ("query", Generation, 1.0, Artifact),
     ("sql query", Generation, 2.0, Artifact), ("solve", Generation, 2.0, Verb), ("leetcode", Generation, 2.5, Domain), ("cache", Generation, 0.8, Domain),
     ("lru", Generation, 2.5, Domain), ("rate limiter", Generation, 3.0, Artifact), ("token bucket", Generation, 2.5, Domain), ("retry", Generation, 1.0, Domain),
     ("backoff", Generation, 1.5, Domain), ("binary search", Generation, 2.0, Domain), ("linked list", Generation, 2.0, Domain), ("tree", Generation, 1.0, Domain),
-    ("graph", Generation, 1.0, Domain), ("state machine", Generation, 2.5, Artifact), ("worker pool", Generation, 2.5, Artifact), ("thread pool", Generation, 2.0, Artifact),
-    ("websocket", Generation, 1.5, Domain), ("scraper", Generation, 2.5, Artifact), ("converter", Generation, 2.0, Artifact), ("hook", Generation, 1.0, Artifact),
+    ("graph", Generation, 1.0, Domain), ("state machine", Generation, 2.5, Artifact),     ("websocket", Generation, 1.5, Domain), ("scraper", Generation, 2.5, Artifact), ("converter", Generation, 2.0, Artifact), ("hook", Generation, 1.0, Artifact),
     ("component", Generation, 1.2, Artifact), ("widget", Generation, 1.2, Artifact), ("macro", Generation, 1.2, Artifact), ("that takes", Generation, 2.0, Domain),
-    ("that returns", Generation, 2.0, Domain), ("which returns", Generation, 2.0, Domain), ("given a", Generation, 1.5, Domain), ("from scratch", Generation, 2.5, Domain),
+    ("that returns", Generation, 2.0, Domain), ("which returns", Generation, 2.0, Domain), ("from scratch", Generation, 2.5, Domain),
     ("new feature", Generation, 1.5, Domain), ("add support for", Generation, 2.5, Verb), ("support for", Generation, 1.0, Domain), ("handler", Generation, 0.8, Artifact),
     ("middleware", Generation, 1.5, Artifact), ("serializer for", Generation, 1.5, Artifact), ("calculator", Generation, 2.0, Artifact), ("game", Generation, 1.5, Artifact),
     ("simulation", Generation, 2.0, Artifact), ("debounce", Generation, 2.0, Artifact), ("throttle", Generation, 1.5, Artifact), ("pagination", Generation, 1.5, Domain),
     ("escreve", Generation, 2.0, Verb), ("escribe", Generation, 2.0, Verb), ("écris", Generation, 2.0, Verb), ("schreibe", Generation, 2.0, Verb),
     ("implementa", Generation, 2.5, Verb), ("função", Generation, 2.0, Artifact), ("función", Generation, 2.0, Artifact), ("fonction", Generation, 2.0, Artifact),
     ("funktion", Generation, 2.0, Artifact),
-    // added after studying the development set: general phrasings, not prompts
-    ("should be", Edit, 2.0, Domain), ("make", Edit, 1.2, Verb), ("pub", Edit, 2.0, Domain), ("derive", Edit, 1.5, Domain),
-    ("log level", Edit, 2.0, Domain), ("port", Edit, 0.5, Domain), ("to true", Edit, 1.5, Domain), ("to false", Edit, 1.5, Domain),
-    ("braces", Format, 2.5, Domain), ("brace", Format, 2.5, Domain), ("same line", Format, 2.0, Domain), ("style", Format, 1.5, Domain),
-    ("allman", Format, 3.0, Domain), ("reflow", Format, 3.5, Verb), ("wrap at", Format, 3.0, Domain), ("cols", Format, 1.5, Domain),
-    ("alphabetically", Format, 2.5, Domain), ("alphabetical", Format, 2.5, Domain), ("sort the keys", Format, 3.0, Verb), ("syntax", Format, 1.5, Domain),
-    ("new syntax", Format, 2.0, Domain), ("formatiere", Format, 3.5, Verb), ("formatea", Format, 3.5, Verb), ("formate", Format, 3.0, Verb),
-    ("formater", Format, 3.0, Verb), ("formatar", Format, 3.5, Verb), ("stil", Format, 1.5, Domain), ("estilo", Format, 1.5, Domain),
-    ("format string", Debugging, 2.5, Domain), ("garbage", Debugging, 3.0, Domain), ("random order", Debugging, 2.5, Domain),
-    ("but they", Debugging, 1.5, Domain), ("but it", Debugging, 1.5, Domain), ("duplicate rows", Debugging, 3.0, Domain), ("since i added", Debugging, 2.5, Domain),
-    ("does nothing", Debugging, 3.0, Domain), ("works when", Debugging, 2.5, Domain), ("works locally", Debugging, 3.0, Domain), ("only in prod", Debugging, 3.0, Domain),
-    ("risky", Security, 2.5, Domain), ("how bad", Security, 1.5, Question), ("escalate", Security, 2.5, Domain), ("admin", Security, 1.2, Domain),
-    ("as root", Security, 3.0, Domain), ("shell true", Security, 3.5, Domain), ("api key", Security, 2.5, Domain), ("api keys", Security, 2.5, Domain),
-    ("secret key", Security, 3.0, Domain), ("signed cookie", Security, 2.5, Domain), ("cookie", Security, 1.0, Domain), ("upload", Security, 1.2, Domain),
-    ("comes from the", Security, 1.5, Domain), ("user supplied", Security, 3.0, Domain), ("user controlled", Security, 3.5, Domain), ("normal user", Security, 2.0, Domain),
-    ("into the query", Security, 2.5, Domain), ("headers", Security, 0.8, Domain), ("verification", Security, 1.0, Domain), ("signature", Security, 1.5, Domain),
-    ("ok if", Security, 1.0, Question), ("safe to", Security, 1.5, Question),
-    ("better", Analysis, 1.5, Domain), ("better for", Analysis, 2.5, Question), ("vs", Analysis, 1.0, Domain), ("vs", Planning, 1.0, Domain), ("versus", Analysis, 2.5, Domain),
-    ("difference", Analysis, 2.0, Domain), ("memory", Analysis, 1.0, Domain), ("is this", Analysis, 1.5, Question), ("does it matter", Analysis, 2.5, Question),
-    ("how would you", Planning, 3.5, Question), ("polyrepo", Planning, 3.0, Domain), ("deberíamos", Planning, 3.0, Question), ("deveríamos", Planning, 3.0, Question),
-    ("devrions", Planning, 3.0, Question), ("sollten", Planning, 3.0, Question), ("estructurar", Planning, 2.5, Verb), ("estruturar", Planning, 2.5, Verb),
-    ("arquitectura", Planning, 3.0, Domain), ("arquitetura", Planning, 3.0, Domain), ("architektur", Planning, 3.0, Domain), ("milestones", Planning, 3.0, Domain),
-    ("callers", MultiFile, 3.0, Scope), ("all callers", MultiFile, 3.5, Scope), ("every caller", MultiFile, 3.5, Scope), ("every place", MultiFile, 3.5, Scope),
-    ("all places", MultiFile, 3.5, Scope), ("services", MultiFile, 2.0, Scope), ("shared crate", MultiFile, 2.5, Scope), ("shared library", MultiFile, 2.0, Scope),
-    ("frontend", MultiFile, 1.0, Scope), ("backend", MultiFile, 0.8, Scope), ("all over the", MultiFile, 2.0, Scope), ("copy pasted", Refactor, 1.5, Domain),
-    ("pull", Refactor, 1.5, Verb), ("into a separate", Refactor, 3.0, Domain), ("must stay", Refactor, 2.5, Domain), ("stay the same", Refactor, 2.5, Domain),
-    ("smart pointer", Refactor, 2.5, Domain), ("smart pointers", Refactor, 2.5, Domain), ("raw pointer", Refactor, 2.0, Domain), ("decorator", Refactor, 1.5, Domain),
-    ("fmt", Format, 3.0, Verb), ("dedupe", Refactor, 3.5, Verb), ("dedup", Refactor, 3.5, Verb), ("identical", Refactor, 2.0, Domain),
-    ("nearly identical", Refactor, 3.0, Domain), ("copy paste", Refactor, 2.0, Domain), ("must not change", Refactor, 3.0, Domain), ("giant", Refactor, 1.5, Domain),
-    ("switch statement", Refactor, 2.0, Domain), ("doesn't match", Debugging, 3.5, Domain), ("does not match", Debugging, 3.5, Domain), ("off by", Debugging, 3.0, Domain),
-    ("only on some", Debugging, 2.5, Domain), ("rest controller", Boilerplate, 3.0, Artifact), ("health endpoint", Boilerplate, 2.5, Artifact), ("health check", Boilerplate, 2.0, Artifact),
-    ("handle", Generation, 1.2, Domain), ("fn", Generation, 2.0, Artifact), ("func", Generation, 1.5, Artifact),
-    ("erklären", Analysis, 3.0, Verb), ("erkläre", Analysis, 3.0, Verb), ("warum", Analysis, 1.5, Question), ("explique", Analysis, 3.0, Verb),
-    ("explica", Analysis, 3.0, Verb), ("explicar", Analysis, 3.0, Verb), ("pourquoi", Analysis, 1.5, Question), ("por qué", Analysis, 1.5, Question),
-    ("porque", Analysis, 1.0, Question), ("wieso", Analysis, 1.5, Question),
-    ("cambia", Edit, 2.0, Verb), ("cambiar", Edit, 2.0, Verb), ("ändern", Edit, 2.0, Verb), ("ändere", Edit, 2.0, Verb), ("changer", Edit, 2.0, Verb),
-    ("mudar", Edit, 2.0, Verb), ("altera", Edit, 2.0, Verb), ("korrigieren", Edit, 1.5, Verb), ("einrückung", Format, 3.0, Domain), ("psr 12", Format, 3.0, Domain),
-    ("commentaire", Documentation, 3.0, Artifact), ("comentario", Documentation, 3.0, Artifact), ("comentário", Documentation, 3.0, Artifact), ("kommentar", Documentation, 3.0, Artifact),
-    ("in a comment", Documentation, 3.5, Artifact), ("a comment", Documentation, 2.5, Artifact), ("kdoc", Documentation, 3.5, Artifact), ("godoc", Documentation, 3.5, Artifact),
-    ("pydoc", Documentation, 3.5, Artifact), ("doxygen", Documentation, 3.5, Artifact), ("xml doc", Documentation, 3.5, Artifact),
-    ("gh actions", Boilerplate, 3.0, Artifact), ("gh action", Boilerplate, 3.0, Artifact), ("ci yaml", Boilerplate, 3.0, Artifact), ("script", Generation, 1.5, Artifact),
-    ("checker", Generation, 2.0, Artifact), ("trie", Generation, 2.5, Artifact), ("prefix search", Generation, 1.5, Domain), ("priority queue", Generation, 2.0, Artifact),
-    ("bloom filter", Generation, 2.5, Artifact), ("ring buffer", Generation, 2.5, Artifact), ("skip list", Generation, 2.5, Artifact), ("heap", Generation, 1.0, Artifact),
-    ("what should", Planning, 2.5, Question), ("layout", Planning, 1.5, Domain), ("hexagonal", Planning, 3.0, Domain), ("arch", Planning, 2.0, Domain),
-    ("ports and adapters", Planning, 3.0, Domain), ("event driven", Planning, 3.0, Domain), ("event bus", Planning, 2.0, Domain), ("message broker", Planning, 2.0, Domain),
-    ("it breaks", Debugging, 3.0, Domain), ("app breaks", Debugging, 3.0, Domain), ("breaks when", Debugging, 3.0, Domain), ("breaks on", Debugging, 3.0, Domain), ("break it into", Refactor, 3.0, Domain), ("smaller pieces", Refactor, 3.0, Domain), ("behaviour identical", Refactor, 3.0, Domain), ("behavior identical", Refactor, 3.0, Domain), ("got", Debugging, 1.5, Domain), ("timing out", Debugging, 3.0, Domain), ("under load", Debugging, 1.5, Domain),
-    ("other tenants", Security, 3.5, Domain), ("other users", Security, 3.0, Domain), ("only checks", Security, 2.0, Domain), ("tenant", Security, 1.0, Domain),
-    ("debug logs", Security, 1.0, Domain), ("debug log", Security, 1.0, Domain),
-    ("the imports", MultiFile, 2.0, Scope), ("fix the imports", MultiFile, 3.0, Scope), ("the requires", MultiFile, 2.0, Scope), ("separate files", MultiFile, 3.0, Scope),
-    ("everything under", MultiFile, 3.5, Scope), ("trace it through", MultiFile, 3.0, Scope), ("sdk", MultiFile, 1.0, Scope),
-    ("same behaviour", Refactor, 3.0, Domain), ("same behavior", Refactor, 3.0, Domain), ("nested", Refactor, 1.5, Domain), ("into one", Refactor, 1.5, Domain),
-    ("sealed class", Refactor, 2.0, Domain), ("if else chain", Refactor, 2.5, Domain), ("reindent", Format, 3.5, Verb), ("style only", Format, 3.0, Domain),
-    ("no logic changes", Format, 3.0, Domain), ("mixed tabs", Format, 3.0, Domain),
-    ("leaks memory", Debugging, 4.0, Domain), ("leaking memory", Debugging, 4.0, Domain), ("rss", Debugging, 2.0, Domain), ("grows", Debugging, 1.5, Domain),
-    ("re renders", Analysis, 2.0, Domain), ("rerenders", Analysis, 2.0, Domain),
-    ("generator", Generation, 2.0, Artifact), ("tool", Generation, 1.0, Artifact), ("function", Generation, 0.8, Artifact), ("app", Generation, 0.8, Artifact),
 ];
 
 /// A verb cue one typo away ("refacor", "optimze"), for words of six letters or more.
@@ -358,6 +297,25 @@ pub fn generic_config_file() -> &'static Vec<Cue> {
             kind: CueKind::Artifact,
         }]
     })
+}
+
+/// A digest of every cue (phrase, task, weight, kind): the classifier reads the rules'
+/// verdict, so a model trained under other cues is stale.
+pub fn digest() -> String {
+    CUES.iter()
+        .map(|(p, t, w, k)| format!("{p}|{t}|{w}|{k:?}\n"))
+        .collect()
+}
+
+/// Every multi-word cue phrase with its stemmed words, for the check that no phrase was
+/// lifted from an evaluation prompt (tests/suite/data_overlap.rs).
+pub fn phrases() -> Vec<(&'static str, Vec<String>)> {
+    index()
+        .values()
+        .flatten()
+        .filter(|c| c.words.len() >= 2)
+        .map(|c| (c.phrase, c.words.clone()))
+        .collect()
 }
 
 /// Cues indexed by their first stemmed word.

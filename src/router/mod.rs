@@ -6,16 +6,17 @@
 
 mod adjustment;
 mod analyze;
-mod corpus;
+pub mod classifier;
 mod decide;
 pub mod learn;
 mod lexicon;
 mod task;
 pub mod text;
+pub mod train;
 
 pub use analyze::{analyze, analyze_with_files, Analysis, Evidence, Features};
 
-/// Builds the cue index and trains the corpus vote now (a few milliseconds), so that the
+/// Builds the cue index and decodes the classifier now (a few milliseconds), so that the
 /// first request does not pay for it.
 pub fn warm() {
     let _ = analyze("warm up", &[]);
@@ -23,4 +24,5 @@ pub fn warm() {
 pub use adjustment::{Adjustment, AdjustmentKind};
 pub use decide::{decide, BackendState, Residency, RoutingDecision, Signals, VoicePrior};
 pub use learn::LearnedPreference;
+pub use lexicon::phrases as cue_phrases;
 pub use task::{Route, TaskType};

@@ -1,6 +1,6 @@
 //! Turns a prompt into what the analysis weighs: prose words (with the clause they sit
 //! in), code blocks, file references and error traces. Words inside code, inline code and
-//! file names are kept out of the prose, so "add a SECURITY.md template" does not read as
+//! file names are kept out of the prose, so "create a SECURITY.md file" does not read as
 //! a security task.
 
 use crate::text::fence;
@@ -34,7 +34,14 @@ pub struct Parsed {
     pub has_trace: bool,
     pub questions: usize,
     pub prose_chars: usize,
+    /// The prose words as written (lowercased, unstemmed, space-separated), up to
+    /// [`PLAIN_CAP`] bytes: what the classifier reads character by character, so that
+    /// inflections, typos and unspaced scripts still share pieces with its training text.
+    pub plain: String,
 }
+
+/// The request is in the opening prose; past this, more words only cost time.
+pub const PLAIN_CAP: usize = 1200;
 
 impl Parsed {
     pub fn code_chars(&self) -> usize {
@@ -398,6 +405,7 @@ fn words(prose: &str, p: &mut Parsed) {
                 if is_identifier(w) || is_member_access(token) {
                     pos += 1; // a name from the code, not a word of the request
                 } else if !w.is_empty() {
+                    push_plain(&mut p.plain, w);
                     p.words.push(Word {
                         stem: stem(w),
                         clause,
@@ -416,6 +424,19 @@ fn words(prose: &str, p: &mut Parsed) {
             pos = 0;
         }
     }
+}
+
+fn push_plain(plain: &mut String, word: &str) {
+    if plain.len() + word.len() >= PLAIN_CAP {
+        return;
+    }
+    if plain.is_empty() {
+        plain.push(' '); // so the first word's opening pieces are marked as one
+    }
+    for c in word.chars() {
+        plain.extend(c.to_lowercase());
+    }
+    plain.push(' ');
 }
 
 /// Acronyms that carry meaning in a request; other all-caps words are names from code.
@@ -649,7 +670,7 @@ mod tests {
     #[test]
     fn files_are_recognised_and_not_read_as_words() {
         let p = parse(
-            "add a SECURITY.md template and update src/db/pool.rs and Dockerfile",
+            "create a SECURITY.md file and update src/db/pool.rs and Dockerfile",
             &[],
         );
         assert_eq!(p.files, vec!["security.md", "src/db/pool.rs", "dockerfile"]);

@@ -7,6 +7,7 @@ mod cache;
 mod cli;
 mod cloud_models;
 mod confidence;
+mod data_overlap;
 mod doctor_json;
 mod early;
 mod edit_loop;

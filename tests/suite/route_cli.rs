@@ -53,7 +53,7 @@ fn route_json_holds_the_whole_decision_and_calls_no_server() {
 #[test]
 fn misleading_keywords_route_by_structure() {
     let dir = tempfile::tempdir().unwrap();
-    let d = route_json(dir.path(), &["add a SECURITY.md template"]);
+    let d = route_json(dir.path(), &["create a SECURITY.md file for the project"]);
     assert_eq!(
         (d["selected"].as_str(), d["task_type"].as_str()),
         (Some("lmstudio"), Some("boilerplate"))
@@ -66,7 +66,7 @@ fn misleading_keywords_route_by_structure() {
         (d["selected"].as_str(), d["task_type"].as_str()),
         (Some("ollama"), Some("planning"))
     );
-    let d = route_json(dir.path(), &["implement a token bucket rate limiter in Go"]);
+    let d = route_json(dir.path(), &["implement a sliding-window throttle in Go"]);
     assert_eq!(d["selected"], "hybrid");
 }
 
