@@ -88,6 +88,13 @@ pub(crate) fn code_block(d: &Draft, doc: &Doc) -> Option<Signal> {
     let task = d.task_type.as_str();
     Some(if doc.blocks.iter().any(|b| !b.body.trim().is_empty()) {
         signal(1.0, CODE_WEIGHT, "the answer has code")
+    } else if mostly_code(&doc.prose) || inline_code(&doc.prose) {
+        // A one-liner in backticks, or an answer that is the code (or table) itself.
+        signal(
+            0.9,
+            CODE_WEIGHT,
+            "the answer gives its code without a code block",
+        )
     } else if doc.prose.lines().any(looks_like_code) {
         signal(0.6, CODE_WEIGHT, "the answer has code but no code block")
     } else {
@@ -96,6 +103,27 @@ pub(crate) fn code_block(d: &Draft, doc: &Doc) -> Option<Signal> {
             CODE_WEIGHT,
             format!("no code in the answer to a {task} task"),
         )
+    })
+}
+
+/// Half or more of the answer's lines are code or table rows: the answer is the artefact.
+fn mostly_code(prose: &str) -> bool {
+    let lines: Vec<&str> = prose.lines().filter(|l| !l.trim().is_empty()).collect();
+    let code = lines
+        .iter()
+        .filter(|l| {
+            let t = l.trim();
+            looks_like_code(t) || (t.starts_with('|') && t.ends_with('|'))
+        })
+        .count();
+    !lines.is_empty() && code * 2 >= lines.len()
+}
+
+/// An inline code span that is a statement or expression, not a name: `xs.sort(key=len)`.
+fn inline_code(prose: &str) -> bool {
+    let parts: Vec<&str> = prose.split('`').take(129).collect();
+    parts.iter().enumerate().any(|(k, span)| {
+        k % 2 == 1 && k + 1 < parts.len() && span.len() >= 8 && looks_like_code(span)
     })
 }
 
@@ -118,6 +146,9 @@ fn pasted_code_len(prompt: &str) -> usize {
             .sum::<usize>()
 }
 
+/// The fence tags of data formats rather than programming languages.
+const DATA_FORMATS: [&[&str]; 3] = [&["json", "jsonc"], &["yaml", "yml"], &["toml"]];
+
 /// A language a prompt can name: the words that name it and the fence tags it goes by.
 struct Lang {
     name: &'static str,
@@ -125,7 +156,7 @@ struct Lang {
     tags: &'static [&'static str],
 }
 
-const LANGS: [Lang; 12] = [
+const LANGS: [Lang; 23] = [
     Lang {
         name: "Rust",
         words: &["rust"],
@@ -186,6 +217,61 @@ const LANGS: [Lang; 12] = [
         words: &["bash", "shell", "zsh"],
         tags: &["bash", "sh", "shell", "zsh", "console"],
     },
+    Lang {
+        name: "PowerShell",
+        words: &["powershell", "pwsh"],
+        tags: &["powershell", "ps1", "pwsh"],
+    },
+    Lang {
+        name: "C++",
+        words: &["c++", "cpp"],
+        tags: &["cpp", "c++", "cxx", "cc", "hpp"],
+    },
+    Lang {
+        name: "C#",
+        words: &["c#", "csharp", ".net"],
+        tags: &["cs", "csharp", "c#"],
+    },
+    Lang {
+        name: "Kotlin",
+        words: &["kotlin"],
+        tags: &["kotlin", "kt", "kts"],
+    },
+    Lang {
+        name: "Swift",
+        words: &["swift"],
+        tags: &["swift"],
+    },
+    Lang {
+        name: "Ruby",
+        words: &["ruby"],
+        tags: &["ruby", "rb"],
+    },
+    Lang {
+        name: "PHP",
+        words: &["php"],
+        tags: &["php"],
+    },
+    Lang {
+        name: "Haskell",
+        words: &["haskell"],
+        tags: &["haskell", "hs"],
+    },
+    Lang {
+        name: "Scala",
+        words: &["scala"],
+        tags: &["scala"],
+    },
+    Lang {
+        name: "Lua",
+        words: &["lua"],
+        tags: &["lua"],
+    },
+    Lang {
+        name: "Elixir",
+        words: &["elixir"],
+        tags: &["elixir", "ex", "exs"],
+    },
 ];
 
 /// "Go" is an English verb too: it names the language only capitalised and not opening a
@@ -236,7 +322,10 @@ pub(crate) fn language(d: &Draft, doc: &Doc) -> Option<Signal> {
         .map(|b| b.tag.as_str())
         .filter(|t| LANGS.iter().any(|l| l.tags.contains(t)))
         .collect();
-    if known.is_empty() {
+    // Config in JSON, YAML or TOML (a CI workflow for a Python project) is not code in
+    // the wrong language.
+    let data = |t: &&str| DATA_FORMATS.iter().any(|d| d.contains(t));
+    if known.is_empty() || (known.iter().all(data) && !DATA_FORMATS.contains(&want.tags)) {
         return None;
     }
     if known.iter().any(|t| want.tags.contains(t)) {
@@ -310,7 +399,16 @@ mod tests {
         let a = "```python\ndef rev(s):\n    return s[::-1]\n```";
         let d = draft(TaskType::Generation, p, a);
         assert_eq!(code_block(&d, &split(a)).map(|s| s.score), Some(1.0));
-        let a = "def rev(s):\n    return s[::-1]";
+        // The answer is the code itself, or a one-liner in backticks: delivered.
+        for a in [
+            "def rev(s):\n    return s[::-1]",
+            "Use slicing: `rev = s[::-1]` (it copies).",
+        ] {
+            let d = draft(TaskType::Generation, p, a);
+            assert_eq!(code_block(&d, &split(a)).map(|s| s.score), Some(0.9), "{a}");
+        }
+        // Prose around one stray code line is not a delivered function.
+        let a = "Reversing is easy in Python.\nYou iterate from the end.\nreturn s[::-1]\nThat is all there is to it, really.";
         let d = draft(TaskType::Generation, p, a);
         assert_eq!(code_block(&d, &split(a)).map(|s| s.score), Some(0.6));
         let d = draft(
@@ -360,6 +458,14 @@ mod tests {
                 "```bash\npip install x\n```\n```python\nx = 1\n```"
             ),
             Some(1.0)
+        );
+        // A CI workflow for a Python project is YAML, not Python in the wrong language.
+        assert_eq!(
+            lang(
+                "Write a GitHub Actions workflow that runs pytest for a Python project.",
+                "```yaml\non: push\njobs: {}\n```"
+            ),
+            None
         );
         let p = "Is it safe to build SQL queries with string concatenation?";
         let a = "```python\ncur.execute(q, (x,))\n```";

@@ -17,6 +17,9 @@ pub(crate) enum Grammar {
     TypeScript,
     Tsx,
     Go,
+    Java,
+    C,
+    Bash,
 }
 
 /// How a fragment is made whole before parsing.
@@ -28,13 +31,16 @@ enum Attempt {
     Wrap(&'static str, &'static str),
 }
 
-const ALL: [Grammar; 6] = [
+const ALL: [Grammar; 9] = [
     Grammar::Rust,
     Grammar::Python,
     Grammar::JavaScript,
     Grammar::TypeScript,
     Grammar::Tsx,
     Grammar::Go,
+    Grammar::Java,
+    Grammar::C,
+    Grammar::Bash,
 ];
 
 impl Grammar {
@@ -46,6 +52,9 @@ impl Grammar {
             Grammar::TypeScript => "typescript",
             Grammar::Tsx => "tsx",
             Grammar::Go => "go",
+            Grammar::Java => "java",
+            Grammar::C => "c",
+            Grammar::Bash => "bash",
         }
     }
 
@@ -61,6 +70,9 @@ impl Grammar {
             Grammar::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
             Grammar::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
             Grammar::Go => tree_sitter_go::LANGUAGE.into(),
+            Grammar::Java => tree_sitter_java::LANGUAGE.into(),
+            Grammar::C => tree_sitter_c::LANGUAGE.into(),
+            Grammar::Bash => tree_sitter_bash::LANGUAGE.into(),
         }
     }
 
@@ -83,6 +95,14 @@ impl Grammar {
                 Wrap("package p\n", ""),
                 Wrap("package p\nfunc __f() {\n", "\n}"),
             ],
+            // Methods outside a class, and statements outside a method.
+            Grammar::Java => &[
+                AsIs,
+                Wrap("class __C {\n", "\n}"),
+                Wrap("class __C { void __f() {\n", "\n}}"),
+            ],
+            Grammar::C => &[AsIs, Wrap("void __f(void) {\n", "\n}")],
+            Grammar::Bash => &[AsIs],
         }
     }
 }

@@ -18,14 +18,20 @@ const MEAN_LOST: f64 = -1.5;
 /// The same for the 10th percentile: tokens at p ≈ 0.6 are fine, p ≈ 0.01 is guessing.
 const LOW_SURE: f64 = -0.5;
 const LOW_LOST: f64 = -4.5;
+/// The single least likely token: one guessed fact or name is where a fluent wrong answer
+/// shows (the "weakest link" reading of token probabilities).
+const MIN_SURE: f64 = -2.0;
+const MIN_LOST: f64 = -6.0;
 
 pub(crate) struct Stats {
     pub mean: f64,
     pub p10: f64,
+    pub min: f64,
     pub tokens: usize,
 }
 
-/// Mean and 10th percentile (nearest rank) of the finite logprobs; `None` if there are none.
+/// Mean, 10th percentile (nearest rank) and minimum of the finite logprobs; `None` if there
+/// are none. A selection, not a sort: linear in the answer's tokens.
 pub(crate) fn stats(lps: &[TokenLogprob]) -> Option<Stats> {
     let mut v: Vec<f64> = lps
         .iter()
@@ -35,12 +41,14 @@ pub(crate) fn stats(lps: &[TokenLogprob]) -> Option<Stats> {
     if v.is_empty() {
         return None;
     }
-    v.sort_by(f64::total_cmp);
     let mean = v.iter().sum::<f64>() / v.len() as f64;
-    let p10 = v[(v.len() - 1) / 10];
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let k = (v.len() - 1) / 10;
+    let (_, p10, _) = v.select_nth_unstable_by(k, f64::total_cmp);
     Some(Stats {
         mean,
-        p10,
+        p10: *p10,
+        min,
         tokens: v.len(),
     })
 }
@@ -52,12 +60,15 @@ fn ramp(x: f64, sure: f64, lost: f64) -> f64 {
 
 pub(crate) fn signal_for(lps: &[TokenLogprob]) -> Option<Signal> {
     let s = stats(lps)?;
-    let score = 0.5 * ramp(s.mean, MEAN_SURE, MEAN_LOST) + 0.5 * ramp(s.p10, LOW_SURE, LOW_LOST);
+    let score = 0.4 * ramp(s.mean, MEAN_SURE, MEAN_LOST)
+        + 0.3 * ramp(s.p10, LOW_SURE, LOW_LOST)
+        + 0.3 * ramp(s.min, MIN_SURE, MIN_LOST);
     let detail = format!(
-        "token logprobs over {} tokens: mean {:.2}, 10th percentile {:.2}{}",
+        "token logprobs over {} tokens: mean {:.2}, 10th percentile {:.2}, least likely {:.2}{}",
         s.tokens,
         s.mean,
         s.p10,
+        s.min,
         if score < 0.5 {
             " (the model was unsure)"
         } else {

@@ -11,6 +11,7 @@
 //! - `code_block`: a code task answered without code (expectation)
 //! - `language`: code in another language than the prompt names (expectation)
 //! - `relevance`: no content word of the prompt in the answer (relevance)
+//! - `consistency`: the explanation names calls the code never makes (consistency)
 //! - `repetition`: loops and degenerate repeats (repetition)
 //! - `syntax`: share of the code that fails to parse, per fenced block (syntax)
 //! - `logprobs`: mean and 10th percentile of token log probabilities (logprobs)
@@ -18,6 +19,7 @@
 //! A signal that cannot be judged (no logprobs, no code in a known language, no prose) is
 //! left out of the report, never counted as a neutral score with weight.
 
+mod consistency;
 mod data_formats;
 pub mod early;
 mod elision;
@@ -76,14 +78,19 @@ impl Report {
 
 /// How far one weak signal alone may pull the overall score down: a signal scoring `s`
 /// caps the overall score at `1 - severity * (1 - s)`. Truncation, emptiness or refusal and
-/// looping are critical (severity 1: the answer is broken whatever else is right). Broken
-/// syntax, missing code or wrong-language code are nearly as telling; the rest are doubts.
+/// looping are critical (severity 1: the answer is broken whatever else is right). Code that
+/// does not parse and an answer that never commits are nearly as bad (0.8); unsure tokens
+/// (0.6: measured on the development answers, the logprob signal's ceiling at 0.4 ranked
+/// the real answers at AUROC 0.849, at 0.6 at 0.866), missing code or code in the wrong
+/// language (0.5) tell less; the rest are doubts.
 fn severity(name: &str) -> f32 {
     match name {
         "truncation" | "refusal" | "repetition" => 1.0,
-        "syntax" => 0.6,
-        "code_block" | "language" | "hedging" | "echo" => 0.5,
-        "logprobs" | "relevance" => 0.4,
+        "syntax" => 0.8,
+        "hedging" => 0.8,
+        "code_block" | "language" | "echo" => 0.5,
+        "logprobs" => 0.6,
+        "relevance" | "consistency" => 0.4,
         _ => 0.3,
     }
 }
@@ -103,6 +110,7 @@ pub fn score(d: &Draft) -> Report {
         ("code_block", expectation::code_block(d, &doc)),
         ("language", expectation::language(d, &doc)),
         ("relevance", relevance::signal_for(d.prompt, d.answer)),
+        ("consistency", consistency::signal_for(d.prompt, &doc)),
         ("repetition", repetition::signal_for(d.answer)),
         ("syntax", syntax::signal_for(&doc)),
         ("logprobs", logprobs::signal_for(d.logprobs)),

@@ -1,10 +1,11 @@
 //! The syntax signal: how much of the answer's code fails to parse.
 //!
-//! Each fenced block with a known language is parsed (tree-sitter for programming languages,
-//! the data crates for JSON, TOML and YAML, a line check for diffs) after its elisions are
-//! blanked. The signal is the share of non-blank code lines in error across all checked
-//! blocks, not a single bit: one typo in a long answer is not the same as a block of prose
-//! fenced as Python. Blocks in other languages are neutral and left out.
+//! Each fenced block with a known language is parsed (tree-sitter for Rust, Python,
+//! JavaScript, TypeScript, Go, Java, C and shell; the data crates for JSON, TOML and YAML;
+//! a line check for diffs) after its elisions are blanked. Any line in error caps the
+//! signal low (the code does not run as given); past that, the share of non-blank lines in
+//! error tells one typo from a block of prose fenced as Python. Blocks in other languages
+//! are neutral and left out.
 
 use super::data_formats;
 use super::elision::{self, Style};
@@ -38,6 +39,9 @@ pub(crate) fn checker_for(tag: &str) -> Option<Checker> {
         "ts" | "typescript" | "mts" | "cts" => Tree(Grammar::TypeScript),
         "tsx" => Tree(Grammar::Tsx),
         "go" | "golang" => Tree(Grammar::Go),
+        "java" => Tree(Grammar::Java),
+        "c" | "h" => Tree(Grammar::C),
+        "bash" | "sh" | "shell" | "zsh" => Tree(Grammar::Bash),
         "json" | "jsonc" => Json,
         "toml" => Toml,
         "yaml" | "yml" => Yaml,
@@ -114,16 +118,16 @@ fn check(block: &Block) -> Option<Checked> {
 /// The syntax signal, absent when no block is in a language we check.
 pub(crate) fn signal_for(doc: &Doc) -> Option<Signal> {
     let mut code = 0;
-    let checked: Vec<Checked> = doc
+    let blocks: Vec<&Block> = doc
         .blocks
         .iter()
-        .filter(|b| b.body.len() <= MAX_BLOCK)
+        .filter(|b| b.body.len() <= MAX_BLOCK && checker_for(&b.tag).is_some())
         .take_while(|b| {
             code += b.body.len();
             code <= MAX_CODE
         })
-        .filter_map(check)
         .collect();
+    let checked: Vec<Checked> = blocks.iter().filter_map(|b| check(b)).collect();
     if checked.is_empty() {
         return None;
     }
@@ -133,11 +137,20 @@ pub(crate) fn signal_for(doc: &Doc) -> Option<Signal> {
     Some(signal(score_for(share), WEIGHT, detail(&checked)))
 }
 
-/// A cubic fall-off: a stray error in long code costs little, 10% of lines in error costs a
-/// quarter, half the code in error leaves almost nothing.
+/// Code with any line in error does not compile or run as given, however long it is: a
+/// single broken line already caps the signal at [`BROKEN`]. Past that, a cubic fall-off
+/// still tells a typo from a block of prose fenced as code (half the code in error leaves
+/// almost nothing).
 fn score_for(share: f32) -> f32 {
-    (1.0 - share.clamp(0.0, 1.0)).powi(3)
+    let share = share.clamp(0.0, 1.0);
+    if share == 0.0 {
+        return 1.0;
+    }
+    (1.0 - share).powi(3).min(BROKEN)
 }
+
+/// The most a draft whose code does not parse can score on syntax.
+const BROKEN: f32 = 0.3;
 
 fn detail(checked: &[Checked]) -> String {
     let bad: Vec<String> = checked
@@ -200,10 +213,14 @@ mod tests {
             ("toml", "toml"),
             ("yml", "yaml"),
             ("diff", "diff"),
+            ("java", "java"),
+            ("c", "c"),
+            ("sh", "bash"),
+            ("bash", "bash"),
         ] {
             assert_eq!(checker_for(tag).map(Checker::name), Some(name), "{tag}");
         }
-        assert_eq!(checker_for("bash"), None);
+        assert_eq!(checker_for("powershell"), None);
         assert_eq!(checker_for(""), None);
     }
 
@@ -265,8 +282,9 @@ mod tests {
         bad("```diff\nI changed the return value to 2.\nThe function now works.\n-    return 1\n```");
     }
 
+    /// One error caps the signal; a block of prose fenced as code scores lower still.
     #[test]
-    fn share_not_a_bit() {
+    fn one_error_caps_and_the_share_still_counts() {
         let mut long = String::from("```python\n");
         for i in 0..40 {
             long += &format!("x{i} = {i}\n");
@@ -275,13 +293,16 @@ mod tests {
         let one_error = syntax(&long).expect("signal");
         let all_bad =
             syntax("```python\nthis is not python at all\nnor is this }}}\n```").expect("signal");
-        assert!(one_error > 0.8 && one_error < 1.0, "{one_error}");
-        assert!(all_bad < 0.2, "{all_bad}");
+        assert!(one_error <= 0.3, "{one_error}");
+        assert!(all_bad < 0.2 && all_bad < one_error, "{all_bad}");
     }
 
     #[test]
     fn unknown_language_or_no_code_is_absent() {
-        assert_eq!(syntax("```bash\nls -la | wc -l\n```"), None);
+        assert_eq!(
+            syntax("```powershell\nGet-ChildItem | Measure-Object\n```"),
+            None
+        );
         assert_eq!(syntax("```\nplain text\n```"), None);
         assert_eq!(syntax("No code here."), None);
         assert_eq!(syntax("```python\n\n```"), None);

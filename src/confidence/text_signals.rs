@@ -35,7 +35,7 @@ pub(crate) fn truncation(finish_reason: Option<&str>, doc: &Doc) -> Signal {
     signal(score, TRUNCATION_WEIGHT, detail)
 }
 
-const REFUSALS: [&str; 16] = [
+const REFUSALS: [&str; 34] = [
     "i can't help",
     "i cannot help",
     "i can't assist",
@@ -44,6 +44,7 @@ const REFUSALS: [&str; 16] = [
     "i am unable to",
     "as an ai",
     "as a language model",
+    "as an assistant",
     "i won't be able to",
     "i can't provide",
     "i cannot provide",
@@ -52,6 +53,23 @@ const REFUSALS: [&str; 16] = [
     "i can't write",
     "i cannot write",
     "i'm not able to",
+    "i am not able to",
+    "i can't fulfill",
+    "i cannot fulfill",
+    "i can't complete",
+    "i cannot complete",
+    "i must decline",
+    "i have to decline",
+    "i don't have access",
+    "i do not have access",
+    "i can't access",
+    "i cannot access",
+    "i'm sorry, but i",
+    "i apologize, but i",
+    "not something i can",
+    "beyond my capabilities",
+    "beyond the scope of what i",
+    "i'd recommend consulting",
 ];
 
 /// Empty, or refusing. A refusal with no code and little text is a non-answer; a caveat
@@ -60,13 +78,21 @@ pub(crate) fn refusal(answer: &str, doc: &Doc) -> Signal {
     if !answer.chars().any(char::is_alphanumeric) {
         return signal(0.0, REFUSAL_WEIGHT, "the answer is empty");
     }
-    let head: String = doc.prose.chars().take(400).collect();
-    let head = normalise(&head);
-    let Some(phrase) = REFUSALS.iter().find(|p| count_phrase(&head, p) > 0) else {
+    // A refusal opens or closes the answer; a long polite one may bury it in the middle
+    // of its first paragraphs, so the head is generous.
+    let chars = doc.prose.chars().count();
+    let head: String = doc.prose.chars().take(600).collect();
+    let tail: String = doc.prose.chars().skip(chars.saturating_sub(300)).collect();
+    let (head, tail) = (normalise(&head), normalise(&tail));
+    let Some(phrase) = REFUSALS
+        .iter()
+        .find(|p| count_phrase(&head, p) > 0 || count_phrase(&tail, p) > 0)
+    else {
         return signal(1.0, REFUSAL_WEIGHT, "the answer does not refuse");
     };
-    let substantial = !doc.blocks.is_empty() || word_count(&doc.prose) > 120;
-    let score = if substantial { 0.75 } else { 0.1 };
+    // "I can't run it, but here is the code" still delivers; however long and fluent,
+    // prose that declines does not.
+    let score = if doc.blocks.is_empty() { 0.1 } else { 0.75 };
     signal(
         score,
         REFUSAL_WEIGHT,
@@ -75,15 +101,33 @@ pub(crate) fn refusal(answer: &str, doc: &Doc) -> Signal {
 }
 
 /// Phrases that admit doubt, with a weight: a flat "I'm not sure" counts double.
-const HEDGES: [(&str, f32); 20] = [
+const HEDGES: [(&str, f32); 40] = [
     ("i'm not sure", 2.0),
     ("i am not sure", 2.0),
     ("not sure if", 1.0),
     ("i don't know", 2.0),
     ("i'm not certain", 2.0),
+    ("not 100% sure", 2.0),
     ("hard to say", 2.0),
+    ("hard to tell", 2.0),
+    ("difficult to say", 2.0),
     ("i can't be sure", 2.0),
+    ("can't guarantee", 1.5),
+    ("cannot guarantee", 1.5),
     ("may or may not", 2.0),
+    ("it depends", 2.0),
+    ("may vary", 2.0),
+    ("might vary", 2.0),
+    ("without more context", 2.0),
+    ("without more information", 2.0),
+    ("in some ways", 1.5),
+    ("some sources", 2.0),
+    ("different sources", 2.0),
+    ("test it yourself", 2.0),
+    ("in your own environment", 1.5),
+    ("you may want to test", 1.5),
+    ("i'd suggest testing", 2.0),
+    ("i would suggest testing", 2.0),
     ("might", 1.0),
     ("maybe", 1.0),
     ("possibly", 1.0),
@@ -92,10 +136,12 @@ const HEDGES: [(&str, f32); 20] = [
     ("i think", 1.0),
     ("i believe", 1.0),
     ("i guess", 1.0),
+    ("i suppose", 1.0),
     ("it seems", 1.0),
     ("could be", 1.0),
     ("not entirely sure", 2.0),
     ("if i remember correctly", 2.0),
+    ("great question", 1.0),
 ];
 
 /// The weighted count of hedges, in one pass over the word starts (the phrase list is
@@ -107,11 +153,11 @@ fn hedge_weight(text: &str) -> f32 {
     for (i, c) in text.char_indices() {
         let word = is_word(c);
         if word && !prev_word {
-            let rest = &text[i..];
-            for (phrase, weight) in HEDGES {
-                let ends_word = rest
-                    .strip_prefix(phrase)
-                    .is_some_and(|after| !after.chars().next().is_some_and(is_word));
+            let rest = &text.as_bytes()[i..];
+            // Most words start no phrase: compare the first byte before the whole phrase.
+            for (phrase, weight) in HEDGES.iter().filter(|(p, _)| p.as_bytes()[0] == rest[0]) {
+                let ends_word = rest.starts_with(phrase.as_bytes())
+                    && !text[i + phrase.len()..].chars().next().is_some_and(is_word);
                 if ends_word {
                     total += weight;
                 }

@@ -34,7 +34,7 @@ fn signal(r: &Report, name: &str) -> Option<f32> {
 // ---- syntax, per grammar ----
 
 /// (fence tag, valid code, a valid fragment, broken code)
-const GRAMMARS: [(&str, &str, &str, &str); 10] = [
+const GRAMMARS: [(&str, &str, &str, &str); 13] = [
     (
         "rust",
         "fn add(a: i32, b: i32) -> i32 {\n    a + b\n}\n",
@@ -70,6 +70,24 @@ const GRAMMARS: [(&str, &str, &str, &str); 10] = [
         "package main\n\nfunc add(a, b int) int {\n\treturn a + b\n}\n",
         "data, err := os.ReadFile(path)\nif err != nil {\n\treturn err\n}\n",
         "func add(a: int, b: int) -> int {\n\treturn a + b\n}\n",
+    ),
+    (
+        "java",
+        "public class Greeter {\n    public String greet(String name) {\n        return \"Hi \" + name;\n    }\n}\n",
+        "public int len(String s) {\n    if (s == null) {\n        return 0;\n    }\n    return s.length();\n}\n",
+        "public int len(String s) {\n    if (s == null) {\n        return 0\n    }\n    return s.length();\n}\n",
+    ),
+    (
+        "c",
+        "#include <string.h>\n\nsize_t count(const char *s) {\n    return strlen(s);\n}\n",
+        "for (int i = 0; i < n; i++) {\n    sum += a[i];\n}\n",
+        "int add(int a, int b) {\n    return a + b\n}\nint main( {\n",
+    ),
+    (
+        "bash",
+        "#!/usr/bin/env bash\nset -euo pipefail\nfor f in *.log; do\n  gzip \"$f\"\ndone\n",
+        "if [ -z \"$1\" ]; then\n  echo \"usage: $0 DIR\" >&2\n  exit 1\nfi\n",
+        "if [ ! -d \"$src\" ]\n  echo \"missing\" >&2\n  exit 1\nfi\n",
     ),
     (
         "json",
@@ -133,8 +151,10 @@ fn syntax_broken_code_scores_low_in_every_grammar() {
     }
 }
 
+/// One broken line in thirty-one already means the code does not run as given; half the
+/// code broken scores lower still.
 #[test]
-fn syntax_scores_the_share_in_error() {
+fn syntax_one_broken_line_caps_the_signal_and_the_share_still_counts() {
     let mut code = String::new();
     for i in 0..30 {
         code += &format!("let x{i} = {i};\n");
@@ -143,8 +163,10 @@ fn syntax_scores_the_share_in_error() {
     let half_broken = format!("{code}{}", "let = = ;\n".repeat(30));
     let s1 = signal(&gen("Write it.", &fenced("rust", &one_typo)), "syntax").expect("signal");
     let s2 = signal(&gen("Write it.", &fenced("rust", &half_broken)), "syntax").expect("signal");
-    assert!(s1 > 0.8 && s1 < 1.0, "{s1}");
-    assert!(s2 < 0.3, "{s2}");
+    assert!(s1 <= 0.3, "{s1}");
+    assert!(s2 < s1, "{s2} {s1}");
+    let overall = gen("Write it.", &fenced("rust", &one_typo)).score;
+    assert!(overall < 0.6, "{overall}");
 }
 
 #[test]
@@ -374,12 +396,19 @@ struct Row {
     good: bool,
 }
 
+/// The development answers the scorer was tuned with.
+const DEVELOPMENT: [&str; 2] = [
+    "tests/data/confidence_answers.jsonl",
+    "tests/data/confidence_dev2.jsonl",
+];
+
 fn load() -> Vec<Row> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/confidence_answers.jsonl"
-    );
-    let text = std::fs::read_to_string(path).expect("labelled answers");
+    DEVELOPMENT.iter().flat_map(|f| load_file(f)).collect()
+}
+
+fn load_file(file: &str) -> Vec<Row> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
@@ -460,21 +489,37 @@ fn labelled_set_is_big_balanced_and_real() {
     assert!(real >= 20, "{real} llama-server rows");
     assert!(rows
         .iter()
-        .all(|r| r.source == "hand" || r.logprobs.is_some()));
+        .all(|r| r.source != "llama-server" || r.logprobs.is_some()));
 }
 
-#[test]
-fn score_separates_good_from_bad_answers() {
-    let rows = load();
+/// AUROC of the score over `rows`, overall and on the llama-server rows alone, and of the
+/// trivial baseline: `finish_reason == "length"` plus whether a row is real or written.
+/// In these sets the real rows are mostly bad and the written ones mostly good, so source
+/// alone ranks well; the score must beat that, not just chance.
+struct Measured {
+    overall: f64,
+    real: f64,
+    written: f64,
+    baseline: f64,
+}
+
+fn measure(name: &str, rows: &[Row]) -> Measured {
     let verbose = std::env::var("CONFIDENCE_VERBOSE").is_ok();
     let mut all = Vec::new();
-    let mut by_logprobs = Vec::new();
-    for r in &rows {
+    let mut real = Vec::new();
+    let mut written = Vec::new();
+    let mut baseline = Vec::new();
+    for r in rows {
         let rep = report(r);
         all.push((rep.score, r.good));
-        if let Some(lp) = signal(&rep, "logprobs") {
-            by_logprobs.push((lp, r.good));
+        let is_real = r.source == "llama-server";
+        if is_real {
+            real.push((rep.score, r.good));
+        } else {
+            written.push((rep.score, r.good));
         }
+        let complete = f32::from(u8::from(r.finish_reason.as_deref() != Some("length")));
+        baseline.push((complete + f32::from(u8::from(!is_real)), r.good));
         if verbose {
             let weak: Vec<String> = rep
                 .signals
@@ -491,23 +536,81 @@ fn score_separates_good_from_bad_answers() {
             );
         }
     }
-    let overall = auroc(&all);
-    let logprob_only = auroc(&by_logprobs);
-    let real: Vec<(f32, bool)> = rows
-        .iter()
-        .zip(&all)
-        .filter(|(r, _)| r.source == "llama-server")
-        .map(|(_, s)| *s)
-        .collect();
-    println!("confidence AUROC: {overall:.3} over {} answers", all.len());
+    let m = Measured {
+        overall: auroc(&all),
+        real: auroc(&real),
+        written: auroc(&written),
+        baseline: auroc(&baseline),
+    };
     println!(
-        "  on the llama-server answers alone: {:.3} over {}",
-        auroc(&real),
-        real.len()
+        "{name}: AUROC {:.3} over {} answers; llama-server rows {:.3} over {}; written rows \
+         {:.3} over {}; trivial baseline {:.3}",
+        m.overall,
+        all.len(),
+        m.real,
+        real.len(),
+        m.written,
+        written.len(),
+        m.baseline
     );
+    m
+}
+
+/// The development answers the scorer was tuned with (AUROC 0.915 when last tuned).
+#[test]
+fn score_separates_good_from_bad_answers() {
+    let rows = load();
+    let m = measure("development set", &rows);
+    let by_logprobs: Vec<(f32, bool)> = rows
+        .iter()
+        .filter_map(|r| Some((signal(&report(r), "logprobs")?, r.good)))
+        .collect();
     println!(
-        "logprob signal alone: AUROC {logprob_only:.3} over {} answers with logprobs",
+        "logprob signal alone: AUROC {:.3} over {} answers with logprobs",
+        auroc(&by_logprobs),
         by_logprobs.len()
     );
-    assert!(overall >= 0.75, "AUROC {overall:.3}");
+    assert!(m.overall >= 0.90, "AUROC {:.3}", m.overall);
+    assert!(m.real >= 0.85, "llama-server rows {:.3}", m.real);
+    assert!(
+        m.overall >= m.baseline + 0.10,
+        "{:.3} vs {:.3}",
+        m.overall,
+        m.baseline
+    );
+}
+
+/// Answers written blind to the scorer by two authors who never saw its code (a third of
+/// them or more from the real llama-server, kept unedited): never used to tune it. The
+/// floors sit just under what was measured (second set 0.816 overall, 0.891 on its real
+/// rows, baseline 0.648; third set 0.864, 0.732, baseline 0.795).
+#[test]
+fn held_out_answers_are_ranked_well_and_better_than_the_trivial_baseline() {
+    for (name, file, overall, real, margin) in [
+        (
+            "second held-out set",
+            "tests/data/confidence_heldout2.jsonl",
+            0.80,
+            0.85,
+            0.12,
+        ),
+        (
+            "third held-out set",
+            "tests/data/confidence_heldout3.jsonl",
+            0.84,
+            0.70,
+            0.05,
+        ),
+    ] {
+        let rows = load_file(file);
+        let m = measure(name, &rows);
+        assert!(m.overall >= overall, "{name}: AUROC {:.3}", m.overall);
+        assert!(m.real >= real, "{name}: llama-server rows {:.3}", m.real);
+        assert!(
+            m.overall >= m.baseline + margin,
+            "{name}: AUROC {:.3} against the baseline's {:.3}",
+            m.overall,
+            m.baseline
+        );
+    }
 }
