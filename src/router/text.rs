@@ -158,6 +158,15 @@ fn is_trace_line(line: &str) -> bool {
     if named {
         return true;
     }
+    // One pass over the line for all the marks below (measured: 33 substring searches per
+    // prose line were a tenth of routing's time). Fixed strings always build; were it ever
+    // not to, the searches are done one by one.
+    fn marks() -> Option<&'static aho_corasick::AhoCorasick> {
+        static AC: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+            std::sync::OnceLock::new();
+        AC.get_or_init(|| aho_corasick::AhoCorasick::new(MARKS).ok())
+            .as_ref()
+    }
     const MARKS: &[&str] = &[
         "Traceback (most recent call last)",
         "panicked at",
@@ -193,7 +202,7 @@ fn is_trace_line(line: &str) -> bool {
         "** (exit)",
         "(EXIT)",
     ];
-    MARKS.iter().any(|m| l.contains(m))
+    marks().map_or_else(|| MARKS.iter().any(|m| l.contains(m)), |ac| ac.is_match(l))
         || (l.starts_with("at ") && l.contains('(') && l.contains(':'))
         || (l.starts_with("File \"") && l.contains("line "))
 }
@@ -433,8 +442,12 @@ fn push_plain(plain: &mut String, word: &str) {
     if plain.is_empty() {
         plain.push(' '); // so the first word's opening pieces are marked as one
     }
-    for c in word.chars() {
-        plain.extend(c.to_lowercase());
+    if word.is_ascii() {
+        let from = plain.len();
+        plain.push_str(word);
+        plain[from..].make_ascii_lowercase();
+    } else {
+        plain.extend(word.chars().flat_map(char::to_lowercase));
     }
     plain.push(' ');
 }
