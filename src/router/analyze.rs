@@ -88,7 +88,8 @@ fn analyze_parsed(parsed: text::Parsed) -> Analysis {
     let (scores, mut evidence, mut features) = rules(&parsed);
     let rules = softmax(&scores);
     let (rule_best, _) = top_two(&rules);
-    let probabilities = match super::classifier::shipped() {
+    let classifier = super::classifier::shipped();
+    let probabilities = match classifier {
         Some(model) => model
             .log_posterior(&super::classifier::features(&parsed, &rules))
             .map(f32::exp),
@@ -103,7 +104,12 @@ fn analyze_parsed(parsed: text::Parsed) -> Analysis {
             kind: None,
         });
     }
-    let task_type = if scores.iter().all(|s| *s <= 0.0) && parsed.words.len() < 3 {
+    // Two words and no cue ("thoughts?", "MAX_RETRIES -> 5") give the classifier too
+    // little to read, so the prompt's shape decides. A prompt in an unspaced script is one
+    // or two "words" however long it is: there the classifier's reading is kept.
+    let unspaced = parsed.plain.chars().any(super::classifier::is_unspaced);
+    let terse = parsed.words.len() < 3 && (!unspaced || classifier.is_none());
+    let task_type = if terse && scores.iter().all(|s| *s <= 0.0) {
         fallback_type(&parsed)
     } else {
         TaskType::ALL[best]
@@ -610,6 +616,21 @@ mod tests {
         for (prompt, want) in cases {
             assert_eq!(t(prompt), want, "{prompt}");
         }
+    }
+
+    #[test]
+    fn an_unspaced_script_is_read_by_the_classifier_not_the_terse_guess() {
+        // One "word" to the tokenizer, but a whole question about a deadlock: the terse
+        // guess (new code, so hybrid) would ignore what it says.
+        let a = analyze("帮我看看这个函数为什么会死锁", &[]);
+        assert_eq!(
+            a.task_type.route(),
+            super::super::Route::Ollama,
+            "{:?}",
+            a.task_type
+        );
+        // Two Latin words with no cue are still a small change.
+        assert_eq!(t("MAX_RETRIES -> 5"), Edit);
     }
 
     #[test]

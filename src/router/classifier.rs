@@ -115,7 +115,7 @@ fn piece_hash(seed: u64, bytes: &[u8]) -> u32 {
 
 /// Han, kana and Hangul: words are not separated by spaces, so single characters and pairs
 /// are the pieces.
-fn is_unspaced(c: char) -> bool {
+pub(super) fn is_unspaced(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af | 0xf900..=0xfaff)
 }
