@@ -7,7 +7,9 @@
 //! or its prose names no call.
 
 use super::fences::Doc;
+use super::words::inline_spans;
 use super::{signal, Signal};
+use crate::text::short::{head, tail};
 
 const WEIGHT: f32 = 1.0;
 /// Inline code spans looked at, so a huge answer costs no more than a long one.
@@ -18,17 +20,10 @@ const MAX_SPANS: usize = 64;
 /// alternative ("or use `max(a, b)`") is not a claim about the code given.
 fn claimed_calls(prose: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    let mut offset = 0;
-    let parts: Vec<&str> = prose.split('`').take(2 * MAX_SPANS + 1).collect();
-    for (k, span) in parts.iter().enumerate() {
-        let start = offset;
-        offset += span.len() + 1;
-        // Odd parts are inside backticks; the last one is only if a backtick closes it.
-        if k % 2 == 0 || k + 1 == parts.len() {
-            continue;
-        }
-        let before = tail(&prose[..start.saturating_sub(1)], 32).to_lowercase();
-        let after = head(prose.get(offset..).unwrap_or(""), 24).to_lowercase();
+    for (span, end) in inline_spans(prose, MAX_SPANS) {
+        let start = end - span.len() - 2; // the opening backtick
+        let before = tail(&prose[..start], 32).to_lowercase();
+        let after = head(&prose[end..], 24).to_lowercase();
         let claimed = ["uses", "calls", "invokes", "relies on"]
             .iter()
             .any(|w| before.contains(w))
@@ -54,19 +49,6 @@ fn call_name(span: &str) -> Option<&str> {
             .next()
             .is_some_and(|c| c.is_alphabetic() || c == '_');
     ident.then_some(name)
-}
-
-fn tail(s: &str, n: usize) -> &str {
-    let cut = s
-        .char_indices()
-        .rev()
-        .nth(n.saturating_sub(1))
-        .map_or(0, |(i, _)| i);
-    &s[cut..]
-}
-
-fn head(s: &str, n: usize) -> &str {
-    s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
 
 /// `name` occurs in `text` as a whole identifier.

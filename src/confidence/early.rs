@@ -17,6 +17,7 @@
 use super::fences;
 use super::repetition;
 use super::text_signals;
+use crate::text::short::tail;
 
 /// Text between two checks.
 pub const STEP: usize = 512;
@@ -293,15 +294,6 @@ fn dominant_script(text: &str, share: f32) -> Option<Script> {
     }
     let (script, n) = counts.into_iter().max_by_key(|(_, n)| *n)?;
     (n as f32 >= share * letters as f32).then_some(script)
-}
-
-/// The last `max` bytes of `text`, from a character boundary.
-fn tail(text: &str, max: usize) -> &str {
-    let mut start = text.len().saturating_sub(max);
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    &text[start..]
 }
 
 fn head_chars(text: &str, n: usize) -> &str {

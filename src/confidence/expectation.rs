@@ -2,7 +2,7 @@
 //! code was asked for, and code in the language the prompt names.
 
 use super::fences::{self, Doc};
-use super::words::{count_phrase, looks_like_code, normalise};
+use super::words::{count_phrase, inline_spans, looks_like_code, normalise};
 use super::{signal, Draft, Signal};
 use crate::router::TaskType;
 
@@ -121,10 +121,9 @@ fn mostly_code(prose: &str) -> bool {
 
 /// An inline code span that is a statement or expression, not a name: `xs.sort(key=len)`.
 fn inline_code(prose: &str) -> bool {
-    let parts: Vec<&str> = prose.split('`').take(129).collect();
-    parts.iter().enumerate().any(|(k, span)| {
-        k % 2 == 1 && k + 1 < parts.len() && span.len() >= 8 && looks_like_code(span)
-    })
+    inline_spans(prose, 64)
+        .iter()
+        .any(|(span, _)| span.len() >= 8 && looks_like_code(span))
 }
 
 /// Characters of code pasted in the prompt: fenced blocks, else lines that look like code.

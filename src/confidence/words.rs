@@ -18,6 +18,22 @@ pub(crate) fn count_phrase(text: &str, phrase: &str) -> usize {
         .count()
 }
 
+/// The closed inline code spans of `text` (between backticks), each with the byte offset
+/// just past its closing backtick; at most `max`, so a huge answer costs no more than a
+/// long one. A backtick left open starts no span.
+pub(crate) fn inline_spans(text: &str, max: usize) -> Vec<(&str, usize)> {
+    let parts: Vec<&str> = text.split('`').take(2 * max + 1).collect();
+    let mut offset = 0;
+    let mut out = Vec::new();
+    for (k, part) in parts.iter().enumerate() {
+        offset += part.len() + 1;
+        if k % 2 == 1 && k + 1 < parts.len() {
+            out.push((*part, offset));
+        }
+    }
+    out
+}
+
 pub(crate) fn word_count(text: &str) -> usize {
     text.split_whitespace()
         .filter(|w| w.chars().any(char::is_alphanumeric))
@@ -71,6 +87,15 @@ mod tests {
         assert_eq!(count_phrase("maybe. maybe!", "maybe"), 2);
         assert_eq!(count_phrase("", "maybe"), 0);
         assert_eq!(normalise("I\u{2019}m"), "i'm");
+    }
+
+    #[test]
+    fn inline_spans_are_closed_and_located() {
+        let t = "use `a()` then `b` and `open";
+        let spans = inline_spans(t, 8);
+        assert_eq!(spans.iter().map(|s| s.0).collect::<Vec<_>>(), ["a()", "b"]);
+        assert_eq!(&t[spans[0].1..spans[0].1 + 5], " then");
+        assert_eq!(inline_spans(t, 1).len(), 1);
     }
 
     #[test]

@@ -13,6 +13,15 @@ pub fn head(text: &str, max: usize) -> &str {
     &text[..cut]
 }
 
+/// At most `max` bytes of the end of `text`, from a character boundary.
+pub fn tail(text: &str, max: usize) -> &str {
+    let mut start = text.len().saturating_sub(max);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
+}
+
 /// 999 → "999", 1234 → "1.2k".
 pub fn count(n: u64) -> String {
     if n < 1000 {
@@ -38,6 +47,9 @@ mod tests {
     #[test]
     fn heads_cut_on_characters_and_counts_read_short() {
         assert_eq!(head("short", 10), "short");
+        assert_eq!(tail("short", 3), "ort");
+        assert_eq!(tail("aé", 1), "");
+        assert_eq!(tail("aé", 2), "é");
         assert_eq!(head("ééé", 3), "é");
         assert_eq!(head("", 0), "");
         assert_eq!(count(999), "999");
