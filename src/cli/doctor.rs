@@ -138,17 +138,7 @@ fn models_lines(h: &BackendHealth) -> String {
 
 fn loaded_detail(m: &ModelInfo) -> String {
     let mut parts = Vec::new();
-    if let Some(v) = m.vram_bytes {
-        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
-        match crate::resources::fit::gpu_percent(m.vram_bytes, m.resident_bytes) {
-            Some(p) => parts.push(format!(
-                "{:.1} GiB in VRAM of {:.1} GiB: {p}% on GPU, the rest on the CPU",
-                gib(v),
-                gib(m.resident_bytes.unwrap_or_default())
-            )),
-            None => parts.push(format!("{:.1} GiB in VRAM", gib(v))),
-        }
-    }
+    parts.extend(crate::resources::LoadedModel::from(m).vram_detail());
     if let Some(c) = m.context_length {
         parts.push(format!("context {c}"));
     }

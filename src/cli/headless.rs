@@ -289,6 +289,16 @@ impl Output {
                     to.label()
                 ));
             }
+            EventKind::Unloaded {
+                backend,
+                model,
+                idle_secs,
+                reason,
+            } => {
+                // Never silent (DESIGN: the user sees what happened to their servers).
+                let line = crate::engine::unloaded_sentence(*backend, model, *idle_secs, reason);
+                self.err_line(&format!("[{line}]"));
+            }
             EventKind::Escalate { to, signals, .. } => {
                 let weak: Vec<&str> = signals
                     .values()

@@ -152,15 +152,8 @@ fn model_lines(b: &BackendResources) -> String {
 
 fn model_detail(m: &LoadedModel) -> String {
     let mut parts = Vec::new();
-    match (m.vram_bytes, m.size_bytes) {
-        (Some(v), _) => match m.gpu_percent() {
-            Some(p) => parts.push(format!(
-                "{} in VRAM of {}: {p}% on GPU, the rest on the CPU",
-                human_bytes(v),
-                human_bytes(m.resident_bytes.unwrap_or_default())
-            )),
-            None => parts.push(format!("{} in VRAM", human_bytes(v))),
-        },
+    match (m.vram_detail(), m.size_bytes) {
+        (Some(vram), _) => parts.push(vram),
         (None, Some(size)) => {
             parts.push(format!("{} on disk, VRAM not reported", human_bytes(size)))
         }

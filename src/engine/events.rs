@@ -255,6 +255,15 @@ pub struct EarlyStop {
     pub saved_ms: Option<f64>,
 }
 
+/// How an unload reads wherever it is shown (the inspector, the resource pane, `ask`):
+/// "unloaded qwen-coder-7b from LM Studio after 900 s idle, to make room for big:32b".
+pub fn unloaded_sentence(backend: BackendId, model: &str, idle_secs: u64, reason: &str) -> String {
+    format!(
+        "unloaded {model} from {} after {idle_secs} s idle, {reason}",
+        backend.label()
+    )
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {

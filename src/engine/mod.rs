@@ -35,8 +35,8 @@ pub use crate::store::SessionChoice;
 pub use crate::workspace::FileRef;
 pub use conversation::SYSTEM_PROMPT;
 pub use events::{
-    Attachment, BackendHealth, BackendLoad, Command, ContextCounts, ContextItem, EditStatus, Event,
-    EventKind, FilesRequest, RequestId, RouteMode, Source, Submit, Verdict,
+    unloaded_sentence, Attachment, BackendHealth, BackendLoad, Command, ContextCounts, ContextItem,
+    EditStatus, Event, EventKind, FilesRequest, RequestId, RouteMode, Source, Submit, Verdict,
 };
 pub use journal::{FileChange, JournalAction, JournalEntry};
 pub use outbox::CAPACITY as EVENT_CAPACITY;

@@ -489,9 +489,10 @@ impl Run {
                 None => Outcome::Failed(e),
             },
             // A draft stopped while it streamed escalates at once, edit or not.
-            (Outcome::Done(draft), _) if draft.early.is_some() => {
-                self.escalate_early(draft, messages).await
-            }
+            (Outcome::Done(mut draft), _) if draft.early.is_some() => match draft.early.take() {
+                Some(stop) => self.escalate_early(draft, stop, messages).await,
+                None => Outcome::Done(draft),
+            },
             // An edit draft is judged once its edits are read (the edit loop).
             (Outcome::Done(draft), _)
                 if hybrid && draft.backend == BackendId::Lmstudio && !self.submit.edit =>
@@ -676,15 +677,15 @@ impl Run {
     }
 
     /// A draft stopped while it streamed: it escalates at once, on the `early` signal, with
-    /// only the draft's start for the quality server (the rest is the failure itself).
+    /// only the draft's start for the quality server (the rest is the failure itself). The
+    /// draft itself is kept whole, and marked as stopped early, should it have to stand.
     async fn escalate_early(
         &mut self,
         mut draft: Box<Answer>,
+        stop: EarlyStop,
         messages: Vec<ChatMessage>,
     ) -> Outcome {
-        let Some(stop) = draft.early.clone() else {
-            return Outcome::Done(draft);
-        };
+        draft.early = Some(stop.clone());
         let why = stop.reason.trim_start_matches("early: ").to_owned();
         let signals = BTreeMap::from([(
             "early",
@@ -694,7 +695,6 @@ impl Run {
                 detail: why.clone(),
             },
         )]);
-        draft.text = crate::text::short::head(&draft.text, EARLY_DRAFT_SHOWN).to_owned();
         self.escalate_draft(draft, messages, 0.0, signals, vec![why], Some(stop))
             .await
     }
@@ -722,6 +722,7 @@ impl Run {
             return Outcome::Done(draft);
         }
         self.escalated = true;
+        let stopped_early = early.is_some();
         self.emit(EventKind::Escalate {
             from: draft.backend,
             to,
@@ -734,7 +735,16 @@ impl Run {
         let leg = Leg {
             id: to,
             model: None,
-            messages: escalation_messages(messages, &draft.text, &problems),
+            // A draft stopped early is the failure itself past its start.
+            messages: escalation_messages(
+                messages,
+                if stopped_early {
+                    crate::text::short::head(&draft.text, EARLY_DRAFT_SHOWN)
+                } else {
+                    &draft.text
+                },
+                &problems,
+            ),
             draft: false,
             may_trim: true,
         };
@@ -892,13 +902,6 @@ impl Run {
         if let Some(e) = model.and_then(|m| remote_refusal(leg.id, m, slot.cfg.allow_remote)) {
             return Outcome::Failed(e);
         }
-        if model.is_some_and(|m| super::vram::needs_room(&shared, m)) {
-            let events =
-                super::vram::make_room(Arc::clone(&shared), leg.id.other(), &choice.name).await;
-            for e in events {
-                self.emit(e).await;
-            }
-        }
         self.emit(EventKind::Model {
             backend: leg.id,
             model: choice.name.clone(),
@@ -925,6 +928,17 @@ impl Run {
             cache::enabled(&shared).then(|| cache::key(leg.id, slot.backend.endpoint(), &req));
         if let Some(hit) = self.cached_answer(key.as_ref()).await {
             return self.replay(leg, choice.name, hit, start).await;
+        }
+        // Only a request that will load the model makes room for it, and Esc stops waiting.
+        if model.is_some_and(|m| super::vram::needs_room(&shared, leg.id, m)) {
+            let room = super::vram::make_room(Arc::clone(&shared), leg.id.other(), &choice.name);
+            let events = tokio::select! {
+                events = room => events,
+                _ = &mut self.cancel => return Outcome::Cancelled,
+            };
+            for e in events {
+                self.emit(e).await;
+            }
         }
         let _permit = match slot.try_acquire() {
             Ok(p) => p,
@@ -1445,8 +1459,6 @@ fn remote_refusal(
     ))
 }
 
-/// Errors after which the other server may take the request: it was unavailable, or the
-/// conversation did not fit this one's window.
 /// How many tokens a stream has produced: one logprob entry per token where the server
 /// sent them, else estimated from the text at this server's characters per token.
 fn streamed_tokens(
@@ -1475,6 +1487,8 @@ fn saved_ms(
     Some(left as f64 / per_sec * 1000.0)
 }
 
+/// Errors after which the other server may take the request: it was unavailable, or the
+/// conversation did not fit this one's window.
 fn movable(e: &BackendError) -> bool {
     e.is_unavailable() || e.kind == ErrorKind::ContextTooLong
 }

@@ -12,16 +12,29 @@ use super::events::EventKind;
 use super::Shared;
 use crate::backend::{BackendId, ModelInfo, ModelKind};
 
-/// Whether `model` needs the other server to make room: unloading is on, it is not loaded,
-/// and the free GPU memory cannot hold it with its KV cache.
-pub fn needs_room(shared: &Shared, model: &ModelInfo) -> bool {
+/// Whether `model`, for role `id`, needs the other server to make room: unloading is on,
+/// it is not loaded, both servers run on this machine (the free memory read is this
+/// machine's GPU; unloading a remote model frees nothing here), and the free GPU memory
+/// cannot hold it with its KV cache.
+pub fn needs_room(shared: &Shared, id: BackendId, model: &ModelInfo) -> bool {
     if !shared.config.hybrid.vram.unload_idle || model.loaded != Some(false) {
+        return false;
+    }
+    if !on_this_machine(shared, id) || !on_this_machine(shared, id.other()) {
         return false;
     }
     let (Some(free), Some(size)) = (super::resources::free_vram(shared), model.size_bytes) else {
         return false;
     };
     !crate::resources::fit::fits(free, size, model.kv_bytes_per_token, model.context_length)
+}
+
+/// Every endpoint of the role is a loopback address.
+fn on_this_machine(shared: &Shared, id: BackendId) -> bool {
+    shared.slot(id).slots().all(|s| {
+        reqwest::Url::parse(s.backend.endpoint())
+            .is_ok_and(|u| crate::backend::endpoint::is_local(&u))
+    })
 }
 
 /// Unloads what `other` has loaded, if nothing uses it and it has been idle long enough;

@@ -174,6 +174,21 @@ impl LoadedModel {
     }
 }
 
+impl LoadedModel {
+    /// "5.0 GiB in VRAM of 6.1 GiB: 80% on GPU, the rest on the CPU", as `doctor` and
+    /// `system vram` list a loaded model.
+    pub fn vram_detail(&self) -> Option<String> {
+        let vram = human_bytes(self.vram_bytes?);
+        Some(match self.gpu_percent() {
+            Some(p) => format!(
+                "{vram} in VRAM of {}: {p}% on GPU, the rest on the CPU",
+                human_bytes(self.resident_bytes.unwrap_or_default())
+            ),
+            None => format!("{vram} in VRAM"),
+        })
+    }
+}
+
 impl From<&ModelInfo> for LoadedModel {
     fn from(m: &ModelInfo) -> Self {
         Self {

@@ -1031,12 +1031,10 @@ impl App {
                 idle_secs,
                 ref reason,
             } => {
-                // Kept for the resource pane: an unload is never silent.
-                self.unloaded = Some(format!(
-                    "unloaded {model} from {} (idle {} min) {reason}",
-                    backend.label(),
-                    idle_secs / 60
-                ));
+                // Kept for the resource pane: an unload is never silent. Cleaned once, here:
+                // the model name and reason come from a server.
+                let line = crate::engine::unloaded_sentence(backend, model, idle_secs, reason);
+                self.unloaded = Some(crate::text::terminal::line(&line, " ").into_owned());
             }
             EventKind::Resources { status } => {
                 // One section per endpoint: a role's load is their sum.

@@ -46,7 +46,11 @@ pub struct Step {
 }
 
 impl Inspector {
+    /// Records a step, cleaned once here: steps quote servers and models (model names,
+    /// reasons, test commands, early-stop units), and the terminal buffer drops C0/C1
+    /// controls but keeps bidi ones.
     fn step(&mut self, kind: StepKind, text: String) {
+        let text = crate::text::terminal::line(&text, " ").into_owned();
         self.timeline.push(Step { kind, text });
     }
 
@@ -158,11 +162,7 @@ impl Inspector {
                 reason,
             } => self.step(
                 StepKind::Warn,
-                format!(
-                    "unloaded {model} from {} after {} s idle, {reason}",
-                    backend.label(),
-                    idle_secs
-                ),
+                crate::engine::unloaded_sentence(*backend, model, *idle_secs, reason),
             ),
             EventKind::TestRun {
                 backend,
@@ -173,7 +173,7 @@ impl Inspector {
                 format!(
                     "tests #{attempt} on {}'s edit: {}",
                     backend.label(),
-                    crate::text::terminal::line(&argv.join(" "), " ")
+                    argv.join(" ")
                 ),
             ),
             EventKind::TestResult {
@@ -196,10 +196,7 @@ impl Inspector {
                         StepKind::Warn,
                         format!(
                             "not checked: {}",
-                            crate::text::terminal::line(
-                                e.as_deref().unwrap_or("the tests could not run"),
-                                " "
-                            )
+                            e.as_deref().unwrap_or("the tests could not run")
                         ),
                     ),
                 }

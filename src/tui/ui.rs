@@ -519,12 +519,8 @@ fn inspector_pane(f: &mut Frame, app: &App, area: Rect) {
         if steps.len() >= free {
             break;
         }
-        // Steps quote servers and models (model names, reasons, early-stop units): the
-        // buffer drops C0/C1 controls but not bidi ones, so each is cleaned here, once.
-        let text = clip(
-            &crate::text::terminal::line(&s.text, " "),
-            w.saturating_sub(2),
-        );
+        // Cleaned when recorded (`Inspector::step`).
+        let text = clip(&s.text, w.saturating_sub(2));
         steps.push(Line::from(vec![
             Span::styled("• ", t.dim),
             Span::styled(text, style),
@@ -627,10 +623,7 @@ fn resources_pane(f: &mut Frame, app: &App, area: Rect) {
         _ => lines.push(Line::styled("reading GPU, CPU and memory…", t.dim)),
     }
     if let Some(u) = &app.unloaded {
-        lines.push(Line::styled(
-            crate::text::terminal::line(u, " ").into_owned(),
-            t.warn,
-        ));
+        lines.push(Line::styled(u.clone(), t.warn));
     }
     let spark_h = if inner.height as usize > lines.len() + 2 {
         2
