@@ -12,6 +12,7 @@ pub mod models;
 pub mod ndjson;
 pub mod ollama;
 mod ollama_show;
+pub use ollama_show::OLLAMA_DEFAULT_CTX;
 pub mod openai;
 pub mod sse;
 

@@ -54,6 +54,7 @@ impl OpenAiBackend {
         route: &str,
         body: serde_json::Value,
         what: &str,
+        model: &str,
     ) -> Result<(), BackendError> {
         let id = self.http.id;
         let wait = self.http.load_timeout();
@@ -68,12 +69,15 @@ impl OpenAiBackend {
             .iter()
             .any(|f| f.as_deref() == Some("model_not_found"));
         if model_missing {
-            let model = model_of(&body);
-            return Err(super::models::unknown_model(
+            // Not the chat error's "it has: …": a load or unload names one model only.
+            return Err(BackendError::new(
                 id,
-                super::Api::Openai,
-                &model,
-                &[],
+                super::ErrorKind::ModelNotFound,
+                format!(
+                    "{} could not {what}: it has no model \"{model}\" — check the name with \
+                     `lms ls`",
+                    id.label()
+                ),
             ));
         }
         // LM Studio answers a route it does not have with an "Unexpected endpoint" error;
@@ -83,11 +87,13 @@ impl OpenAiBackend {
                 .as_deref()
                 .is_some_and(|m| m.contains("Unexpected endpoint"));
         if no_route {
+            // Any OpenAI-compatible server may sit in this role (llama-server, vLLM): the
+            // hint names what LM Studio needs without claiming the server is LM Studio.
             return Err(BackendError::unsupported(
                 id,
                 what,
-                "it needs LM Studio 0.4 or later (`lms load` and `lms unload` work on any \
-                 version)",
+                "the server has no load route (LM Studio 0.4 or later has one; `lms load` and \
+                 `lms unload` work on any version)",
             ));
         }
         if !(200..300).contains(&status) {
@@ -181,7 +187,7 @@ impl Backend for OpenAiBackend {
     ) -> BoxFuture<'_, Result<(), BackendError>> {
         Box::pin(async move {
             let body = json!({ "model": model });
-            self.lmstudio_models_call("/api/v1/models/load", body, "load a model")
+            self.lmstudio_models_call("/api/v1/models/load", body, "load a model", &model)
                 .await
         })
     }
@@ -191,19 +197,10 @@ impl Backend for OpenAiBackend {
     fn unload(&self, model: String) -> BoxFuture<'_, Result<(), BackendError>> {
         Box::pin(async move {
             let body = json!({ "instance_id": model });
-            self.lmstudio_models_call("/api/v1/models/unload", body, "unload a model")
+            self.lmstudio_models_call("/api/v1/models/unload", body, "unload a model", &model)
                 .await
         })
     }
-}
-
-/// The model a load or unload names.
-fn model_of(body: &serde_json::Value) -> String {
-    ["model", "instance_id"]
-        .iter()
-        .find_map(|k| body.get(*k)?.as_str())
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// The JSON body of a streamed chat completion; `enable_thinking` goes to the chat

@@ -7,9 +7,8 @@
 /// the side of "does not fit".
 const WEIGHT_BYTES_PER_KV_BYTE_PER_TOKEN: u64 = 36_000;
 
-/// The window a model is assumed to get when nothing says which: Ollama's default below
-/// 24 GiB of VRAM (PROTOCOLS.md §1.7).
-const DEFAULT_WINDOW: u64 = 4096;
+/// The window a model is assumed to get when nothing says which: Ollama's default.
+use crate::backend::OLLAMA_DEFAULT_CTX as DEFAULT_WINDOW;
 
 /// The memory a model needs once loaded: its weights (the file) plus the KV cache for its
 /// window, `kv_bytes_per_token × window`. The file size alone undercounts: at a 32k window
