@@ -2,7 +2,7 @@
 //! CommonMark's fence rules ([`crate::text::fence`]), so that the scorer judges the same
 //! blocks the chat shows.
 
-use crate::text::fence;
+use crate::text::fence::{self, Line, Scanner};
 
 /// One fenced block: its language tag (lower case, possibly empty) and its text.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,40 @@ pub(crate) fn split(answer: &str) -> Doc {
         })
         .collect();
     Doc { blocks, prose }
+}
+
+/// One piece of an answer, in order: a prose line (trimmed, never blank) or a closed block.
+#[derive(Debug)]
+pub(crate) enum Part<'a> {
+    Prose(&'a str),
+    Block { tag: String, body: String },
+}
+
+/// The answer's prose lines and closed blocks in the order they come (an unclosed block at
+/// the end is left out: it is no example of anything).
+pub(crate) fn parts(answer: &str) -> Vec<Part<'_>> {
+    let mut scanner = Scanner::new();
+    let mut out = Vec::new();
+    let mut open: Option<(String, String)> = None;
+    for line in answer.lines() {
+        match scanner.line(line) {
+            Line::Prose(l) if !l.trim().is_empty() => out.push(Part::Prose(l.trim())),
+            Line::Prose(_) => {}
+            Line::Open(f) => open = Some((f.lang().unwrap_or_default(), String::new())),
+            Line::Code(l) => {
+                if let Some((_, body)) = open.as_mut() {
+                    body.push_str(l);
+                    body.push('\n');
+                }
+            }
+            Line::Close => {
+                if let Some((tag, body)) = open.take() {
+                    out.push(Part::Block { tag, body });
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

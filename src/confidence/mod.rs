@@ -13,12 +13,16 @@
 //! - `relevance`: no content word of the prompt in the answer (relevance)
 //! - `consistency`: the explanation names calls the code never makes (consistency)
 //! - `repetition`: loops and degenerate repeats (repetition)
+//! - `hazards`: known bug and security patterns in the code, as linters flag them (hazards)
 //! - `syntax`: share of the code that fails to parse, per fenced block (syntax)
 //! - `logprobs`: mean and 10th percentile of token log probabilities (logprobs)
+//! - `examples`: the results the draft claims for its own Python code, checked by running
+//!   it; added by the engine after the run, through [`with_examples`] (claims)
 //!
 //! A signal that cannot be judged (no logprobs, no code in a known language, no prose) is
 //! left out of the report, never counted as a neutral score with weight.
 
+pub mod claims;
 mod consistency;
 mod data_formats;
 pub mod early;
@@ -26,6 +30,7 @@ mod elision;
 mod expectation;
 mod fences;
 mod grammar;
+mod hazards;
 mod logprobs;
 mod relevance;
 mod repetition;
@@ -86,6 +91,8 @@ impl Report {
 fn severity(name: &str) -> f32 {
     match name {
         "truncation" | "refusal" | "repetition" => 1.0,
+        "examples" => 0.9,
+        "hazards" => 0.7,
         "syntax" => 0.8,
         "hedging" => 0.8,
         "code_block" | "language" | "echo" => 0.5,
@@ -113,6 +120,7 @@ pub fn score(d: &Draft) -> Report {
         ("consistency", consistency::signal_for(d.prompt, &doc)),
         ("repetition", repetition::signal_for(d.answer)),
         ("syntax", syntax::signal_for(&doc)),
+        ("hazards", hazards::signal_for(d.prompt, d.answer)),
         ("logprobs", logprobs::signal_for(d.logprobs)),
     ];
     let signals: BTreeMap<&'static str, Signal> = candidates
@@ -121,6 +129,14 @@ pub fn score(d: &Draft) -> Report {
         .collect();
     let score = combine(&signals);
     Report { score, signals }
+}
+
+/// `report` with the `examples` signal (its claims checked by running the code) added and
+/// the score combined again.
+pub fn with_examples(mut report: Report, examples: Signal) -> Report {
+    report.signals.insert("examples", examples);
+    report.score = combine(&report.signals);
+    report
 }
 
 /// The weighted mean of the present signals, capped by the weakest signal's ceiling.

@@ -138,6 +138,8 @@ pub struct Routing {
     pub test_budget_secs: u64,
     /// Stop and escalate a hybrid draft that is clearly failing while it streams.
     pub early_escalation: bool,
+    /// Run a hybrid draft's own Python examples in the sandbox to check what it claims.
+    pub check_examples: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

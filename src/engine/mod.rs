@@ -9,6 +9,7 @@ mod context;
 mod conversation;
 mod edits;
 pub mod events;
+pub mod examples;
 mod files;
 pub mod journal;
 mod learning;

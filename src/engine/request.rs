@@ -652,6 +652,14 @@ impl Run {
             .await;
             return Outcome::Done(draft);
         };
+        let report = if routing.check_examples {
+            match self.check_examples(&draft, report).await {
+                Some(r) => r,
+                None => return Outcome::Cancelled,
+            }
+        } else {
+            report
+        };
         self.emit(EventKind::Confidence {
             backend: draft.backend,
             score: report.score,
@@ -785,6 +793,40 @@ impl Run {
             })
         })
         .await
+    }
+
+    /// `report` with what the draft claims its own Python code gives checked by running it
+    /// in the sandbox (`examples`); `None` when the user cancelled meanwhile. A run that
+    /// cannot finish in time leaves the report as it was.
+    async fn check_examples(
+        &mut self,
+        draft: &Answer,
+        report: confidence::Report,
+    ) -> Option<confidence::Report> {
+        let prompt = self.submit.input.clone();
+        let answer = crate::text::short::head(&draft.text, SCORE_MAX_BYTES).to_owned();
+        if confidence::claims::probe(&prompt, &answer).is_none() {
+            return Some(report);
+        }
+        self.emit(EventKind::Status {
+            backend: Some(draft.backend),
+            message: "running the draft's own example in the sandbox to check what it claims"
+                .into(),
+        })
+        .await;
+        let cfg = self.shared.config.sandbox.clone();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (unchecked, flag) = (report.clone(), Arc::clone(&stop));
+        let job = within(super::examples::WALL + Duration::from_secs(2), move || {
+            super::examples::checked(&cfg, &prompt, &answer, report, Some(flag))
+        });
+        tokio::select! {
+            checked = job => Some(checked.unwrap_or(unchecked)),
+            _ = &mut self.cancel => {
+                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                None
+            }
+        }
     }
 
     /// One leg, retried while Ollama signals back-pressure with 503.

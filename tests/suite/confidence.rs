@@ -450,6 +450,20 @@ fn report(r: &Row) -> Report {
     })
 }
 
+/// The score the engine acts on: [`report`] with the answer's own claims checked by running
+/// its code in the sandbox (`engine::examples`), as a hybrid draft is judged.
+fn checked_report(r: &Row) -> Report {
+    let draft = Draft {
+        prompt: &r.prompt,
+        answer: &r.answer,
+        task_type: r.task,
+        finish_reason: r.finish_reason.as_deref(),
+        logprobs: r.logprobs.as_deref().unwrap_or(&[]),
+    };
+    let cfg = codecrucible::Config::default().sandbox;
+    codecrucible::engine::examples::scored(&cfg, &draft)
+}
+
 /// The probability that a random good answer outscores a random bad one (ties count half).
 fn auroc(scored: &[(f32, bool)]) -> f64 {
     let good: Vec<f32> = scored.iter().filter(|s| s.1).map(|s| s.0).collect();
@@ -509,8 +523,11 @@ fn measure(name: &str, rows: &[Row]) -> Measured {
     let mut real = Vec::new();
     let mut written = Vec::new();
     let mut baseline = Vec::new();
+    let mut unchecked = Vec::new();
     for r in rows {
-        let rep = report(r);
+        let plain = report(r);
+        unchecked.push((plain.score, r.good));
+        let rep = checked_report(r);
         all.push((rep.score, r.good));
         let is_real = r.source == "llama-server";
         if is_real {
@@ -534,6 +551,9 @@ fn measure(name: &str, rows: &[Row]) -> Measured {
                 rep.score,
                 weak.join(" ")
             );
+            if let Some(e) = rep.signals.get("examples") {
+                println!("         examples: {}", e.detail);
+            }
         }
     }
     let m = Measured {
@@ -552,6 +572,10 @@ fn measure(name: &str, rows: &[Row]) -> Measured {
         m.written,
         written.len(),
         m.baseline
+    );
+    println!(
+        "{name}: without running the examples, AUROC {:.3}",
+        auroc(&unchecked)
     );
     m
 }

@@ -15,6 +15,7 @@ mod edit_tasks;
 mod endpoints;
 mod engine;
 mod environment;
+mod examples;
 mod fault_matrix;
 mod fuzz_quick;
 mod hybrid;

@@ -1,0 +1,61 @@
+//! What checking a draft's own example costs: `engine::examples::checked` on an answer that
+//! claims a result for its Python function (a bubblewrap sandbox, python3 and the claim
+//! driver), against the static score alone, alternated so both see the same machine load.
+//! Printed as medians and 90th percentiles over `EXAMPLES_RUNS` runs (default 40).
+
+use std::time::{Duration, Instant};
+
+use codecrucible::confidence::{score, Draft};
+use codecrucible::config::Config;
+use codecrucible::engine::examples;
+use codecrucible::router::TaskType;
+
+const ANSWER: &str =
+    "```python\ndef sum_to(n):\n    total = 0\n    for i in range(1, n):\n        \
+                      total += i\n    return total\n```\n\nFor example `sum_to(5)` returns 15.\n";
+
+fn pct(mut v: Vec<Duration>, p: usize) -> f64 {
+    v.sort_unstable();
+    v[(v.len() * p / 100).min(v.len() - 1)].as_secs_f64() * 1000.0
+}
+
+fn main() {
+    if let Err(e) = codecrucible::sandbox::profile::available() {
+        println!("examples: SKIPPED: {}", e.sentence());
+        return;
+    }
+    let cfg = Config::default().sandbox;
+    let draft = Draft {
+        prompt: "Write a Python function that adds the integers 1 to n.",
+        answer: ANSWER,
+        task_type: TaskType::Generation,
+        finish_reason: Some("stop"),
+        logprobs: &[],
+    };
+    let n: usize = std::env::var("EXAMPLES_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let first = examples::scored(&cfg, &draft);
+    assert!(
+        first.signals.contains_key("examples"),
+        "the example ran: {first:?}"
+    );
+    let (mut checked, mut plain) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        let t = Instant::now();
+        let r = examples::scored(&cfg, &draft);
+        checked.push(t.elapsed());
+        assert!(r.score < 0.2, "the wrong claim is found");
+        let t = Instant::now();
+        std::hint::black_box(score(&draft));
+        plain.push(t.elapsed());
+    }
+    println!(
+        "examples: checked by running, median {:.1} ms, p90 {:.1} ms; static score alone, \
+         median {:.3} ms ({n} runs each)",
+        pct(checked.clone(), 50),
+        pct(checked, 90),
+        pct(plain, 50)
+    );
+}

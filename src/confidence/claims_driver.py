@@ -1,0 +1,250 @@
+# Checks the claims a draft makes about its own Python code (confidence::claims). It runs
+# inside the sandbox, in an empty scratch directory, as `python3 -I -c <this> <payload>`.
+# The payload (JSON) holds the draft's Python blocks and the claims read from its prose and
+# from the prompt; the comment claims in the code ("print(f(5))  # 15") and doctests are
+# read here, where the tokenizer tells comments from strings. One JSON line per verdict
+# goes to stdout; everything the draft's code prints is captured, never passed through.
+import ast, contextlib, io, json, math, re, signal, sys, tokenize
+
+CAP = 4000
+STEP_SECS = 2
+# Errors that say the snippet needs something it was not given (its surroundings, a
+# package, a file, input), not that it is wrong.
+CONTEXT = {"NameError", "ModuleNotFoundError", "ImportError", "EOFError",
+           "FileNotFoundError", "PermissionError", "OSError", "ConnectionError",
+           "TimeoutError", "KeyboardInterrupt", "NotImplementedError", "UnboundLocalError"}
+# Code whose output changes from run to run: its claims cannot be checked.
+UNSTABLE = re.compile(r"\b(random|time|datetime|uuid|secrets|getpass|threading|asyncio|"
+                      r"multiprocessing|subprocess|socket|environ|argv)\b|\b(input|id|hash)\(")
+PREFIXES = ("output:", "outputs:", "output", "outputs", "prints:", "prints", "print:",
+            "returns:", "returns", "return", "result:", "result", "gives", "->", "=>",
+            "\u2192", "==", "=", ":")
+
+
+class Slow(Exception):
+    pass
+
+
+def alarm(_sig, _frame):
+    raise Slow()
+
+
+def say(**kw):
+    sys.__stdout__.write(json.dumps(kw) + "\n")
+
+
+def norm(s):
+    return " ".join(str(s).strip().strip("`").split())
+
+
+def literal(s):
+    s = s.strip().strip("`").strip()
+    if s.endswith(".") and not s[:-1].replace("-", "").isdigit():
+        s = s[:-1]
+    for cand in (s, s.replace("true", "True").replace("false", "False").replace("null", "None")):
+        try:
+            return True, ast.literal_eval(cand)
+        except Exception:
+            pass
+    return False, None
+
+
+def same_value(got, want):
+    if isinstance(want, bool) or isinstance(got, bool):
+        return type(got) is type(want) and got == want
+    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
+        if isinstance(want, float) and not want.is_integer():
+            digits = len(repr(want).split(".")[-1])
+            return math.isclose(round(got, digits), want, rel_tol=1e-9, abs_tol=1e-9)
+        return math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12)
+    try:
+        return bool(got == want)
+    except Exception:
+        return False
+
+
+def matches_text(out, expected):
+    """Whether printed `out` is what `expected` says it is: the same text, one of its
+    lines, or the same literal value."""
+    want = norm(expected)
+    if not want:
+        return True
+    lines = [norm(l) for l in out.splitlines() if l.strip()]
+    if norm(out) == want or want in lines:
+        return True
+    ok, value = literal(expected)
+    if ok:
+        for line in lines + [norm(out)]:
+            ok2, got = literal(line)
+            if ok2 and same_value(got, value):
+                return True
+            if isinstance(value, str) and norm(value) == line:
+                return True
+    return False
+
+
+def matches_value(got, expected):
+    ok, value = literal(expected)
+    if ok and same_value(got, value):
+        return True
+    return norm(repr(got)) == norm(expected) or norm(str(got)) == norm(expected)
+
+
+def run_step(code, ns):
+    """Runs one statement with its output captured: (printed, value or None, error name)."""
+    buf = io.StringIO()
+    signal.alarm(STEP_SECS)
+    try:
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
+            if isinstance(code, ast.Expression):
+                value = eval(compile(code, "<draft>", "eval"), ns)
+                return buf.getvalue()[:CAP], value, None
+            exec(compile(code, "<draft>", "exec"), ns)
+            return buf.getvalue()[:CAP], None, None
+    except Slow:
+        return buf.getvalue()[:CAP], None, "Timeout"
+    except BaseException as e:
+        return buf.getvalue()[:CAP], None, type(e).__name__
+    finally:
+        signal.alarm(0)
+
+
+def comments(src):
+    """Comment text by line number, for lines that also hold code."""
+    out = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+            if tok.type == tokenize.COMMENT:
+                line = tok.line[: tok.start[1]].strip()
+                if line:
+                    out[tok.start[0]] = tok.string[1:].strip()
+    except Exception:
+        pass
+    return out
+
+
+def claim_of(comment):
+    """(expected text, whether the comment says outright that it is an output)."""
+    low = comment.lower()
+    for p in PREFIXES:
+        if low.startswith(p):
+            rest = comment[len(p):].strip()
+            if rest:
+                return rest, True
+    return comment, False
+
+
+def doctests(src):
+    """`>>> expr` lines and the line after each, as (expr, expected)."""
+    lines = src.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s.startswith(">>> ") and i + 1 < len(lines):
+            nxt = lines[i + 1].strip()
+            if nxt and not nxt.startswith(">>>") and not nxt.startswith("..."):
+                out.append((s[4:], nxt))
+    return out
+
+
+def check_block(index, src, ns):
+    if UNSTABLE.search(src):
+        say(block=index, skipped="unstable")
+        return ""
+    tests = doctests(src)
+    if tests:
+        for expr, expected in tests:
+            check_expr("doctest", expr, expected, ns, True)
+        return ""
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        say(block=index, skipped="syntax")
+        return ""
+    notes = comments(src)
+    printed = []
+    for node in tree.body:
+        end = getattr(node, "end_lineno", node.lineno)
+        note = next((notes[n] for n in range(node.lineno, end + 1) if n in notes), None)
+        if isinstance(node, ast.Expr):
+            code = ast.Expression(node.value)
+        else:
+            code = ast.Module([node], [])
+        out, value, err = run_step(code, ns)
+        printed.append(out)
+        if err and err not in CONTEXT:
+            say(block=index, line=node.lineno, error=err)
+        if note is None or isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import,
+                                             ast.ImportFrom, ast.AsyncFunctionDef)):
+            continue
+        expected, outright = claim_of(note)
+        verdict(f"line {node.lineno}", ast.get_source_segment(src, node) or "", expected,
+                outright, out, value, err, node)
+    return "".join(printed)[:CAP]
+
+
+def verdict(where, code, expected, outright, out, value, err, node):
+    if err in CONTEXT or err == "Timeout" and not outright:
+        return
+    ok_lit, _ = literal(expected)
+    if not (outright or ok_lit):
+        return
+    if err:
+        say(claim=where, code=code[:200], expected=expected[:200], raised=err)
+        return
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+            and getattr(node.value.func, "id", "") == "print":
+        good = matches_text(out, expected)
+        got = out.strip()
+    elif isinstance(node, ast.Expr):
+        good = matches_value(value, expected) or (out and matches_text(out, expected))
+        got = repr(value)
+    elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
+            and isinstance(node.targets[0], ast.Name) and ok_lit:
+        got_value = NS.get(node.targets[0].id)
+        good = matches_value(got_value, expected)
+        got = repr(got_value)
+    else:
+        return
+    if not good and not ok_lit and not out.strip():
+        return
+    say(claim=where, code=code[:200], expected=expected[:200], got=got[:200], ok=bool(good))
+
+
+def check_expr(where, expr, expected, ns, outright):
+    try:
+        tree = ast.parse(expr.strip().strip("`"), mode="eval")
+    except SyntaxError:
+        return
+    out, value, err = run_step(tree, ns)
+    node = ast.Expr(tree.body)
+    verdict(where, expr, expected, outright, out, value, err, node)
+
+
+def check_output(index, expected, printed):
+    if printed is None or not printed.strip():
+        return
+    good = matches_text(printed, expected) or norm(expected) in norm(printed)
+    say(claim=f"output of block {index + 1}", code="", expected=expected[:200],
+        got=printed.strip()[:200], ok=bool(good))
+
+
+NS = {"__name__": "__main__", "__builtins__": __builtins__}
+
+
+def main():
+    payload = json.loads(sys.argv[1])
+    signal.signal(signal.SIGALRM, alarm)
+    sys.setrecursionlimit(2000)
+    sys.stdin = io.StringIO("")
+    printed = {}
+    for i, src in enumerate(payload.get("blocks", [])):
+        printed[i] = check_block(i, src, NS)
+    for c in payload.get("calls", []):
+        check_expr(c["from"], c["expr"], c["expected"], NS, True)
+    for o in payload.get("outputs", []):
+        check_output(o["block"], o["expected"], printed.get(o["block"]))
+    say(done=True)
+
+
+main()

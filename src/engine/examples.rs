@@ -1,0 +1,76 @@
+//! Checking what a draft claims its own code gives, by running it in the sandbox
+//! (`confidence::claims` reads the claims and judges the verdicts; this runs them). The run
+//! happens in an empty scratch directory: the draft's code never sees the workspace, the
+//! home directory or the network, and is stopped after [`WALL`].
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::confidence::{self, claims, Draft, Report};
+use crate::sandbox::{self, Mode, Spec};
+
+/// The longest a draft's examples may run (each statement is also stopped after 2 s).
+pub const WALL: Duration = Duration::from_secs(5);
+/// Memory for the run: a draft's example needs little, and a runaway one is stopped.
+const MEMORY_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The draft's score, with the `examples` signal when it makes a checkable claim and the
+/// sandbox can run it. Blocking: call it off the async workers.
+pub fn scored(cfg: &crate::config::Sandbox, draft: &Draft) -> Report {
+    checked(
+        cfg,
+        draft.prompt,
+        draft.answer,
+        confidence::score(draft),
+        None,
+    )
+}
+
+/// `report` (the score of `answer` to `prompt`) with the answer's claims checked, or
+/// unchanged when there is nothing to check or nothing may run it. Setting `cancel` stops
+/// the run.
+pub fn checked(
+    cfg: &crate::config::Sandbox,
+    prompt: &str,
+    answer: &str,
+    report: Report,
+    cancel: Option<Arc<AtomicBool>>,
+) -> Report {
+    let Some(probe) = claims::probe(prompt, answer) else {
+        return report;
+    };
+    let Some(stdout) = run(cfg, &probe, cancel) else {
+        return report;
+    };
+    match claims::judge(&stdout, answer) {
+        Some(signal) => confidence::with_examples(report, signal),
+        None => report,
+    }
+}
+
+/// The driver's output, or `None` when it could not run confined (sandbox off or missing,
+/// no scratch directory, no python3).
+fn run(
+    cfg: &crate::config::Sandbox,
+    probe: &claims::Probe,
+    cancel: Option<Arc<AtomicBool>>,
+) -> Option<String> {
+    if !matches!(Mode::parse(&cfg.mode), Some(Mode::Bwrap | Mode::Landlock)) {
+        return None;
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("codecrucible-example-")
+        .tempdir()
+        .ok()?;
+    let dir = scratch.path().to_path_buf();
+    let mut spec = Spec::from_config(cfg, probe.argv(), dir.clone(), dir).ok()?;
+    spec.wall = WALL;
+    spec.limits.cpu_secs = spec.limits.cpu_secs.min(WALL.as_secs());
+    spec.limits.memory_bytes = spec.limits.memory_bytes.min(MEMORY_BYTES);
+    // Read-only paths from the config are for the user's own commands, not a draft's.
+    spec.read_only.clear();
+    spec.cancel = cancel;
+    let out = sandbox::run(&spec, Arc::new(|_, _| {})).ok()?;
+    Some(out.stdout.text())
+}

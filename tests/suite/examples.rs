@@ -1,0 +1,102 @@
+//! A hybrid draft's own examples, checked by running them in the sandbox, through the real
+//! binary: a draft whose example claims a wrong result is escalated with the run's finding;
+//! one whose claim holds stands with the check recorded; the check can be turned off, never
+//! runs unconfined, and a hostile example is contained and stopped.
+
+use crate::support;
+
+use support::of;
+use support::protocol::*;
+
+const PROMPT: &str = "write a python function sum_to(n) that adds the integers 1 to n";
+
+fn draft(range: &str, claimed: &str) -> String {
+    format!(
+        "Here it is:\n\n```python\ndef sum_to(n):\n    total = 0\n    for i in {range}:\n        \
+         total += i\n    return total\n```\n\nFor example, `sum_to(5)` returns {claimed}, and \
+         the loop adds each integer once.\n"
+    )
+}
+
+fn run(d: &tempfile::TempDir, answer: &str, extra: &str) -> Vec<serde_json::Value> {
+    let lm = fake_lmstudio("m", &[answer]);
+    let ol = fake_ollama(&["q"], &["def sum_to(n):\n    return n * (n + 1) // 2\n"]);
+    write_config(d.path(), &lm.url(), &ol.url(), extra);
+    support::json_events(d.path(), &["--backend", "hybrid", "-p", PROMPT])
+}
+
+fn examples(ev: &[serde_json::Value]) -> serde_json::Value {
+    of(ev, "confidence")[0]["signals"]["examples"].clone()
+}
+
+#[test]
+fn a_draft_whose_own_example_is_wrong_is_escalated_with_what_the_run_found() {
+    let d = tempfile::tempdir().unwrap();
+    // Off by one: range(1, n) never adds n, so sum_to(5) is 10, not the claimed 15.
+    let ev = run(&d, &draft("range(1, n)", "15"), "");
+    let checked = examples(&ev);
+    assert!(checked["score"].as_f64().unwrap() < 0.1, "{checked}");
+    let detail = checked["detail"].as_str().unwrap();
+    assert!(detail.contains("`sum_to(5)` gives 10, not 15"), "{detail}");
+    let escalate = of(&ev, "escalate");
+    assert_eq!(escalate.len(), 1, "{ev:#?}");
+    assert_eq!(of(&ev, "done").last().unwrap()["backend"], "ollama");
+}
+
+#[test]
+fn a_draft_whose_example_holds_stands_and_says_it_was_checked() {
+    let d = tempfile::tempdir().unwrap();
+    let ev = run(&d, &draft("range(1, n + 1)", "15"), "");
+    let checked = examples(&ev);
+    assert_eq!(checked["score"], 1.0, "{checked}");
+    assert!(of(&ev, "escalate").is_empty(), "{:?}", of(&ev, "escalate"));
+    assert_eq!(of(&ev, "done")[0]["backend"], "lmstudio");
+    let said = of(&ev, "status").iter().any(|s| {
+        s["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("in the sandbox")
+    });
+    assert!(said, "the user is told the example runs");
+}
+
+#[test]
+fn the_check_can_be_turned_off_and_never_runs_unconfined() {
+    let d = tempfile::tempdir().unwrap();
+    let wrong = draft("range(1, n)", "15");
+    for extra in [
+        "[hybrid.routing]\ncheck_examples = false\n",
+        "[sandbox]\nmode = \"off\"\n",
+    ] {
+        let ev = run(&d, &wrong, extra);
+        assert!(examples(&ev).is_null(), "{extra}: {:?}", examples(&ev));
+        assert!(!of(&ev, "confidence").is_empty(), "still scored");
+    }
+}
+
+#[test]
+fn a_hostile_example_is_contained_and_stopped() {
+    let d = tempfile::tempdir().unwrap();
+    let outside = d.path().join("written-by-the-draft");
+    let answer = format!(
+        "```python\nopen({:?}, 'w').write('x')\ndef spin(n):\n    while True:\n        n += 1\n```\n\n\
+         `spin(1)` returns 2.\n",
+        outside.display().to_string()
+    );
+    let started = std::time::Instant::now();
+    let ev = run(&d, &answer, "");
+    assert!(
+        !outside.exists(),
+        "the draft's code wrote outside its scratch directory"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "the endless example was stopped"
+    );
+    let checked = examples(&ev);
+    assert!(
+        checked.is_null() || checked["score"].as_f64().unwrap() < 0.5,
+        "an example that never returns is no confirmation: {checked}"
+    );
+    assert_eq!(of(&ev, "done").len(), 1, "{ev:#?}");
+}
