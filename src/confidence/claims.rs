@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::fences::{parts, Part};
 use super::{signal, Signal};
 
-const DRIVER: &str = include_str!("claims_driver.py");
+const PYTHON_DRIVER: &str = include_str!("claims_driver.py");
+const JS_DRIVER: &str = include_str!("claims_driver.js");
 /// A larger payload is not run: a draft's examples are short.
 const MAX_PAYLOAD: usize = 32 * 1024;
 /// At most this many verdict lines are read back.
@@ -60,28 +61,41 @@ const OUTPUT_CUES: &[&str] = &[
 /// The command that checks a draft's claims.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Probe {
+    lang: Lang,
     payload: String,
 }
 
 impl Probe {
-    /// `python3` in isolated mode (no environment, no user site) with the driver and the
-    /// payload as arguments.
+    /// The driver with the payload as its argument: `python3` in isolated mode (no
+    /// environment, no user site), or `node`.
     pub fn argv(&self) -> Vec<String> {
-        vec![
-            "python3".into(),
-            "-I".into(),
-            "-c".into(),
-            DRIVER.into(),
-            self.payload.clone(),
-        ]
+        let (program, flags, driver): (&str, &[&str], &str) = match self.lang {
+            Lang::Python => ("python3", &["-I", "-c"], PYTHON_DRIVER),
+            Lang::Js => ("node", &["-e"], JS_DRIVER),
+        };
+        let mut argv = vec![program.to_owned()];
+        argv.extend(flags.iter().map(|f| (*f).to_owned()));
+        argv.push(driver.to_owned());
+        argv.push(self.payload.clone());
+        argv
     }
 }
 
 #[derive(Debug, Default, Serialize)]
 struct Payload {
     blocks: Vec<String>,
+    /// The functions the blocks define: the driver calls each with ordinary arguments.
+    defined: Vec<String>,
     calls: Vec<Call>,
     outputs: Vec<Output>,
+    question: Option<Question>,
+}
+
+/// The prompt asks what its own code prints or gives; the answer's candidate replies.
+#[derive(Debug, Serialize, PartialEq)]
+struct Question {
+    code: String,
+    claims: Vec<String>,
 }
 
 /// A claimed result of a call: `expr` should give `expected`.
@@ -100,17 +114,42 @@ struct Output {
 }
 
 /// The claims of an answer to `prompt`, as a command to run; `None` when it has no Python
-/// code that makes or faces a checkable claim.
+/// or JavaScript code that makes or faces a checkable claim. An answer with both is checked
+/// in Python when its Python has a claim, else in JavaScript.
 pub fn probe(prompt: &str, answer: &str) -> Option<Probe> {
     let parts = parts(answer);
+    [Lang::Python, Lang::Js].into_iter().find_map(|lang| {
+        let payload = payload_for(lang, prompt, &parts)?;
+        let payload = serde_json::to_string(&payload).ok()?;
+        (payload.len() <= MAX_PAYLOAD).then_some(Probe { lang, payload })
+    })
+}
+
+/// The language a probe runs in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Lang {
+    Python,
+    Js,
+}
+
+impl Lang {
+    fn takes(self, tag: &str, body: &str) -> bool {
+        match self {
+            Lang::Python => is_python(tag, body),
+            Lang::Js => matches!(tag, "javascript" | "js" | "node" | "mjs" | "jsx"),
+        }
+    }
+}
+
+fn payload_for(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Payload> {
     let mut payload = Payload::default();
-    let mut last_python: Option<usize> = None;
+    let mut last: Option<usize> = None;
     let mut pending_output: Option<usize> = None;
-    for part in &parts {
+    for part in parts {
         match part {
             Part::Prose(line) => {
                 pending_output = None;
-                if let (Some(b), Some(rest)) = (last_python, output_cue(line)) {
+                if let (Some(b), Some(rest)) = (last, output_cue(line)) {
                     if rest.is_empty() {
                         pending_output = Some(b);
                     } else {
@@ -131,17 +170,20 @@ pub fn probe(prompt: &str, answer: &str) -> Option<Probe> {
                         continue;
                     }
                 }
-                if is_python(tag, body) {
+                if lang.takes(tag, body) {
                     payload.blocks.push(body.clone());
-                    last_python = Some(payload.blocks.len() - 1);
+                    last = Some(payload.blocks.len() - 1);
                 }
             }
         }
     }
-    if payload.blocks.is_empty() {
+    if lang == Lang::Python {
+        payload.question = question(prompt, parts);
+    }
+    if payload.blocks.is_empty() && payload.question.is_none() {
         return None;
     }
-    let defined = defined_names(&payload.blocks);
+    let defined = defined_names(lang, &payload.blocks);
     let prose: String = parts
         .iter()
         .filter_map(|p| match p {
@@ -152,11 +194,93 @@ pub fn probe(prompt: &str, answer: &str) -> Option<Probe> {
         .join("\n");
     payload.calls = calls_in(&prose, &defined, "prose");
     payload.calls.extend(calls_in(prompt, &defined, "prompt"));
-    if !worth_running(&payload) {
+    payload.defined = defined;
+    worth_running(lang, &payload).then_some(payload)
+}
+
+/// Words of a prompt that asks what a piece of code does when run.
+const QUESTION_CUES: &[&str] = &[
+    "what does",
+    "what will",
+    "what would",
+    "what is the output",
+    "what's the output",
+    "what is the result",
+    "what's the result",
+    "what is printed",
+    "what gets printed",
+    "what value",
+];
+const QUESTION_VERBS: &[&str] = &[
+    "print", "output", "return", "result", "evaluat", "value", "give",
+];
+
+/// A prompt that asks what its Python code prints or gives ("What does `print([1, 2][-1])`
+/// print?"), with the values the answer's opening says it does.
+fn question(prompt: &str, parts: &[Part]) -> Option<Question> {
+    let lower = prompt.to_lowercase();
+    if !QUESTION_CUES.iter().any(|c| lower.contains(c))
+        || !QUESTION_VERBS.iter().any(|v| lower.contains(v))
+        || [
+            "javascript",
+            "node",
+            "typescript",
+            "rust",
+            "java ",
+            "golang",
+            " go ",
+            "c++",
+            "bash",
+        ]
+        .iter()
+        .any(|l| lower.contains(l))
+    {
         return None;
     }
-    let payload = serde_json::to_string(&payload).ok()?;
-    (payload.len() <= MAX_PAYLOAD).then_some(Probe { payload })
+    let code = prompt_code(prompt)?;
+    let opening: String = parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Prose(l) => Some(*l),
+            Part::Block { .. } => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let opening = crate::text::short::head(&opening, 400);
+    let mut claims: Vec<(usize, String)> = Vec::new();
+    for verb in VERBS {
+        for (i, _) in opening.match_indices(verb) {
+            let after = &opening[i + verb.len()..];
+            let before = opening[..i].chars().next_back();
+            if !after.starts_with([' ', ':']) || before.is_some_and(char::is_alphanumeric) {
+                continue;
+            }
+            let value = after.trim_start_matches([' ', ':']);
+            if let Some(v) = literal_token(value) {
+                claims.push((i, v));
+            }
+        }
+    }
+    claims.sort_by_key(|c| c.0);
+    let claims: Vec<String> = claims.into_iter().map(|c| c.1).take(8).collect();
+    (!claims.is_empty()).then_some(Question { code, claims })
+}
+
+/// The code a prompt shows: its first Python (or untagged) block, else its first inline
+/// span that is an expression or a call rather than a bare name.
+fn prompt_code(prompt: &str) -> Option<String> {
+    let parts = parts(prompt);
+    let block = parts.iter().find_map(|p| match p {
+        Part::Block { tag, body } if tag.is_empty() || is_python(tag, body) => Some(body.clone()),
+        _ => None,
+    });
+    block.or_else(|| {
+        super::words::inline_spans(prompt, 8)
+            .into_iter()
+            .map(|(span, _)| span)
+            .find(|s| s.contains(['(', '[', '+', '*', '%']) && s.len() <= 300)
+            .map(str::to_owned)
+    })
 }
 
 fn is_python(tag: &str, body: &str) -> bool {
@@ -188,19 +312,14 @@ fn output_cue(line: &str) -> Option<&str> {
     Some(rest.trim_matches('`').trim())
 }
 
-/// The names the blocks define at the top level: `def name(` and `name = lambda`.
-fn defined_names(blocks: &[String]) -> Vec<String> {
+/// The functions the blocks define at the top level: in Python `def name(` and
+/// `name = lambda`; in JavaScript `function name(` and `const name = (…) =>` or `= function`.
+fn defined_names(lang: Lang, blocks: &[String]) -> Vec<String> {
     let mut names = Vec::new();
     for line in blocks.iter().flat_map(|b| b.lines()) {
-        let rest = line
-            .strip_prefix("def ")
-            .or_else(|| line.strip_prefix("async def "));
-        let name = match rest {
-            Some(r) => r.split('(').next().unwrap_or(""),
-            None => match line.split_once('=') {
-                Some((n, v)) if v.trim_start().starts_with("lambda") => n.trim(),
-                _ => "",
-            },
+        let name = match lang {
+            Lang::Python => python_def(line),
+            Lang::Js => js_def(line),
         };
         let name = name.trim();
         if is_identifier(name) && !names.iter().any(|n| n == name) {
@@ -208,6 +327,47 @@ fn defined_names(blocks: &[String]) -> Vec<String> {
         }
     }
     names
+}
+
+fn python_def(line: &str) -> &str {
+    let rest = line
+        .strip_prefix("def ")
+        .or_else(|| line.strip_prefix("async def "));
+    match rest {
+        Some(r) => r.split('(').next().unwrap_or(""),
+        None => match line.split_once('=') {
+            Some((n, v)) if v.trim_start().starts_with("lambda") => n.trim(),
+            _ => "",
+        },
+    }
+}
+
+fn js_def(line: &str) -> &str {
+    let line = line.strip_prefix("export ").unwrap_or(line);
+    let line = line.strip_prefix("async ").unwrap_or(line);
+    if let Some(r) = line.strip_prefix("function ") {
+        return r.split('(').next().unwrap_or("").trim();
+    }
+    let Some(r) = ["const ", "let ", "var "]
+        .iter()
+        .find_map(|k| line.strip_prefix(k))
+    else {
+        return "";
+    };
+    let Some((name, value)) = r.split_once('=') else {
+        return "";
+    };
+    let value = value.trim_start();
+    let value = value.strip_prefix("async").map_or(value, str::trim_start);
+    // `function (…)`, `(a, b) => …` or `a => …`.
+    let arrow = value
+        .split_once("=>")
+        .is_some_and(|(params, _)| params.trim().starts_with('(') || is_identifier(params.trim()));
+    if value.starts_with("function") || arrow {
+        name.trim()
+    } else {
+        ""
+    }
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -325,22 +485,33 @@ fn literal_token(text: &str) -> Option<String> {
     (numeric || named).then(|| word.to_owned())
 }
 
-/// Running is worth it when there is a claim to check or top-level code that runs.
-fn worth_running(p: &Payload) -> bool {
-    !p.calls.is_empty()
-        || !p.outputs.is_empty()
-        || p.blocks.iter().any(|b| {
-            b.lines().any(|l| {
-                l.trim_start().starts_with(">>> ")
-                    || (!l.starts_with([' ', '\t', '#', '@'])
-                        && l.contains('(')
-                        && !l.starts_with("def ")
-                        && !l.starts_with("class ")
-                        && !l.starts_with("async def ")
-                        && !l.starts_with("import ")
-                        && !l.starts_with("from "))
-            })
+/// Running is worth it when there is a claim to check, or (in Python) top-level code that
+/// runs: a JavaScript snippet's errors are mostly the browser or module it was not given.
+fn worth_running(lang: Lang, p: &Payload) -> bool {
+    if !p.calls.is_empty() || !p.outputs.is_empty() || p.question.is_some() {
+        return true;
+    }
+    if lang == Lang::Python && !p.defined.is_empty() {
+        return true;
+    }
+    if lang == Lang::Js {
+        return p.blocks.iter().any(|b| {
+            b.lines()
+                .any(|l| l.trim_start().starts_with("console.log(") && l.contains("//"))
+        });
+    }
+    p.blocks.iter().any(|b| {
+        b.lines().any(|l| {
+            l.trim_start().starts_with(">>> ")
+                || (!l.starts_with([' ', '\t', '#', '@'])
+                    && l.contains('(')
+                    && !l.starts_with("def ")
+                    && !l.starts_with("class ")
+                    && !l.starts_with("async def ")
+                    && !l.starts_with("import ")
+                    && !l.starts_with("from "))
         })
+    })
 }
 
 /// One line the driver prints.
@@ -354,6 +525,8 @@ struct Verdict {
     got: Option<String>,
     ok: Option<bool>,
     raised: Option<String>,
+    /// A call of a defined function with ordinary arguments, when it crashed.
+    smoke: Option<String>,
     error: Option<String>,
     line: Option<u32>,
     #[serde(default)]
@@ -386,7 +559,10 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
         );
         return Some(signal(0.05, 1.0, detail));
     }
-    if let Some(v) = verdicts.iter().find(|v| v.raised.is_some()) {
+    if let Some(v) = verdicts
+        .iter()
+        .find(|v| v.raised.is_some() && v.smoke.is_none())
+    {
         let err = v.raised.as_deref().unwrap_or("an error");
         if !describes(answer, err) {
             let detail = format!(
@@ -395,6 +571,19 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
                 shown(&v.expected)
             );
             return Some(signal(0.15, 1.0, detail));
+        }
+    }
+    if let Some(v) = verdicts.iter().find(|v| v.smoke.is_some()) {
+        let err = v.raised.as_deref().unwrap_or("an error");
+        if !describes(answer, err) {
+            let call = shown(v.smoke.as_deref().unwrap_or(""));
+            let what = if err == "Timeout" {
+                "never returns".to_owned()
+            } else {
+                format!("raises {err}")
+            };
+            let detail = format!("run in the sandbox on ordinary input, `{call}` {what}");
+            return Some(signal(0.3, 1.0, detail));
         }
     }
     let checked = verdicts.iter().filter(|v| v.ok == Some(true)).count();
@@ -470,8 +659,8 @@ mod tests {
     }
 
     #[test]
-    fn definitions_alone_or_other_languages_are_not_run() {
-        assert_eq!(probe("", "```python\ndef f(x):\n    return x\n```\n"), None);
+    fn plain_statements_or_other_languages_are_not_run() {
+        assert_eq!(probe("", "```python\nTIMEOUT = 30\nimport os\n```\n"), None);
         assert_eq!(
             probe("", "```rust\nfn main() { println!(\"1\"); }\n```\n"),
             None
@@ -484,7 +673,41 @@ mod tests {
     fn prose_words_after_a_call_are_not_literals() {
         let answer = "```python\ndef f(x):\n    return x\n```\n`f(x)` is a function and f(2) \
                       returns the input.";
-        assert_eq!(probe("", answer), None);
+        assert_eq!(
+            payload("", answer)["calls"].as_array().map(Vec::len),
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn a_question_about_the_prompts_code_takes_the_answers_values() {
+        let prompt = "What does `print([1, 2, 3][-1])` print in Python?";
+        let p = payload(prompt, "It prints `1`, because -1 is the first element.");
+        assert_eq!(p["question"]["code"], "print([1, 2, 3][-1])");
+        assert_eq!(p["question"]["claims"][0], "1");
+        let js = "What does `[10, 1].sort()` return in JavaScript?";
+        assert_eq!(probe(js, "It returns `[1, 10]`."), None, "Python only");
+        assert_eq!(
+            probe("Explain `print(1)`.", "It prints 1."),
+            None,
+            "not a question"
+        );
+    }
+
+    #[test]
+    fn javascript_claims_run_in_node_and_functions_are_offered_for_ordinary_calls() {
+        let js =
+            "```js\nconst nums = [10, 1, 5];\nnums.sort();\nconsole.log(nums); // [1, 5, 10]\n```";
+        let p = probe("", js).expect("a probe");
+        assert_eq!(p.argv()[0], "node");
+        let arrow = "```javascript\nconst add = (a, b) => a + b;\n```\n`add(2, 2)` returns 4.";
+        let v = payload("", arrow);
+        assert_eq!(v["calls"][0]["expr"], "add(2, 2)");
+        let py = payload(
+            "",
+            "```python\ndef middle(arr):\n    return arr[len(arr) // 2]\n```",
+        );
+        assert_eq!(py["defined"][0], "middle");
     }
 
     #[test]
@@ -508,6 +731,13 @@ mod tests {
             judge(raised, "An empty list raises IndexError.").map(|s| s.score),
             None,
             "an error the answer describes is not held against it"
+        );
+        let smoke = "{\"smoke\":\"f([1, 3])\",\"raised\":\"IndexError\"}\n{\"done\":true}\n";
+        let s = judge(smoke, "").expect("judged");
+        assert!(
+            s.detail.contains("`f([1, 3])` raises IndexError"),
+            "{}",
+            s.detail
         );
         assert_eq!(judge("{\"ok\":false}\n", ""), None, "an unfinished run");
         assert_eq!(judge("garbage\n{\"done\":true}\n", ""), None);

@@ -10,9 +10,12 @@ CAP = 4000
 STEP_SECS = 2
 # Errors that say the snippet needs something it was not given (its surroundings, a
 # package, a file, input), not that it is wrong.
+# A SyntaxError here is a fragment (`return` outside a function): the syntax signal judges
+# syntax.
 CONTEXT = {"NameError", "ModuleNotFoundError", "ImportError", "EOFError",
            "FileNotFoundError", "PermissionError", "OSError", "ConnectionError",
-           "TimeoutError", "KeyboardInterrupt", "NotImplementedError", "UnboundLocalError"}
+           "TimeoutError", "KeyboardInterrupt", "NotImplementedError", "UnboundLocalError",
+           "SyntaxError", "IndentationError", "UnsupportedOperation", "SystemExit"}
 # Code whose output changes from run to run: its claims cannot be checked.
 UNSTABLE = re.compile(r"\b(random|time|datetime|uuid|secrets|getpass|threading|asyncio|"
                       r"multiprocessing|subprocess|socket|environ|argv)\b|\b(input|id|hash)\(")
@@ -81,6 +84,30 @@ def matches_text(out, expected):
             if isinstance(value, str) and norm(value) == line:
                 return True
     return False
+
+
+def words(s):
+    return {w for w in re.findall(r"[a-z0-9]+", str(s).lower()) if len(w) > 1}
+
+
+def loose(out, expected):
+    """For a claim that is no literal ("Hello, John!"): True when the text agrees with the
+    output but for punctuation and case, False when both speak of the same words and
+    differ, None when it is a description ("the sum of a and b") or code, not an output."""
+    if literal(expected)[0]:
+        return None
+    try:
+        ast.parse(expected.strip().strip("`"), mode="eval")
+        return None
+    except Exception:
+        pass
+    a = re.sub(r"[^a-z0-9]", "", str(out).lower())
+    b = re.sub(r"[^a-z0-9]", "", expected.lower())
+    if a and b and (a == b or b in a):
+        return True
+    if words(out) & words(expected):
+        return False
+    return None
 
 
 def matches_value(got, expected):
@@ -206,8 +233,10 @@ def verdict(where, code, expected, outright, out, value, err, node):
         got = repr(got_value)
     else:
         return
-    if not good and not ok_lit and not out.strip():
-        return
+    if not good and not ok_lit:
+        good = loose(got if got != repr(None) else out, expected)
+        if good is None:
+            return
     say(claim=where, code=code[:200], expected=expected[:200], got=got[:200], ok=bool(good))
 
 
@@ -225,8 +254,74 @@ def check_output(index, expected, printed):
     if printed is None or not printed.strip():
         return
     good = matches_text(printed, expected) or norm(expected) in norm(printed)
+    if not good and not literal(expected)[0]:
+        good = loose(printed, expected)
+        if good is None:
+            return
     say(claim=f"output of block {index + 1}", code="", expected=expected[:200],
         got=printed.strip()[:200], ok=bool(good))
+
+
+# Typical, valid arguments by parameter name, for calling the draft's functions once or
+# twice: an off-by-one or a missing base case crashes on ordinary input.
+LISTS = {"arr", "array", "nums", "numbers", "lst", "list_", "items", "values", "data", "xs",
+         "seq", "sequence", "a", "sorted_list", "sorted_arr", "elements", "l", "li", "ints",
+         "scores", "prices", "list1", "list2"}
+STRINGS = {"s", "text", "string", "word", "sentence", "phrase", "st", "txt", "input_string",
+           "input_str", "str_", "word1", "word2", "s1", "s2"}
+INTS = {"n", "k", "num", "number", "count", "limit", "year", "m", "size", "length", "x", "y",
+        "b", "i", "j", "base", "exp", "exponent", "start", "end", "low", "high", "depth"}
+TARGETS = {"target", "key", "value", "val", "item", "needle", "elem", "element", "x"}
+# Errors that ordinary arguments should never cause in working code.
+CRASHES = {"IndexError", "ZeroDivisionError", "RecursionError", "UnboundLocalError", "Timeout"}
+
+
+def arguments(fn):
+    """Argument lists to try for `fn`, or [] when a parameter's kind cannot be guessed."""
+    import inspect
+    try:
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.default is inspect.Parameter.empty
+                  and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+    names = [p.name.lower() for p in params]
+    if not names or len(names) > 3:
+        return []
+    has_list = any(n in LISTS for n in names)
+    tries = [[], [], []]
+    for n in names:
+        if has_list and n in TARGETS and n not in LISTS:
+            picks = [7, 4, 10]
+        elif n in LISTS and (n != "a" or len(names) > 1 and names[1] in TARGETS):
+            picks = [[1, 3, 5, 7, 9], [1, 3, 5, 7, 9], [1, 3, 5, 7, 9]]
+        elif n in STRINGS:
+            picks = ["racecar", "hello world", "abc"]
+        elif n in INTS or n == "a":
+            picks = [5, 1, 2000]
+        else:
+            return []
+        for t, v in zip(tries, picks):
+            t.append(v)
+    return tries
+
+
+def smoke(src_names):
+    """Calls each function the draft defines with ordinary arguments; reports a crash."""
+    import types
+    for name, fn in list(NS.items()):
+        if name not in src_names or not isinstance(fn, types.FunctionType):
+            continue
+        if fn.__code__.co_filename != "<draft>":
+            continue
+        if {"split", "partition", "index", "find", "group", "match"} & set(fn.__code__.co_names):
+            continue
+        for args in arguments(fn)[:3]:
+            shown = f"{name}({', '.join(repr(a) for a in args)})"
+            _out, _value, err = run_step(ast.parse(shown, mode="eval"), NS)
+            if err in CRASHES:
+                say(smoke=shown, raised=err)
+                return
 
 
 NS = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -244,7 +339,40 @@ def main():
         check_expr(c["from"], c["expr"], c["expected"], NS, True)
     for o in payload.get("outputs", []):
         check_output(o["block"], o["expected"], printed.get(o["block"]))
+    q = payload.get("question")
+    if q:
+        check_question(q["code"], q["claims"])
+    smoke(set(payload.get("defined", [])))
     say(done=True)
+
+
+def check_question(code, claims):
+    """The prompt asks what its code prints or gives, and the answer says: run the code in a
+    namespace of its own, and see whether what the answer says is what it does."""
+    ns = {"__name__": "__main__", "__builtins__": __builtins__}
+    try:
+        tree = ast.parse(code, mode="eval")
+    except SyntaxError:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            return
+    out, value, err = run_step(tree, ns)
+    if err:
+        actual = err
+        hit = any(err.lower() in c.lower() or "error" in c.lower() for c in claims)
+    elif isinstance(tree, ast.Expression) and value is not None:
+        actual = repr(value)
+        hit = any(matches_value(value, c) or (out and matches_text(out, c)) for c in claims)
+    elif out.strip():
+        actual = out.strip()
+        hit = any(matches_text(out, c) for c in claims)
+    else:
+        return
+    if not any(literal(c)[0] for c in claims) and not hit:
+        return
+    say(claim="the prompt's code", code=code[:200], expected=claims[0][:200], got=actual[:200],
+        ok=bool(hit))
 
 
 main()

@@ -397,9 +397,10 @@ struct Row {
 }
 
 /// The development answers the scorer was tuned with.
-const DEVELOPMENT: [&str; 2] = [
+const DEVELOPMENT: [&str; 3] = [
     "tests/data/confidence_answers.jsonl",
     "tests/data/confidence_dev2.jsonl",
+    "tests/data/confidence_dev3.jsonl",
 ];
 
 fn load() -> Vec<Row> {
@@ -584,6 +585,9 @@ fn measure(name: &str, rows: &[Row]) -> Measured {
 #[test]
 fn score_separates_good_from_bad_answers() {
     let rows = load();
+    for file in DEVELOPMENT {
+        measure(file, &load_file(file));
+    }
     let m = measure("development set", &rows);
     let by_logprobs: Vec<(f32, bool)> = rows
         .iter()

@@ -100,3 +100,52 @@ fn a_hostile_example_is_contained_and_stopped() {
     );
     assert_eq!(of(&ev, "done").len(), 1, "{ev:#?}");
 }
+
+fn scored(prompt: &str, answer: &str) -> codecrucible::confidence::Report {
+    let cfg = codecrucible::Config::default().sandbox;
+    codecrucible::engine::examples::scored(
+        &cfg,
+        &codecrucible::confidence::Draft {
+            prompt,
+            answer,
+            task_type: codecrucible::router::TaskType::Generation,
+            finish_reason: Some("stop"),
+            logprobs: &[],
+        },
+    )
+}
+
+fn examples_of(r: &codecrucible::confidence::Report) -> Option<(f32, String)> {
+    r.signals
+        .get("examples")
+        .map(|s| (s.score, s.detail.clone()))
+}
+
+#[test]
+fn javascript_comments_python_questions_and_ordinary_calls_are_checked() {
+    // A JavaScript claim in a comment, run in node: numbers sort as strings.
+    let js = "```javascript\nconst ages = [30, 4, 100];\nages.sort();\nconsole.log(ages); \
+              // [4, 30, 100]\n```\n";
+    let (score, detail) = examples_of(&scored("sort ages", js)).expect("checked");
+    assert!(score < 0.1 && detail.contains("[ 100, 30, 4 ]"), "{detail}");
+    // The prompt asks what its code prints; the answer's reply is run against it.
+    let prompt = "What does `print(sorted([3, 1, 2])[0])` print in Python?";
+    let (score, detail) =
+        examples_of(&scored(prompt, "It prints `3`, the largest.")).expect("checked");
+    assert!(score < 0.1 && detail.contains("gives 1"), "{detail}");
+    let right = scored(
+        prompt,
+        "It prints `1`: sorted() returns a new ascending list.",
+    );
+    assert_eq!(examples_of(&right).map(|e| e.0), Some(1.0));
+    // A function with no example is called with ordinary arguments: this one crashes.
+    let last = "```python\ndef last(items):\n    return items[len(items)]\n```\n";
+    let (score, detail) = examples_of(&scored("last item of a list", last)).expect("checked");
+    assert!(score < 0.5 && detail.contains("IndexError"), "{detail}");
+    let fine = "```python\ndef last(items):\n    return items[-1]\n```\n";
+    assert_eq!(
+        examples_of(&scored("last item of a list", fine)),
+        None,
+        "nothing to say"
+    );
+}

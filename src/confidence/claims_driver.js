@@ -1,0 +1,197 @@
+// Checks the claims a draft makes about its own JavaScript (confidence::claims), as
+// claims_driver.py does for Python. It runs inside the sandbox, in an empty scratch
+// directory, as `node -e <this> <payload>`. Each block runs in one shared `vm` context with
+// a time limit; a line `console.log(expr); // expected` becomes a checked claim; console
+// output is captured, never passed through. One JSON line per verdict goes to stdout.
+'use strict';
+const vm = require('vm');
+const util = require('util');
+
+const STEP_MS = 2000;
+const CAP = 4000;
+// Errors that say the snippet needs surroundings it was not given, not that it is wrong.
+const CONTEXT = new Set(['ReferenceError']);
+const UNSTABLE = /\b(Math\.random|Date|setTimeout|setInterval|fetch|require|import|process|crypto|performance|prompt|readline|document|window|await)\b/;
+const PREFIXES = ['output:', 'outputs:', 'output', 'outputs', 'prints:', 'prints', 'logs:',
+  'logs', 'returns:', 'returns', 'result:', 'result', 'gives', '->', '=>', '\u2192', '==',
+  '=', ':'];
+
+const say = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+const norm = (s) => String(s).trim().replace(/^`+|`+$/g, '').split(/\s+/).join(' ');
+const squash = (s) => String(s).replace(/\s+/g, '').replace(/'/g, '"').replace(/,([\]}])/g, '$1');
+
+let printed = [];
+const fmt = (args) => util.format(...args);
+const sandboxConsole = {
+  log: (...a) => { if (printed.join('').length < CAP) printed.push(fmt(a) + '\n'); },
+};
+sandboxConsole.info = sandboxConsole.log;
+sandboxConsole.error = () => {};
+sandboxConsole.warn = () => {};
+const ctx = vm.createContext({ console: sandboxConsole });
+
+function literal(s) {
+  let t = String(s).trim().replace(/^`+|`+$/g, '').trim();
+  if (t.endsWith('.') && !/^-?\d+\.$/.test(t)) t = t.slice(0, -1);
+  for (const cand of [t, t.replace(/'/g, '"'), t.replace(/True/g, 'true').replace(/False/g, 'false')]) {
+    try { return { ok: true, value: JSON.parse(cand) }; } catch (_) { /* next */ }
+  }
+  if (t === 'undefined') return { ok: true, value: undefined };
+  if (t === 'NaN') return { ok: true, value: NaN };
+  return { ok: false };
+}
+
+function sameValue(got, want) {
+  if (typeof want === 'number' && typeof got === 'number') {
+    if (Number.isNaN(want)) return Number.isNaN(got);
+    if (!Number.isInteger(want)) {
+      const digits = (String(want).split('.')[1] || '').length;
+      return Math.abs(Number(got.toFixed(digits)) - want) < 1e-9;
+    }
+    return Math.abs(got - want) < 1e-9;
+  }
+  try { return util.isDeepStrictEqual(JSON.parse(JSON.stringify(got)), want) || got === want; } catch (_) { return got === want; }
+}
+
+function matchesText(out, expected) {
+  const want = norm(expected);
+  if (!want) return true;
+  const lines = out.split('\n').filter((l) => l.trim()).map(norm);
+  if (norm(out) === want || lines.includes(want)) return true;
+  if (lines.some((l) => squash(l) === squash(want))) return true;
+  const lit = literal(expected);
+  if (lit.ok) {
+    for (const l of lines) {
+      const g = literal(l);
+      if (g.ok && sameValue(g.value, lit.value)) return true;
+      if (typeof lit.value === 'string' && norm(lit.value) === l) return true;
+    }
+  }
+  return false;
+}
+
+function matchesValue(got, expected) {
+  const lit = literal(expected);
+  if (lit.ok && sameValue(got, lit.value)) return true;
+  const shown = typeof got === 'string' ? got : util.inspect(got);
+  return squash(shown) === squash(expected) || norm(String(got)) === norm(expected);
+}
+
+const words = (s) => new Set((String(s).toLowerCase().match(/[a-z0-9]+/g) || []).filter((w) => w.length > 1));
+
+// For a claim that is no literal ("Hello, John!"): true when the text agrees with the output
+// but for punctuation and case, false when both speak of the same words and differ, null
+// when it is a description ("the sum of a and b"), not an output.
+function loose(out, expected) {
+  if (literal(expected).ok) return null;
+  const a = String(out).toLowerCase().replace(/[^a-z0-9]/g, '');
+  const b = String(expected).toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (a && b && (a === b || a.includes(b))) return true;
+  const w = words(out);
+  for (const x of words(expected)) if (w.has(x)) return false;
+  return null;
+}
+
+function claimOf(comment) {
+  const low = comment.toLowerCase();
+  for (const p of PREFIXES) {
+    if (low.startsWith(p)) {
+      const rest = comment.slice(p.length).trim();
+      if (rest) return { expected: rest, outright: true };
+    }
+  }
+  return { expected: comment, outright: false };
+}
+
+function run(code) {
+  try {
+    vm.runInContext(code, ctx, { timeout: STEP_MS });
+    return null;
+  } catch (e) {
+    if (e && e.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'Timeout';
+    return (e && e.name) || 'Error';
+  }
+}
+
+function evaluate(expr) {
+  try {
+    return { value: vm.runInContext(expr, ctx, { timeout: STEP_MS }) };
+  } catch (e) {
+    if (e && e.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return { error: 'Timeout' };
+    return { error: (e && e.name) || 'Error' };
+  }
+}
+
+// `console.log(expr); // expected` lines, each replaced by a call that checks its claim.
+const CLAIM_LINE = /^(\s*)console\.log\((.*)\);?\s*\/\/\s*(.+)$/;
+
+function checkBlock(index, src) {
+  if (UNSTABLE.test(src)) { say({ block: index, skipped: 'unstable' }); return ''; }
+  const claims = [];
+  const lines = src.split('\n').map((line, n) => {
+    const m = CLAIM_LINE.exec(line);
+    if (!m) return line;
+    const { expected, outright } = claimOf(m[3].trim());
+    if (!(outright || literal(expected).ok)) return line;
+    claims.push({ n: n + 1, code: `console.log(${m[2]})`, expected, outright });
+    return `${m[1]}__claim(${claims.length - 1}, () => [${m[2]}]);`;
+  });
+  const start = printed.length;
+  ctx.__claim = (i, thunk) => {
+    const c = claims[i];
+    const before = printed.length;
+    let args;
+    try { args = thunk(); } catch (e) {
+      const err = (e && e.name) || 'Error';
+      if (!CONTEXT.has(err)) say({ claim: `line ${c.n}`, code: c.code, expected: c.expected, raised: err });
+      throw e;
+    }
+    sandboxConsole.log(...args);
+    const out = printed.slice(before).join('');
+    let good = matchesText(out, c.expected);
+    if (!good && !literal(c.expected).ok) {
+      good = loose(out, c.expected);
+      if (good === null) return;
+    }
+    say({ claim: `line ${c.n}`, code: c.code, expected: c.expected, got: out.trim().slice(0, 200), ok: good });
+  };
+  const err = run(lines.join('\n'));
+  if (err && !CONTEXT.has(err) && err !== 'SyntaxError') say({ block: index, line: 0, error: err });
+  return printed.slice(start).join('').slice(0, CAP);
+}
+
+function checkCall(from, expr, expected) {
+  const before = printed.length;
+  const r = evaluate(expr.replace(/^`+|`+$/g, ''));
+  if (r.error) {
+    if (!CONTEXT.has(r.error) && r.error !== 'SyntaxError') say({ claim: from, code: expr, expected, raised: r.error });
+    return;
+  }
+  const out = printed.slice(before).join('');
+  let good = matchesValue(r.value, expected) || (out && matchesText(out, expected));
+  if (!good && !literal(expected).ok) {
+    good = loose(out || String(r.value), expected);
+    if (good === null) return;
+  }
+  say({ claim: from, code: expr, expected, got: util.inspect(r.value).slice(0, 200), ok: !!good });
+}
+
+function main() {
+  const payload = JSON.parse(process.argv[1]);
+  const outs = {};
+  (payload.blocks || []).forEach((src, i) => { outs[i] = checkBlock(i, src); });
+  for (const c of payload.calls || []) checkCall(c.from, c.expr, c.expected);
+  for (const o of payload.outputs || []) {
+    const p = outs[o.block];
+    if (!p || !p.trim()) continue;
+    let good = matchesText(p, o.expected) || norm(p).includes(norm(o.expected));
+    if (!good && !literal(o.expected).ok) {
+      good = loose(p, o.expected);
+      if (good === null) continue;
+    }
+    say({ claim: `output of block ${o.block + 1}`, code: '', expected: o.expected.slice(0, 200), got: p.trim().slice(0, 200), ok: good });
+  }
+  say({ done: true });
+}
+
+main();
