@@ -13,6 +13,8 @@
 //! - `relevance`: no content word of the prompt in the answer (relevance)
 //! - `consistency`: the explanation names calls the code never makes (consistency)
 //! - `repetition`: loops and degenerate repeats (repetition)
+//! - `asked`: code returned unchanged when a change was asked, or missing the pieces the
+//!   prompt names in backticks (asked)
 //! - `hazards`: known bug and security patterns in the code, as linters flag them (hazards)
 //! - `syntax`: share of the code that fails to parse, per fenced block (syntax)
 //! - `logprobs`: mean and 10th percentile of token log probabilities (logprobs)
@@ -22,6 +24,7 @@
 //! A signal that cannot be judged (no logprobs, no code in a known language, no prose) is
 //! left out of the report, never counted as a neutral score with weight.
 
+mod asked;
 pub mod claims;
 mod consistency;
 mod data_formats;
@@ -95,7 +98,7 @@ fn severity(name: &str) -> f32 {
         "hazards" => 0.7,
         "syntax" => 0.8,
         "hedging" => 0.8,
-        "code_block" | "language" | "echo" => 0.5,
+        "code_block" | "language" | "echo" | "asked" => 0.5,
         "logprobs" => 0.6,
         "relevance" | "consistency" => 0.4,
         _ => 0.3,
@@ -121,6 +124,7 @@ pub fn score(d: &Draft) -> Report {
         ("repetition", repetition::signal_for(d.answer)),
         ("syntax", syntax::signal_for(&doc)),
         ("hazards", hazards::signal_for(d.prompt, d.answer)),
+        ("asked", asked::signal_for(d.prompt, d.answer, d.task_type)),
         ("logprobs", logprobs::signal_for(d.logprobs)),
     ];
     let signals: BTreeMap<&'static str, Signal> = candidates
