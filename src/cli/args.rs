@@ -154,6 +154,27 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Judge an answer to a prompt as a hybrid draft is judged, without calling any server:
+    /// the confidence, each signal, and whether it would escalate. The draft's own examples
+    /// run in the sandbox unless --no-run.
+    Judge {
+        /// The prompt the answer replies to.
+        prompt: String,
+        /// A file holding the answer; `-` reads it from stdin.
+        answer: String,
+        /// The task type (format, edit, generation, …); by default, the router's reading.
+        #[arg(long, value_name = "TYPE")]
+        task: Option<String>,
+        /// How the answer ended, as the server said: `stop` or `length`.
+        #[arg(long, value_name = "REASON")]
+        finish_reason: Option<String>,
+        /// Do not run the answer's examples.
+        #[arg(long)]
+        no_run: bool,
+        /// Print the judgement as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Browse, search, export and delete stored sessions.
     Sessions {
         #[command(subcommand)]

@@ -15,6 +15,7 @@ mod doctor;
 mod headless;
 mod input;
 mod journal_cmd;
+mod judge_cmd;
 mod keys_cmd;
 mod privacy;
 mod route_cmd;
@@ -65,6 +66,24 @@ pub fn run(cli: Cli) -> i32 {
         Some(Cmd::Config { action }) => return config_cmd::run(action, &overrides),
         Some(Cmd::Doctor { json }) => {
             return with_config(&overrides, |c| runtime(|| doctor::run(c, *json)))
+        }
+        Some(Cmd::Judge {
+            prompt,
+            answer,
+            task,
+            finish_reason,
+            no_run,
+            json,
+        }) => {
+            let args = judge_cmd::Args {
+                prompt,
+                answer,
+                task: task.as_deref(),
+                finish_reason: finish_reason.as_deref(),
+                no_run: *no_run,
+                json: *json,
+            };
+            return with_config(&overrides, |c| judge_cmd::judge(&c, &args));
         }
         Some(Cmd::Route { prompt, json }) => {
             // Without --voice the route command is neutral, whatever ui.voice says.

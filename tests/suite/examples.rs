@@ -5,6 +5,7 @@
 
 use crate::support;
 
+use predicates::prelude::PredicateBooleanExt;
 use support::of;
 use support::protocol::*;
 
@@ -148,4 +149,49 @@ fn javascript_comments_python_questions_and_ordinary_calls_are_checked() {
         None,
         "nothing to say"
     );
+}
+
+#[test]
+fn judge_says_how_a_draft_would_be_judged_and_why() {
+    let d = tempfile::tempdir().unwrap();
+    let wrong = d.path().join("answer.md");
+    std::fs::write(&wrong, draft("range(1, n)", "15")).unwrap();
+    let out = support::cli(d.path())
+        .args(["judge", PROMPT])
+        .arg(&wrong)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["escalate"], true, "{v}");
+    assert_eq!(v["task_type"], "generation");
+    assert!(v["signals"]["examples"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("gives 10, not 15"));
+    // Without running, the claim is not checked and the draft looks fine.
+    support::cli(d.path())
+        .args(["judge", PROMPT, "-", "--no-run"])
+        .write_stdin(draft("range(1, n)", "15"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("keep the fast draft"))
+        .stdout(predicates::str::contains("examples").not());
+    // A file that is not there, or a task type that does not exist: one sentence, exit 2.
+    support::cli(d.path())
+        .args(["judge", PROMPT, "no-such-file.md"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "cannot read the answer from no-such-file.md",
+        ));
+    support::cli(d.path())
+        .args(["judge", PROMPT, "-", "--task", "poetry"])
+        .write_stdin("x")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--task poetry is not a task type",
+        ));
 }
