@@ -1,34 +1,10 @@
-//! Whether the draft does what the prompt asks of its code, on two things that can be seen
-//! without running anything:
-//! - a request to change code (an edit, a refactor, a fix, formatting) answered with the
-//!   prompt's own code, unchanged: the model copied its input;
-//! - a request to write code that names pieces in backticks (`if __name__ == "__main__":`,
-//!   `main.py`, `const`) answered by code that never mentions them.
-//!
-//! A request to rename, remove or replace something is left out of the second check: the
-//! named piece is meant to disappear.
+//! Whether a request to change code (an edit, a refactor, a fix, formatting) was answered
+//! with the prompt's own code, unchanged: the model copied its input. Formatting is compared
+//! to the character; other changes up to spacing.
 
 use super::fences::{parts, Part};
 use super::{signal, Signal};
 use crate::router::TaskType;
-
-/// A named piece longer than this is a quoted line of code or an error, not a piece to use.
-const MAX_PIECE: usize = 40;
-/// Prompts whose named pieces are meant to go away.
-const TAKING_AWAY: &[&str] = &[
-    "rename",
-    "remove",
-    "replace",
-    "delete",
-    "instead of",
-    "without",
-    "drop",
-    "get rid",
-    "convert",
-    "migrate",
-    "translate",
-    "port ",
-];
 
 pub(crate) fn signal_for(prompt: &str, answer: &str, task: TaskType) -> Option<Signal> {
     let blocks: Vec<String> = parts(answer)
@@ -48,21 +24,11 @@ pub(crate) fn signal_for(prompt: &str, answer: &str, task: TaskType) -> Option<S
             "the code is the prompt's own, returned unchanged",
         ));
     }
-    let (named, missing) = missing_pieces(prompt, answer, task)?;
-    Some(if missing.is_empty() {
-        signal(
-            1.0,
-            0.5,
-            format!("uses the {named} piece(s) the prompt names"),
-        )
-    } else {
-        let share = missing.len() as f32 / named as f32;
-        signal(
-            1.0 - 0.7 * share,
-            1.0,
-            format!("never uses what the prompt names: {}", missing.join(", ")),
-        )
-    })
+    matches!(
+        task,
+        TaskType::Format | TaskType::Edit | TaskType::Refactor | TaskType::Debugging
+    )
+    .then(|| signal(1.0, 0.0, "the code is not the prompt's, unchanged"))
 }
 
 /// A change was asked for and every block of the answer is the prompt's code as it was (for
@@ -88,48 +54,6 @@ fn unchanged(prompt: &str, blocks: &[String], task: TaskType) -> bool {
         }
         _ => false,
     }
-}
-
-/// How many pieces the prompt names for code it asks to be written, and which of them the
-/// answer never mentions; `None` when it names none or asks for no code.
-fn missing_pieces(prompt: &str, answer: &str, task: TaskType) -> Option<(usize, Vec<String>)> {
-    if !matches!(
-        task,
-        TaskType::Generation
-            | TaskType::Boilerplate
-            | TaskType::Edit
-            | TaskType::Refactor
-            | TaskType::MultiFile
-    ) {
-        return None;
-    }
-    let lower = prompt.to_lowercase();
-    if TAKING_AWAY.iter().any(|w| lower.contains(w)) {
-        return None;
-    }
-    let prose: String = parts(prompt)
-        .into_iter()
-        .filter_map(|p| match p {
-            Part::Prose(l) => Some(l),
-            Part::Block { .. } => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let pieces: Vec<&str> = super::words::inline_spans(&prose, 12)
-        .into_iter()
-        .map(|(s, _)| s.trim())
-        .filter(|s| !s.is_empty() && s.len() <= MAX_PIECE)
-        .collect();
-    if pieces.is_empty() {
-        return None;
-    }
-    let said = squeeze(&answer.replace('\'', "\"")).to_lowercase();
-    let missing: Vec<String> = pieces
-        .iter()
-        .filter(|p| !said.contains(&squeeze(&p.replace('\'', "\"")).to_lowercase()))
-        .map(|p| format!("`{p}`"))
-        .collect();
-    Some((pieces.len(), missing))
 }
 
 fn squeeze(s: &str) -> String {
@@ -165,26 +89,6 @@ mod tests {
             Some(0.15)
         );
         let fixed = "```python\ndef f():\n    return 1\n```";
-        assert_eq!(score(fmt, fixed, TaskType::Format), None);
-    }
-
-    #[test]
-    fn named_pieces_must_appear_unless_they_are_to_go() {
-        let prompt = "Write a main guard `if __name__ == \"__main__\":` that calls `run()`.";
-        let without = "```python\ndef main():\n    print('hi')\nmain()\n```";
-        let s = score(prompt, without, TaskType::Boilerplate).expect("judged");
-        assert!(s < 0.5, "{s}");
-        let with = "```python\nif __name__ == '__main__':\n    run()\n```";
-        assert_eq!(score(prompt, with, TaskType::Boilerplate), Some(1.0));
-        let rename = "Rename `tmp` to `total`:\n```python\ntmp = 1\n```";
-        assert_eq!(
-            score(rename, "```python\ntotal = 1\n```", TaskType::Edit),
-            None
-        );
-        let question = "Why does `a is b` fail?";
-        assert_eq!(
-            score(question, "```python\na == b\n```", TaskType::Debugging),
-            None
-        );
+        assert_eq!(score(fmt, fixed, TaskType::Format), Some(1.0));
     }
 }

@@ -9,6 +9,10 @@
 //! calls wrong or insecure ("Don't do this:"), not on a line commented as bad, and not on a
 //! line the prompt already had (explaining the user's bug is not making it).
 
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::fences::{parts, Part};
 use super::{signal, Signal};
 
@@ -73,6 +77,10 @@ struct Seen<'a> {
 struct Rule {
     families: &'static [Family],
     what: &'static str,
+    /// Pieces of the line without spaces, one of which the rule needs (in any case): found
+    /// for all rules in one pass over a block, so a line is only checked by the rules whose
+    /// pieces it holds.
+    keys: &'static [&'static str],
     hit: fn(&Seen) -> bool,
 }
 
@@ -106,40 +114,61 @@ fn about_secrets(s: &Seen) -> bool {
     )
 }
 
+const MUTABLE_DEFAULTS: &[&str] = &["=[]", "={}", "=set()", "=list()", "=dict()"];
+/// Methods that change a list in place and return None (not `append`, `extend` or
+/// `insert`: other libraries' methods of those names return values).
+const IN_PLACE: &[&str] = &[".sort(", ".reverse()", "random.shuffle("];
+const CALLED_DEFAULTS: &[&str] = &[
+    "=datetime.now()",
+    "=datetime.utcnow()",
+    "=time.time()",
+    "=date.today()",
+    "=datetime.datetime.now()",
+    "=uuid.uuid4()",
+    "=uuid4()",
+];
+const TLS_OFF: &[&str] = &[
+    "verify=False",
+    "rejectUnauthorized:false",
+    "NODE_TLS_REJECT_UNAUTHORIZED",
+    "CERT_NONE",
+    "check_hostname=False",
+    "InsecureSkipVerify:true",
+    "curl-k",
+    "--insecure",
+    "_create_unverified_context",
+];
+const WORLD_WRITABLE: &[&str] = &["chmod777", "chmod-R777", "0o777", "chmod(0777", ",0777)"];
+const NAN: &[&str] = &[
+    "==NaN",
+    "===NaN",
+    "!=NaN",
+    "!==NaN",
+    "==float('nan')",
+    "==float(\"nan\")",
+    "==math.nan",
+];
+
 const RULES: &[Rule] = &[
     // flake8-bugbear B006: a mutable default is shared by every call.
     Rule {
         families: PY,
         what: "a mutable default argument, shared between calls",
-        hit: |s| {
-            s.line.starts_with("def")
-                && has_any(s.line, &["=[]", "={}", "=set()", "=list()", "=dict()"])
-        },
+        keys: MUTABLE_DEFAULTS,
+        hit: |s| s.line.starts_with("def") && has_any(s.line, MUTABLE_DEFAULTS),
     },
     // flake8-bugbear B008: a call in a default runs once, when the function is defined.
     Rule {
         families: PY,
         what: "a default computed once, when the function is defined",
-        hit: |s| {
-            s.line.starts_with("def")
-                && has_any(
-                    s.line,
-                    &[
-                        "=datetime.now()",
-                        "=datetime.utcnow()",
-                        "=time.time()",
-                        "=date.today()",
-                        "=datetime.datetime.now()",
-                        "=uuid.uuid4()",
-                        "=uuid4()",
-                    ],
-                )
-        },
+        keys: CALLED_DEFAULTS,
+        hit: |s| s.line.starts_with("def") && has_any(s.line, CALLED_DEFAULTS),
     },
     // pylint E1111 (assignment-from-no-return): these methods change the object, return None.
     Rule {
         families: PY,
         what: "assigns the None that an in-place method returns",
+        keys: IN_PLACE,
         hit: |s| {
             let Some((left, right)) = s.line.split_once('=') else {
                 return false;
@@ -148,16 +177,9 @@ const RULES: &[Rule] = &[
                 && !left.ends_with(['!', '<', '>', '=', '+', '-', '*', '/'])
                 && !right.starts_with('=')
                 && !right.starts_with("sorted(")
-                && [
-                    ".sort(",
-                    ".append(",
-                    ".extend(",
-                    ".reverse()",
-                    ".insert(",
-                    "random.shuffle(",
-                ]
-                .iter()
-                .any(|m| right.contains(m) && !right.contains("lambda"))
+                && IN_PLACE
+                    .iter()
+                    .any(|m| right.contains(m) && !right.contains("lambda"))
                 && !right.starts_with('[')
         },
     },
@@ -165,6 +187,10 @@ const RULES: &[Rule] = &[
     Rule {
         families: PY,
         what: "compares identity with `is` where equality is meant",
+        keys: &[
+            "is\"", "is'", "isnot", "is0", "is1", "is2", "is3", "is4", "is5", "is6", "is7", "is8",
+            "is9",
+        ],
         hit: |s| {
             s.raw.match_indices(" is ").any(|(i, _)| {
                 let after = &s.raw[i + 4..];
@@ -177,33 +203,21 @@ const RULES: &[Rule] = &[
     Rule {
         families: PY,
         what: "yaml.load without a safe loader",
+        keys: &["yaml.load("],
         hit: |s| s.line.contains("yaml.load(") && !s.line.contains("Loader"),
     },
     // bandit B501, ESLint-security: certificate checks turned off.
     Rule {
         families: ANY,
         what: "turns off TLS certificate verification",
-        hit: |s| {
-            has_any(
-                s.line,
-                &[
-                    "verify=False",
-                    "rejectUnauthorized:false",
-                    "NODE_TLS_REJECT_UNAUTHORIZED",
-                    "CERT_NONE",
-                    "check_hostname=False",
-                    "InsecureSkipVerify:true",
-                    "curl-k",
-                    "--insecure",
-                    "_create_unverified_context",
-                ],
-            )
-        },
+        keys: TLS_OFF,
+        hit: |s| has_any(s.line, TLS_OFF),
     },
     // bandit B303/B324: MD5 and SHA-1 are fast, unsuitable for passwords.
     Rule {
         families: ANY,
         what: "a fast hash (MD5 or SHA-1) for secrets",
+        keys: &["md5", "sha1"],
         hit: |s| {
             let l = s.line.to_ascii_lowercase();
             has_any(
@@ -219,6 +233,7 @@ const RULES: &[Rule] = &[
     Rule {
         families: ANY,
         what: "SQL built from strings (injectable)",
+        keys: &["execute(", "query(", "raw(", "exec(", "sql="],
         hit: |s| {
             let l = s.line.to_ascii_lowercase();
             let sql = has_any(&l, &["select", "insert", "update", "delete"])
@@ -239,6 +254,7 @@ const RULES: &[Rule] = &[
     Rule {
         families: PY,
         what: "a shell command built from strings (injectable)",
+        keys: &["os.system(", "shell=True"],
         hit: |s| {
             (s.line.contains("os.system(") || s.line.contains("shell=True"))
                 && has_any(s.line, &["f\"", "f'", "+", ".format(", "%"])
@@ -248,6 +264,14 @@ const RULES: &[Rule] = &[
     Rule {
         families: ANY,
         what: "predictable randomness for a secret",
+        keys: &[
+            "random.random(",
+            "random.randint(",
+            "random.choice(",
+            "Math.random()",
+            "rand()",
+            "math/rand",
+        ],
         hit: |s| {
             has_any(
                 s.line,
@@ -266,23 +290,21 @@ const RULES: &[Rule] = &[
     Rule {
         families: ANY,
         what: "world-writable permissions (777)",
-        hit: |s| {
-            has_any(
-                s.line,
-                &["chmod777", "chmod-R777", "0o777", "chmod(0777", ",0777)"],
-            )
-        },
+        keys: WORLD_WRITABLE,
+        hit: |s| has_any(s.line, WORLD_WRITABLE),
     },
     // ShellCheck SC2115: rm -rf on an unquoted variable can remove /.
     Rule {
         families: &[Family::Shell],
         what: "rm -rf on an unquoted variable",
+        keys: &["rm-rf$", "rm-fr$"],
         hit: |s| s.line.contains("rm-rf$") || s.line.contains("rm-fr$"),
     },
     // typescript-eslint require-array-sort-compare: numbers sort as strings without one.
     Rule {
         families: JS,
         what: "sort() without a comparator sorts numbers as strings",
+        keys: &[".sort()"],
         hit: |s| {
             s.line.contains(".sort()")
                 && (has_any(
@@ -295,6 +317,7 @@ const RULES: &[Rule] = &[
     Rule {
         families: JS,
         what: "compares typeof with a type it never returns",
+        keys: &["typeof"],
         hit: |s| {
             s.line.contains("typeof")
                 && has_any(
@@ -320,37 +343,28 @@ const RULES: &[Rule] = &[
     Rule {
         families: ANY,
         what: "compares with NaN, which equals nothing",
-        hit: |s| {
-            has_any(
-                s.line,
-                &[
-                    "==NaN",
-                    "===NaN",
-                    "!=NaN",
-                    "!==NaN",
-                    "==float('nan')",
-                    "==float(\"nan\")",
-                    "==math.nan",
-                ],
-            )
-        },
+        keys: NAN,
+        hit: |s| has_any(s.line, NAN),
     },
     // The fetch spec: a no-cors response is opaque, its body cannot be read.
     Rule {
         families: JS,
         what: "a no-cors fetch, whose response cannot be read",
+        keys: &["no-cors"],
         hit: |s| s.line.contains("mode:'no-cors'") || s.line.contains("mode:\"no-cors\""),
     },
     // ESLint no-misused-promises family: forEach does not wait for an async callback.
     Rule {
         families: JS,
         what: "an async callback in forEach, which is never awaited",
+        keys: &["forEach(async"],
         hit: |s| s.line.contains("forEach(async"),
     },
     // CWE-79: markup built from values.
     Rule {
         families: JS,
         what: "innerHTML set from a value (script injection)",
+        keys: &["innerHTML"],
         hit: |s| {
             s.line.contains("innerHTML=") && has_any(s.line, &["+", "${"])
                 || s.line.contains("innerHTML+=")
@@ -360,6 +374,7 @@ const RULES: &[Rule] = &[
     Rule {
         families: C_LIKE,
         what: "an assignment inside an if condition",
+        keys: &["if("],
         hit: |s| {
             // Doubled parentheses are the usual mark of an intended assignment.
             let Some(cond) = s.bare.strip_prefix("if(").filter(|c| !c.starts_with('(')) else {
@@ -377,12 +392,14 @@ const RULES: &[Rule] = &[
     Rule {
         families: &[Family::Java],
         what: "compares strings with ==",
+        keys: &["==\"", "\"==", "!=\"", "\"!="],
         hit: |s| has_any(s.bare, &["==\"", "\"==", "!=\"", "\"!="]),
     },
     // CERT C STR31-C: strlen leaves no room for the terminating NUL.
     Rule {
         families: &[Family::C],
         what: "allocates strlen() bytes, with no room for the terminating NUL",
+        keys: &["malloc(strlen("],
         hit: |s| {
             s.line.contains("malloc(strlen(") && !s.line.contains("+1") && !s.line.contains("1+")
         },
@@ -391,12 +408,14 @@ const RULES: &[Rule] = &[
     Rule {
         families: &[Family::C],
         what: "gets(), which cannot be used safely",
+        keys: &["gets("],
         hit: |s| s.bare.contains("gets(") && !s.bare.contains("fgets("),
     },
     // go vet (the Go memory model): main returns without waiting for its goroutines.
     Rule {
         families: &[Family::Go],
         what: "starts goroutines and never waits for them",
+        keys: &["gofunc("],
         hit: |s| {
             s.line.starts_with("gofunc(")
                 && s.block.contains("funcmain()")
@@ -421,8 +440,8 @@ fn numeric_array(block: &str) -> bool {
 
 /// The `hazards` signal: `None` when the draft has no code or its code has none.
 pub(crate) fn signal_for(prompt: &str, answer: &str) -> Option<Signal> {
-    let prompt_lines: Vec<String> = prompt.lines().map(squeeze).collect();
     let prompt_lower = prompt.to_ascii_lowercase();
+    let prompt_squeezed = squeeze(&prompt_lower);
     let mut found: Vec<&'static str> = Vec::new();
     let mut had_code = false;
     let mut before = "";
@@ -439,28 +458,28 @@ pub(crate) fn signal_for(prompt: &str, answer: &str) -> Option<Signal> {
             continue;
         }
         let fam = family(&tag);
-        let block = squeeze(&body);
-        for raw in body.lines() {
-            if counter_comment(raw) {
+        let block = Squeezed::of(&body, fam);
+        for (li, ri) in candidates(&block, fam) {
+            let rule = &RULES[ri];
+            let raw = block.lines[li];
+            let line = block.line(li);
+            if found.contains(&rule.what)
+                || counter_comment(raw)
+                || raised_by_the_user(rule, &prompt_squeezed)
+            {
                 continue;
             }
-            let line = squeeze(code_part(raw, fam));
-            if line.is_empty() || prompt_lines.contains(&line) {
-                continue;
-            }
-            let bare = blank_strings(&line);
+            let bare = blank_strings(line);
+            let raw_bare = blank_strings(code_part(raw, fam));
             let seen = Seen {
-                raw: code_part(raw, fam),
-                line: &line,
+                raw: &raw_bare,
+                line,
                 bare: &bare,
-                block: &block,
+                block: &block.text,
                 prompt: &prompt_lower,
             };
-            for rule in RULES {
-                if rule.families.contains(&fam) && (rule.hit)(&seen) && !found.contains(&rule.what)
-                {
-                    found.push(rule.what);
-                }
+            if (rule.hit)(&seen) {
+                found.push(rule.what);
             }
         }
     }
@@ -475,6 +494,95 @@ pub(crate) fn signal_for(prompt: &str, answer: &str) -> Option<Signal> {
             format!("the code has a known pitfall: {}", found.join("; ")),
         ),
     })
+}
+
+/// The prompt itself holds one of the rule's pieces: the user brought the pattern up (to
+/// ask what it does, or why it fails), and an answer that shows it is explaining it.
+fn raised_by_the_user(rule: &Rule, prompt_squeezed: &str) -> bool {
+    rule.keys
+        .iter()
+        .any(|k| prompt_squeezed.contains(&k.to_ascii_lowercase()))
+}
+
+/// A block's code lines without their comments, spaces and tabs, one per line of `text`.
+struct Squeezed<'a> {
+    lines: Vec<&'a str>,
+    text: String,
+    starts: Vec<usize>,
+}
+
+impl<'a> Squeezed<'a> {
+    fn of(body: &'a str, fam: Family) -> Self {
+        let lines: Vec<&str> = body.lines().collect();
+        let mut text = String::with_capacity(body.len());
+        let mut starts = Vec::with_capacity(lines.len());
+        for raw in &lines {
+            starts.push(text.len());
+            text.extend(
+                code_part(raw, fam)
+                    .chars()
+                    .filter(|c| *c != ' ' && *c != '\t'),
+            );
+            text.push('\n');
+        }
+        Squeezed {
+            lines,
+            text,
+            starts,
+        }
+    }
+
+    fn line(&self, i: usize) -> &str {
+        let end = self.starts.get(i + 1).map_or(self.text.len(), |e| *e);
+        self.text[self.starts[i]..end].trim_end_matches('\n')
+    }
+}
+
+/// The (line, rule) pairs worth checking: a rule of the block's family whose key the line
+/// holds. One pass of one automaton over the block; without it, every rule on every line.
+fn candidates(block: &Squeezed, fam: Family) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let Some((ac, owner)) = matcher() else {
+        for li in 0..block.lines.len() {
+            out.extend((0..RULES.len()).map(|ri| (li, ri)));
+        }
+        return out;
+    };
+    for m in ac.find_overlapping_iter(&block.text) {
+        let ri = owner[m.pattern().as_usize()];
+        if !RULES[ri].families.contains(&fam) {
+            continue;
+        }
+        let li = block
+            .starts
+            .partition_point(|s| *s <= m.start())
+            .saturating_sub(1);
+        if !out.contains(&(li, ri)) {
+            out.push((li, ri));
+        }
+    }
+    out
+}
+
+/// Every rule's keys in one automaton (ASCII case folded), and the rule each key is for.
+fn matcher() -> Option<&'static (AhoCorasick, Vec<usize>)> {
+    static MATCHER: OnceLock<Option<(AhoCorasick, Vec<usize>)>> = OnceLock::new();
+    MATCHER
+        .get_or_init(|| {
+            let (mut keys, mut owner) = (Vec::new(), Vec::new());
+            for (i, rule) in RULES.iter().enumerate() {
+                for k in rule.keys {
+                    keys.push(*k);
+                    owner.push(i);
+                }
+            }
+            let ac = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&keys)
+                .ok()?;
+            Some((ac, owner))
+        })
+        .as_ref()
 }
 
 /// `line` with what its quotes hold taken out: `say("a == b")` becomes `say("")`.
@@ -600,6 +708,9 @@ mod tests {
             ("", "```java\nif (name.equals(\"admin\")) {}\n```"),
             ("", "```java\nSystem.out.println(\"a == \" + a);\n```"),
             ("", "```c\nwhile (1) { if ((c = getchar()) != EOF) break; }\n```"),
+            ("", "```python\nprint(\"this is 5 apples\")\n```"),
+            ("", "```python\nrows = table.insert().values(name=n)\n```"),
+            ("What does chmod 777 do?", "It opens the file to everyone:\n```sh\nchmod 777 f\n```"),
             ("", "Don't do this:\n```python\nrequests.get(url, verify=False)\n```\nUse a CA bundle."),
             ("", "```python\nrequests.get(url, verify=False)  # insecure, never in production\n```"),
             ("Why is nums None?\nnums = nums.sort()", "It returns None:\n```python\nnums = nums.sort()\n```"),

@@ -13,8 +13,7 @@
 //! - `relevance`: no content word of the prompt in the answer (relevance)
 //! - `consistency`: the explanation names calls the code never makes (consistency)
 //! - `repetition`: loops and degenerate repeats (repetition)
-//! - `asked`: code returned unchanged when a change was asked, or missing the pieces the
-//!   prompt names in backticks (asked)
+//! - `asked`: a change was asked for and the prompt's own code came back unchanged (asked)
 //! - `hazards`: known bug and security patterns in the code, as linters flag them (hazards)
 //! - `syntax`: share of the code that fails to parse, per fenced block (syntax)
 //! - `logprobs`: mean and 10th percentile of token log probabilities (logprobs)
