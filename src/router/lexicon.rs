@@ -239,20 +239,31 @@ pub fn near_verb(stem: &str) -> Option<&'static Vec<Cue>> {
     if stem.len() < 6 || stem.starts_with("file:") {
         return None;
     }
-    static VERBS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    // Bucketed by length: a verb one edit away is at most one byte longer or shorter, so
+    // most of the list is never compared (this scan ran for every unknown word).
+    static VERBS: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
     let verbs = VERBS.get_or_init(|| {
-        index()
-            .iter()
-            .filter(|(k, cues)| {
-                k.len() >= 6
-                    && cues
-                        .iter()
-                        .any(|c| c.kind == CueKind::Verb && c.words.len() == 1)
-            })
-            .map(|(k, _)| k.as_str())
-            .collect()
+        let mut by_len: Vec<Vec<&'static str>> = Vec::new();
+        for (k, cues) in index() {
+            let verb = cues
+                .iter()
+                .any(|c| c.kind == CueKind::Verb && c.words.len() == 1);
+            if k.len() >= 6 && verb {
+                if by_len.len() <= k.len() {
+                    by_len.resize(k.len() + 1, Vec::new());
+                }
+                by_len[k.len()].push(k.as_str());
+            }
+        }
+        for bucket in &mut by_len {
+            bucket.sort_unstable();
+        }
+        by_len
     });
-    let near = verbs.iter().find(|v| one_edit_apart(stem, v))?;
+    let near = (stem.len() - 1..=stem.len() + 1)
+        .filter_map(|n| verbs.get(n))
+        .flatten()
+        .find(|v| one_edit_apart(stem, v))?;
     index().get(*near)
 }
 

@@ -553,6 +553,10 @@ fn is_identifier(w: &str) -> bool {
 /// `YAML.load`, `foo.bar()`, `std::env::var`: code, not prose.
 fn is_member_access(token: &str) -> bool {
     let t = token.trim_matches(|c: char| !c.is_alphanumeric() && c != ')');
+    // A plain word, as most tokens are, can hold none of the marks below.
+    if t.chars().all(char::is_alphanumeric) {
+        return false;
+    }
     if t.contains("::") || t.contains("()") || t.contains("->") || t.contains("#[") {
         return true;
     }
@@ -579,7 +583,7 @@ fn is_dir(token: &str) -> bool {
             '"' | '\'' | '`' | ',' | ';' | ')' | '(' | '.' | '?' | ':'
         )
     });
-    if t.contains("://") || !t.contains('/') {
+    if !t.contains('/') || t.contains("://") {
         return false;
     }
     let segments_ok = t
