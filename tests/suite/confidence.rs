@@ -581,7 +581,7 @@ fn measure(name: &str, rows: &[Row]) -> Measured {
     m
 }
 
-/// The development answers the scorer was tuned with (AUROC 0.915 when last tuned).
+/// The development answers the scorer was tuned with (AUROC 0.922 when last tuned).
 #[test]
 fn score_separates_good_from_bad_answers() {
     let rows = load();
@@ -608,10 +608,12 @@ fn score_separates_good_from_bad_answers() {
     );
 }
 
-/// Answers written blind to the scorer by three authors who never saw its code (a third of
+/// Answers written blind to the scorer by four authors who never saw its code (a third of
 /// them or more from the real llama-server, kept unedited): never used to tune it. Each is
 /// judged as the engine judges a hybrid draft, its examples run in the sandbox. The floors
-/// sit just under what was measured (see the session notes and tests/data/README.md).
+/// sit just under what was measured: overall, llama-server rows, baseline: second set
+/// 0.809, 0.906, 0.648; third 0.889, 0.764, 0.795; fourth 0.873, 0.854, 0.796; fifth (read
+/// once, after the last change) 0.886, 0.752, 0.808.
 #[test]
 fn held_out_answers_are_ranked_well_and_better_than_the_trivial_baseline() {
     for (name, file, overall, real, margin) in [
@@ -625,16 +627,23 @@ fn held_out_answers_are_ranked_well_and_better_than_the_trivial_baseline() {
         (
             "third held-out set",
             "tests/data/confidence_heldout3.jsonl",
-            0.84,
-            0.70,
-            0.05,
+            0.87,
+            0.74,
+            0.08,
         ),
         (
             "fourth held-out set",
             "tests/data/confidence_heldout4.jsonl",
-            0.0,
-            0.0,
-            0.0,
+            0.86,
+            0.84,
+            0.06,
+        ),
+        (
+            "fifth held-out set",
+            "tests/data/confidence_heldout5.jsonl",
+            0.87,
+            0.73,
+            0.06,
         ),
     ] {
         let rows = load_file(file);
@@ -650,15 +659,22 @@ fn held_out_answers_are_ranked_well_and_better_than_the_trivial_baseline() {
     }
     // The fourth set without the answers that had a near-copy among the development answers
     // (removed from those since: the tiny model answers easy prompts alike).
-    let rows: Vec<Row> = load_file("tests/data/confidence_heldout4.jsonl")
-        .into_iter()
-        .filter(|r| !NEAR_COPIED.contains(&r.id.as_str()))
-        .collect();
-    measure("fourth held-out set, never near-copied", &rows);
+    for (name, file) in [
+        ("fourth", "tests/data/confidence_heldout4.jsonl"),
+        ("fifth", "tests/data/confidence_heldout5.jsonl"),
+    ] {
+        let rows: Vec<Row> = load_file(file)
+            .into_iter()
+            .filter(|r| !NEAR_COPIED.contains(&r.id.as_str()))
+            .collect();
+        measure(&format!("{name} held-out set, never near-copied"), &rows);
+    }
 }
 
-/// Answers of the fourth held-out set that development answers once near-copied.
-const NEAR_COPIED: [&str; 17] = [
+/// Answers of the fourth and fifth held-out sets that development answers once near-copied.
+const NEAR_COPIED: [&str; 28] = [
     "c4-007", "c4-016", "c4-022", "c4-028", "c4-032", "c4-041", "c4-045", "c4-047", "c4-064",
-    "c4-085", "c4-088", "c4-090", "c4-091", "c4-108", "c4-132", "c4-148", "c4-169",
+    "c4-085", "c4-088", "c4-090", "c4-091", "c4-108", "c4-132", "c4-148", "c4-169", "c5-018",
+    "c5-022", "c5-024", "c5-028", "c5-038", "c5-093", "c5-096", "c5-132", "c5-144", "c5-149",
+    "c5-157",
 ];

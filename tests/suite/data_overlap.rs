@@ -31,11 +31,12 @@ fn blind_train() -> impl Iterator<Item = &'static str> {
         .filter(|f| f.starts_with("tests/data/routing_train_"))
 }
 
-const CONFIDENCE_EVAL: [&str; 4] = [
+const CONFIDENCE_EVAL: [&str; 5] = [
     "tests/data/confidence_heldout2.jsonl",
     "tests/data/confidence_heldout2_extra_real.jsonl",
     "tests/data/confidence_heldout3.jsonl",
     "tests/data/confidence_heldout4.jsonl",
+    "tests/data/confidence_heldout5.jsonl",
 ];
 const CONFIDENCE_DEV: [&str; 3] = [
     "tests/data/confidence_answers.jsonl",
