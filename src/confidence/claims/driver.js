@@ -1,5 +1,5 @@
 // Checks the claims a draft makes about its own JavaScript (confidence::claims), as
-// claims_driver.py does for Python. It runs inside the sandbox, in an empty scratch
+// driver.py does for Python. It runs inside the sandbox, in an empty scratch
 // directory, as `node -e <this> <payload>`. Each block runs in one shared `vm` context with
 // a time limit; a line `console.log(expr); // expected` becomes a checked claim; console
 // output is captured, never passed through. One JSON line per verdict goes to stdout.

@@ -1,0 +1,148 @@
+//! Reading back what the driver found: its JSON verdict lines become the `examples` signal.
+
+use serde::Deserialize;
+
+use crate::confidence::{signal, Signal};
+
+/// At most this many verdict lines are read back.
+const MAX_VERDICTS: usize = 64;
+
+/// One line the driver prints.
+#[derive(Debug, Deserialize)]
+struct Verdict {
+    claim: Option<String>,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    expected: String,
+    got: Option<String>,
+    ok: Option<bool>,
+    raised: Option<String>,
+    /// A call of a defined function with ordinary arguments, when it crashed.
+    smoke: Option<String>,
+    error: Option<String>,
+    line: Option<u32>,
+    #[serde(default)]
+    done: bool,
+}
+
+/// The `examples` signal from the driver's output; `None` when nothing could be judged (no
+/// claim was checked, or the run did not finish). `answer` is the draft: an error it
+/// describes itself ("this raises a TypeError") is not held against it.
+pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
+    let verdicts: Vec<Verdict> = stdout
+        .lines()
+        .take(MAX_VERDICTS + 1)
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    if !verdicts.iter().any(|v| v.done) {
+        return None;
+    }
+    let shown = |s: &str| crate::text::short::head(s.trim(), 60).replace('\n', " ");
+    if let Some(v) = verdicts.iter().find(|v| v.ok == Some(false)) {
+        let what = if v.code.is_empty() {
+            v.claim.clone().unwrap_or_default()
+        } else {
+            format!("`{}`", shown(&v.code))
+        };
+        let detail = format!(
+            "run in the sandbox, its own example is wrong: {what} gives {}, not {} as it says",
+            shown(v.got.as_deref().unwrap_or("")),
+            shown(&v.expected)
+        );
+        return Some(signal(0.05, 1.0, detail));
+    }
+    if let Some(v) = verdicts
+        .iter()
+        .find(|v| v.raised.is_some() && v.smoke.is_none())
+    {
+        let err = v.raised.as_deref().unwrap_or("an error");
+        if !describes(answer, err) {
+            let detail = format!(
+                "run in the sandbox, `{}` raises {err} where the answer says it gives {}",
+                shown(&v.code),
+                shown(&v.expected)
+            );
+            return Some(signal(0.15, 1.0, detail));
+        }
+    }
+    if let Some(v) = verdicts.iter().find(|v| v.smoke.is_some()) {
+        let err = v.raised.as_deref().unwrap_or("an error");
+        if !describes(answer, err) {
+            let call = shown(v.smoke.as_deref().unwrap_or(""));
+            let what = if err == "Timeout" {
+                "never returns".to_owned()
+            } else {
+                format!("raises {err}")
+            };
+            let detail = format!("run in the sandbox on ordinary input, `{call}` {what}");
+            return Some(signal(0.3, 1.0, detail));
+        }
+    }
+    let checked = verdicts.iter().filter(|v| v.ok == Some(true)).count();
+    if let Some(v) = verdicts.iter().find(|v| v.error.is_some()) {
+        let err = v.error.as_deref().unwrap_or("an error");
+        if !describes(answer, err) {
+            let detail = format!(
+                "run in the sandbox, the code raises {err} at line {}",
+                v.line.unwrap_or(0)
+            );
+            return Some(signal(0.4, 1.0, detail));
+        }
+    }
+    (checked > 0).then(|| {
+        let s = if checked == 1 { "" } else { "s" };
+        signal(
+            1.0,
+            1.0,
+            format!("{checked} claimed result{s} checked by running the code"),
+        )
+    })
+}
+
+/// Whether the answer itself says its code raises: it names the error or talks of raising.
+fn describes(answer: &str, error: &str) -> bool {
+    let lower = answer.to_ascii_lowercase();
+    lower.contains(&error.to_ascii_lowercase())
+        || ["raise", "throws", "exception", "traceback"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_make_the_signal() {
+        let wrong = "{\"claim\":\"prose\",\"code\":\"sum_to(5)\",\"expected\":\"15\",\
+                     \"got\":\"10\",\"ok\":false}\n{\"done\":true}\n";
+        let s = judge(wrong, "").expect("judged");
+        assert!(s.score < 0.1, "{s:?}");
+        assert!(
+            s.detail.contains("`sum_to(5)` gives 10, not 15"),
+            "{}",
+            s.detail
+        );
+        let right = "{\"claim\":\"prose\",\"code\":\"f(1)\",\"expected\":\"1\",\"got\":\"1\",\
+                     \"ok\":true}\n{\"done\":true}\n";
+        assert_eq!(judge(right, "").map(|s| s.score), Some(1.0));
+        let raised = "{\"claim\":\"prose\",\"code\":\"f([])\",\"expected\":\"0\",\
+                      \"raised\":\"IndexError\"}\n{\"done\":true}\n";
+        assert!(judge(raised, "").is_some_and(|s| s.score < 0.2));
+        assert_eq!(
+            judge(raised, "An empty list raises IndexError.").map(|s| s.score),
+            None,
+            "an error the answer describes is not held against it"
+        );
+        let smoke = "{\"smoke\":\"f([1, 3])\",\"raised\":\"IndexError\"}\n{\"done\":true}\n";
+        let s = judge(smoke, "").expect("judged");
+        assert!(
+            s.detail.contains("`f([1, 3])` raises IndexError"),
+            "{}",
+            s.detail
+        );
+        assert_eq!(judge("{\"ok\":false}\n", ""), None, "an unfinished run");
+        assert_eq!(judge("garbage\n{\"done\":true}\n", ""), None);
+    }
+}
