@@ -11,9 +11,6 @@ use crate::confidence::{self, Draft, Report};
 use crate::config::Config;
 use crate::router::{self, TaskType};
 
-/// A larger answer is scored on its start, as the engine does.
-const MAX_ANSWER: u64 = 256 * 1024;
-
 #[derive(Serialize)]
 struct JudgeReport<'a> {
     task_type: TaskType,
@@ -63,7 +60,7 @@ pub fn judge(config: &Config, a: &Args) -> i32 {
         crate::engine::examples::checked(&config.sandbox, a.prompt, &answer, report, None)
     };
     let threshold = config.hybrid.routing.escalation_threshold;
-    let escalate = threshold >= 1.0 || (threshold > 0.0 && f64::from(report.score) < threshold);
+    let escalate = config.hybrid.routing.escalates(report.score);
     if a.json {
         let out = JudgeReport {
             task_type: task,
@@ -91,9 +88,10 @@ fn names() -> String {
         .join(", ")
 }
 
-/// The answer from a file or `-` (stdin), its first [`MAX_ANSWER`] bytes, invalid UTF-8
-/// replaced.
+/// The answer from a file or `-` (stdin), its first 256 KiB (as much as the engine scores
+/// of a draft), invalid UTF-8 replaced.
 fn read_answer(path: &str) -> Result<String, String> {
+    const MAX_ANSWER: u64 = crate::engine::SCORE_MAX_BYTES as u64;
     let mut bytes = Vec::new();
     let read = if path == "-" {
         std::io::stdin().take(MAX_ANSWER).read_to_end(&mut bytes)

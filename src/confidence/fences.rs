@@ -73,6 +73,18 @@ pub(crate) fn parts(answer: &str) -> Vec<Part<'_>> {
     out
 }
 
+/// The prose lines of `parts`, joined by `sep`.
+pub(crate) fn prose_of(parts: &[Part], sep: &str) -> String {
+    let lines: Vec<&str> = parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Prose(l) => Some(*l),
+            Part::Block { .. } => None,
+        })
+        .collect();
+    lines.join(sep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

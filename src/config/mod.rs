@@ -142,6 +142,15 @@ pub struct Routing {
     pub check_examples: bool,
 }
 
+impl Routing {
+    /// Whether a draft scoring `score` is escalated: below the threshold; a threshold of 0
+    /// never escalates and 1 always does, whatever the score.
+    pub fn escalates(&self, score: f32) -> bool {
+        let t = self.escalation_threshold;
+        t >= 1.0 || (t > 0.0 && f64::from(score) < t)
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct BackendConfig {
     pub api: Api,

@@ -38,10 +38,22 @@ pub fn checked(
     report: Report,
     cancel: Option<Arc<AtomicBool>>,
 ) -> Report {
-    let Some(probe) = claims::probe(prompt, answer) else {
-        return report;
-    };
-    let Some(stdout) = run(cfg, &probe, cancel) else {
+    match claims::probe(prompt, answer) {
+        Some(probe) => check(cfg, &probe, answer, report, cancel),
+        None => report,
+    }
+}
+
+/// `report` with what running `probe` (the claims of `answer`) found, or unchanged when it
+/// could not run or found nothing to judge.
+pub fn check(
+    cfg: &crate::config::Sandbox,
+    probe: &claims::Probe,
+    answer: &str,
+    report: Report,
+    cancel: Option<Arc<AtomicBool>>,
+) -> Report {
+    let Some(stdout) = run(cfg, probe, cancel) else {
         return report;
     };
     match claims::judge(&stdout, answer) {

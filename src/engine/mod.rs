@@ -42,6 +42,7 @@ pub use events::{
 pub use journal::{FileChange, JournalAction, JournalEntry};
 pub use outbox::CAPACITY as EVENT_CAPACITY;
 pub use pool::Pool;
+pub use request::SCORE_MAX_BYTES;
 pub use route::signals;
 pub use slot::Slot;
 

@@ -38,7 +38,7 @@ use crate::store::{CachedAnswer, Observation};
 /// (`cargo bench --bench confidence`); this bound is for hostile ones.
 const SCORE_BUDGET: Duration = Duration::from_secs(2);
 /// How much of a draft is judged: far beyond any answer worth judging by its text.
-const SCORE_MAX_BYTES: usize = 256 * 1024;
+pub const SCORE_MAX_BYTES: usize = 256 * 1024;
 
 /// The most of a draft stopped early that the quality server is shown: its start says
 /// what it tried; the rest is the loop that stopped it.
@@ -667,8 +667,7 @@ impl Run {
             signals: report.signals.clone(),
         })
         .await;
-        // 0 never escalates and 1 always does, whatever the score.
-        let weak = threshold >= 1.0 || (threshold > 0.0 && f64::from(report.score) < threshold);
+        let weak = self.shared.config.hybrid.routing.escalates(report.score);
         if !weak {
             return Outcome::Done(draft);
         }
@@ -805,9 +804,14 @@ impl Run {
     ) -> Option<confidence::Report> {
         let prompt = self.submit.input.clone();
         let answer = crate::text::short::head(&draft.text, SCORE_MAX_BYTES).to_owned();
-        if confidence::claims::probe(&prompt, &answer).is_none() {
+        // Reading the claims walks the whole draft: off the async workers, as scoring is.
+        let text = answer.clone();
+        let probe = within(SCORE_BUDGET, move || {
+            confidence::claims::probe(&prompt, &text)
+        });
+        let Some(probe) = probe.await.flatten() else {
             return Some(report);
-        }
+        };
         self.emit(EventKind::Status {
             backend: Some(draft.backend),
             message: "running the draft's own example in the sandbox to check what it claims"
@@ -818,7 +822,7 @@ impl Run {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (unchecked, flag) = (report.clone(), Arc::clone(&stop));
         let job = within(super::examples::WALL + Duration::from_secs(2), move || {
-            super::examples::checked(&cfg, &prompt, &answer, report, Some(flag))
+            super::examples::check(&cfg, &probe, &answer, report, Some(flag))
         });
         tokio::select! {
             checked = job => Some(checked.unwrap_or(unchecked)),

@@ -453,16 +453,8 @@ fn report(r: &Row) -> Report {
 
 /// The score the engine acts on: [`report`] with the answer's own claims checked by running
 /// its code in the sandbox (`engine::examples`), as a hybrid draft is judged.
-fn checked_report(r: &Row) -> Report {
-    let draft = Draft {
-        prompt: &r.prompt,
-        answer: &r.answer,
-        task_type: r.task,
-        finish_reason: r.finish_reason.as_deref(),
-        logprobs: r.logprobs.as_deref().unwrap_or(&[]),
-    };
-    let cfg = codecrucible::Config::default().sandbox;
-    codecrucible::engine::examples::scored(&cfg, &draft)
+fn checked_report(cfg: &codecrucible::config::Sandbox, r: &Row, plain: &Report) -> Report {
+    codecrucible::engine::examples::checked(cfg, &r.prompt, &r.answer, plain.clone(), None)
 }
 
 /// The probability that a random good answer outscores a random bad one (ties count half).
@@ -525,10 +517,11 @@ fn measure(name: &str, rows: &[Row]) -> Measured {
     let mut written = Vec::new();
     let mut baseline = Vec::new();
     let mut unchecked = Vec::new();
+    let cfg = codecrucible::Config::default().sandbox;
     for r in rows {
         let plain = report(r);
         unchecked.push((plain.score, r.good));
-        let rep = checked_report(r);
+        let rep = checked_report(&cfg, r, &plain);
         all.push((rep.score, r.good));
         let is_real = r.source == "llama-server";
         if is_real {

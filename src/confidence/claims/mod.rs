@@ -18,7 +18,7 @@ mod verdict;
 
 use serde::Serialize;
 
-use super::fences::{parts, Part};
+use super::fences::{parts, prose_of, Part};
 use read::{calls_in, defined_names, question};
 pub use verdict::judge;
 
@@ -166,14 +166,7 @@ fn payload_for(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Payload> {
         return None;
     }
     let defined = defined_names(lang, &payload.blocks);
-    let prose: String = parts
-        .iter()
-        .filter_map(|p| match p {
-            Part::Prose(l) => Some(*l),
-            Part::Block { .. } => None,
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let prose = prose_of(parts, "\n");
     payload.calls = calls_in(&prose, &defined, "prose");
     payload.calls.extend(calls_in(prompt, &defined, "prompt"));
     payload.defined = defined;

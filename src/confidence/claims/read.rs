@@ -3,7 +3,7 @@
 //! that asks what its own code prints.
 
 use super::{is_python, Call, Lang, Question};
-use crate::confidence::fences::{parts, Part};
+use crate::confidence::fences::{parts, prose_of, Part};
 
 /// Verbs that state what a call gives, longest first so "should return" wins over "return".
 const VERBS: &[&str] = &[
@@ -68,14 +68,7 @@ pub(super) fn question(prompt: &str, parts: &[Part]) -> Option<Question> {
         return None;
     }
     let code = prompt_code(prompt)?;
-    let opening: String = parts
-        .iter()
-        .filter_map(|p| match p {
-            Part::Prose(l) => Some(*l),
-            Part::Block { .. } => None,
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let opening = prose_of(parts, " ");
     let opening = crate::text::short::head(&opening, 400);
     let mut claims: Vec<(usize, String)> = Vec::new();
     for verb in VERBS {

@@ -30,14 +30,22 @@ struct Verdict {
 /// claim was checked, or the run did not finish). `answer` is the draft: an error it
 /// describes itself ("this raises a TypeError") is not held against it.
 pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
-    let verdicts: Vec<Verdict> = stdout
+    // The driver's last line says it finished; a draft with many claims may print more
+    // verdicts than are read, so the end is looked for on its own.
+    let finished = stdout
         .lines()
-        .take(MAX_VERDICTS + 1)
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
-    if !verdicts.iter().any(|v| v.done) {
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .and_then(|l| serde_json::from_str::<Verdict>(l).ok())
+        .is_some_and(|v| v.done);
+    if !finished {
         return None;
     }
+    let verdicts: Vec<Verdict> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .take(MAX_VERDICTS)
+        .collect();
     let shown = |s: &str| crate::text::short::head(s.trim(), 60).replace('\n', " ");
     if let Some(v) = verdicts.iter().find(|v| v.ok == Some(false)) {
         let what = if v.code.is_empty() {
@@ -144,5 +152,18 @@ mod tests {
         );
         assert_eq!(judge("{\"ok\":false}\n", ""), None, "an unfinished run");
         assert_eq!(judge("garbage\n{\"done\":true}\n", ""), None);
+    }
+
+    #[test]
+    fn a_run_with_more_verdicts_than_are_read_still_counts_as_finished() {
+        let line = "{\"claim\":\"prose\",\"code\":\"f(1)\",\"expected\":\"1\",\"got\":\"1\",\"ok\":true}\n";
+        let many = format!("{}{{\"done\":true}}\n", line.repeat(200));
+        let s = judge(&many, "").expect("judged");
+        assert_eq!(s.score, 1.0);
+        assert!(
+            s.detail.starts_with(&format!("{MAX_VERDICTS} claimed")),
+            "{}",
+            s.detail
+        );
     }
 }

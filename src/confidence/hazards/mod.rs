@@ -254,11 +254,7 @@ fn counter_comment(line: &str) -> bool {
 }
 
 fn contains_word(text: &str, word: &str) -> bool {
-    text.match_indices(word).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + word.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
-    })
+    super::words::count_phrase(text, word) > 0
 }
 
 #[cfg(test)]

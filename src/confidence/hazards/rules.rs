@@ -90,6 +90,14 @@ const CALLED_DEFAULTS: &[&str] = &[
     "=uuid.uuid4()",
     "=uuid4()",
 ];
+const WEAK_RANDOM: &[&str] = &[
+    "random.random(",
+    "random.randint(",
+    "random.choice(",
+    "Math.random()",
+    "rand()",
+    "math/rand",
+];
 const TLS_OFF: &[&str] = &[
     "verify=False",
     "rejectUnauthorized:false",
@@ -227,27 +235,8 @@ pub(super) const RULES: &[Rule] = &[
     Rule {
         families: ANY,
         what: "predictable randomness for a secret",
-        keys: &[
-            "random.random(",
-            "random.randint(",
-            "random.choice(",
-            "Math.random()",
-            "rand()",
-            "math/rand",
-        ],
-        hit: |s| {
-            has_any(
-                s.line,
-                &[
-                    "random.random(",
-                    "random.randint(",
-                    "random.choice(",
-                    "Math.random()",
-                    "rand()",
-                    "math/rand",
-                ],
-            ) && about_secrets(s)
-        },
+        keys: WEAK_RANDOM,
+        hit: |s| has_any(s.line, WEAK_RANDOM) && about_secrets(s),
     },
     // CWE-732: world-writable permissions.
     Rule {
