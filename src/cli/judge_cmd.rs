@@ -118,7 +118,9 @@ fn describe(r: &Report, task: TaskType, threshold: f64, escalate: bool) -> Strin
         task.as_str()
     );
     for (name, sig) in &r.signals {
-        s.push_str(&format!("  {name:<12} {:.2}  {}\n", sig.score, sig.detail));
+        // A detail may quote the draft's code or its error: it is untrusted text.
+        let detail = crate::text::terminal::clean(&sig.detail);
+        s.push_str(&format!("  {name:<12} {:.2}  {detail}\n", sig.score));
     }
     s.trim_end().to_owned()
 }

@@ -36,6 +36,7 @@ mod hazards;
 mod logprobs;
 mod relevance;
 mod repetition;
+mod sql;
 mod syntax;
 mod text_signals;
 mod words;

@@ -2,7 +2,7 @@
 //!
 //! Each fenced block with a known language is parsed (tree-sitter for Rust, Python,
 //! JavaScript, TypeScript, Go, Java, C and shell; the data crates for JSON, TOML and YAML;
-//! a line check for diffs) after its elisions are blanked. Any line in error caps the
+//! a line check for diffs; the mistakes every SQL dialect rejects) after its elisions are blanked. Any line in error caps the
 //! signal low (the code does not run as given); past that, the share of non-blank lines in
 //! error tells one typo from a block of prose fenced as Python. Blocks in other languages
 //! are neutral and left out.
@@ -11,6 +11,7 @@ use super::data_formats;
 use super::elision::{self, Style};
 use super::fences::{Block, Doc};
 use super::grammar::{self, Grammar};
+use super::sql;
 use super::{signal, Signal};
 
 pub(crate) const WEIGHT: f32 = 2.5;
@@ -27,6 +28,7 @@ pub(crate) enum Checker {
     Toml,
     Yaml,
     Diff,
+    Sql,
 }
 
 /// The checker for a fence tag; `None` for tags we do not check (neutral).
@@ -46,6 +48,8 @@ pub(crate) fn checker_for(tag: &str) -> Option<Checker> {
         "toml" => Toml,
         "yaml" | "yml" => Yaml,
         "diff" | "patch" => Diff,
+        "sql" | "postgres" | "postgresql" | "psql" | "mysql" | "sqlite" | "plsql" | "tsql"
+        | "pgsql" => Sql,
         _ => return None,
     })
 }
@@ -58,6 +62,7 @@ impl Checker {
             Checker::Toml => "toml",
             Checker::Yaml => "yaml",
             Checker::Diff => "diff",
+            Checker::Sql => "sql",
         }
     }
 
@@ -73,6 +78,7 @@ impl Checker {
             // `...` alone is YAML's document end marker, so YAML is parsed as written.
             Checker::Yaml => data_formats::yaml(code),
             Checker::Diff => Some(data_formats::diff(code)),
+            Checker::Sql => Some(sql::broken_rows(&elision::strip(code, Style::Blank))),
         }
     }
 }

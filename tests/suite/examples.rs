@@ -152,6 +152,116 @@ fn javascript_comments_python_questions_and_ordinary_calls_are_checked() {
 }
 
 #[test]
+fn a_wrong_api_a_function_that_computes_nothing_and_a_crashing_script_are_caught() {
+    let py = |body: &str| format!("```python\n{body}\n```\n");
+    // A method the argument's type does not have.
+    let rev = py("def reverse_string(s):\n    s.reverse()\n    return s");
+    let (score, detail) = examples_of(&scored("reverse a string", &rev)).expect("checked");
+    assert!(
+        score < 0.5 && detail.contains("no attribute 'reverse'"),
+        "{detail}"
+    );
+    // Every ordinary input gives 0: the product starts from range(n)'s 0.
+    let fact =
+        py("def factorial(n):\n    r = 1\n    for i in range(n):\n        r *= i\n    return r");
+    let (score, detail) = examples_of(&scored("factorial", &fact)).expect("checked");
+    assert!(
+        score < 0.5 && detail.contains("gives 0 every time"),
+        "{detail}"
+    );
+    let leap =
+        py("def is_leap(year):\n    return year % 4 == 0 and year % 100 != 0 and year % 400 == 0");
+    let (_, detail) = examples_of(&scored("leap year", &leap)).expect("checked");
+    assert!(detail.contains("gives False every time"), "{detail}");
+    // Correct code stays unflagged: a recursive factorial on ordinary input, a real leap
+    // test, a function whose guessed argument was not what it wanted (`.price`).
+    for good in [
+        py("def factorial(n):\n    return 1 if n <= 1 else n * factorial(n - 1)"),
+        py("def is_leap(year):\n    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)"),
+        py("def total(items):\n    return sum(i.price for i in items)"),
+    ] {
+        assert!(
+            examples_of(&scored("write it", &good)).is_none_or(|e| e.0 == 1.0),
+            "{good}"
+        );
+    }
+    // JavaScript: a snippet that runs on its own and calls a method arrays do not have, and
+    // a function that reads past the end of its array.
+    let js = "```javascript\nconst fruits = ['apple', 'banana'];\nif (fruits.contains('apple')) {\n  console.log('found');\n}\n```\n";
+    let (score, detail) = examples_of(&scored("array contains", js)).expect("checked");
+    assert!(
+        score < 0.5 && detail.contains("fruits.contains is not a function"),
+        "{detail}"
+    );
+    let fixed = js.replace("contains(", "includes(");
+    assert_eq!(
+        examples_of(&scored("array contains", &fixed)),
+        None,
+        "nothing to say"
+    );
+    let past = "```js\nexport function sum(arr) {\n  let t = 0;\n  for (let i = 0; i <= arr.length; i++) t += arr[i].valueOf();\n  return t;\n}\n```\n";
+    let (_, detail) = examples_of(&scored("sum an array", past)).expect("checked");
+    assert!(
+        detail.contains("Cannot read properties of undefined"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn judge_without_running_sees_missed_renames_sql_that_no_dialect_accepts_and_unfixed_bugs() {
+    let d = tempfile::tempdir().unwrap();
+    let judge = |prompt: &str, answer: &str| -> serde_json::Value {
+        let out = support::cli(d.path())
+            .args(["judge", prompt, "-", "--no-run", "--json"])
+            .write_stdin(answer.to_owned())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let rename = "Rename `calc` to `compute_total` everywhere:\n```python\ndef calc(items):\n    \
+                  return sum(items)\n\nprint(calc([]))\n```";
+    let missed =
+        "```python\ndef compute_total(items):\n    return sum(items)\n\nprint(calc([]))\n```";
+    let v = judge(rename, missed);
+    assert_eq!(v["escalate"], true, "{v}");
+    assert!(v["signals"]["asked"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("still uses `calc`"));
+    let done = missed.replace("calc([])", "compute_total([])");
+    assert_eq!(judge(rename, &done)["escalate"], false);
+
+    let sql = "```sql\nSELECT d.name,\n       AVG(e.salary) AS avg_salary,\nFROM employees e\n\
+               JOIN departments d ON d.id = e.dept_id\nGROUP BY d.name;\n```";
+    let v = judge("SQL: average salary per department", sql);
+    assert_eq!(v["escalate"], true, "{v}");
+    assert!(
+        v["signals"]["syntax"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("sql"),
+        "{v}"
+    );
+    assert_eq!(
+        judge(
+            "SQL: average salary per department",
+            &sql.replace("avg_salary,", "avg_salary")
+        )["escalate"],
+        false
+    );
+
+    let fix = "Fix the SQL injection in: cursor.execute(\"SELECT * FROM users WHERE name = '\" + name + \"'\")";
+    let again = "Use an f-string:\n```python\ncursor.execute(f\"SELECT * FROM users WHERE name = '{name}'\")\n```";
+    let v = judge(fix, again);
+    assert_eq!(v["escalate"], true, "{v}");
+    assert!(v["signals"]["hazards"]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("SQL built from strings"));
+}
+
+#[test]
 fn judge_says_how_a_draft_would_be_judged_and_why() {
     let d = tempfile::tempdir().unwrap();
     let wrong = d.path().join("answer.md");

@@ -25,9 +25,11 @@ const fmt = (args) => util.format(...args);
 const sandboxConsole = {
   log: (...a) => { if (printed.join('').length < CAP) printed.push(fmt(a) + '\n'); },
 };
-sandboxConsole.info = sandboxConsole.log;
-sandboxConsole.error = () => {};
-sandboxConsole.warn = () => {};
+// Every console method a snippet may call: the ones that print are captured, the rest do
+// nothing, so a `console.table` is not mistaken for the snippet's own TypeError.
+for (const m of ['info', 'debug', 'dir', 'table', 'trace']) sandboxConsole[m] = sandboxConsole.log;
+for (const m of ['error', 'warn', 'group', 'groupEnd', 'groupCollapsed', 'time', 'timeEnd',
+  'timeLog', 'assert', 'count', 'countReset', 'clear']) sandboxConsole[m] = () => {};
 const ctx = vm.createContext({ console: sandboxConsole });
 
 function literal(s) {
@@ -103,12 +105,16 @@ function claimOf(comment) {
   return { expected: comment, outright: false };
 }
 
+// The message of the last error `run` caught ("fruits.contains is not a function").
+let lastMessage = '';
+
 function run(code) {
   try {
     vm.runInContext(code, ctx, { timeout: STEP_MS });
     return null;
   } catch (e) {
     if (e && e.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'Timeout';
+    lastMessage = String((e && e.message) || '').slice(0, 120);
     return (e && e.name) || 'Error';
   }
 }
@@ -128,7 +134,8 @@ const CLAIM_LINE = /^(\s*)console\.log\((.*)\);?\s*\/\/\s*(.+)$/;
 function checkBlock(index, src) {
   if (UNSTABLE.test(src)) { say({ block: index, skipped: 'unstable' }); return ''; }
   const claims = [];
-  const lines = src.split('\n').map((line, n) => {
+  // A module's exports run as plain declarations: the context is a script, not a module.
+  const lines = src.split('\n').map((line) => line.replace(/^export\s+(default\s+)?(?=(async\s+)?(function|class|const|let|var)\b)/, '')).map((line, n) => {
     const m = CLAIM_LINE.exec(line);
     if (!m) return line;
     const { expected, outright } = claimOf(m[3].trim());
@@ -156,7 +163,7 @@ function checkBlock(index, src) {
     say({ claim: `line ${c.n}`, code: c.code, expected: c.expected, got: out.trim().slice(0, 200), ok: good });
   };
   const err = run(lines.join('\n'));
-  if (err && !CONTEXT.has(err) && err !== 'SyntaxError') say({ block: index, line: 0, error: err });
+  if (err && !CONTEXT.has(err) && err !== 'SyntaxError') say({ block: index, error: err, message: lastMessage });
   return printed.slice(start).join('').slice(0, CAP);
 }
 
@@ -176,6 +183,85 @@ function checkCall(from, expr, expected) {
   say({ claim: from, code: expr, expected, got: util.inspect(r.value).slice(0, 200), ok: !!good });
 }
 
+// Typical, valid arguments by parameter name, as driver.py guesses them: an off-by-one or a
+// wrong API crashes on ordinary input.
+const LISTS = new Set(['arr', 'array', 'nums', 'numbers', 'list', 'lst', 'items', 'values',
+  'data', 'xs', 'seq', 'elements', 'ints', 'scores', 'prices']);
+const STRINGS = new Set(['s', 'str', 'text', 'string', 'word', 'sentence', 'phrase', 'input',
+  'inputstring', 'inputstr', 'name']);
+const INTS = new Set(['n', 'k', 'num', 'number', 'count', 'limit', 'm', 'size', 'length', 'x',
+  'y', 'b', 'i', 'j', 'base', 'exp', 'exponent', 'start', 'end', 'low', 'high', 'depth']);
+const YEARS = new Set(['year', 'yr']);
+const TARGETS = new Set(['target', 'key', 'value', 'val', 'item', 'needle', 'elem', 'element', 'x']);
+// Errors ordinary arguments should never cause in working code: a property of a missing
+// element (an index past the end), runaway recursion, a loop that never ends.
+const CRASH = /Cannot read properties of (undefined|null)|Maximum call stack|Invalid array length/;
+// A method the string or array passed does not have, when it is a method of the other type
+// or another language's (`s.reverse()`, `arr.append(x)`); a Map's methods are left out: a
+// missing `.get` means the function wanted a Map, not that it is wrong.
+const OWN = (o) => Object.getOwnPropertyNames(o)
+  .filter((m) => typeof Object.getOwnPropertyDescriptor(o, m).value === 'function');
+const MAP_METHODS = new Set(OWN(Map.prototype));
+const FOREIGN = new Set([...OWN(Array.prototype), ...OWN(String.prototype), 'append', 'len',
+  'lower', 'upper', 'strip', 'contains', 'size', 'isEmpty', 'equals', 'length']
+  .filter((m) => !MAP_METHODS.has(m) && m !== 'constructor' && m !== 'toString'));
+const NOT_A_FUNCTION = /\.(\w+) is not a function$/;
+
+function crash(message) {
+  const m = NOT_A_FUNCTION.exec(message);
+  return CRASH.test(message) || (m !== null && FOREIGN.has(m[1]));
+}
+
+function params(name) {
+  const r = evaluate(`String(${name})`);
+  if (r.error || typeof r.value !== 'string') return null;
+  const src = r.value;
+  const m = /^[^(=]*\(([^)]*)\)/.exec(src) || /^\s*(?:async\s+)?([A-Za-z_$][\w$]*)\s*=>/.exec(src);
+  if (!m) return null;
+  const list = m[1].split(',').map((p) => p.trim()).filter(Boolean);
+  if (list.some((p) => /[=.{[]/.test(p))) return null;
+  return list.map((p) => p.toLowerCase());
+}
+
+function argumentsFor(names) {
+  if (!names || names.length === 0 || names.length > 3) return [];
+  const hasList = names.some((n) => LISTS.has(n));
+  const tries = [[], [], []];
+  for (const n of names) {
+    let picks;
+    if (hasList && TARGETS.has(n) && !LISTS.has(n)) picks = [7, 4, 10];
+    else if (LISTS.has(n)) picks = [[1, 3, 5, 7, 9], [1, 3, 5, 7, 9], [1, 3, 5, 7, 9]];
+    else if (STRINGS.has(n)) picks = ['racecar', 'hello world', 'abc'];
+    else if (YEARS.has(n)) picks = [2024, 1900, 2000];
+    else if (INTS.has(n)) picks = [5, 1, 10];
+    else return [];
+    picks.forEach((v, i) => tries[i].push(v));
+  }
+  return tries;
+}
+
+function smoke(defined) {
+  for (const name of defined) {
+    const f = evaluate(`typeof ${name}`);
+    if (f.error || f.value !== 'function') continue;
+    const src = evaluate(`String(${name})`).value || '';
+    if (/\b(split|indexOf|match|search|find|querySelector|getElementById)\b/.test(src)) continue;
+    for (const args of argumentsFor(params(name))) {
+      const shown = `${name}(${args.map((a) => JSON.stringify(a)).join(', ')})`;
+      try {
+        vm.runInContext(shown, ctx, { timeout: STEP_MS });
+      } catch (e) {
+        const timeout = e && e.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+        const message = String((e && e.message) || '');
+        if (timeout || crash(message)) {
+          say({ smoke: shown, raised: timeout ? 'Timeout' : (e && e.name) || 'Error', message: message.slice(0, 120) });
+          return;
+        }
+      }
+    }
+  }
+}
+
 function main() {
   const payload = JSON.parse(process.argv[1]);
   const outs = {};
@@ -191,6 +277,7 @@ function main() {
     }
     say({ claim: `output of block ${o.block + 1}`, code: '', expected: o.expected.slice(0, 200), got: p.trim().slice(0, 200), ok: good });
   }
+  smoke(payload.defined || []);
   say({ done: true });
 }
 

@@ -24,6 +24,10 @@ PREFIXES = ("output:", "outputs:", "output", "outputs", "prints:", "prints", "pr
             "\u2192", "==", "=", ":")
 
 
+# The message of the last error `run_step` caught ("'str' object has no attribute 'reverse'").
+LAST_MESSAGE = ""
+
+
 class Slow(Exception):
     pass
 
@@ -131,6 +135,8 @@ def run_step(code, ns):
     except Slow:
         return buf.getvalue()[:CAP], None, "Timeout"
     except BaseException as e:
+        global LAST_MESSAGE
+        LAST_MESSAGE = str(e)[:120]
         return buf.getvalue()[:CAP], None, type(e).__name__
     finally:
         signal.alarm(0)
@@ -200,7 +206,7 @@ def check_block(index, src, ns):
         out, value, err = run_step(code, ns)
         printed.append(out)
         if err and err not in CONTEXT:
-            say(block=index, line=node.lineno, error=err)
+            say(block=index, line=node.lineno, error=err, message=LAST_MESSAGE)
         if note is None or isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import,
                                              ast.ImportFrom, ast.AsyncFunctionDef)):
             continue
@@ -271,9 +277,40 @@ STRINGS = {"s", "text", "string", "word", "sentence", "phrase", "st", "txt", "in
            "input_str", "str_", "word1", "word2", "s1", "s2"}
 INTS = {"n", "k", "num", "number", "count", "limit", "year", "m", "size", "length", "x", "y",
         "b", "i", "j", "base", "exp", "exponent", "start", "end", "low", "high", "depth"}
+YEARS = {"year", "yr"}
+# Small enough that a correct recursive function (factorial, naive Fibonacci) answers at
+# once: ordinary input, not a stress test.
+SMALL = [5, 1, 10]
+# Inputs for the degenerate check (0 left out: it is the usual special case): a function of
+# whole numbers that gives the same falsy value (0, False) for every one of these computes
+# nothing (`range(n)` from 0 in a product, `and` where `or` is meant).
+SPREAD = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]
+YEAR_SPREAD = [1600, 1900, 2000, 2023, 2024, 2100]
 TARGETS = {"target", "key", "value", "val", "item", "needle", "elem", "element", "x"}
 # Errors that ordinary arguments should never cause in working code.
 CRASHES = {"IndexError", "ZeroDivisionError", "RecursionError", "UnboundLocalError", "Timeout"}
+# A method the argument's own type does not have (`s.reverse()` on a str, `nums.push(x)` on
+# a list), or a str changed in place: an API from another language or a wrong one. Only the
+# str and list the guesses pass count, and only for a method of another built-in type or
+# another language: a missing `.price` means the guess was wrong, not the code, and so does
+# a dict method (the function wanted a dict).
+FOREIGN = {"push", "length", "size", "contains", "charAt", "equals", "forEach", "indexOf",
+           "includes", "toUpperCase", "toLowerCase", "trim", "substring", "substr", "len",
+           "reversed", "sorted", "isEmpty"} | {
+    m for t in (str, list, set) for m in dir(t) if not m.startswith("_")} - {
+    m for m in dir(dict) if not m.startswith("_")}
+MISSING = re.compile(r"^'(str|list)' object has no attribute '(\w+)'")
+
+
+def wrong_api(err):
+    if err == "TypeError":
+        return LAST_MESSAGE.startswith("'str' object does not support item assignment")
+    m = MISSING.match(LAST_MESSAGE) if err == "AttributeError" else None
+    return m is not None and m.group(2) in FOREIGN
+
+
+def crashed(err):
+    return err in CRASHES or wrong_api(err)
 
 
 def arguments(fn):
@@ -297,8 +334,10 @@ def arguments(fn):
             picks = [[1, 3, 5, 7, 9], [1, 3, 5, 7, 9], [1, 3, 5, 7, 9]]
         elif n in STRINGS:
             picks = ["racecar", "hello world", "abc"]
+        elif n in YEARS:
+            picks = [2024, 1900, 2000]
         elif n in INTS or n == "a":
-            picks = [5, 1, 2000]
+            picks = SMALL
         else:
             return []
         for t, v in zip(tries, picks):
@@ -319,9 +358,47 @@ def smoke(src_names):
         for args in arguments(fn)[:3]:
             shown = f"{name}({', '.join(repr(a) for a in args)})"
             _out, _value, err = run_step(ast.parse(shown, mode="eval"), NS)
-            if err in CRASHES:
-                say(smoke=shown, raised=err)
+            if crashed(err):
+                say(smoke=shown, raised=err, message=LAST_MESSAGE)
                 return
+        if degenerate(name, fn):
+            return
+
+
+def whole_number_params(fn):
+    """The parameter names of `fn` when it takes one or two whole numbers, else None."""
+    import inspect
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    names = [p.name.lower() for p in params]
+    if not 1 <= len(names) <= 2 or any(p.default is not inspect.Parameter.empty for p in params):
+        return None
+    return names if all(n in INTS or n in YEARS for n in names) else None
+
+
+def degenerate(name, fn):
+    """Whether `fn`, a function of whole numbers, gives one falsy value for every input of a
+    wide spread: it computes nothing. Reported as a smoke finding; True when reported."""
+    names = whole_number_params(fn)
+    if names is None:
+        return False
+    spread = YEAR_SPREAD if names[0] in YEARS else SPREAD
+    calls = [[v] if len(names) == 1 else [v, spread[(i + 3) % len(spread)]]
+             for i, v in enumerate(spread)]
+    results = []
+    for args in calls:
+        shown = f"{name}({', '.join(repr(a) for a in args)})"
+        _out, value, err = run_step(ast.parse(shown, mode="eval"), NS)
+        if err or type(value) not in (bool, int, float):
+            return False
+        results.append(value)
+    if len(set(results)) == 1 and not results[0]:
+        say(smoke=f"{name}(n) for n in {spread[0]}..{spread[-1]}", raised="Constant",
+            got=repr(results[0]))
+        return True
+    return False
 
 
 NS = {"__name__": "__main__", "__builtins__": __builtins__}

@@ -202,20 +202,18 @@ fn output_cue(line: &str) -> Option<&str> {
     Some(rest.trim_matches('`').trim())
 }
 
-/// Running is worth it when there is a claim to check, or (in Python) top-level code that
-/// runs: a JavaScript snippet's errors are mostly the browser or module it was not given.
+/// Running is worth it when there is a claim to check, or top-level code that runs. A
+/// JavaScript snippet that needs the browser or a module it was not given is skipped by the
+/// driver, and the errors that only say so (ReferenceError) do not count.
 fn worth_running(lang: Lang, p: &Payload) -> bool {
     if !p.calls.is_empty() || !p.outputs.is_empty() || p.question.is_some() {
         return true;
     }
-    if lang == Lang::Python && !p.defined.is_empty() {
+    if !p.defined.is_empty() {
         return true;
     }
     if lang == Lang::Js {
-        return p.blocks.iter().any(|b| {
-            b.lines()
-                .any(|l| l.trim_start().starts_with("console.log(") && l.contains("//"))
-        });
+        return p.blocks.iter().any(|b| b.lines().any(js_top_level_call));
     }
     p.blocks.iter().any(|b| {
         b.lines().any(|l| {
@@ -229,6 +227,25 @@ fn worth_running(lang: Lang, p: &Payload) -> bool {
                     && !l.starts_with("from "))
         })
     })
+}
+
+/// A JavaScript line at the top level that calls something (not a declaration of one).
+fn js_top_level_call(line: &str) -> bool {
+    const DECLARES: [&str; 8] = [
+        "function ",
+        "async function ",
+        "class ",
+        "import ",
+        "export ",
+        "//",
+        "}",
+        "*",
+    ];
+    !line.starts_with([' ', '\t'])
+        && line.contains('(')
+        && !DECLARES.iter().any(|d| line.starts_with(d))
+        && !line.contains("=>")
+        && !line.contains("function")
 }
 
 #[cfg(test)]

@@ -7,6 +7,10 @@ use crate::confidence::{signal, Signal};
 /// At most this many verdict lines are read back.
 const MAX_VERDICTS: usize = 64;
 
+/// What the driver reports as `raised` when a function of whole numbers gives the same falsy
+/// value for every input of a wide spread.
+const CONSTANT: &str = "Constant";
+
 /// One line the driver prints.
 #[derive(Debug, Deserialize)]
 struct Verdict {
@@ -21,6 +25,8 @@ struct Verdict {
     /// A call of a defined function with ordinary arguments, when it crashed.
     smoke: Option<String>,
     error: Option<String>,
+    /// The error's message, where the driver gives one.
+    message: Option<String>,
     line: Option<u32>,
     #[serde(default)]
     done: bool,
@@ -46,7 +52,8 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .take(MAX_VERDICTS)
         .collect();
-    let shown = |s: &str| crate::text::short::head(s.trim(), 60).replace('\n', " ");
+    // What the draft's code said or raised is untrusted: no control characters pass.
+    let shown = |s: &str| crate::text::terminal::clean(&shown_short(s)).into_owned();
     if let Some(v) = verdicts.iter().find(|v| v.ok == Some(false)) {
         let what = if v.code.is_empty() {
             v.claim.clone().unwrap_or_default()
@@ -76,12 +83,16 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
     }
     if let Some(v) = verdicts.iter().find(|v| v.smoke.is_some()) {
         let err = v.raised.as_deref().unwrap_or("an error");
-        if !describes(answer, err) {
+        let constant = err == CONSTANT;
+        if constant || !describes(answer, err) {
             let call = shown(v.smoke.as_deref().unwrap_or(""));
-            let what = if err == "Timeout" {
-                "never returns".to_owned()
-            } else {
-                format!("raises {err}")
+            let what = match err {
+                "Timeout" => "never returns".to_owned(),
+                CONSTANT => format!(
+                    "gives {} every time: it computes nothing",
+                    shown(v.got.as_deref().unwrap_or("the same value"))
+                ),
+                _ => format!("raises {err}{}", because(v.message.as_deref())),
             };
             let detail = format!("run in the sandbox on ordinary input, `{call}` {what}");
             return Some(signal(0.3, 1.0, detail));
@@ -91,9 +102,11 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
     if let Some(v) = verdicts.iter().find(|v| v.error.is_some()) {
         let err = v.error.as_deref().unwrap_or("an error");
         if !describes(answer, err) {
+            let at = v.line.filter(|l| *l > 0).map(|l| format!(" at line {l}"));
             let detail = format!(
-                "run in the sandbox, the code raises {err} at line {}",
-                v.line.unwrap_or(0)
+                "run in the sandbox, the code raises {err}{}{}",
+                at.unwrap_or_default(),
+                because(v.message.as_deref())
             );
             return Some(signal(0.4, 1.0, detail));
         }
@@ -106,6 +119,20 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
             format!("{checked} claimed result{s} checked by running the code"),
         )
     })
+}
+
+fn shown_short(s: &str) -> String {
+    crate::text::short::head(s.trim(), 60).replace('\n', " ")
+}
+
+/// ": the error's message", when the driver gave one.
+fn because(message: Option<&str>) -> String {
+    match message.map(str::trim) {
+        Some(m) if !m.is_empty() => {
+            format!(": {}", crate::text::terminal::clean(&shown_short(m)))
+        }
+        _ => String::new(),
+    }
 }
 
 /// Whether the answer itself says its code raises: it names the error or talks of raising.
@@ -143,6 +170,14 @@ mod tests {
             None,
             "an error the answer describes is not held against it"
         );
+        let hostile = "{\"block\":0,\"error\":\"TypeError\",\"message\":\"x\\u001b[2J\\u009b is not a function\"}\n{\"done\":true}\n";
+        let s = judge(hostile, "").expect("judged");
+        assert!(s.detail.contains("x[2J is not a function"), "{}", s.detail);
+        assert!(!s.detail.chars().any(|c| c.is_control()), "{:?}", s.detail);
+        let constant = "{\"smoke\":\"f(n) for n in 0..12\",\"raised\":\"Constant\",\"got\":\"0\"}\n{\"done\":true}\n";
+        let s = judge(constant, "It raises nothing.").expect("judged");
+        assert_eq!(s.score, 0.3);
+        assert!(s.detail.contains("gives 0 every time"), "{}", s.detail);
         let smoke = "{\"smoke\":\"f([1, 3])\",\"raised\":\"IndexError\"}\n{\"done\":true}\n";
         let s = judge(smoke, "").expect("judged");
         assert!(

@@ -6,9 +6,11 @@
 //! valid and the prose is fluent.
 //!
 //! A pattern counts only where the draft offers the code: not in a block the prose before it
-//! calls wrong or insecure ("Don't do this:"), not on a line commented as bad, and not when
-//! the user's prompt already holds one of the rule's pieces (explaining the user's bug, or
-//! answering a question about it, is not making it). `rules` holds the rules.
+//! calls wrong or insecure ("Don't do this:"), not on a line commented as bad, not on a line
+//! the user's prompt already holds (quoting the user's code is not writing it), and not when
+//! the prompt brings the rule up without asking for it to be fixed (answering a question
+//! about a pattern shows it). Asked to fix one, a draft that shows it again in a new form
+//! has not fixed it. `rules` holds the rules.
 
 use std::sync::OnceLock;
 
@@ -47,6 +49,7 @@ const COUNTER: &[&str] = &[
 pub(crate) fn signal_for(prompt: &str, answer: &str) -> Option<Signal> {
     let prompt_lower = prompt.to_ascii_lowercase();
     let prompt_squeezed = squeeze(&prompt_lower);
+    let fix_asked = asks_for_a_fix(&prompt_lower);
     let mut found: Vec<&'static str> = Vec::new();
     let mut had_code = false;
     let mut before = "";
@@ -70,7 +73,8 @@ pub(crate) fn signal_for(prompt: &str, answer: &str) -> Option<Signal> {
             let line = block.line(li);
             if found.contains(&rule.what)
                 || counter_comment(raw)
-                || raised_by_the_user(rule, &prompt_squeezed)
+                || users_own_line(line, &prompt_squeezed)
+                || (!fix_asked && raised_by_the_user(rule, &prompt_squeezed))
             {
                 continue;
             }
@@ -107,6 +111,21 @@ fn raised_by_the_user(rule: &Rule, prompt_squeezed: &str) -> bool {
     rule.keys
         .iter()
         .any(|k| prompt_squeezed.contains(&k.to_ascii_lowercase()))
+}
+
+/// The line, spaces aside, is in the prompt: the draft quotes the user's code.
+fn users_own_line(line: &str, prompt_squeezed: &str) -> bool {
+    line.len() >= 6 && prompt_squeezed.contains(&line.to_ascii_lowercase())
+}
+
+/// Words of a request to repair something, rather than to explain it.
+const FIX_WORDS: &[&str] = &[
+    "fix", "fixed", "repair", "correct", "secure", "safer", "safely", "prevent", "patch",
+    "sanitize", "sanitise", "harden",
+];
+
+fn asks_for_a_fix(prompt_lower: &str) -> bool {
+    FIX_WORDS.iter().any(|w| contains_word(prompt_lower, w))
 }
 
 /// A block's code lines without their comments, spaces and tabs, one per line of `text`.
@@ -320,6 +339,22 @@ mod tests {
             assert_eq!(hazards(prompt, answer), Some(1.0), "{answer}");
         }
         assert_eq!(hazards("", "No code at all."), None);
+    }
+
+    #[test]
+    fn asked_to_fix_a_pattern_the_same_pattern_in_a_new_form_still_counts() {
+        let prompt =
+            "Fix the SQL injection in: cur.execute(\"SELECT * FROM t WHERE n = '\" + n + \"'\")";
+        let again =
+            "Use an f-string:\n```python\ncur.execute(f\"SELECT * FROM t WHERE n = '{n}'\")\n```";
+        assert_eq!(hazards(prompt, again), Some(0.3));
+        let fixed = "```python\ncur.execute(\"SELECT * FROM t WHERE n = ?\", (n,))\n```";
+        assert_eq!(hazards(prompt, fixed), Some(1.0));
+        let quoted = "This line is the problem:\n```python\ncur.execute(\"SELECT * FROM t WHERE n = '\" + n + \"'\")\n```";
+        assert_eq!(hazards(prompt, quoted), Some(1.0), "the user's own line");
+        let fix_sort = "Fix this: my list is None after nums = nums.sort()";
+        let same_bug = "```python\nnums = nums.sort(reverse=False)\n```";
+        assert_eq!(hazards(fix_sort, same_bug), Some(0.3));
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Whether a request to change code (an edit, a refactor, a fix, formatting) was answered
 //! with the prompt's own code, unchanged: the model copied its input. Formatting is compared
-//! to the character; other changes up to spacing.
+//! to the character; other changes up to spacing. And whether a rename the prompt asks for
+//! ("rename `calc` to `compute_total`") was carried out: the new name in the code, the old
+//! one gone from it (a rename that misses one call site breaks the program).
 
 use super::fences::{parts, Part};
 use super::{signal, Signal};
 use crate::router::TaskType;
+
+mod rename;
 
 pub(crate) fn signal_for(prompt: &str, answer: &str, task: TaskType) -> Option<Signal> {
     let blocks: Vec<String> = parts(answer)
@@ -16,6 +20,9 @@ pub(crate) fn signal_for(prompt: &str, answer: &str, task: TaskType) -> Option<S
         .collect();
     if blocks.is_empty() {
         return None;
+    }
+    if let Some(detail) = rename::missed(prompt, &blocks) {
+        return Some(signal(0.15, 1.0, detail));
     }
     if unchanged(prompt, &blocks, task) {
         return Some(signal(
