@@ -384,7 +384,10 @@ mod tests {
         let mut answer = String::new();
         for i in 0..12 {
             let (tag, body) = match i % 4 {
-                0 => ("rust", format!("fn f{i}(x: u32) -> u32 {{\n    x + {i}\n}}\n")),
+                0 => (
+                    "rust",
+                    format!("fn f{i}(x: u32) -> u32 {{\n    x + {i}\n}}\n"),
+                ),
                 1 => ("python", format!("def g{i}(x):\n    return x * {i}\n")),
                 2 => ("json", format!("{{\"k{i}\": [1, 2, 3]}}\n")),
                 _ => ("go", format!("func h{i}( {{\n\treturn\n}}\n")),
