@@ -139,6 +139,16 @@ fn javascript_comments_python_questions_and_ordinary_calls_are_checked() {
         "It prints `1`: sorted() returns a new ascending list.",
     );
     assert_eq!(examples_of(&right).map(|e| e.0), Some(1.0));
+    // The same in JavaScript, run in node; an answer may open with the value itself.
+    let prompt = "What does this print?\n```javascript\nconsole.log([1, 2, 3].map(x => x * 2).filter(x => x > 2));\n```";
+    let (score, detail) =
+        examples_of(&scored(prompt, "`[2, 4, 6]`: map doubles each value.")).expect("checked");
+    assert!(score < 0.1 && detail.contains("[ 4, 6 ]"), "{detail}");
+    let right = scored(
+        prompt,
+        "`[ 4, 6 ]`: map gives `[2, 4, 6]`, then filter keeps what is over 2.",
+    );
+    assert_eq!(examples_of(&right).map(|e| e.0), Some(1.0));
     // A function with no example is called with ordinary arguments: this one crashes.
     let last = "```python\ndef last(items):\n    return items[len(items)]\n```\n";
     let (score, detail) = examples_of(&scored("last item of a list", last)).expect("checked");

@@ -262,6 +262,41 @@ function smoke(defined) {
   }
 }
 
+// The prompt asks what its code prints or gives, and the answer says: run the code in a
+// context of its own, and see whether what the answer says is what it does.
+function checkQuestion(code, claims) {
+  const out = [];
+  const own = { log: (...a) => { if (out.join('').length < CAP) out.push(fmt(a) + '\n'); } };
+  own.info = own.log;
+  const qctx = vm.createContext({ console: own });
+  if (UNSTABLE.test(code)) return;
+  let value;
+  let err = null;
+  try {
+    value = vm.runInContext(code, qctx, { timeout: STEP_MS });
+  } catch (e) {
+    err = e && e.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT' ? 'Timeout' : (e && e.name) || 'Error';
+  }
+  if (err === 'SyntaxError' || err === 'ReferenceError' || err === 'Timeout') return;
+  const printed = out.join('');
+  let actual;
+  let hit;
+  if (err) {
+    actual = err;
+    hit = claims.some((c) => c.toLowerCase().includes(err.toLowerCase()) || /error/i.test(c));
+  } else if (printed.trim()) {
+    actual = printed.trim();
+    hit = claims.some((c) => matchesText(printed, c));
+  } else if (value !== undefined) {
+    actual = util.inspect(value);
+    hit = claims.some((c) => matchesValue(value, c));
+  } else {
+    return;
+  }
+  if (!claims.some((c) => literal(c).ok) && !hit) return;
+  say({ claim: "the prompt's code", code: code.slice(0, 200), expected: claims[0].slice(0, 200), got: actual.slice(0, 200), ok: !!hit });
+}
+
 function main() {
   const payload = JSON.parse(process.argv[1]);
   const outs = {};
@@ -277,6 +312,7 @@ function main() {
     }
     say({ claim: `output of block ${o.block + 1}`, code: '', expected: o.expected.slice(0, 200), got: p.trim().slice(0, 200), ok: good });
   }
+  if (payload.question) checkQuestion(payload.question.code, payload.question.claims);
   smoke(payload.defined || []);
   say({ done: true });
 }

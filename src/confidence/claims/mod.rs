@@ -159,9 +159,7 @@ fn payload_for(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Payload> {
             }
         }
     }
-    if lang == Lang::Python {
-        payload.question = question(prompt, parts);
-    }
+    payload.question = question(lang, prompt, parts);
     if payload.blocks.is_empty() && payload.question.is_none() {
         return None;
     }
@@ -317,8 +315,11 @@ mod tests {
         let p = payload(prompt, "It prints `1`, because -1 is the first element.");
         assert_eq!(p["question"]["code"], "print([1, 2, 3][-1])");
         assert_eq!(p["question"]["claims"][0], "1");
-        let js = "What does `[10, 1].sort()` return in JavaScript?";
-        assert_eq!(probe(js, "It returns `[1, 10]`."), None, "Python only");
+        let js = "What does `[10, 1, 2].sort()` return in JavaScript?";
+        let p = probe(js, "It returns `[1, 2, 10]`.").expect("a probe");
+        assert_eq!(p.argv()[0], "node");
+        let ts = "What does `[10, 1].sort()` return in TypeScript?";
+        assert_eq!(probe(ts, "It returns `[1, 10]`."), None, "not run");
         assert_eq!(
             probe("Explain `print(1)`.", "It prints 1."),
             None,

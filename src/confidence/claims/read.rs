@@ -2,7 +2,7 @@
 //! gives ("`sum_to(5)` returns 15", "fib(0)=0"), the functions a block defines, and a prompt
 //! that asks what its own code prints.
 
-use super::{is_python, Call, Lang, Question};
+use super::{Call, Lang, Question};
 use crate::confidence::fences::{parts, prose_of, Part};
 
 /// Verbs that state what a call gives, longest first so "should return" wins over "return".
@@ -45,29 +45,19 @@ const QUESTION_VERBS: &[&str] = &[
     "print", "output", "return", "result", "evaluat", "value", "give",
 ];
 
-/// A prompt that asks what its Python code prints or gives ("What does `print([1, 2][-1])`
-/// print?"), with the values the answer's opening says it does.
-pub(super) fn question(prompt: &str, parts: &[Part]) -> Option<Question> {
+/// A prompt that asks what its Python or JavaScript code prints or gives ("What does
+/// `print([1, 2][-1])` print?"), with the values the answer's opening says it does. A prompt
+/// is JavaScript's when it names the language or tags its block so; Python's when it names
+/// no other language.
+pub(super) fn question(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Question> {
     let lower = prompt.to_lowercase();
     if !QUESTION_CUES.iter().any(|c| lower.contains(c))
         || !QUESTION_VERBS.iter().any(|v| lower.contains(v))
-        || [
-            "javascript",
-            "node",
-            "typescript",
-            "rust",
-            "java ",
-            "golang",
-            " go ",
-            "c++",
-            "bash",
-        ]
-        .iter()
-        .any(|l| lower.contains(l))
+        || prompt_lang(&lower) != Some(lang)
     {
         return None;
     }
-    let code = prompt_code(prompt)?;
+    let code = prompt_code(lang, prompt)?;
     let opening = prose_of(parts, " ");
     let opening = crate::text::short::head(&opening, 400);
     let mut claims: Vec<(usize, String)> = Vec::new();
@@ -84,17 +74,47 @@ pub(super) fn question(prompt: &str, parts: &[Part]) -> Option<Question> {
             }
         }
     }
+    // An answer that opens with the value itself ("`[4, 6]`: map doubles, then…").
+    if let Some(v) = opening
+        .trim_start()
+        .starts_with('`')
+        .then(|| literal_token(opening.trim_start()))
+        .flatten()
+    {
+        claims.push((0, v));
+    }
     claims.sort_by_key(|c| c.0);
     let claims: Vec<String> = claims.into_iter().map(|c| c.1).take(8).collect();
     (!claims.is_empty()).then_some(Question { code, claims })
 }
 
-/// The code a prompt shows: its first Python (or untagged) block, else its first inline
-/// span that is an expression or a call rather than a bare name.
-fn prompt_code(prompt: &str) -> Option<String> {
+/// The language a question prompt's code is in: JavaScript when it says so, none when it
+/// names another language, else Python.
+fn prompt_lang(lower: &str) -> Option<Lang> {
+    const JS: [&str; 5] = ["javascript", "```js", "node.js", "nodejs", " js "];
+    const OTHER: [&str; 9] = [
+        "typescript",
+        "rust",
+        "java ",
+        "golang",
+        " go ",
+        "c++",
+        "bash",
+        "ruby",
+        "php",
+    ];
+    if JS.iter().any(|l| lower.contains(l)) && !lower.contains("typescript") {
+        return Some(Lang::Js);
+    }
+    (!OTHER.iter().any(|l| lower.contains(l)) && !lower.ends_with(" java")).then_some(Lang::Python)
+}
+
+/// The code a prompt shows: its first block in the language (or untagged), else its first
+/// inline span that is an expression or a call rather than a bare name.
+fn prompt_code(lang: Lang, prompt: &str) -> Option<String> {
     let parts = parts(prompt);
     let block = parts.iter().find_map(|p| match p {
-        Part::Block { tag, body } if tag.is_empty() || is_python(tag, body) => Some(body.clone()),
+        Part::Block { tag, body } if tag.is_empty() || lang.takes(tag, body) => Some(body.clone()),
         _ => None,
     });
     block.or_else(|| {
