@@ -183,12 +183,27 @@ fn a_wrong_api_a_function_that_computes_nothing_and_a_crashing_script_are_caught
         py("def is_leap(year):\n    return year % 4 == 0 and year % 100 != 0 and year % 400 == 0");
     let (_, detail) = examples_of(&scored("leap year", &leap)).expect("checked");
     assert!(detail.contains("gives False every time"), "{detail}");
+    // A result computed and dropped: the `return` was left out.
+    let dropped =
+        py("def factorial(n):\n    result = 1\n    for i in range(1, n + 1):\n        result *= i");
+    let (score, detail) = examples_of(&scored("factorial", &dropped)).expect("checked");
+    assert!(
+        score < 0.5 && detail.contains("never returns it"),
+        "{detail}"
+    );
+    // Words, grids and mappings are guessed by their parameter's name too.
+    let longest = py("def longest(words):\n    best = words[0]\n    for i in range(len(words) + 1):\n        if len(words[i]) > len(best):\n            best = words[i]\n    return best");
+    let (_, detail) = examples_of(&scored("longest word", &longest)).expect("checked");
+    assert!(detail.contains("IndexError"), "{detail}");
     // Correct code stays unflagged: a recursive factorial on ordinary input, a real leap
     // test, a function whose guessed argument was not what it wanted (`.price`).
     for good in [
         py("def factorial(n):\n    return 1 if n <= 1 else n * factorial(n - 1)"),
         py("def is_leap(year):\n    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)"),
         py("def total(items):\n    return sum(i.price for i in items)"),
+        py("def greet(name):\n    msg = f'Hi {name}'\n    print(msg)"),
+        py("def add_all(items, extra):\n    items += extra"),
+        py("def transpose(matrix):\n    return [list(r) for r in zip(*matrix)]"),
     ] {
         assert!(
             examples_of(&scored("write it", &good)).is_none_or(|e| e.0 == 1.0),

@@ -186,11 +186,17 @@ function checkCall(from, expr, expected) {
 // Typical, valid arguments by parameter name, as driver.py guesses them: an off-by-one or a
 // wrong API crashes on ordinary input.
 const LISTS = new Set(['arr', 'array', 'nums', 'numbers', 'list', 'lst', 'items', 'values',
-  'data', 'xs', 'seq', 'elements', 'ints', 'scores', 'prices']);
+  'data', 'xs', 'seq', 'elements', 'ints', 'scores', 'prices', 'mylist', 'inputlist', 'arr1',
+  'arr2', 'nums1', 'nums2']);
 const STRINGS = new Set(['s', 'str', 'text', 'string', 'word', 'sentence', 'phrase', 'input',
-  'inputstring', 'inputstr', 'name']);
+  'inputstring', 'inputstr', 'name', 'msg', 'message', 'line', 'title', 'str1', 'str2']);
 const INTS = new Set(['n', 'k', 'num', 'number', 'count', 'limit', 'm', 'size', 'length', 'x',
-  'y', 'b', 'i', 'j', 'base', 'exp', 'exponent', 'start', 'end', 'low', 'high', 'depth']);
+  'y', 'b', 'i', 'j', 'base', 'exp', 'exponent', 'start', 'end', 'low', 'high', 'depth', 'num1',
+  'num2', 'lo', 'hi', 'w', 'h', 'width', 'height', 'age', 'index', 'idx', 'steps', 'times',
+  'digits']);
+const WORD_LISTS = new Set(['words', 'names', 'strings', 'strs', 'wordlist', 'lines', 'sentences']);
+const GRIDS = new Set(['matrix', 'grid', 'board', 'mat']);
+const MAPPINGS = new Set(['obj', 'dict', 'mapping', 'counts', 'inventory']);
 const YEARS = new Set(['year', 'yr']);
 const TARGETS = new Set(['target', 'key', 'value', 'val', 'item', 'needle', 'elem', 'element', 'x']);
 // Errors ordinary arguments should never cause in working code: a property of a missing
@@ -232,6 +238,9 @@ function argumentsFor(names) {
     if (hasList && TARGETS.has(n) && !LISTS.has(n)) picks = [7, 4, 10];
     else if (LISTS.has(n)) picks = [[1, 3, 5, 7, 9], [1, 3, 5, 7, 9], [1, 3, 5, 7, 9]];
     else if (STRINGS.has(n)) picks = ['racecar', 'hello world', 'abc'];
+    else if (WORD_LISTS.has(n)) picks = [['apple', 'Banana', 'cherry'], ['a', 'bb', 'a'], ['hello', 'world']];
+    else if (GRIDS.has(n)) picks = [[[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 2], [3, 4]], [[5]]];
+    else if (MAPPINGS.has(n)) picks = [{ a: 1, b: 2 }, { x: 3 }, { a: 2, c: 0 }];
     else if (YEARS.has(n)) picks = [2024, 1900, 2000];
     else if (INTS.has(n)) picks = [5, 1, 10];
     else return [];

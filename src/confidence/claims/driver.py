@@ -272,11 +272,19 @@ def check_output(index, expected, printed):
 # twice: an off-by-one or a missing base case crashes on ordinary input.
 LISTS = {"arr", "array", "nums", "numbers", "lst", "list_", "items", "values", "data", "xs",
          "seq", "sequence", "a", "sorted_list", "sorted_arr", "elements", "l", "li", "ints",
-         "scores", "prices", "list1", "list2"}
+         "scores", "prices", "list1", "list2", "list", "mylist", "my_list", "input_list",
+         "arr1", "arr2", "nums1", "nums2", "numbers_list", "num_list"}
 STRINGS = {"s", "text", "string", "word", "sentence", "phrase", "st", "txt", "input_string",
-           "input_str", "str_", "word1", "word2", "s1", "s2"}
+           "input_str", "str_", "word1", "word2", "s1", "s2", "name", "msg", "message", "line",
+           "title", "my_string", "input_text", "str1", "str2"}
 INTS = {"n", "k", "num", "number", "count", "limit", "year", "m", "size", "length", "x", "y",
-        "b", "i", "j", "base", "exp", "exponent", "start", "end", "low", "high", "depth"}
+        "b", "i", "j", "base", "exp", "exponent", "start", "end", "low", "high", "depth",
+        "num1", "num2", "lo", "hi", "w", "h", "width", "height", "age", "index", "idx",
+        "steps", "times", "digits"}
+# Lists of words, a grid and a mapping, for parameters named for them.
+WORD_LISTS = {"words", "names", "strings", "strs", "word_list", "lines", "sentences"}
+GRIDS = {"matrix", "grid", "board", "mat"}
+MAPPINGS = {"d", "dct", "dict_", "mapping", "counts", "scores_by_name", "inventory"}
 YEARS = {"year", "yr"}
 # Small enough that a correct recursive function (factorial, naive Fibonacci) answers at
 # once: ordinary input, not a stress test.
@@ -334,6 +342,12 @@ def arguments(fn):
             picks = [[1, 3, 5, 7, 9], [1, 3, 5, 7, 9], [1, 3, 5, 7, 9]]
         elif n in STRINGS:
             picks = ["racecar", "hello world", "abc"]
+        elif n in WORD_LISTS:
+            picks = [["apple", "Banana", "cherry"], ["a", "bb", "a"], ["hello", "world"]]
+        elif n in GRIDS:
+            picks = [[[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 2], [3, 4]], [[5]]]
+        elif n in MAPPINGS:
+            picks = [{"a": 1, "b": 2}, {"x": 3}, {"a": 2, "c": 0}]
         elif n in YEARS:
             picks = [2024, 1900, 2000]
         elif n in INTS or n == "a":
@@ -363,6 +377,68 @@ def smoke(src_names):
                 return
         if degenerate(name, fn):
             return
+
+
+# Calls with no effect outside the function: a function that only makes these and never
+# returns has computed something and dropped it.
+PURE = {"len", "range", "sum", "min", "max", "abs", "int", "float", "str", "bool", "sorted",
+        "reversed", "enumerate", "zip", "map", "filter", "list", "dict", "set", "tuple",
+        "round", "pow", "divmod", "isinstance", "ord", "chr", "any", "all"}
+PURE_METHODS = {"upper", "lower", "strip", "lstrip", "rstrip", "split", "join", "replace",
+                "count", "find", "startswith", "endswith", "isdigit", "isalpha", "isalnum",
+                "keys", "values", "items", "get", "copy", "format", "title", "capitalize"}
+STUBS = (ast.Pass, ast.Expr)
+
+
+def discarded(src):
+    """The top-level functions of `src` that compute a value (assign a local) with nothing
+    but pure calls, and neither return, yield, raise, print nor change anything outside:
+    the result is lost (a `return` left out)."""
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        return []
+    found = []
+    for fn in tree.body:
+        if not isinstance(fn, ast.FunctionDef) or fn.name.startswith("test") \
+                or fn.name in ("main", "run", "setup", "__init__"):
+            continue
+        if all(isinstance(n, STUBS) for n in fn.body):
+            continue
+        if drops_its_result(fn):
+            found.append(fn.name)
+    return found
+
+
+def drops_its_result(fn):
+    # `lst += [x]` on a parameter changes the caller's list.
+    params = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
+    assigns = False
+    todo = list(fn.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda,
+                             ast.Yield, ast.YieldFrom, ast.Await, ast.Raise, ast.Global,
+                             ast.Nonlocal, ast.Delete, ast.With, ast.Try, ast.Assert)):
+            return False
+        if isinstance(node, ast.Return) and node.value is not None \
+                and not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            return False
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if not all(isinstance(t, (ast.Name, ast.Tuple)) for t in targets):
+                return False
+            if isinstance(node, ast.AugAssign) and getattr(node.target, "id", "") in params:
+                return False
+            assigns = True
+        if isinstance(node, ast.Call):
+            f = node.func
+            pure = isinstance(f, ast.Name) and f.id in PURE or isinstance(f, ast.Attribute) \
+                and f.attr in PURE_METHODS and isinstance(f.value, (ast.Name, ast.Constant))
+            if not pure:
+                return False
+        todo.extend(ast.iter_child_nodes(node))
+    return assigns
 
 
 def whole_number_params(fn):
@@ -419,7 +495,11 @@ def main():
     q = payload.get("question")
     if q:
         check_question(q["code"], q["claims"])
-    smoke(set(payload.get("defined", [])))
+    lost = [n for src in payload.get("blocks", []) for n in discarded(src)]
+    if lost:
+        say(smoke=lost[0], raised="Discarded")
+    else:
+        smoke(set(payload.get("defined", [])))
     say(done=True)
 
 

@@ -10,6 +10,8 @@ const MAX_VERDICTS: usize = 64;
 /// What the driver reports as `raised` when a function of whole numbers gives the same falsy
 /// value for every input of a wide spread.
 const CONSTANT: &str = "Constant";
+/// What the driver reports as `raised` for a function that computes a value and drops it.
+const DISCARDED: &str = "Discarded";
 
 /// One line the driver prints.
 #[derive(Debug, Deserialize)]
@@ -83,7 +85,7 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
     }
     if let Some(v) = verdicts.iter().find(|v| v.smoke.is_some()) {
         let err = v.raised.as_deref().unwrap_or("an error");
-        let constant = err == CONSTANT;
+        let constant = err == CONSTANT || err == DISCARDED;
         if constant || !describes(answer, err) {
             let call = shown(v.smoke.as_deref().unwrap_or(""));
             let what = match err {
@@ -92,6 +94,12 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
                     "gives {} every time: it computes nothing",
                     shown(v.got.as_deref().unwrap_or("the same value"))
                 ),
+                DISCARDED => {
+                    let detail = format!(
+                        "`{call}` computes a result and never returns it (no `return`, and nothing else leaves the function)"
+                    );
+                    return Some(signal(0.3, 1.0, detail));
+                }
                 _ => format!("raises {err}{}", because(v.message.as_deref())),
             };
             let detail = format!("run in the sandbox on ordinary input, `{call}` {what}");
