@@ -311,6 +311,8 @@ mod tests {
                 "```go\nfunc main() {\n\tgo func() { fmt.Println(1) }()\n}\n```",
             ),
             ("", "```bash\nrm -rf $DIR/\n```"),
+            ("", "```bash\nif [$count -gt 5 ]; then\n  echo big\nfi\n```"),
+            ("", "```sh\nwhile [ \"$n\" -lt 3]; do n=$((n+1)); done\n```"),
         ] {
             assert_eq!(hazards(prompt, answer), Some(0.3), "{answer}");
         }
@@ -334,6 +336,7 @@ mod tests {
             ("", "Don't do this:\n```python\nrequests.get(url, verify=False)\n```\nUse a CA bundle."),
             ("", "```python\nrequests.get(url, verify=False)  # insecure, never in production\n```"),
             ("Why is nums None?\nnums = nums.sort()", "It returns None:\n```python\nnums = nums.sort()\n```"),
+            ("", "```bash\nif [ \"$count\" -gt 5 ]; then echo big; fi\nif [[ -f $f && ${a[0]} = x ]]; then :; fi\n```"),
             ("", "```go\nfunc main() {\n\tvar wg sync.WaitGroup\n\tgo func() { defer wg.Done() }()\n\twg.Wait()\n}\n```"),
         ] {
             assert_eq!(hazards(prompt, answer), Some(1.0), "{answer}");

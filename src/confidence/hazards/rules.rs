@@ -64,6 +64,29 @@ fn has_any(s: &str, needles: &[&str]) -> bool {
     needles.iter().any(|n| s.contains(n))
 }
 
+/// A shell line whose test bracket touches its contents: a word after `if`, `while`,
+/// `until`, `&&` or `||` that starts with `[` but is not `[` or `[[`, or, on a line with a
+/// test, a word that ends with `]` but is not `]` or `]]`.
+fn cramped_test(raw: &str) -> bool {
+    const OPENERS: [&str; 7] = ["if", "elif", "while", "until", "&&", "||", "!"];
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    let mut test = false;
+    for pair in words.windows(2) {
+        let (before, word) = (pair[0], pair[1]);
+        if !OPENERS.contains(&before) || !word.starts_with('[') {
+            continue;
+        }
+        if word != "[" && word != "[[" {
+            return true;
+        }
+        test = true;
+    }
+    test && words.iter().any(|w| {
+        let w = w.trim_end_matches(';');
+        w.ends_with(']') && w != "]" && w != "]]" && !w.contains("[")
+    })
+}
+
 fn about_secrets(s: &Seen) -> bool {
     let line = s.line.to_ascii_lowercase();
     has_any(
@@ -244,6 +267,14 @@ pub(super) const RULES: &[Rule] = &[
         what: "world-writable permissions (777)",
         keys: WORLD_WRITABLE,
         hit: |s| has_any(s.line, WORLD_WRITABLE),
+    },
+    // ShellCheck SC1035 and SC1020: `[` and `]` are words, so a test needs spaces inside
+    // its brackets; `if [$x -eq 1]` runs a command named `[1`.
+    Rule {
+        families: &[Family::Shell],
+        what: "a test bracket without the spaces it needs (`[$x` or `$x]`)",
+        keys: &["if[", "while[", "until[", "&&[", "||["],
+        hit: |s| cramped_test(s.raw),
     },
     // ShellCheck SC2115: rm -rf on an unquoted variable can remove /.
     Rule {
