@@ -191,6 +191,10 @@ fn a_wrong_api_a_function_that_computes_nothing_and_a_crashing_script_are_caught
         score < 0.5 && detail.contains("never returns it"),
         "{detail}"
     );
+    // A loop that answers on its first pass, whichever way its test goes.
+    let once = py("def is_prime(n):\n    for i in range(2, n):\n        if n % i == 0:\n            return False\n        else:\n            return True\n    return n > 1");
+    let (score, detail) = examples_of(&scored("is n prime", &once)).expect("checked");
+    assert!(score < 0.5 && detail.contains("first pass"), "{detail}");
     // Words, grids and mappings are guessed by their parameter's name too.
     let longest = py("def longest(words):\n    best = words[0]\n    for i in range(len(words) + 1):\n        if len(words[i]) > len(best):\n            best = words[i]\n    return best");
     let (_, detail) = examples_of(&scored("longest word", &longest)).expect("checked");
@@ -204,6 +208,7 @@ fn a_wrong_api_a_function_that_computes_nothing_and_a_crashing_script_are_caught
         py("def greet(name):\n    msg = f'Hi {name}'\n    print(msg)"),
         py("def add_all(items, extra):\n    items += extra"),
         py("def transpose(matrix):\n    return [list(r) for r in zip(*matrix)]"),
+        py("def is_prime(n):\n    for i in range(2, n):\n        if n % i == 0:\n            return False\n    return n > 1"),
     ] {
         assert!(
             examples_of(&scored("write it", &good)).is_none_or(|e| e.0 == 1.0),

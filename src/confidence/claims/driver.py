@@ -410,6 +410,35 @@ def discarded(src):
     return found
 
 
+def first_pass_only(src):
+    """The functions of `src` with a loop that cannot reach its second pass: its body ends in
+    an `if` whose branches both return, break or raise, and nothing in it says `continue`
+    (SonarSource S1751; the classic is a prime test that answers after one divisor)."""
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        return []
+    found = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for loop in ast.walk(fn):
+            if isinstance(loop, (ast.For, ast.While)) and exits_at_once(loop):
+                found.append(fn.name)
+                break
+    return found
+
+
+def exits_at_once(loop):
+    last = loop.body[-1] if loop.body else None
+    if not isinstance(last, ast.If) or not last.orelse:
+        return False
+    leaves = (ast.Return, ast.Break, ast.Raise)
+    if not (isinstance(last.body[-1], leaves) and isinstance(last.orelse[-1], leaves)):
+        return False
+    return not any(isinstance(n, ast.Continue) for b in loop.body for n in ast.walk(b))
+
+
 def drops_its_result(fn):
     # `lst += [x]` on a parameter changes the caller's list.
     params = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
@@ -495,9 +524,13 @@ def main():
     q = payload.get("question")
     if q:
         check_question(q["code"], q["claims"])
-    lost = [n for src in payload.get("blocks", []) for n in discarded(src)]
+    blocks = payload.get("blocks", [])
+    lost = [n for src in blocks for n in discarded(src)]
+    once = [n for src in blocks for n in first_pass_only(src)]
     if lost:
         say(smoke=lost[0], raised="Discarded")
+    elif once:
+        say(smoke=once[0], raised="FirstPass")
     else:
         smoke(set(payload.get("defined", [])))
     say(done=True)

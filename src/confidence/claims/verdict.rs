@@ -12,6 +12,8 @@ const MAX_VERDICTS: usize = 64;
 const CONSTANT: &str = "Constant";
 /// What the driver reports as `raised` for a function that computes a value and drops it.
 const DISCARDED: &str = "Discarded";
+/// What the driver reports as `raised` for a function whose loop cannot reach a second pass.
+const FIRST_PASS: &str = "FirstPass";
 
 /// One line the driver prints.
 #[derive(Debug, Deserialize)]
@@ -85,7 +87,7 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
     }
     if let Some(v) = verdicts.iter().find(|v| v.smoke.is_some()) {
         let err = v.raised.as_deref().unwrap_or("an error");
-        let constant = err == CONSTANT || err == DISCARDED;
+        let constant = err == CONSTANT || err == DISCARDED || err == FIRST_PASS;
         if constant || !describes(answer, err) {
             let call = shown(v.smoke.as_deref().unwrap_or(""));
             let what = match err {
@@ -94,6 +96,12 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
                     "gives {} every time: it computes nothing",
                     shown(v.got.as_deref().unwrap_or("the same value"))
                 ),
+                FIRST_PASS => {
+                    let detail = format!(
+                        "a loop in `{call}` returns or stops on its first pass whichever way its last `if` goes, so it never looks past the first item"
+                    );
+                    return Some(signal(0.3, 1.0, detail));
+                }
                 DISCARDED => {
                     let detail = format!(
                         "`{call}` computes a result and never returns it (no `return`, and nothing else leaves the function)"

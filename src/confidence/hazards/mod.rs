@@ -313,6 +313,8 @@ mod tests {
             ("", "```bash\nrm -rf $DIR/\n```"),
             ("", "```bash\nif [$count -gt 5 ]; then\n  echo big\nfi\n```"),
             ("", "```sh\nwhile [ \"$n\" -lt 3]; do n=$((n+1)); done\n```"),
+            ("", "```c\nint n;\nscanf(\"%d\", n);\n```"),
+            ("", "```js\nfor (var i = 0; i < 3; i++) {\n  setTimeout(() => console.log(i), 10);\n}\n```"),
         ] {
             assert_eq!(hazards(prompt, answer), Some(0.3), "{answer}");
         }
@@ -336,6 +338,8 @@ mod tests {
             ("", "Don't do this:\n```python\nrequests.get(url, verify=False)\n```\nUse a CA bundle."),
             ("", "```python\nrequests.get(url, verify=False)  # insecure, never in production\n```"),
             ("Why is nums None?\nnums = nums.sort()", "It returns None:\n```python\nnums = nums.sort()\n```"),
+            ("", "```c\nint n; char name[20];\nscanf(\"%d %s\", &n, name);\nscanf(\"%d\", &n);\n```"),
+            ("", "```js\nfor (let i = 0; i < 3; i++) {\n  setTimeout(() => console.log(i), 10);\n}\n```"),
             ("", "```bash\nif [ \"$count\" -gt 5 ]; then echo big; fi\nif [[ -f $f && ${a[0]} = x ]]; then :; fi\n```"),
             ("", "```go\nfunc main() {\n\tvar wg sync.WaitGroup\n\tgo func() { defer wg.Done() }()\n\twg.Wait()\n}\n```"),
         ] {

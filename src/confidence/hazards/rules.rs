@@ -87,6 +87,26 @@ fn cramped_test(raw: &str) -> bool {
     })
 }
 
+/// `scanf("%d", x)`: a format of number conversions only (no `%s`, `%c` or `%[`, whose
+/// arguments are arrays and need no `&`) with an argument that is a bare name. Read from the
+/// line without spaces, where the format's contents are kept.
+fn scanf_without_address(line: &str) -> bool {
+    let Some(start) = line.find("scanf(\"") else {
+        return false;
+    };
+    let call = &line[start + "scanf(\"".len()..];
+    let Some((format, rest)) = call.split_once('"') else {
+        return false;
+    };
+    if !format.contains('%') || ["%s", "%c", "%["].iter().any(|c| format.contains(c)) {
+        return false;
+    }
+    let args = rest.rsplit_once(')').map_or(rest, |(a, _)| a);
+    args.split(',')
+        .skip(1)
+        .any(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
 fn about_secrets(s: &Seen) -> bool {
     let line = s.line.to_ascii_lowercase();
     has_any(
@@ -275,6 +295,26 @@ pub(super) const RULES: &[Rule] = &[
         what: "a test bracket without the spaces it needs (`[$x` or `$x]`)",
         keys: &["if[", "while[", "until[", "&&[", "||["],
         hit: |s| cramped_test(s.raw),
+    },
+    // CERT C FIO47-C (gcc -Wformat): scanf stores through pointers; a plain variable for a
+    // number conversion is written to whatever address its value happens to be.
+    Rule {
+        families: &[Family::C],
+        what: "scanf given a variable where it needs its address (`&x`)",
+        keys: &["scanf("],
+        hit: |s| scanf_without_address(s.line),
+    },
+    // ESLint no-loop-func: a callback made in a `var` loop sees the loop's last value.
+    Rule {
+        families: JS,
+        what: "a callback inside a `for (var …)` loop, which sees only the last value",
+        keys: &["for(var"],
+        hit: |s| {
+            has_any(
+                s.block,
+                &["setTimeout(", "addEventListener(", "setInterval("],
+            )
+        },
     },
     // ShellCheck SC2115: rm -rf on an unquoted variable can remove /.
     Rule {
