@@ -32,6 +32,11 @@ pub fn read_input(arg: Option<&str>) -> Result<(String, Vec<Attachment>), String
     Ok((prompt, attachments))
 }
 
+/// The most stdin may bring: a prompt with a pasted file or log, not a disk image. Piped
+/// input is untrusted and read whole before anything else happens, so it is capped while it
+/// is read.
+pub const MAX_STDIN: u64 = 8 * 1024 * 1024;
+
 fn read_stdin() -> Result<Option<String>, String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -40,8 +45,15 @@ fn read_stdin() -> Result<Option<String>, String> {
     let mut buf = Vec::new();
     stdin
         .lock()
+        .take(MAX_STDIN + 1)
         .read_to_end(&mut buf)
         .map_err(|e| format!("cannot read stdin: {e}"))?;
+    if buf.len() as u64 > MAX_STDIN {
+        return Err(format!(
+            "stdin holds more than {} MiB: pipe a smaller file, or the part of it that matters",
+            MAX_STDIN / (1024 * 1024)
+        ));
+    }
     let text = String::from_utf8_lossy(&buf).into_owned();
     Ok((!text.trim().is_empty()).then_some(text))
 }

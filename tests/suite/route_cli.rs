@@ -87,6 +87,21 @@ fn route_reads_stdin_for_dash_and_weighs_the_text() {
 }
 
 #[test]
+fn stdin_past_its_cap_is_refused_with_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let huge = "a".repeat(8 * 1024 * 1024 + 1);
+    let out = cc(dir.path())
+        .args(["route", "-", "--json"])
+        .write_stdin(huge)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stdin holds more than 8 MiB"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
 fn route_plain_text_explains_itself() {
     let dir = tempfile::tempdir().unwrap();
     cc(dir.path())
