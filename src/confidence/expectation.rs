@@ -88,7 +88,10 @@ pub(crate) fn code_block(d: &Draft, doc: &Doc) -> Option<Signal> {
     let task = d.task_type.as_str();
     Some(if doc.blocks.iter().any(|b| !b.body.trim().is_empty()) {
         signal(1.0, CODE_WEIGHT, "the answer has code")
-    } else if mostly_code(&doc.prose) || inline_code(&doc.prose) {
+    } else if mostly_code(&doc.prose)
+        || inline_code(&doc.prose)
+        || doc.prose.lines().any(command_line)
+    {
         // A one-liner in backticks, or an answer that is the code (or table) itself.
         signal(
             0.9,
@@ -119,11 +122,75 @@ fn mostly_code(prose: &str) -> bool {
     !lines.is_empty() && code * 2 >= lines.len()
 }
 
-/// An inline code span that is a statement or expression, not a name: `xs.sort(key=len)`.
+/// An inline code span that is a statement, an expression or a command, not a name:
+/// `xs.sort(key=len)`, `list(dict.fromkeys(items))`, `30 2 * * * /opt/backup.sh`.
 fn inline_code(prose: &str) -> bool {
     inline_spans(prose, 64)
         .iter()
-        .any(|(span, _)| span.len() >= 8 && looks_like_code(span))
+        .any(|(span, _)| span.len() >= 8 && (looks_like_code(span) || code_like_span(span)))
+}
+
+/// A call (`name(`), or text dense with the symbols code is made of.
+fn code_like_span(span: &str) -> bool {
+    let call = span
+        .char_indices()
+        .any(|(i, c)| c == '(' && span[..i].ends_with(|p: char| p.is_alphanumeric() || p == '_'));
+    let chars: Vec<char> = span.chars().filter(|c| !c.is_whitespace()).collect();
+    let symbols = chars
+        .iter()
+        .filter(|c| "()[]{}=*/<>|&$%:;+-".contains(**c))
+        .count();
+    call || symbols * 5 >= chars.len().max(1)
+}
+
+/// A line that runs a well-known command with arguments: `grep -c ' 500 ' access.log`.
+fn command_line(line: &str) -> bool {
+    const COMMANDS: [&str; 40] = [
+        "grep",
+        "sed",
+        "awk",
+        "find",
+        "ls",
+        "cat",
+        "curl",
+        "wget",
+        "git",
+        "docker",
+        "kubectl",
+        "pip",
+        "npm",
+        "yarn",
+        "cargo",
+        "go",
+        "python",
+        "python3",
+        "node",
+        "chmod",
+        "chown",
+        "mkdir",
+        "rm",
+        "cp",
+        "mv",
+        "tar",
+        "ssh",
+        "scp",
+        "echo",
+        "export",
+        "sudo",
+        "make",
+        "psql",
+        "mysql",
+        "systemctl",
+        "ps",
+        "kill",
+        "du",
+        "xargs",
+        "openssl",
+    ];
+    let mut words = line.trim().trim_start_matches("$ ").split_whitespace();
+    let first = words.next().unwrap_or("");
+    COMMANDS.contains(&first)
+        && words.any(|w| w.starts_with('-') || w.contains(['/', '\'', '"', '|']))
 }
 
 /// Characters of code pasted in the prompt: fenced blocks, else lines that look like code.
@@ -318,6 +385,7 @@ pub(crate) fn language(d: &Draft, doc: &Doc) -> Option<Signal> {
     let known: Vec<&str> = doc
         .blocks
         .iter()
+        .filter(|b| !tooling_commands(&b.body))
         .map(|b| b.tag.as_str())
         .filter(|t| LANGS.iter().any(|l| l.tags.contains(t)))
         .collect();
@@ -340,6 +408,26 @@ pub(crate) fn language(d: &Draft, doc: &Doc) -> Option<Signal> {
         known.join(", ")
     );
     Some(signal(0.3, LANGUAGE_WEIGHT, detail))
+}
+
+/// A block of commands that install, build or run code (`pip install numpy`, `cargo run`):
+/// the way to use code in the asked language, not code in another one.
+fn tooling_commands(body: &str) -> bool {
+    const TOOLS: [&str; 30] = [
+        "pip", "pip3", "python", "python3", "poetry", "conda", "uv", "npm", "npx", "yarn", "pnpm",
+        "node", "cargo", "rustup", "rustc", "go", "javac", "java", "mvn", "gradle", "gcc", "g++",
+        "clang", "make", "cmake", "dotnet", "gem", "bundle", "composer", "deno",
+    ];
+    let mut lines = body
+        .lines()
+        .map(|l| l.trim().trim_start_matches("$ "))
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .peekable();
+    lines.peek().is_some()
+        && lines.all(|l| {
+            let first = l.split_whitespace().next().unwrap_or("");
+            TOOLS.contains(&first) || (first == "sudo" && l.contains(" install "))
+        })
 }
 
 #[cfg(test)]

@@ -23,10 +23,25 @@ const STOP: [&str; 72] = [
     "it's",
 ];
 
-/// Words of three or more characters, split at anything but letters, digits and apostrophes.
+/// Words of three or more characters, split at anything but letters, digits, apostrophes
+/// and dots (so that `0.1` is a word, as the topic of a question about floats); the dots at
+/// a word's ends are sentence ends and go.
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .map(|w| w.trim_matches('\''))
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '.')
+        .flat_map(|w| {
+            // A dot inside a word joins digits only: `os.path` is two words.
+            let numeric = w
+                .trim_matches('.')
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.');
+            let parts: Vec<&str> = if numeric {
+                vec![w]
+            } else {
+                w.split('.').collect()
+            };
+            parts
+        })
+        .map(|w| w.trim_matches(|c| c == '\'' || c == '.'))
         .filter(|w| w.chars().nth(2).is_some())
 }
 

@@ -38,6 +38,12 @@ fn trailing_commas(lines: &[String], rows: &mut [bool]) {
             rows[i] = true;
         }
     }
+    // A list left open at the end of the block: `ORDER BY n DESC,` and nothing after.
+    if let Some((i, last)) = code.last() {
+        if last.ends_with(',') {
+            rows[*i] = true;
+        }
+    }
 }
 
 fn starts_clause(line: &str) -> bool {
@@ -141,5 +147,9 @@ mod tests {
         assert_eq!(broken("SELECT a,\nLEFT JOIN b ON a.id = b.id;"), 1);
         assert_eq!(broken("SELECT * FROM t WHERE id IN (1, 2;"), 1);
         assert_eq!(broken("SELECT * FROM t WHERE name = 'bob;\n"), 1);
+        assert_eq!(
+            broken("SELECT a, COUNT(*) AS n\nFROM t\nGROUP BY a\nORDER BY n DESC,\n"),
+            1
+        );
     }
 }

@@ -397,10 +397,11 @@ struct Row {
 }
 
 /// The development answers the scorer was tuned with.
-const DEVELOPMENT: [&str; 3] = [
+const DEVELOPMENT: [&str; 4] = [
     "tests/data/confidence_answers.jsonl",
     "tests/data/confidence_dev2.jsonl",
     "tests/data/confidence_dev3.jsonl",
+    "tests/data/confidence_dev4.jsonl",
 ];
 
 fn load() -> Vec<Row> {

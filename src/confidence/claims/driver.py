@@ -430,11 +430,15 @@ def first_pass_only(src):
 
 
 def exits_at_once(loop):
-    last = loop.body[-1] if loop.body else None
-    if not isinstance(last, ast.If) or not last.orelse:
-        return False
+    """The loop's body ends by leaving it, unconditionally or on both branches of an `if`,
+    and nothing in it says `continue`."""
     leaves = (ast.Return, ast.Break, ast.Raise)
-    if not (isinstance(last.body[-1], leaves) and isinstance(last.orelse[-1], leaves)):
+    last = loop.body[-1] if loop.body else None
+    if isinstance(last, ast.If) and last.orelse:
+        ends = isinstance(last.body[-1], leaves) and isinstance(last.orelse[-1], leaves)
+    else:
+        ends = isinstance(last, leaves) and len(loop.body) > 1
+    if not ends or isinstance(loop, ast.While) and not isinstance(last, ast.If):
         return False
     return not any(isinstance(n, ast.Continue) for b in loop.body for n in ast.walk(b))
 

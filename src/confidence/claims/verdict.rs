@@ -98,7 +98,7 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
                 ),
                 FIRST_PASS => {
                     let detail = format!(
-                        "a loop in `{call}` returns or stops on its first pass whichever way its last `if` goes, so it never looks past the first item"
+                        "a loop in `{call}` always leaves on its first pass (its body ends in a return, break or raise), so it never looks past the first item"
                     );
                     return Some(signal(0.3, 1.0, detail));
                 }

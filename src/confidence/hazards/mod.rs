@@ -314,6 +314,9 @@ mod tests {
             ("", "```bash\nif [$count -gt 5 ]; then\n  echo big\nfi\n```"),
             ("", "```sh\nwhile [ \"$n\" -lt 3]; do n=$((n+1)); done\n```"),
             ("", "```c\nint n;\nscanf(\"%d\", n);\n```"),
+            ("", "```java\nfor (int i = 0; i <= s.length(); i++) {\n  c += s.charAt(i);\n}\n```"),
+            ("", "```go\nfor i := 0; i <= len(xs); i++ {\n\tsum += xs[i]\n}\n```"),
+            ("", "```bash\nfor f in $(ls *.txt); do\n  echo \"$f\"\ndone\n```"),
             ("", "```js\nfor (var i = 0; i < 3; i++) {\n  setTimeout(() => console.log(i), 10);\n}\n```"),
         ] {
             assert_eq!(hazards(prompt, answer), Some(0.3), "{answer}");
@@ -338,6 +341,8 @@ mod tests {
             ("", "Don't do this:\n```python\nrequests.get(url, verify=False)\n```\nUse a CA bundle."),
             ("", "```python\nrequests.get(url, verify=False)  # insecure, never in production\n```"),
             ("Why is nums None?\nnums = nums.sort()", "It returns None:\n```python\nnums = nums.sort()\n```"),
+            ("", "```java\nfor (int i = 0; i < arr.length; i++) {}\nfor (int i = 1; i <= arr.length; i++) {}\nfor (int i = 0; i <= arr.length - 1; i++) {}\n```"),
+            ("", "```bash\nfor f in *.txt; do echo \"$f\"; done\n```"),
             ("", "```c\nint n; char name[20];\nscanf(\"%d %s\", &n, name);\nscanf(\"%d\", &n);\n```"),
             ("", "```js\nfor (let i = 0; i < 3; i++) {\n  setTimeout(() => console.log(i), 10);\n}\n```"),
             ("", "```bash\nif [ \"$count\" -gt 5 ]; then echo big; fi\nif [[ -f $f && ${a[0]} = x ]]; then :; fi\n```"),

@@ -107,6 +107,24 @@ fn scanf_without_address(line: &str) -> bool {
         .any(|a| !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
+/// `for (int i = 0; i <= a.length; …)` or Go's `for i := 0; i <= len(xs); …`: a counting loop
+/// from 0 whose condition reaches the length itself. `<= n - 1` and loops from 1 are fine.
+fn one_past_the_end(line: &str) -> bool {
+    let Some(at) = line.find("for(").or_else(|| line.find("for")) else {
+        return false;
+    };
+    let head = &line[at..];
+    let from_zero = head.contains("=0;");
+    let Some(cond) = head.split(';').nth(1) else {
+        return false;
+    };
+    let Some((_, bound)) = cond.split_once("<=") else {
+        return false;
+    };
+    const LENGTHS: [&str; 5] = [".length", ".size()", "len(", "strlen(", ".count"];
+    from_zero && LENGTHS.iter().any(|l| bound.contains(l)) && !bound.contains('-')
+}
+
 fn about_secrets(s: &Seen) -> bool {
     let line = s.line.to_ascii_lowercase();
     has_any(
@@ -315,6 +333,21 @@ pub(super) const RULES: &[Rule] = &[
                 &["setTimeout(", "addEventListener(", "setInterval("],
             )
         },
+    },
+    // CERT C ARR30-C, SpotBugs RANGE_ARRAY_INDEX: a loop from 0 while `i <= length` reads
+    // one element past the end.
+    Rule {
+        families: &[Family::C, Family::Js, Family::Java, Family::Go],
+        what: "a loop from 0 up to and including the length, one past the end",
+        keys: &[".length;", ".length()", ".size()", "<=len(", "<=strlen("],
+        hit: |s| one_past_the_end(s.line),
+    },
+    // ShellCheck SC2045: `for f in $(ls …)` splits names at spaces; a glob does not.
+    Rule {
+        families: &[Family::Shell],
+        what: "a loop over `ls` output, which splits file names at spaces",
+        keys: &["in$(ls", "in`ls"],
+        hit: |s| s.line.contains("in$(ls") || s.line.contains("in`ls"),
     },
     // ShellCheck SC2115: rm -rf on an unquoted variable can remove /.
     Rule {
