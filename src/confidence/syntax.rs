@@ -72,6 +72,12 @@ impl Checker {
             Checker::Tree(Grammar::Python) => {
                 grammar::broken_lines(Grammar::Python, &elision::strip(code, Style::Python))
             }
+            Checker::Tree(Grammar::Rust) => {
+                let mut rows =
+                    grammar::broken_lines(Grammar::Rust, &elision::strip(code, Style::Blank))?;
+                unended_macro_calls(code, &mut rows);
+                Some(rows)
+            }
             Checker::Tree(g) => grammar::broken_lines(g, &elision::strip(code, Style::Blank)),
             Checker::Json => Some(data_formats::json(&strip_json(code))),
             Checker::Toml => Some(data_formats::toml(&elision::strip(code, Style::Blank))),
@@ -81,6 +87,66 @@ impl Checker {
             Checker::Sql => Some(sql::broken_rows(&elision::strip(code, Style::Blank))),
         }
     }
+}
+
+/// Rust statements that are a macro call in parentheses with no `;`, followed by another
+/// statement: `println!("a")` then `println!("b");` does not compile, but tree-sitter's Rust
+/// grammar takes a macro call for an item, which needs none. A call before `}` is the
+/// block's value and stays; so does one continued on the next line.
+fn unended_macro_calls(code: &str, rows: &mut [bool]) {
+    let lines: Vec<(usize, &str)> = code
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i, without_comment(l).trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    for pair in lines.windows(2) {
+        let ((i, line), (_, next)) = (pair[0], pair[1]);
+        let call = line.split_once("!(").is_some_and(|(name, _)| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
+        });
+        let closed = line.ends_with(')') && balanced(line);
+        let continues = next.starts_with(['}', '.', ')', '?', ']', ',']) || next.starts_with("=>");
+        if call && closed && !continues {
+            if let Some(r) = rows.get_mut(i) {
+                *r = true;
+            }
+        }
+    }
+}
+
+/// A line before its `//` comment (outside strings).
+fn without_comment(line: &str) -> &str {
+    let mut quote = false;
+    let mut prev = ' ';
+    for (i, c) in line.char_indices() {
+        if c == '"' && prev != '\\' {
+            quote = !quote;
+        } else if !quote && line[i..].starts_with("//") {
+            return &line[..i];
+        }
+        prev = c;
+    }
+    line
+}
+
+fn balanced(line: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote = false;
+    let mut prev = ' ';
+    for c in line.chars() {
+        match c {
+            '"' if prev != '\\' => quote = !quote,
+            '(' if !quote => depth += 1,
+            ')' if !quote => depth -= 1,
+            _ => {}
+        }
+        prev = c;
+    }
+    depth == 0 && !quote
 }
 
 /// JSON with its elisions and `//` comment lines removed (answers annotate JSON; jsonc
@@ -377,6 +443,24 @@ mod tests {
             signal_for(&split("```go\nfunc f( {\n```\n```rust\nfn a() {}\n```")).expect("signal");
         assert!(s.detail.contains("go (1 of 1 lines)"), "{}", s.detail);
         assert!(s.detail.contains("1 of 2 code blocks"), "{}", s.detail);
+    }
+
+    #[test]
+    fn a_rust_macro_call_left_without_its_semicolon_is_broken() {
+        let bad =
+            "```rust\nfn main() {\n    println!(\"{:?}\", f(t))\n    println!(\"done\");\n}\n```";
+        assert!(
+            signal_for(&split(bad)).is_some_and(|s| s.score <= BROKEN),
+            "missing ;"
+        );
+        for good in [
+            "```rust\nfn name(x: u8) -> String {\n    format!(\"n{x}\")\n}\n```",
+            "```rust\nfn main() {\n    println!(\"{:?}\", f(\"1\"));   // Ok([1])\n    println!(\"b\"); // (done)\n}\n```",
+            "```rust\nfn main() {\n    let v = vec!(1, 2)\n        .len();\n    println!(\"{v}\");\n}\n```",
+        ] {
+            let s = signal_for(&split(good)).expect("checked");
+            assert_eq!(s.score, 1.0, "{good}: {}", s.detail);
+        }
     }
 
     #[test]
