@@ -31,17 +31,19 @@ fn blind_train() -> impl Iterator<Item = &'static str> {
         .filter(|f| f.starts_with("tests/data/routing_train_"))
 }
 
-const CONFIDENCE_EVAL: [&str; 5] = [
+const CONFIDENCE_EVAL: [&str; 6] = [
     "tests/data/confidence_heldout2.jsonl",
     "tests/data/confidence_heldout2_extra_real.jsonl",
     "tests/data/confidence_heldout3.jsonl",
     "tests/data/confidence_heldout4.jsonl",
     "tests/data/confidence_heldout5.jsonl",
+    "tests/data/confidence_heldout6.jsonl",
 ];
-const CONFIDENCE_DEV: [&str; 3] = [
+const CONFIDENCE_DEV: [&str; 4] = [
     "tests/data/confidence_answers.jsonl",
     "tests/data/confidence_dev2.jsonl",
     "tests/data/confidence_dev3.jsonl",
+    "tests/data/confidence_dev4.jsonl",
 ];
 
 /// The tests and benches written against the router, beside its own source.
