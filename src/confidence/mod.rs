@@ -108,27 +108,32 @@ fn severity(name: &str) -> f32 {
 /// Scores a draft from every signal available. Never panics, whatever the answer holds.
 pub fn score(d: &Draft) -> Report {
     let doc = fences::split(d.answer);
-    let candidates = [
-        (
-            "truncation",
-            Some(text_signals::truncation(d.finish_reason, &doc)),
-        ),
-        ("refusal", Some(text_signals::refusal(d.answer, &doc))),
-        ("hedging", text_signals::hedging(&doc)),
-        ("echo", text_signals::echo(d.prompt, d.answer)),
-        ("length", expectation::length(d)),
-        ("code_block", expectation::code_block(d, &doc)),
-        ("language", expectation::language(d, &doc)),
-        ("relevance", relevance::signal_for(d.prompt, d.answer)),
-        ("consistency", consistency::signal_for(d.prompt, &doc)),
-        ("repetition", repetition::signal_for(d.answer)),
-        ("syntax", syntax::signal_for(&doc)),
-        ("hazards", hazards::signal_for(d.prompt, d.answer)),
-        ("asked", asked::signal_for(d.prompt, d.answer, d.task_type)),
-        ("logprobs", logprobs::signal_for(d.logprobs)),
-    ];
-    let signals: BTreeMap<&'static str, Signal> = candidates
+    // Parsing the code is most of the work; the other signals run beside it (a fifth of
+    // the answer's length is about their cost in parsed bytes, measured on the 10 KB bench:
+    // 0.45 ms for them against 1.3 ms to parse 5.5 KB of code).
+    let (syntax, others) = syntax::signal_alongside(&doc, d.answer.len() / 5, || {
+        [
+            (
+                "truncation",
+                Some(text_signals::truncation(d.finish_reason, &doc)),
+            ),
+            ("refusal", Some(text_signals::refusal(d.answer, &doc))),
+            ("hedging", text_signals::hedging(&doc)),
+            ("echo", text_signals::echo(d.prompt, d.answer)),
+            ("length", expectation::length(d)),
+            ("code_block", expectation::code_block(d, &doc)),
+            ("language", expectation::language(d, &doc)),
+            ("relevance", relevance::signal_for(d.prompt, d.answer)),
+            ("consistency", consistency::signal_for(d.prompt, &doc)),
+            ("repetition", repetition::signal_for(d.answer)),
+            ("hazards", hazards::signal_for(d.prompt, d.answer)),
+            ("asked", asked::signal_for(d.prompt, d.answer, d.task_type)),
+            ("logprobs", logprobs::signal_for(d.logprobs)),
+        ]
+    });
+    let signals: BTreeMap<&'static str, Signal> = others
         .into_iter()
+        .chain([("syntax", syntax)])
         .filter_map(|(name, s)| Some((name, s?)))
         .collect();
     let score = combine(&signals);

@@ -188,7 +188,18 @@ fn check(block: &Block) -> Option<Checked> {
 }
 
 /// The syntax signal, absent when no block is in a language we check.
+#[cfg(test)]
 pub(crate) fn signal_for(doc: &Doc) -> Option<Signal> {
+    signal_alongside(doc, 0, || ()).0
+}
+
+/// The syntax signal, with `other` (the scorer's other signals, which cost about
+/// `other_cost` bytes of parsing) run on this thread meanwhile: see [`check_all`].
+pub(crate) fn signal_alongside<T>(
+    doc: &Doc,
+    other_cost: usize,
+    other: impl FnOnce() -> T,
+) -> (Option<Signal>, T) {
     let mut code = 0;
     let blocks: Vec<&Block> = doc
         .blocks
@@ -199,56 +210,67 @@ pub(crate) fn signal_for(doc: &Doc) -> Option<Signal> {
             code <= MAX_CODE
         })
         .collect();
-    let checked = check_all(&blocks);
+    let (checked, theirs) = check_all(&blocks, other_cost, other);
     if checked.is_empty() {
-        return None;
+        return (None, theirs);
     }
     let lines: usize = checked.iter().map(|c| c.lines).sum();
     let broken: usize = checked.iter().map(|c| c.broken).sum();
     let share = broken as f32 / lines.max(1) as f32;
-    Some(signal(score_for(share), WEIGHT, detail(&checked)))
+    (
+        Some(signal(score_for(share), WEIGHT, detail(&checked))),
+        theirs,
+    )
 }
 
 /// Below this much code the blocks are checked on the calling thread: starting a second one
 /// costs more than it saves.
 const SPLIT_AT: usize = 2 * 1024;
 
-/// Every block checked, in order. With enough code, the blocks are shared between this thread
-/// and one more, about half the parsing each: tree-sitter parses about 3–4 MB/s on the
-/// 2-core machines we measure on, so a 10 KB answer's parsing is most of its scoring time
-/// (`cargo bench --bench confidence`). The work is the same; it finishes sooner when a second
-/// core is free. If no thread can be started, this one does it all.
-fn check_all(blocks: &[&Block]) -> Vec<Checked> {
+/// Every block checked, in order, and what `other` gave. With enough code, the work is
+/// shared between this thread and one more: this one runs `other` and some blocks, the
+/// second the rest, so that each has about half (by parsing cost; `other_cost` is `other`'s).
+/// tree-sitter parses about 3–4 MB/s on the 2-core machines we measure on, so a 10 KB
+/// answer's parsing is most of its scoring time (`cargo bench --bench confidence`). The work
+/// is the same; it finishes sooner when a second core is free. If no thread can be started,
+/// this one does it all.
+fn check_all<T>(
+    blocks: &[&Block],
+    other_cost: usize,
+    other: impl FnOnce() -> T,
+) -> (Vec<Checked>, T) {
     let total: usize = blocks.iter().map(|b| cost(b)).sum();
     if total < SPLIT_AT || blocks.len() < 2 {
-        return blocks.iter().filter_map(|b| check(b)).collect();
+        let theirs = other();
+        return (blocks.iter().filter_map(|b| check(b)).collect(), theirs);
     }
-    let (mine, theirs) = halves(blocks);
+    let (mine, theirs) = halves(blocks, other_cost);
     let check_part = |part: &[usize]| -> Vec<(usize, Checked)> {
         part.iter()
             .filter_map(|i| Some((*i, check(blocks[*i])?)))
             .collect()
     };
-    let mut out = std::thread::scope(|scope| {
-        let other = std::thread::Builder::new().spawn_scoped(scope, || check_part(&theirs));
+    let (mut out, value) = std::thread::scope(|scope| {
+        let second = std::thread::Builder::new().spawn_scoped(scope, || check_part(&theirs));
+        let value = other();
         let mut out = check_part(&mine);
-        match other.map(|h| h.join()) {
+        match second.map(|h| h.join()) {
             Ok(Ok(rest)) => out.extend(rest),
             // No thread, or it panicked (a parser bug): the other half is checked here.
             _ => out.extend(check_part(&theirs)),
         }
-        out
+        (out, value)
     });
     out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, c)| c).collect()
+    (out.into_iter().map(|(_, c)| c).collect(), value)
 }
 
-/// The blocks' indices in two sets of about equal parsing cost: the costliest first, each
-/// to the lighter set.
-fn halves(blocks: &[&Block]) -> (Vec<usize>, Vec<usize>) {
+/// The blocks' indices in two sets of about equal cost, the first starting with `preload`
+/// (work of its own): the costliest block first, each to the lighter set.
+fn halves(blocks: &[&Block], preload: usize) -> (Vec<usize>, Vec<usize>) {
     let mut order: Vec<usize> = (0..blocks.len()).collect();
     order.sort_by_key(|i| std::cmp::Reverse(cost(blocks[*i])));
-    let (mut a, mut b) = ((Vec::new(), 0), (Vec::new(), 0));
+    let (mut a, mut b) = ((Vec::new(), preload), (Vec::new(), 0));
     for i in order {
         let lighter = if a.1 <= b.1 { &mut a } else { &mut b };
         lighter.0.push(i);
@@ -486,7 +508,8 @@ mod tests {
             .filter_map(|b| check(b))
             .map(|c| (c.name, c.lines, c.broken))
             .collect();
-        let two: Vec<(&str, usize, usize)> = check_all(&blocks)
+        let two: Vec<(&str, usize, usize)> = check_all(&blocks, 100, || ())
+            .0
             .into_iter()
             .map(|c| (c.name, c.lines, c.broken))
             .collect();
