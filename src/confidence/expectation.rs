@@ -145,53 +145,53 @@ fn code_like_span(span: &str) -> bool {
 
 /// A line that runs a well-known command with arguments: `grep -c ' 500 ' access.log`.
 fn command_line(line: &str) -> bool {
-    const COMMANDS: [&str; 40] = [
-        "grep",
-        "sed",
-        "awk",
-        "find",
-        "ls",
-        "cat",
-        "curl",
-        "wget",
-        "git",
-        "docker",
-        "kubectl",
-        "pip",
-        "npm",
-        "yarn",
-        "cargo",
-        "go",
-        "python",
-        "python3",
-        "node",
-        "chmod",
-        "chown",
-        "mkdir",
-        "rm",
-        "cp",
-        "mv",
-        "tar",
-        "ssh",
-        "scp",
-        "echo",
-        "export",
-        "sudo",
-        "make",
-        "psql",
-        "mysql",
-        "systemctl",
-        "ps",
-        "kill",
-        "du",
-        "xargs",
-        "openssl",
-    ];
     let mut words = line.trim().trim_start_matches("$ ").split_whitespace();
     let first = words.next().unwrap_or("");
-    COMMANDS.contains(&first)
+    (SHELL_COMMANDS.contains(&first) || TOOLS.contains(&first))
         && words.any(|w| w.starts_with('-') || w.contains(['/', '\'', '"', '|']))
 }
+
+/// Everyday shell commands, beside the [`TOOLS`] that build and run code.
+const SHELL_COMMANDS: [&str; 31] = [
+    "grep",
+    "sed",
+    "awk",
+    "find",
+    "ls",
+    "cat",
+    "curl",
+    "wget",
+    "git",
+    "docker",
+    "kubectl",
+    "chmod",
+    "chown",
+    "mkdir",
+    "rm",
+    "cp",
+    "mv",
+    "tar",
+    "ssh",
+    "scp",
+    "echo",
+    "export",
+    "sudo",
+    "psql",
+    "mysql",
+    "systemctl",
+    "ps",
+    "kill",
+    "du",
+    "xargs",
+    "openssl",
+];
+
+/// Commands that install, build or run code.
+const TOOLS: [&str; 30] = [
+    "pip", "pip3", "python", "python3", "poetry", "conda", "uv", "npm", "npx", "yarn", "pnpm",
+    "node", "cargo", "rustup", "rustc", "go", "javac", "java", "mvn", "gradle", "gcc", "g++",
+    "clang", "make", "cmake", "dotnet", "gem", "bundle", "composer", "deno",
+];
 
 /// Characters of code pasted in the prompt: fenced blocks, else lines that look like code.
 fn pasted_code_len(prompt: &str) -> usize {
@@ -413,11 +413,6 @@ pub(crate) fn language(d: &Draft, doc: &Doc) -> Option<Signal> {
 /// A block of commands that install, build or run code (`pip install numpy`, `cargo run`):
 /// the way to use code in the asked language, not code in another one.
 fn tooling_commands(body: &str) -> bool {
-    const TOOLS: [&str; 30] = [
-        "pip", "pip3", "python", "python3", "poetry", "conda", "uv", "npm", "npx", "yarn", "pnpm",
-        "node", "cargo", "rustup", "rustc", "go", "javac", "java", "mvn", "gradle", "gcc", "g++",
-        "clang", "make", "cmake", "dotnet", "gem", "bundle", "composer", "deno",
-    ];
     let mut lines = body
         .lines()
         .map(|l| l.trim().trim_start_matches("$ "))

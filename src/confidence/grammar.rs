@@ -154,7 +154,10 @@ pub(crate) fn broken_lines(g: Grammar, code: &str) -> Option<Vec<bool>> {
         let Some(tree) = parse(g, &text) else {
             continue;
         };
-        let rows = mark_errors(&tree, offset, n);
+        let mut rows = mark_errors(&tree, offset, n);
+        if g == Grammar::Rust {
+            mark_unended_macros(&tree, offset, &mut rows);
+        }
         let count = count_broken(code, &rows);
         if best.as_ref().is_none_or(|(c, _)| count < *c) {
             best = Some((count, rows));
@@ -221,6 +224,44 @@ fn mark_errors(tree: &Tree, offset: usize, n: usize) -> Vec<bool> {
             }
             if !cursor.goto_parent() {
                 return rows;
+            }
+        }
+    }
+}
+
+/// Marks Rust macro calls in parentheses or brackets that stand as a statement inside a
+/// block, are not its last one and have no `;` after them: `println!("a")` then
+/// `println!("b");` does not compile, but the grammar reads such a call as an item, which
+/// needs none, and reports no error. A call that is the block's value, or in braces, is fine.
+fn mark_unended_macros(tree: &Tree, offset: usize, rows: &mut [bool]) {
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "block" {
+            let mut walk = node.walk();
+            let children: Vec<Node> = node.named_children(&mut walk).collect();
+            for pair in children.windows(2) {
+                let call = pair[0];
+                let delimited = call
+                    .named_child(call.named_child_count().saturating_sub(1))
+                    .filter(|t| t.kind() == "token_tree")
+                    .and_then(|t| t.child(0))
+                    .is_some_and(|open| open.kind() == "(" || open.kind() == "[");
+                let ended = call.next_sibling().is_some_and(|n| n.kind() == ";");
+                if call.kind() == "macro_invocation" && delimited && !ended {
+                    mark(call, offset, rows);
+                }
+            }
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
             }
         }
     }

@@ -25,6 +25,7 @@
 
 mod asked;
 pub mod claims;
+mod code_line;
 mod consistency;
 mod data_formats;
 pub mod early;
@@ -127,7 +128,7 @@ pub fn score(d: &Draft) -> Report {
             ("consistency", consistency::signal_for(d.prompt, &doc)),
             ("repetition", repetition::signal_for(d.answer)),
             ("hazards", hazards::signal_for(d.prompt, d.answer)),
-            ("asked", asked::signal_for(d.prompt, d.answer, d.task_type)),
+            ("asked", asked::signal_for(d.prompt, &doc, d.task_type)),
             ("logprobs", logprobs::signal_for(d.logprobs)),
         ]
     });

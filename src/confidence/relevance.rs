@@ -30,16 +30,8 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '.')
         .flat_map(|w| {
             // A dot inside a word joins digits only: `os.path` is two words.
-            let numeric = w
-                .trim_matches('.')
-                .chars()
-                .all(|c| c.is_ascii_digit() || c == '.');
-            let parts: Vec<&str> = if numeric {
-                vec![w]
-            } else {
-                w.split('.').collect()
-            };
-            parts
+            let numeric = w.chars().all(|c| c.is_ascii_digit() || c == '.');
+            w.split(move |c: char| c == '.' && !numeric)
         })
         .map(|w| w.trim_matches(|c| c == '\'' || c == '.'))
         .filter(|w| w.chars().nth(2).is_some())

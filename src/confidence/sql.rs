@@ -4,6 +4,8 @@
 //! Server and Oracle all refuse each of these; a full parser of one dialect would reject the
 //! others' valid syntax (`::int`, backticks, `AUTO_INCREMENT`).
 
+use super::code_line::before_comment;
+
 /// Keywords that start a clause: a list before one must not end with a comma.
 const CLAUSES: [&str; 10] = [
     "from", "where", "group", "order", "having", "limit", "union", "join", "on", "values",
@@ -13,7 +15,7 @@ const JOIN_KINDS: [&str; 5] = ["left", "right", "inner", "full", "cross"];
 
 /// For each line of `code`, whether it is broken.
 pub(crate) fn broken_rows(code: &str) -> Vec<bool> {
-    let lines: Vec<String> = code.lines().map(strip_comment).collect();
+    let lines: Vec<&str> = code.lines().map(|l| before_comment(l, &["--"])).collect();
     let mut rows = vec![false; lines.len().max(1)];
     trailing_commas(&lines, &mut rows);
     // Dollar-quoted bodies (PostgreSQL functions) hold another language: pairs are not
@@ -25,7 +27,7 @@ pub(crate) fn broken_rows(code: &str) -> Vec<bool> {
 }
 
 /// A line ending in a comma whose next code line starts a clause or closes the list.
-fn trailing_commas(lines: &[String], rows: &mut [bool]) {
+fn trailing_commas(lines: &[&str], rows: &mut [bool]) {
     let code: Vec<(usize, &str)> = lines
         .iter()
         .enumerate()
@@ -55,7 +57,7 @@ fn starts_clause(line: &str) -> bool {
 
 /// Marks the line where a `)` closes nothing, and the last line of a block that leaves a
 /// parenthesis or a string open.
-fn unpaired(lines: &[String], rows: &mut [bool]) {
+fn unpaired(lines: &[&str], rows: &mut [bool]) {
     let mut depth: i64 = 0;
     let mut quote: Option<char> = None;
     let mut open_at = 0;
@@ -96,21 +98,6 @@ fn unpaired(lines: &[String], rows: &mut [bool]) {
     } else if let (true, Some(last)) = (depth > 0, last) {
         rows[last] = true;
     }
-}
-
-/// A line without its `--` comment (outside quotes, as far as one line can tell).
-fn strip_comment(line: &str) -> String {
-    let mut quote: Option<char> = None;
-    for (i, c) in line.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '\'' || c == '"' => quote = Some(c),
-            None if line[i..].starts_with("--") => return line[..i].to_owned(),
-            None => {}
-        }
-    }
-    line.to_owned()
 }
 
 #[cfg(test)]

@@ -72,12 +72,6 @@ impl Checker {
             Checker::Tree(Grammar::Python) => {
                 grammar::broken_lines(Grammar::Python, &elision::strip(code, Style::Python))
             }
-            Checker::Tree(Grammar::Rust) => {
-                let mut rows =
-                    grammar::broken_lines(Grammar::Rust, &elision::strip(code, Style::Blank))?;
-                unended_macro_calls(code, &mut rows);
-                Some(rows)
-            }
             Checker::Tree(g) => grammar::broken_lines(g, &elision::strip(code, Style::Blank)),
             Checker::Json => Some(data_formats::json(&strip_json(code))),
             Checker::Toml => Some(data_formats::toml(&elision::strip(code, Style::Blank))),
@@ -87,66 +81,6 @@ impl Checker {
             Checker::Sql => Some(sql::broken_rows(&elision::strip(code, Style::Blank))),
         }
     }
-}
-
-/// Rust statements that are a macro call in parentheses with no `;`, followed by another
-/// statement: `println!("a")` then `println!("b");` does not compile, but tree-sitter's Rust
-/// grammar takes a macro call for an item, which needs none. A call before `}` is the
-/// block's value and stays; so does one continued on the next line.
-fn unended_macro_calls(code: &str, rows: &mut [bool]) {
-    let lines: Vec<(usize, &str)> = code
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i, without_comment(l).trim()))
-        .filter(|(_, l)| !l.is_empty())
-        .collect();
-    for pair in lines.windows(2) {
-        let ((i, line), (_, next)) = (pair[0], pair[1]);
-        let call = line.split_once("!(").is_some_and(|(name, _)| {
-            !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == ':')
-        });
-        let closed = line.ends_with(')') && balanced(line);
-        let continues = next.starts_with(['}', '.', ')', '?', ']', ',']) || next.starts_with("=>");
-        if call && closed && !continues {
-            if let Some(r) = rows.get_mut(i) {
-                *r = true;
-            }
-        }
-    }
-}
-
-/// A line before its `//` comment (outside strings).
-fn without_comment(line: &str) -> &str {
-    let mut quote = false;
-    let mut prev = ' ';
-    for (i, c) in line.char_indices() {
-        if c == '"' && prev != '\\' {
-            quote = !quote;
-        } else if !quote && line[i..].starts_with("//") {
-            return &line[..i];
-        }
-        prev = c;
-    }
-    line
-}
-
-fn balanced(line: &str) -> bool {
-    let mut depth = 0i32;
-    let mut quote = false;
-    let mut prev = ' ';
-    for c in line.chars() {
-        match c {
-            '"' if prev != '\\' => quote = !quote,
-            '(' if !quote => depth += 1,
-            ')' if !quote => depth -= 1,
-            _ => {}
-        }
-        prev = c;
-    }
-    depth == 0 && !quote
 }
 
 /// JSON with its elisions and `//` comment lines removed (answers annotate JSON; jsonc
@@ -187,13 +121,7 @@ fn check(block: &Block) -> Option<Checked> {
     })
 }
 
-/// The syntax signal, absent when no block is in a language we check.
-#[cfg(test)]
-pub(crate) fn signal_for(doc: &Doc) -> Option<Signal> {
-    signal_alongside(doc, 0, || ()).0
-}
-
-/// The syntax signal, with `other` (the scorer's other signals, which cost about
+/// The syntax signal (absent when no block is in a language we check), with `other` (the scorer's other signals, which cost about
 /// `other_cost` bytes of parsing) run on this thread meanwhile: see [`check_all`].
 pub(crate) fn signal_alongside<T>(
     doc: &Doc,
@@ -330,6 +258,10 @@ fn detail(checked: &[Checked]) -> String {
 mod tests {
     use super::super::fences::split;
     use super::*;
+
+    fn signal_for(doc: &Doc) -> Option<Signal> {
+        signal_alongside(doc, 0, || ()).0
+    }
 
     fn syntax(answer: &str) -> Option<f32> {
         signal_for(&split(answer)).map(|s| s.score)

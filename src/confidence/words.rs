@@ -8,14 +8,26 @@ pub(crate) fn normalise(text: &str) -> String {
 
 /// Occurrences of `phrase` in `text` at word boundaries (both already normalised).
 pub(crate) fn count_phrase(text: &str, phrase: &str) -> usize {
+    phrase_at(text, phrase).count()
+}
+
+/// Whether `phrase` occurs in `text` at word boundaries; stops at the first.
+pub(crate) fn has_phrase(text: &str, phrase: &str) -> bool {
+    find_phrase(text, phrase).is_some()
+}
+
+/// The byte offset of the first occurrence of `phrase` in `text` at word boundaries.
+pub(crate) fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
+    phrase_at(text, phrase).next()
+}
+
+fn phrase_at<'a>(text: &'a str, phrase: &'a str) -> impl Iterator<Item = usize> + 'a {
     let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    text.match_indices(phrase)
-        .filter(|(i, _)| {
-            let before = text[..*i].chars().next_back();
-            let after = text[i + phrase.len()..].chars().next();
-            !is_word(before) && !is_word(after)
-        })
-        .count()
+    text.match_indices(phrase).map(|(i, _)| i).filter(move |i| {
+        let before = text[..*i].chars().next_back();
+        let after = text[i + phrase.len()..].chars().next();
+        !phrase.is_empty() && !is_word(before) && !is_word(after)
+    })
 }
 
 /// The closed inline code spans of `text` (between backticks), each with the byte offset

@@ -122,6 +122,14 @@ fn examples_of(r: &codecrucible::confidence::Report) -> Option<(f32, String)> {
         .map(|s| (s.score, s.detail.clone()))
 }
 
+/// A prompt asking what its code gives: the `wrong` reply is caught with what the run shows,
+/// the `right` one is confirmed.
+fn question_is_checked(prompt: &str, (wrong, shows): (&str, &str), right: &str) {
+    let (score, detail) = examples_of(&scored(prompt, wrong)).expect("checked");
+    assert!(score < 0.1 && detail.contains(shows), "{detail}");
+    assert_eq!(examples_of(&scored(prompt, right)).map(|e| e.0), Some(1.0));
+}
+
 #[test]
 fn javascript_comments_python_questions_and_ordinary_calls_are_checked() {
     // A JavaScript claim in a comment, run in node: numbers sort as strings.
@@ -130,25 +138,17 @@ fn javascript_comments_python_questions_and_ordinary_calls_are_checked() {
     let (score, detail) = examples_of(&scored("sort ages", js)).expect("checked");
     assert!(score < 0.1 && detail.contains("[ 100, 30, 4 ]"), "{detail}");
     // The prompt asks what its code prints; the answer's reply is run against it.
-    let prompt = "What does `print(sorted([3, 1, 2])[0])` print in Python?";
-    let (score, detail) =
-        examples_of(&scored(prompt, "It prints `3`, the largest.")).expect("checked");
-    assert!(score < 0.1 && detail.contains("gives 1"), "{detail}");
-    let right = scored(
-        prompt,
+    question_is_checked(
+        "What does `print(sorted([3, 1, 2])[0])` print in Python?",
+        ("It prints `3`, the largest.", "gives 1"),
         "It prints `1`: sorted() returns a new ascending list.",
     );
-    assert_eq!(examples_of(&right).map(|e| e.0), Some(1.0));
     // The same in JavaScript, run in node; an answer may open with the value itself.
-    let prompt = "What does this print?\n```javascript\nconsole.log([1, 2, 3].map(x => x * 2).filter(x => x > 2));\n```";
-    let (score, detail) =
-        examples_of(&scored(prompt, "`[2, 4, 6]`: map doubles each value.")).expect("checked");
-    assert!(score < 0.1 && detail.contains("[ 4, 6 ]"), "{detail}");
-    let right = scored(
-        prompt,
+    question_is_checked(
+        "What does this print?\n```javascript\nconsole.log([1, 2, 3].map(x => x * 2).filter(x => x > 2));\n```",
+        ("`[2, 4, 6]`: map doubles each value.", "[ 4, 6 ]"),
         "`[ 4, 6 ]`: map gives `[2, 4, 6]`, then filter keeps what is over 2.",
     );
-    assert_eq!(examples_of(&right).map(|e| e.0), Some(1.0));
     // A function with no example is called with ordinary arguments: this one crashes.
     let last = "```python\ndef last(items):\n    return items[len(items)]\n```\n";
     let (score, detail) = examples_of(&scored("last item of a list", last)).expect("checked");

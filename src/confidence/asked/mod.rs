@@ -4,19 +4,20 @@
 //! ("rename `calc` to `compute_total`") was carried out: the new name in the code, the old
 //! one gone from it (a rename that misses one call site breaks the program).
 
-use super::fences::{parts, Part};
+use super::fences::{parts, Doc, Part};
 use super::{signal, Signal};
 use crate::router::TaskType;
 
 mod rename;
 
-pub(crate) fn signal_for(prompt: &str, answer: &str, task: TaskType) -> Option<Signal> {
-    let blocks: Vec<String> = parts(answer)
-        .into_iter()
-        .filter_map(|p| match p {
-            Part::Block { body, .. } if !body.trim().is_empty() => Some(body),
-            _ => None,
-        })
+/// The signal for an answer taken apart as `doc`: its closed, non-empty blocks are the code
+/// it offers (a block cut off at the end is no change of anything).
+pub(crate) fn signal_for(prompt: &str, doc: &Doc, task: TaskType) -> Option<Signal> {
+    let blocks: Vec<&str> = doc
+        .blocks
+        .iter()
+        .filter(|b| b.closed && !b.body.trim().is_empty())
+        .map(|b| b.body.as_str())
         .collect();
     if blocks.is_empty() {
         return None;
@@ -40,7 +41,7 @@ pub(crate) fn signal_for(prompt: &str, answer: &str, task: TaskType) -> Option<S
 
 /// A change was asked for and every block of the answer is the prompt's code as it was (for
 /// formatting, to the character; otherwise up to spacing).
-fn unchanged(prompt: &str, blocks: &[String], task: TaskType) -> bool {
+fn unchanged(prompt: &str, blocks: &[&str], task: TaskType) -> bool {
     match task {
         TaskType::Format => {
             let given: Vec<String> = parts(prompt)
@@ -80,7 +81,7 @@ mod tests {
     use super::*;
 
     fn score(prompt: &str, answer: &str, task: TaskType) -> Option<f32> {
-        signal_for(prompt, answer, task).map(|s| s.score)
+        signal_for(prompt, &super::super::fences::split(answer), task).map(|s| s.score)
     }
 
     #[test]

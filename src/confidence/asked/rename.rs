@@ -3,7 +3,8 @@
 //! name of calc to total"); the draft's blocks that use the new name must no longer use the
 //! old one in code (comments and strings aside): one missed call site is a NameError.
 
-use crate::confidence::words::count_phrase;
+use crate::confidence::code_line::{before_comment, blank_strings};
+use crate::confidence::words::{find_phrase, has_phrase};
 
 /// Words that start a rename request, in the languages the router reads.
 const VERBS: &[&str] = &[
@@ -53,7 +54,6 @@ const FILLER: &[&str] = &[
     "método",
     "metodo",
     "clase",
-    "variable",
 ];
 /// Words between the old name and the new one.
 const CONNECTORS: &[&str] = &["to", "into", "as", "->", "→", "=>", "en", "a", "por"];
@@ -84,17 +84,17 @@ const WHOLE: &[&str] = &[
 ];
 
 /// What the draft missed of the rename the prompt asks for, if it asks for one.
-pub(super) fn missed(prompt: &str, blocks: &[String]) -> Option<String> {
+pub(super) fn missed(prompt: &str, blocks: &[&str]) -> Option<String> {
     let ask = request(prompt)?;
     let code: Vec<String> = blocks.iter().map(|b| code_only(b)).collect();
-    let renamed: Vec<&String> = code.iter().filter(|c| has_word(c, &ask.new)).collect();
+    let renamed: Vec<&String> = code.iter().filter(|c| has_phrase(c, &ask.new)).collect();
     if renamed.is_empty() {
         return Some(format!(
             "the prompt asks to rename `{}` to `{}`, and the code never uses `{}`",
             ask.old, ask.new, ask.new
         ));
     }
-    let left = renamed.iter().any(|c| has_word(c, &ask.old));
+    let left = renamed.iter().any(|c| has_phrase(c, &ask.old));
     (left && !ask.scoped).then(|| {
         format!(
             "the prompt asks to rename `{}` to `{}`, and the code still uses `{}`",
@@ -115,7 +115,7 @@ fn request(prompt: &str) -> Option<Rename> {
     let lower = prompt.to_lowercase();
     let at = VERBS
         .iter()
-        .filter_map(|v| find_word(&lower, v).map(|i| i + v.len()))
+        .filter_map(|v| find_phrase(&lower, v).map(|i| i + v.len()))
         .min()?;
     // Lowercasing keeps byte offsets for the ASCII that names are made of; a prompt where it
     // does not is not read.
@@ -154,17 +154,6 @@ fn narrowed(after: &[String]) -> bool {
             .any(|p| WITHIN.contains(&p[0].as_str()) && !WHOLE.contains(&p[1].as_str()))
 }
 
-/// The byte offset of `word` in `text` as a whole word.
-fn find_word(text: &str, word: &str) -> Option<usize> {
-    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    text.match_indices(word)
-        .find(|(i, _)| {
-            !is_word(text[..*i].chars().next_back())
-                && !is_word(text[*i + word.len()..].chars().next())
-        })
-        .map(|(i, _)| i)
-}
-
 /// A token without the quotes, backticks and punctuation around it.
 fn clean(token: &str) -> &str {
     token.trim_matches(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
@@ -182,37 +171,18 @@ fn identifier(token: &str) -> Option<String> {
     ok.then(|| t.rsplit('.').next().unwrap_or(t).to_owned())
 }
 
-fn has_word(code: &str, name: &str) -> bool {
-    !name.is_empty() && count_phrase(code, name) > 0
-}
-
 /// A block with string contents and line comments blanked: a name that only a comment or a
 /// message still holds is not a use.
 fn code_only(block: &str) -> String {
-    let mut out = String::with_capacity(block.len());
-    for line in block.lines() {
-        let mut quote: Option<char> = None;
-        for (i, c) in line.char_indices() {
-            match quote {
-                Some(q) if c == q => {
-                    quote = None;
-                    out.push(c);
-                }
-                Some(_) => {}
-                None if c == '#' || line[i..].starts_with("//") || line[i..].starts_with("-- ") => {
-                    break
-                }
-                None => {
-                    if matches!(c, '"' | '\'' | '`') {
-                        quote = Some(c);
-                    }
-                    out.push(c);
-                }
-            }
-        }
-        out.push('\n');
-    }
-    out
+    block
+        .lines()
+        .flat_map(|l| {
+            [
+                blank_strings(before_comment(l, &["#", "//", "-- "])),
+                "\n".into(),
+            ]
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -249,15 +219,12 @@ mod tests {
     fn a_missed_call_site_or_a_missing_new_name_is_named() {
         let prompt = "Rename `calc` to `total` in this file:\n```python\ndef calc(x):\n    return x\nprint(calc(1))\n```";
         let done = "def total(x):\n    return x\n# was calc\nprint(total(1), 'calc')\n";
-        assert_eq!(missed(prompt, &[done.into()]), None);
+        assert_eq!(missed(prompt, &[done]), None);
         let half = "def total(x):\n    return x\nprint(calc(1))\n";
-        assert!(missed(prompt, &[half.into()]).is_some_and(|d| d.contains("still uses `calc`")));
+        assert!(missed(prompt, &[half]).is_some_and(|d| d.contains("still uses `calc`")));
         let none = "def calc(x):\n    return x\n";
-        assert!(missed(prompt, &[none.into()]).is_some_and(|d| d.contains("never uses")));
-        let before_after = [
-            "def calc(x): pass".to_owned(),
-            "def total(x): pass".to_owned(),
-        ];
+        assert!(missed(prompt, &[none]).is_some_and(|d| d.contains("never uses")));
+        let before_after = ["def calc(x): pass", "def total(x): pass"];
         assert_eq!(
             missed(prompt, &before_after),
             None,
@@ -265,7 +232,7 @@ mod tests {
         );
         let longer = "def total(x):\n    return calc_tax(x)\n";
         assert_eq!(
-            missed(prompt, &[longer.into()]),
+            missed(prompt, &[longer]),
             None,
             "a longer name is another name"
         );

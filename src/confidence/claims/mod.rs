@@ -115,6 +115,34 @@ enum Lang {
 }
 
 impl Lang {
+    /// A line at the top level that calls something, not one that declares or imports (in
+    /// Python, a `>>>` prompt line too).
+    fn top_level_call(self, line: &str) -> bool {
+        const PYTHON: [&str; 7] = ["def ", "async def ", "class ", "import ", "from ", "#", "@"];
+        const JS: [&str; 8] = [
+            "function ",
+            "async function ",
+            "class ",
+            "import ",
+            "export ",
+            "//",
+            "}",
+            "*",
+        ];
+        let declares: &[&str] = match self {
+            Lang::Python => &PYTHON,
+            Lang::Js => &JS,
+        };
+        let calls = !line.starts_with([' ', '\t'])
+            && line.contains('(')
+            && !declares.iter().any(|d| line.starts_with(d));
+        match self {
+            Lang::Python => calls || line.trim_start().starts_with(">>> "),
+            // An arrow or function expression declares a function rather than calling one.
+            Lang::Js => calls && !line.contains("=>") && !line.contains("function"),
+        }
+    }
+
     fn takes(self, tag: &str, body: &str) -> bool {
         match self {
             Lang::Python => is_python(tag, body),
@@ -204,46 +232,13 @@ fn output_cue(line: &str) -> Option<&str> {
 /// JavaScript snippet that needs the browser or a module it was not given is skipped by the
 /// driver, and the errors that only say so (ReferenceError) do not count.
 fn worth_running(lang: Lang, p: &Payload) -> bool {
-    if !p.calls.is_empty() || !p.outputs.is_empty() || p.question.is_some() {
+    if !p.calls.is_empty() || !p.outputs.is_empty() || p.question.is_some() || !p.defined.is_empty()
+    {
         return true;
     }
-    if !p.defined.is_empty() {
-        return true;
-    }
-    if lang == Lang::Js {
-        return p.blocks.iter().any(|b| b.lines().any(js_top_level_call));
-    }
-    p.blocks.iter().any(|b| {
-        b.lines().any(|l| {
-            l.trim_start().starts_with(">>> ")
-                || (!l.starts_with([' ', '\t', '#', '@'])
-                    && l.contains('(')
-                    && !l.starts_with("def ")
-                    && !l.starts_with("class ")
-                    && !l.starts_with("async def ")
-                    && !l.starts_with("import ")
-                    && !l.starts_with("from "))
-        })
-    })
-}
-
-/// A JavaScript line at the top level that calls something (not a declaration of one).
-fn js_top_level_call(line: &str) -> bool {
-    const DECLARES: [&str; 8] = [
-        "function ",
-        "async function ",
-        "class ",
-        "import ",
-        "export ",
-        "//",
-        "}",
-        "*",
-    ];
-    !line.starts_with([' ', '\t'])
-        && line.contains('(')
-        && !DECLARES.iter().any(|d| line.starts_with(d))
-        && !line.contains("=>")
-        && !line.contains("function")
+    p.blocks
+        .iter()
+        .any(|b| b.lines().any(|l| lang.top_level_call(l)))
 }
 
 #[cfg(test)]

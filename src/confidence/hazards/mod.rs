@@ -16,7 +16,9 @@ use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
+use super::code_line::{before_comment, blank_strings};
 use super::fences::{parts, Part};
+use super::words::has_phrase;
 use super::{signal, Signal};
 use rules::{family, Family, Rule, Seen, RULES};
 
@@ -125,7 +127,7 @@ const FIX_WORDS: &[&str] = &[
 ];
 
 fn asks_for_a_fix(prompt_lower: &str) -> bool {
-    FIX_WORDS.iter().any(|w| contains_word(prompt_lower, w))
+    FIX_WORDS.iter().any(|w| has_phrase(prompt_lower, w))
 }
 
 /// A block's code lines without their comments, spaces and tabs, one per line of `text`.
@@ -209,28 +211,6 @@ fn matcher() -> Option<&'static (AhoCorasick, Vec<usize>)> {
         .as_ref()
 }
 
-/// `line` with what its quotes hold taken out: `say("a == b")` becomes `say("")`.
-fn blank_strings(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut quote: Option<char> = None;
-    for c in line.chars() {
-        match quote {
-            Some(q) if c == q => {
-                quote = None;
-                out.push(c);
-            }
-            Some(_) => {}
-            None => {
-                if matches!(c, '"' | '\'' | '`') {
-                    quote = Some(c);
-                }
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
 /// A line without its spaces and tabs: the rules match code however it is spaced.
 fn squeeze(line: &str) -> String {
     line.chars().filter(|c| *c != ' ' && *c != '\t').collect()
@@ -239,27 +219,16 @@ fn squeeze(line: &str) -> String {
 /// The code of a line, before a trailing comment (a `#` in Python and shell, `//` in the
 /// C family) that is not inside a string as far as a line can tell.
 fn code_part(line: &str, fam: Family) -> &str {
-    let marker = match fam {
-        Family::Python | Family::Shell => "#",
-        Family::Other => return line,
-        _ => "//",
-    };
-    let mut quote: Option<char> = None;
-    for (i, c) in line.char_indices() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '"' || c == '\'' || c == '`' => quote = Some(c),
-            None if line[i..].starts_with(marker) => return &line[..i],
-            None => {}
-        }
+    match fam {
+        Family::Python | Family::Shell => before_comment(line, &["#"]),
+        Family::Other => line,
+        _ => before_comment(line, &["//"]),
     }
-    line
 }
 
 fn counter(prose: &str) -> bool {
     let lower = prose.to_lowercase();
-    COUNTER.iter().any(|w| contains_word(&lower, w))
+    COUNTER.iter().any(|w| has_phrase(&lower, w))
 }
 
 /// A line whose comment calls it bad (`# wrong`, `// don't do this`).
@@ -269,11 +238,7 @@ fn counter_comment(line: &str) -> bool {
         .find("//")
         .or_else(|| lower.find('#'))
         .map(|i| &lower[i..]);
-    comment.is_some_and(|c| COUNTER.iter().any(|w| contains_word(c, w)))
-}
-
-fn contains_word(text: &str, word: &str) -> bool {
-    super::words::count_phrase(text, word) > 0
+    comment.is_some_and(|c| COUNTER.iter().any(|w| has_phrase(c, w)))
 }
 
 #[cfg(test)]

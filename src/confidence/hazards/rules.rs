@@ -170,6 +170,8 @@ const TLS_OFF: &[&str] = &[
     "--insecure",
     "_create_unverified_context",
 ];
+const LS_LOOP: &[&str] = &["in$(ls", "in`ls"];
+const RM_UNQUOTED: &[&str] = &["rm-rf$", "rm-fr$"];
 const WORLD_WRITABLE: &[&str] = &["chmod777", "chmod-R777", "0o777", "chmod(0777", ",0777)"];
 const NAN: &[&str] = &[
     "==NaN",
@@ -346,15 +348,15 @@ pub(super) const RULES: &[Rule] = &[
     Rule {
         families: &[Family::Shell],
         what: "a loop over `ls` output, which splits file names at spaces",
-        keys: &["in$(ls", "in`ls"],
-        hit: |s| s.line.contains("in$(ls") || s.line.contains("in`ls"),
+        keys: LS_LOOP,
+        hit: |s| has_any(s.line, LS_LOOP),
     },
     // ShellCheck SC2115: rm -rf on an unquoted variable can remove /.
     Rule {
         families: &[Family::Shell],
         what: "rm -rf on an unquoted variable",
-        keys: &["rm-rf$", "rm-fr$"],
-        hit: |s| s.line.contains("rm-rf$") || s.line.contains("rm-fr$"),
+        keys: RM_UNQUOTED,
+        hit: |s| has_any(s.line, RM_UNQUOTED),
     },
     // typescript-eslint require-array-sort-compare: numbers sort as strings without one.
     Rule {
