@@ -92,6 +92,11 @@ fn names() -> String {
 /// of a draft), invalid UTF-8 replaced.
 fn read_answer(path: &str) -> Result<String, String> {
     const MAX_ANSWER: u64 = crate::engine::SCORE_MAX_BYTES as u64;
+    if std::path::Path::new(path).is_dir() {
+        return Err(format!(
+            "{path} is a directory: give the file that holds the answer, or - to read it from stdin"
+        ));
+    }
     let mut bytes = Vec::new();
     let read = if path == "-" {
         std::io::stdin().take(MAX_ANSWER).read_to_end(&mut bytes)

@@ -327,6 +327,12 @@ fn judge_says_how_a_draft_would_be_judged_and_why() {
             "cannot read the answer from no-such-file.md",
         ));
     support::cli(d.path())
+        .args(["judge", PROMPT])
+        .arg(d.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("is a directory: give the file"));
+    support::cli(d.path())
         .args(["judge", PROMPT, "-", "--task", "poetry"])
         .write_stdin("x")
         .assert()
