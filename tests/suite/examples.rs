@@ -237,6 +237,134 @@ fn a_wrong_api_a_function_that_computes_nothing_and_a_crashing_script_are_caught
     );
 }
 
+/// The prompt's `(prompt, wrong, what the run shows, right)`: the wrong draft is caught and
+/// the finding says what the run gave; the right one is not held back.
+fn property_is_tested(prompt: &str, wrong: &str, shows: &str, right: &str) {
+    let (score, detail) = examples_of(&scored(prompt, wrong)).expect("checked");
+    assert!(score < 0.5 && detail.contains(shows), "{prompt}: {detail}");
+    let fine = examples_of(&scored(prompt, right));
+    assert!(
+        fine.as_ref().is_none_or(|e| e.0 == 1.0),
+        "{prompt}: {fine:?}"
+    );
+}
+
+#[test]
+fn what_the_prompt_asks_of_a_function_is_tested_by_running_it() {
+    let py = |body: &str| format!("```python\n{body}\n```\n");
+    let js = |body: &str| format!("```javascript\n{body}\n```\n");
+    // "the last n": n items, the last ones (an off-by-one slice gives n + 1).
+    property_is_tested(
+        "Python: return the last n items of a list.",
+        &py("def last_items(items, n):\n    return items[-n - 1:]"),
+        "where the request asks for [16, 17, 18, 19, 20]",
+        &py("def last_items(items, n):\n    return items[len(items) - n:]"),
+    );
+    // A file's last lines, read from a real file in the sandbox's scratch directory.
+    property_is_tested(
+        "Write a Python function that returns the last n lines of a text file.",
+        &py("def tail(path, n):\n    with open(path) as f:\n        return f.readlines()[-n:-1]"),
+        "`tail('lines.txt', 5)`",
+        &py("from collections import deque\ndef tail(path, n):\n    with open(path) as f:\n        return list(deque(f, maxlen=n))"),
+    );
+    // A maximum that starts from 0 is wrong for negative numbers.
+    property_is_tested(
+        "Write a function that finds the largest number in a list of ints.",
+        &py("def find_max(nums):\n    best = 0\n    for x in nums:\n        if x > best:\n            best = x\n    return best"),
+        "gives 0, where the request asks for -2",
+        &py("def find_max(nums):\n    best = nums[0]\n    for x in nums[1:]:\n        best = x if x > best else best\n    return best"),
+    );
+    // A binary search that never looks at the last candidate.
+    property_is_tested(
+        "Binary search: return the index of target in a sorted list, or -1 if absent.",
+        &py("def search(arr, target):\n    lo, hi = 0, len(arr) - 1\n    while lo < hi:\n        mid = (lo + hi) // 2\n        if arr[mid] == target:\n            return mid\n        if arr[mid] < target:\n            lo = mid + 1\n        else:\n            hi = mid - 1\n    return -1"),
+        "where the request asks for",
+        &py("def search(arr, target):\n    lo, hi = 0, len(arr) - 1\n    while lo <= hi:\n        mid = (lo + hi) // 2\n        if arr[mid] == target:\n            return mid\n        if arr[mid] < target:\n            lo = mid + 1\n        else:\n            hi = mid - 1\n    return -1"),
+    );
+    // Duplicates removed in order; a page of a 1-based pagination; even numbers summed.
+    property_is_tested(
+        "Remove duplicates from a list while keeping the original order.",
+        &py("def dedupe(items):\n    return list(set(items))"),
+        "where the request asks for [3, 1, 2]",
+        &py("def dedupe(items):\n    return list(dict.fromkeys(items))"),
+    );
+    property_is_tested(
+        "Write paginate(items, page, size) where page is 1-based.",
+        &py("def paginate(items, page, size):\n    start = (page - 1) * size\n    return items[start:start + size - 1]"),
+        "where the request asks for [4, 5, 6]",
+        &py("def paginate(items, page, size):\n    start = (page - 1) * size\n    return items[start:start + size]"),
+    );
+    property_is_tested(
+        "Return the sum of the even numbers in a list.",
+        &py("def sum_even(nums):\n    return sum(x for x in nums if x % 2)"),
+        "gives 9, where the request asks for 20",
+        &py("def sum_even(nums):\n    return sum(x for x in nums if x % 2 == 0)"),
+    );
+    // The same properties in JavaScript, run in node.
+    property_is_tested(
+        "JavaScript: a function that returns the last n elements of an array.",
+        &js("function lastN(arr, n) {\n  return arr.slice(-n - 1);\n}"),
+        "where the request asks for [16,17,18,19,20]",
+        &js("function lastN(arr, n) {\n  return n > 0 ? arr.slice(-n) : [];\n}"),
+    );
+    property_is_tested(
+        "Sort an array of numbers in ascending order.",
+        &js("function sortNums(nums) {\n  return nums.sort();\n}"),
+        "where the request asks for",
+        &js("function sortNums(nums) {\n  return [...nums].sort((a, b) => a - b);\n}"),
+    );
+    // A file object where its text is wanted.
+    let json = py("import json\ndef load_config(path):\n    with open(path) as f:\n        return json.loads(f)");
+    let (_, detail) = examples_of(&scored("load a JSON config file", &json)).expect("checked");
+    assert!(detail.contains("load_config('data.json')"), "{detail}");
+    // A sort by a key, or a second largest, gives no property to hold a draft to.
+    for (prompt, body) in [
+        (
+            "Sort the users by age.",
+            "def sort_users(users):\n    return sorted(users)",
+        ),
+        (
+            "Return the second largest number in a list.",
+            "def second(nums):\n    return sorted(set(nums))[-2]",
+        ),
+    ] {
+        let e = examples_of(&scored(prompt, &py(body)));
+        assert!(e.as_ref().is_none_or(|e| e.0 == 1.0), "{prompt}: {e:?}");
+    }
+}
+
+#[test]
+fn a_rewrite_that_must_keep_behaviour_is_run_beside_the_prompts_code() {
+    let py = |body: &str| format!("Here it is:\n```python\n{body}\n```\n");
+    let comprehension =
+        "Refactor to a list comprehension:\nresult = []\nfor x in range(10):\n    if x % 2 == 0:\n        result.append(x)";
+    property_is_tested(
+        comprehension,
+        &py("result = [x for x in range(10)]"),
+        "`result`, run as it is, gives [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] where the original gives [0, 2, 4, 6, 8]",
+        &py("result = [x for x in range(10) if x % 2 == 0]"),
+    );
+    // A free variable gets an ordinary value by its name; the draft raises on it.
+    property_is_tested(
+        "Convert this to an f-string: print('Total: %.2f' % total)",
+        &py("print(f'Total: {total:.2d}')"),
+        "ValueError",
+        &py("print(f'Total: {total:.2f}')"),
+    );
+    // A function of the same name returns something else on ordinary input.
+    property_is_tested(
+        "Simplify this function:\n```python\ndef count_pos(nums):\n    c = 0\n    for x in nums:\n        if x > 0:\n            c += 1\n    return c\n```",
+        &py("def count_pos(nums):\n    return sum(1 for x in nums if x >= 1) + 1"),
+        "`count_pos([1, 3, 5, 7, 9])` gives 6 where the original gives 5",
+        &py("def count_pos(nums):\n    return sum(1 for x in nums if x > 0)"),
+    );
+    // A prompt that asks for a different behaviour is not compared.
+    let fix =
+        "Refactor this and fix the bug:\nresult = []\nfor x in range(10):\n    result.append(x)";
+    let e = examples_of(&scored(fix, &py("result = list(range(1, 10))")));
+    assert!(e.is_none_or(|e| e.0 == 1.0));
+}
+
 #[test]
 fn judge_without_running_sees_missed_renames_sql_that_no_dialect_accepts_and_unfixed_bugs() {
     let d = tempfile::tempdir().unwrap();

@@ -14,6 +14,7 @@
 //! verdict per finding.
 
 mod read;
+mod spec;
 mod verdict;
 
 use serde::Serialize;
@@ -71,6 +72,12 @@ struct Payload {
     calls: Vec<Call>,
     outputs: Vec<Output>,
     question: Option<Question>,
+    /// What the prompt asks of the answer's function, to test it against.
+    spec: Vec<spec::Spec>,
+    /// The prompt's words, for telling the function it asks for from helpers.
+    words: Vec<String>,
+    /// The prompt's own code, when it asks for a rewrite that keeps its behaviour.
+    original: Option<String>,
 }
 
 /// The prompt asks what its own code prints or gives; the answer's candidate replies.
@@ -188,6 +195,9 @@ fn payload_for(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Payload> {
         }
     }
     payload.question = question(lang, prompt, parts);
+    if lang == Lang::Python && !payload.blocks.is_empty() {
+        payload.original = spec::original(prompt);
+    }
     if payload.blocks.is_empty() && payload.question.is_none() {
         return None;
     }
@@ -196,7 +206,24 @@ fn payload_for(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Payload> {
     payload.calls = calls_in(&prose, &defined, "prose");
     payload.calls.extend(calls_in(prompt, &defined, "prompt"));
     payload.defined = defined;
+    if !payload.defined.is_empty() {
+        payload.spec = spec::read(prompt);
+        payload.words = prompt_words(prompt);
+    }
     worth_running(lang, &payload).then_some(payload)
+}
+
+/// The prompt's distinct words in lower case, at most 200.
+fn prompt_words(prompt: &str) -> Vec<String> {
+    let mut words: Vec<String> = prompt
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 2)
+        .map(str::to_lowercase)
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words.truncate(200);
+    words
 }
 
 fn is_python(tag: &str, body: &str) -> bool {
@@ -232,7 +259,11 @@ fn output_cue(line: &str) -> Option<&str> {
 /// JavaScript snippet that needs the browser or a module it was not given is skipped by the
 /// driver, and the errors that only say so (ReferenceError) do not count.
 fn worth_running(lang: Lang, p: &Payload) -> bool {
-    if !p.calls.is_empty() || !p.outputs.is_empty() || p.question.is_some() || !p.defined.is_empty()
+    if !p.calls.is_empty()
+        || !p.outputs.is_empty()
+        || p.question.is_some()
+        || !p.defined.is_empty()
+        || p.original.is_some()
     {
         return true;
     }

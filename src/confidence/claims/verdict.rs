@@ -15,6 +15,12 @@ const DISCARDED: &str = "Discarded";
 /// What the driver reports as `raised` for a function whose loop cannot reach a second pass.
 const FIRST_PASS: &str = "FirstPass";
 
+/// What the driver reports as `claim` for a property the prompt asks of the function.
+const REQUEST: &str = "the request";
+
+/// What the driver reports as `claim` when a rewrite does not behave as the prompt's code.
+const ORIGINAL: &str = "the original";
+
 /// One line the driver prints.
 #[derive(Debug, Deserialize)]
 struct Verdict {
@@ -59,6 +65,24 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
     // What the draft's code said or raised is untrusted: no control characters pass.
     let shown = |s: &str| crate::text::terminal::clean(&shown_short(s)).into_owned();
     if let Some(v) = verdicts.iter().find(|v| v.ok == Some(false)) {
+        if v.claim.as_deref() == Some(ORIGINAL) {
+            let detail = format!(
+                "run in the sandbox, the rewrite does not do what the prompt's code does: {} gives {} where the original gives {}",
+                shown(&v.code),
+                shown(v.got.as_deref().unwrap_or("")),
+                shown(&v.expected)
+            );
+            return Some(signal(0.15, 1.0, detail));
+        }
+        if v.claim.as_deref() == Some(REQUEST) {
+            let detail = format!(
+                "run in the sandbox, `{}` gives {}, where the request asks for {}",
+                shown(&v.code),
+                shown(v.got.as_deref().unwrap_or("")),
+                shown(&v.expected)
+            );
+            return Some(signal(0.15, 1.0, detail));
+        }
         let what = if v.code.is_empty() {
             v.claim.clone().unwrap_or_default()
         } else {

@@ -257,6 +257,8 @@ mod tests {
                 "```python\ndef add(item, items=[]):\n    items.append(item)\n```",
             ),
             ("", "```python\nnums = nums.sort()\n```"),
+            ("", "```python\ndef names(users):\n    return users.sort()\n```"),
+            ("", "```python\ndf = df.dropna(inplace=True)\n```"),
             ("", "```python\nif x is 5:\n    pass\n```"),
             ("", "```python\nrequests.get(url, verify = False)\n```"),
             (
@@ -293,6 +295,7 @@ mod tests {
         for (prompt, answer) in [
             ("", "```python\ndef add(item, items=None):\n    items = items or []\n```"),
             ("", "```python\nnums.sort()\nnums = sorted(nums)\n```"),
+            ("", "```python\ndf.dropna(inplace=True)\nreturn sorted(xs)\n```"),
             ("", "```python\nif x is None or y is not None:\n    pass\n```"),
             ("", "```python\ncur.execute(\"SELECT * FROM users WHERE id = ?\", (uid,))\n```"),
             ("", "```js\nnums.sort((a, b) => a - b);\n```"),

@@ -141,7 +141,7 @@ fn about_secrets(s: &Seen) -> bool {
 const MUTABLE_DEFAULTS: &[&str] = &["=[]", "={}", "=set()", "=list()", "=dict()"];
 /// Methods that change a list in place and return None (not `append`, `extend` or
 /// `insert`: other libraries' methods of those names return values).
-const IN_PLACE: &[&str] = &[".sort(", ".reverse()", "random.shuffle("];
+const IN_PLACE: &[&str] = &[".sort(", ".reverse()", "random.shuffle(", "inplace=True"];
 const CALLED_DEFAULTS: &[&str] = &[
     "=datetime.now()",
     "=datetime.utcnow()",
@@ -198,23 +198,31 @@ pub(super) const RULES: &[Rule] = &[
         keys: CALLED_DEFAULTS,
         hit: |s| s.line.starts_with("def") && has_any(s.line, CALLED_DEFAULTS),
     },
-    // pylint E1111 (assignment-from-no-return): these methods change the object, return None.
+    // pylint E1111 (assignment-from-no-return): these methods change the object and return
+    // None, so assigning or returning their result hands on None (pandas' `inplace=True`
+    // too).
     Rule {
         families: PY,
-        what: "assigns the None that an in-place method returns",
+        what: "assigns or returns the None that an in-place method returns",
         keys: IN_PLACE,
         hit: |s| {
-            let Some((left, right)) = s.line.split_once('=') else {
-                return false;
+            let right = match s.line.strip_prefix("return") {
+                Some(r) => r,
+                None => match s.line.split_once('=') {
+                    Some((left, right))
+                        if !left.is_empty()
+                            && !left.ends_with(['!', '<', '>', '=', '+', '-', '*', '/'])
+                            && !right.starts_with('=') =>
+                    {
+                        right
+                    }
+                    _ => return false,
+                },
             };
-            !left.is_empty()
-                && !left.ends_with(['!', '<', '>', '=', '+', '-', '*', '/'])
-                && !right.starts_with('=')
-                && !right.starts_with("sorted(")
-                && IN_PLACE
-                    .iter()
-                    .any(|m| right.contains(m) && !right.contains("lambda"))
+            !right.starts_with("sorted(")
                 && !right.starts_with('[')
+                && !right.contains("lambda")
+                && IN_PLACE.iter().any(|m| right.contains(m))
         },
     },
     // Python's SyntaxWarning "is" with a literal: identity, not equality.
