@@ -15,6 +15,7 @@
 //! - `repetition`: loops and degenerate repeats (repetition)
 //! - `asked`: a change was asked for and the prompt's own code came back unchanged (asked)
 //! - `hazards`: known bug and security patterns in the code, as linters flag them (hazards)
+//! - `signature`: the one function defined cannot take what the prompt gives it (signature)
 //! - `syntax`: share of the code that fails to parse, per fenced block (syntax)
 //! - `logprobs`: mean and 10th percentile of token log probabilities (logprobs)
 //! - `examples`: the results the draft claims for its own Python code, checked by running
@@ -37,6 +38,7 @@ mod hazards;
 mod logprobs;
 mod relevance;
 mod repetition;
+mod signature;
 mod sql;
 mod syntax;
 mod text_signals;
@@ -100,6 +102,7 @@ fn severity(name: &str) -> f32 {
         "syntax" => 0.8,
         "hedging" => 0.8,
         "code_block" | "language" | "echo" | "asked" => 0.5,
+        "signature" => 0.6,
         "logprobs" => 0.6,
         "relevance" | "consistency" => 0.4,
         _ => 0.3,
@@ -129,6 +132,7 @@ pub fn score(d: &Draft) -> Report {
             ("repetition", repetition::signal_for(d.answer)),
             ("hazards", hazards::signal_for(d.prompt, d.answer)),
             ("asked", asked::signal_for(d.prompt, &doc, d.task_type)),
+            ("signature", signature::signal_for(d.prompt, &doc)),
             ("logprobs", logprobs::signal_for(d.logprobs)),
         ]
     });
@@ -144,6 +148,13 @@ pub fn score(d: &Draft) -> Report {
 /// `report` with the `examples` signal (its claims checked by running the code) added and
 /// the score combined again.
 pub fn with_examples(mut report: Report, examples: Signal) -> Report {
+    // A short answer whose claims held when run says enough: "It prints 3" needs no more
+    // words once running the code prints 3.
+    if examples.score >= 1.0 {
+        if let Some(length) = report.signals.get_mut("length").filter(|s| s.score < 1.0) {
+            *length = signal(1.0, length.weight, "short, but what it claims held when run");
+        }
+    }
     report.signals.insert("examples", examples);
     report.score = combine(&report.signals);
     report
