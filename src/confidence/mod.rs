@@ -152,7 +152,11 @@ pub fn with_examples(mut report: Report, examples: Signal) -> Report {
     // words once running the code prints 3.
     if examples.score >= 1.0 {
         if let Some(length) = report.signals.get_mut("length").filter(|s| s.score < 1.0) {
-            *length = signal(1.0, length.weight, "short, but what it claims held when run");
+            *length = signal(
+                1.0,
+                length.weight,
+                "short, but what it claims held when run",
+            );
         }
     }
     report.signals.insert("examples", examples);

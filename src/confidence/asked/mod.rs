@@ -2,12 +2,14 @@
 //! with the prompt's own code, unchanged: the model copied its input. Formatting is compared
 //! to the character; other changes up to spacing. And whether a rename the prompt asks for
 //! ("rename `calc` to `compute_total`") was carried out: the new name in the code, the old
-//! one gone from it (a rename that misses one call site breaks the program).
+//! one gone from it (a rename that misses one call site breaks the program); and whether a
+//! construct the prompt asks for ("use a list comprehension") is in the code.
 
 use super::fences::{parts, Doc, Part};
 use super::{signal, Signal};
 use crate::router::TaskType;
 
+mod construct;
 mod rename;
 
 /// The signal for an answer taken apart as `doc`: its closed, non-empty blocks are the code
@@ -23,6 +25,9 @@ pub(crate) fn signal_for(prompt: &str, doc: &Doc, task: TaskType) -> Option<Sign
         return None;
     }
     if let Some(detail) = rename::missed(prompt, &blocks) {
+        return Some(signal(0.15, 1.0, detail));
+    }
+    if let Some(detail) = construct::missing(prompt, &blocks) {
         return Some(signal(0.15, 1.0, detail));
     }
     if unchanged(prompt, &blocks, task) {

@@ -1,0 +1,202 @@
+//! Whether a construct the prompt asks the code to use is in the code: "refactor this to a
+//! list comprehension" answered without one, "use const instead of var" answered with
+//! `var`, "use an arrow function" answered with `function(x)`. Each construct is known by
+//! the syntax that spells it, so its absence is plain to see.
+
+use crate::confidence::words::{has_phrase, normalise};
+
+/// A construct: the phrases that ask for it, and whether code uses it.
+struct Construct {
+    name: &'static str,
+    asked_by: &'static [&'static str],
+    used: fn(&str) -> bool,
+}
+
+const CONSTRUCTS: &[Construct] = &[
+    Construct {
+        name: "a list comprehension",
+        asked_by: &["list comprehension"],
+        used: |c| bracketed_loop(c, '[', ']'),
+    },
+    Construct {
+        name: "a dict comprehension",
+        asked_by: &["dict comprehension", "dictionary comprehension"],
+        used: |c| bracketed_loop(c, '{', '}'),
+    },
+    Construct {
+        name: "a generator",
+        asked_by: &["generator", "generator expression"],
+        used: |c| c.contains("yield") || bracketed_loop(c, '(', ')'),
+    },
+    Construct {
+        name: "an arrow function",
+        asked_by: &["arrow function", "arrow functions"],
+        used: |c| c.contains("=>"),
+    },
+    Construct {
+        name: "an f-string",
+        asked_by: &["f-string", "f-strings", "fstring"],
+        used: has_f_string,
+    },
+    Construct {
+        name: "`enumerate`",
+        asked_by: &["enumerate", "enumerate()"],
+        used: |c| c.contains("enumerate("),
+    },
+    Construct {
+        name: "`zip`",
+        asked_by: &["zip()", "use zip"],
+        used: |c| c.contains("zip("),
+    },
+    Construct {
+        name: "`sum()`",
+        asked_by: &["sum()", "use sum"],
+        used: |c| c.contains("sum("),
+    },
+    Construct {
+        name: "async/await",
+        asked_by: &["async/await", "async and await", "async await"],
+        used: |c| c.contains("await"),
+    },
+    Construct {
+        name: "a template literal",
+        asked_by: &["template literal", "template literals", "template string"],
+        used: |c| c.contains('`'),
+    },
+    Construct {
+        name: "`const` in place of `var`",
+        asked_by: &["use const", "to const", "const instead"],
+        used: |c| has_phrase(c, "const") && !has_phrase(c, "var"),
+    },
+    Construct {
+        name: "`let` in place of `var`",
+        asked_by: &["use let", "to let", "let instead"],
+        used: |c| has_phrase(c, "let") && !has_phrase(c, "var"),
+    },
+    Construct {
+        name: "a `with` block",
+        asked_by: &[
+            "with statement",
+            "context manager",
+            "use `with`",
+            "use with",
+        ],
+        used: |c| {
+            c.lines().any(|l| {
+                let t = l.trim_start();
+                t.starts_with("with ") || t.starts_with("async with ")
+            })
+        },
+    },
+    Construct {
+        name: "a dataclass",
+        asked_by: &["dataclass", "@dataclass"],
+        used: |c| c.contains("@dataclass"),
+    },
+    Construct {
+        name: "pathlib",
+        asked_by: &["pathlib"],
+        used: |c| c.contains("Path"),
+    },
+];
+
+/// Verbs of a request to change code, one of which the prompt must use.
+const CHANGE: &[&str] = &[
+    "use", "convert", "rewrite", "refactor", "change", "turn", "replace", "make", "switch", "into",
+];
+/// Openings of a question about a construct, not a request to use it.
+const QUESTIONS: &[&str] = &[
+    "what", "why", "how does", "how do", "explain", "when", "is ", "can ", "should",
+];
+
+/// What the prompt asks the code to use and the answer's `blocks` lack, as a phrase.
+pub(super) fn missing(prompt: &str, blocks: &[&str]) -> Option<String> {
+    let text = normalise(prompt);
+    let opening = text.trim_start();
+    if QUESTIONS.iter().any(|q| opening.starts_with(q))
+        || !CHANGE.iter().any(|v| has_phrase(&text, v))
+    {
+        return None;
+    }
+    let code = blocks.join("\n");
+    let c = CONSTRUCTS
+        .iter()
+        .find(|c| c.asked_by.iter().any(|p| has_phrase(&text, p)))?;
+    (!(c.used)(&code)).then(|| format!("the prompt asks for {}, and the code has none", c.name))
+}
+
+/// A bracketed loop: `open … for … in … close`, as comprehensions and generator expressions
+/// are written.
+fn bracketed_loop(code: &str, open: char, close: char) -> bool {
+    let bytes: Vec<(usize, char)> = code.char_indices().collect();
+    for (k, &(start, c)) in bytes.iter().enumerate() {
+        if c != open {
+            continue;
+        }
+        let mut depth = 0;
+        for &(end, d) in &bytes[k..] {
+            if d == open {
+                depth += 1;
+            } else if d == close {
+                depth -= 1;
+                if depth == 0 {
+                    let inner = &code[start..end];
+                    if has_phrase(inner, "for") && has_phrase(inner, "in") {
+                        return true;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    false
+}
+
+fn has_f_string(code: &str) -> bool {
+    code.match_indices(['f', 'F']).any(|(i, _)| {
+        let before = code[..i].chars().next_back();
+        let after = code[i + 1..].chars().next();
+        !before.is_some_and(|b| b.is_alphanumeric() || b == '_')
+            && matches!(after, Some('"' | '\''))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_construct_asked_for_and_missing_is_named() {
+        let p = "Refactor this to use a list comprehension:\nresult = []\nfor x in items:\n    result.append(x * 2)";
+        assert!(missing(p, &["result = list(map(lambda x: x * 2, items))"])
+            .is_some_and(|m| m.contains("a list comprehension")));
+        assert_eq!(missing(p, &["result = [x * 2 for x in items]"]), None);
+        let arrow = "Refactor this JavaScript to use an arrow function: function double(x) { return x * 2; }";
+        assert!(missing(arrow, &["const double = function(x) { return x * 2; };"]).is_some());
+        assert_eq!(missing(arrow, &["const double = x => x * 2;"]), None);
+        let var = "Change this JavaScript to use const instead of var: var total = 5;";
+        assert!(missing(var, &["var total = 5;"]).is_some());
+        assert_eq!(missing(var, &["const total = 5;"]), None);
+        let with = "Refactor this to use a with statement: f = open('a.txt')";
+        assert!(missing(with, &["f = open('a.txt')\ndata = f.read()"]).is_some());
+        assert_eq!(
+            missing(with, &["with open('a.txt') as f:\n    data = f.read()"]),
+            None
+        );
+        let fs = "Convert this to an f-string: print('Total: %.2f' % total)";
+        assert_eq!(missing(fs, &["print(f\"Total: {total:.2f}\")"]), None);
+        assert!(missing(fs, &["print('Total: {:.2f}'.format(total))"]).is_some());
+    }
+
+    #[test]
+    fn questions_about_a_construct_ask_for_nothing() {
+        assert_eq!(missing("What is a list comprehension?", &["x = 1"]), None);
+        assert_eq!(
+            missing(
+                "Turn this CSV header into a Python list of strings: id,name",
+                &["['id', 'name']"]
+            ),
+            None
+        );
+    }
+}
