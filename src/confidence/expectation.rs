@@ -350,13 +350,41 @@ fn names_go(prose: &str) -> bool {
         let mid_sentence = before
             .chars()
             .next_back()
-            .is_some_and(|c| !matches!(c, '.' | '!' | '?' | ':'));
+            .is_some_and(|c| !matches!(c, '.' | '!' | '?' | ':'))
+            || opens_a_go_request(&prose[i + 2..]);
         let word_start = !prose[..i]
             .chars()
             .next_back()
             .is_some_and(char::is_alphanumeric);
         word_end && word_start && mid_sentence
     })
+}
+
+/// "Go" at a sentence start names the language when a colon or a Go noun follows ("Go: …",
+/// "Go struct for …"), not when it is the verb ("Go to the folder").
+fn opens_a_go_request(after: &str) -> bool {
+    const NOUNS: [&str; 14] = [
+        "struct",
+        "function",
+        "func",
+        "program",
+        "code",
+        "snippet",
+        "handler",
+        "server",
+        "interface",
+        "method",
+        "package",
+        "module",
+        "test",
+        "http",
+    ];
+    let after = after.trim_start_matches(' ');
+    after.starts_with(':')
+        || after
+            .split(|c: char| !c.is_alphanumeric())
+            .next()
+            .is_some_and(|w| NOUNS.contains(&w))
 }
 
 fn named_languages(prompt: &str) -> Vec<&'static Lang> {
@@ -532,6 +560,25 @@ mod tests {
         );
         assert_eq!(lang("Write a JavaScript function.", go), Some(0.3));
         assert_eq!(lang("Go ahead and write a function.", js), None);
+        assert_eq!(lang("Go to the folder and write a function.", js), None);
+        assert_eq!(
+            lang("Go: write a function that adds two ints.", js),
+            Some(0.3)
+        );
+        assert_eq!(
+            lang("Go struct for a user, with JSON tags.", go),
+            None,
+            "Go and JSON"
+        );
+        assert_eq!(
+            lang(
+                "Go struct for a user.",
+                "```go
+type U struct{}
+```"
+            ),
+            Some(1.0)
+        );
         assert_eq!(lang("Convert this Python to Rust.", go), None);
         assert_eq!(lang("Write a Python script.", "```\nprint(1)\n```"), None);
         assert_eq!(

@@ -646,6 +646,13 @@ fn held_out_answers_are_ranked_well_and_better_than_the_trivial_baseline() {
             0.80,
             0.15,
         ),
+        (
+            "seventh held-out set",
+            "tests/data/confidence_heldout7.jsonl",
+            0.89,
+            0.84,
+            0.07,
+        ),
     ] {
         let rows = load_file(file);
         let m = measure(name, &rows);

@@ -31,13 +31,14 @@ fn blind_train() -> impl Iterator<Item = &'static str> {
         .filter(|f| f.starts_with("tests/data/routing_train_"))
 }
 
-const CONFIDENCE_EVAL: [&str; 6] = [
+const CONFIDENCE_EVAL: [&str; 7] = [
     "tests/data/confidence_heldout2.jsonl",
     "tests/data/confidence_heldout2_extra_real.jsonl",
     "tests/data/confidence_heldout3.jsonl",
     "tests/data/confidence_heldout4.jsonl",
     "tests/data/confidence_heldout5.jsonl",
     "tests/data/confidence_heldout6.jsonl",
+    "tests/data/confidence_heldout7.jsonl",
 ];
 const CONFIDENCE_DEV: [&str; 4] = [
     "tests/data/confidence_answers.jsonl",

@@ -208,6 +208,7 @@ fn a_wrong_api_a_function_that_computes_nothing_and_a_crashing_script_are_caught
         py("def greet(name):\n    msg = f'Hi {name}'\n    print(msg)"),
         py("def add_all(items, extra):\n    items += extra"),
         py("def transpose(matrix):\n    return [list(r) for r in zip(*matrix)]"),
+        py("def is_adult(age):\n    return age >= 18"),
         py("def is_prime(n):\n    for i in range(2, n):\n        if n % i == 0:\n            return False\n    return n > 1"),
     ] {
         assert!(
@@ -313,6 +314,23 @@ fn what_the_prompt_asks_of_a_function_is_tested_by_running_it() {
         "where the request asks for",
         &js("function sortNums(nums) {\n  return [...nums].sort((a, b) => a - b);\n}"),
     );
+    // A file the prompt names is there for code that opens it by name.
+    let named = py("import json\ndef load_settings():\n    with open('settings.json') as f:\n        return json.loads(f)");
+    let (_, detail) = examples_of(&scored(
+        "Load settings from settings.json into a dict.",
+        &named,
+    ))
+    .expect("checked");
+    assert!(
+        detail.contains("`load_settings()` raises TypeError"),
+        "{detail}"
+    );
+    let fixed = named.replace("json.loads(f)", "json.load(f)");
+    let e = examples_of(&scored(
+        "Load settings from settings.json into a dict.",
+        &fixed,
+    ));
+    assert!(e.as_ref().is_none_or(|e| e.0 == 1.0), "{e:?}");
     // A file object where its text is wanted.
     let json = py("import json\ndef load_config(path):\n    with open(path) as f:\n        return json.loads(f)");
     let (_, detail) = examples_of(&scored("load a JSON config file", &json)).expect("checked");

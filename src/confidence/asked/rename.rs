@@ -131,12 +131,21 @@ fn request(prompt: &str) -> Option<Rename> {
         return None;
     }
     let new = identifier(tokens.get(i + 2)?)?;
+    // "… to `total` in:" introduces the code that follows: the whole of it, so the colon
+    // stays on the word and no scope is read.
     let after: Vec<String> = tokens
         .get(i + 3..)
         .unwrap_or(&[])
         .iter()
         .take(4)
-        .map(|t| clean(t).to_lowercase())
+        .map(|t| {
+            let w = clean(t).to_lowercase();
+            if t.ends_with(':') {
+                w + ":"
+            } else {
+                w
+            }
+        })
         .collect();
     (old != new).then_some(Rename {
         old,
@@ -206,6 +215,11 @@ mod tests {
         assert_eq!(
             ask("Rename x to count in foo only").map(|r| r.2),
             Some(true)
+        );
+        assert_eq!(
+            ask("Rename the variable `tmp` to `total` in:\n\ntmp = 0\nprint(tmp)"),
+            Some(("tmp".into(), "total".into(), false)),
+            "\"in:\" introduces the code, all of it"
         );
         assert_eq!(
             ask("Rename self.n to self.count"),

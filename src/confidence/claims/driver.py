@@ -291,8 +291,9 @@ YEARS = {"year", "yr"}
 SMALL = [5, 1, 10]
 # Inputs for the degenerate check (0 left out: it is the usual special case): a function of
 # whole numbers that gives the same falsy value (0, False) for every one of these computes
-# nothing (`range(n)` from 0 in a product, `and` where `or` is meant).
-SPREAD = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]
+# nothing (`range(n)` from 0 in a product, `and` where `or` is meant). Larger values close
+# the spread so that a threshold (an age of 18, a score of 50) is crossed.
+SPREAD = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 20, 30, 70, 150]
 YEAR_SPREAD = [1600, 1900, 2000, 2023, 2024, 2100]
 TARGETS = {"target", "key", "value", "val", "item", "needle", "elem", "element", "x"}
 # Errors that ordinary arguments should never cause in working code.
@@ -374,10 +375,10 @@ def smoke(src_names):
             continue
         if {"split", "partition", "index", "find", "group", "match"} & set(fn.__code__.co_names):
             continue
-        for args in arguments(fn)[:3]:
+        for args in arguments(fn)[:3] or reads_a_prompt_file(fn):
             shown = f"{name}({', '.join(repr(a) for a in args)})"
             _out, _value, err = run_step(ast.parse(shown, mode="eval"), NS)
-            if crashed(err):
+            if crashed(err) and (args or err != "Timeout"):
                 say(smoke=shown, raised=err, message=LAST_MESSAGE)
                 return
         if degenerate(name, fn):
@@ -501,18 +502,19 @@ def degenerate(name, fn):
     spread = YEAR_SPREAD if names[0] in YEARS else SPREAD
     calls = [[v] if len(names) == 1 else [v, spread[(i + 3) % len(spread)]]
              for i, v in enumerate(spread)]
-    results = []
+    first = None
     for args in calls:
         shown = f"{name}({', '.join(repr(a) for a in args)})"
         _out, value, err = run_step(ast.parse(shown, mode="eval"), NS)
-        if err or type(value) not in (bool, int, float):
+        # A second value, an error or a truthy one ends it: the function computes something
+        # (and a slow one is not run on the larger inputs).
+        if err or type(value) not in (bool, int, float) or value or \
+                first is not None and value != first:
             return False
-        results.append(value)
-    if len(set(results)) == 1 and not results[0]:
-        say(smoke=f"{name}(n) for n in {spread[0]}..{spread[-1]}", raised="Constant",
-            got=repr(results[0]))
-        return True
-    return False
+        first = value
+    say(smoke=f"{name}(n) for n in {spread[0]}..{spread[-1]}", raised="Constant",
+        got=repr(first))
+    return True
 
 
 
@@ -613,6 +615,45 @@ def file_for(fn):
     if "csv" in names or "DictReader" in names:
         return "data.csv"
     return "lines.txt"
+
+
+def reads_a_prompt_file(fn):
+    """[[]] (one call without arguments) for a function of no parameters that names a file
+    the prompt names, which the scratch directory now holds; else []."""
+    import inspect
+    try:
+        if inspect.signature(fn).parameters:
+            return []
+    except (TypeError, ValueError):
+        return []
+    return [[]] if PROMPT_FILES & set(c for c in fn.__code__.co_consts if isinstance(c, str)) \
+        else []
+
+
+# Ordinary content for a file the prompt names, by its extension.
+CONTENT = {"json": '{"name": "demo", "debug": true, "port": 8080, "tags": ["a", "b"]}\n',
+           "csv": "name,age,city\nAda,36,London\nLin,29,Paris\nSam,41,Rome\n",
+           "yaml": "name: demo\nport: 8080\n", "yml": "name: demo\nport: 8080\n",
+           "ini": "[server]\nport = 8080\n", "cfg": "[server]\nport = 8080\n",
+           "toml": 'name = "demo"\nport = 8080\n'}
+PROMPT_FILES = set()
+
+
+def write_prompt_files(names):
+    """Creates the files the prompt names (`settings.json`, `access.log`) in the scratch
+    directory, so code that opens them runs instead of stopping at FileNotFoundError."""
+    for name in names[:8]:
+        if not re.fullmatch(r"[\w.-]{1,64}\.(\w{1,5})", name) or name.startswith("."):
+            continue
+        ext = name.rsplit(".", 1)[1].lower()
+        try:
+            with open(name, "x") as f:
+                f.write(CONTENT.get(ext, "\n".join(LINES) + "\n"))
+            PROMPT_FILES.add(name)
+        except FileExistsError:
+            PROMPT_FILES.add(name)
+        except OSError:
+            continue
 
 
 def write_files():
@@ -1064,6 +1105,7 @@ def main():
     global FILES
     payload = json.loads(sys.argv[1])
     FILES = write_files()
+    write_prompt_files(payload.get("files") or [])
     signal.signal(signal.SIGALRM, alarm)
     sys.setrecursionlimit(2000)
     sys.stdin = io.StringIO("")

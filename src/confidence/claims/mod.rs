@@ -78,6 +78,9 @@ struct Payload {
     words: Vec<String>,
     /// The prompt's own code, when it asks for a rewrite that keeps its behaviour.
     original: Option<String>,
+    /// The files the prompt names (`settings.json`): the driver creates them, with ordinary
+    /// content for their kind, so code that opens them runs.
+    files: Vec<String>,
 }
 
 /// The prompt asks what its own code prints or gives; the answer's candidate replies.
@@ -195,6 +198,7 @@ fn payload_for(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Payload> {
         }
     }
     payload.question = question(lang, prompt, parts);
+    payload.files = spec::files(prompt);
     if lang == Lang::Python && !payload.blocks.is_empty() {
         payload.original = spec::original(prompt);
     }

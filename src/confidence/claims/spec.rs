@@ -245,6 +245,35 @@ pub(super) fn original(prompt: &str) -> Option<String> {
         .map(|(s, _)| (*s).to_owned())
 }
 
+/// Extensions of the data files a prompt may name for the code to read.
+const FILE_KINDS: &[&str] = &[
+    "json", "csv", "txt", "log", "yaml", "yml", "ini", "cfg", "toml", "md",
+];
+
+/// The plain file names the prompt mentions ("settings.json", "`access.log`"), at most 8.
+pub(super) fn files(prompt: &str) -> Vec<String> {
+    let mut out: Vec<String> = prompt
+        .split(|c: char| c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '(' | ')' | ','))
+        .map(|t| t.trim_end_matches(['.', ':', ';', '?', '!']))
+        .filter(|t| {
+            let Some((stem, ext)) = t.rsplit_once('.') else {
+                return false;
+            };
+            !stem.is_empty()
+                && stem.len() <= 58
+                && stem
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+                && FILE_KINDS.contains(&ext.to_ascii_lowercase().as_str())
+        })
+        .map(str::to_owned)
+        .collect();
+    out.sort();
+    out.dedup();
+    out.truncate(8);
+    out
+}
+
 fn starts_code(line: &str) -> bool {
     const STARTS: [&str; 6] = ["for ", "if ", "while ", "print(", "with ", "try:"];
     let t = line.trim_start();
@@ -492,6 +521,19 @@ mod tests {
         );
         assert_eq!(original("Refactor this and fix the bug:\nx = 1"), None);
         assert_eq!(original("Write a function that sums a list."), None);
+    }
+
+    #[test]
+    fn the_files_a_prompt_names_are_read() {
+        assert_eq!(
+            files("Python: load settings from settings.json into a dict."),
+            vec!["settings.json"]
+        );
+        assert_eq!(
+            files("Count lines with ' 500 ' in `access.log`, and write out.csv: ../x.json no"),
+            vec!["access.log", "out.csv"]
+        );
+        assert!(files("Parse the config at /etc/app/config.yaml").is_empty());
     }
 
     #[test]
