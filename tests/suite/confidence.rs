@@ -653,6 +653,13 @@ fn held_out_answers_are_ranked_well_and_better_than_the_trivial_baseline() {
             0.84,
             0.07,
         ),
+        (
+            "eighth held-out set",
+            "tests/data/confidence_heldout8.jsonl",
+            0.89,
+            0.74,
+            0.06,
+        ),
     ] {
         let rows = load_file(file);
         let m = measure(name, &rows);
