@@ -7,11 +7,13 @@
 //!
 //! This module stays pure, as the scorer must: [`probe`] reads the claims and builds the
 //! command, the engine runs it in the sandbox (`engine::examples`), and [`judge`] reads what
-//! came back (`verdict`); `read` takes the claims out of the text. The program that runs is
-//! `driver.py` (or `driver.js`): it executes the draft's blocks a statement at a time with
-//! their output captured, reads the comment claims and doctests with the language's own
-//! tokenizer, calls the draft's functions with ordinary arguments, and prints one JSON
-//! verdict per finding.
+//! came back (`verdict`); `read` takes the claims out of the text, and `spec` the properties
+//! the prompt asks of the draft's function. The program that runs is `driver.py` (or
+//! `driver.js`): it executes the draft's blocks a statement at a time with their output
+//! captured, reads the comment claims and doctests with the language's own tokenizer, calls
+//! the draft's functions with ordinary arguments, and prints one JSON verdict per finding;
+//! `driver_spec.py` (`driver_spec.js`) tests the function against the prompt's properties,
+//! and `driver_rewrite.py` runs a rewrite beside the prompt's own code.
 
 mod read;
 mod spec;
@@ -23,8 +25,23 @@ use super::fences::{parts, prose_of, Part};
 use read::{calls_in, defined_names, question};
 pub use verdict::judge;
 
-const PYTHON_DRIVER: &str = include_str!("driver.py");
-const JS_DRIVER: &str = include_str!("driver.js");
+/// The Python driver: its core, the prompt's properties and the rewrite comparison, run as
+/// one program that ends by calling `main()`.
+const PYTHON_DRIVER: &str = concat!(
+    include_str!("driver.py"),
+    "\n",
+    include_str!("driver_spec.py"),
+    "\n",
+    include_str!("driver_rewrite.py"),
+    "\nmain()\n"
+);
+/// The JavaScript driver, likewise.
+const JS_DRIVER: &str = concat!(
+    include_str!("driver.js"),
+    "\n",
+    include_str!("driver_spec.js"),
+    "\nmain();\n"
+);
 /// A larger payload is not run: a draft's examples are short.
 const MAX_PAYLOAD: usize = 32 * 1024;
 /// Words that introduce a block's printed output.
