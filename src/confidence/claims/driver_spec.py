@@ -196,7 +196,8 @@ def fail(name, args, got, expected):
     return False
 
 
-def pass_(name):
+def held(name):
+    """Reports a property that held."""
     say(claim="the request", code=name, expected="", got="", ok=True)
 
 
@@ -418,24 +419,17 @@ def check_spec(specs, words, src_names):
     """Tests the function the prompt asks for against each property the prompt states; one
     broken property at most is reported."""
     import inspect, types
-    fns = [(n, f) for n, f in NS.items() if n in src_names and isinstance(f, types.FunctionType)
-           and f.__code__.co_filename == "<draft>"]
+    fits = [(n, f, roles(f)) for n, f in NS.items() if n in src_names
+            and isinstance(f, types.FunctionType) and f.__code__.co_filename == "<draft>"]
+    chosen = pick([fit for fit in fits if fit[2]], words)
+    if chosen is None:
+        return
+    n, f, rs = chosen
+    params = list(inspect.signature(f).parameters)[:len(rs)]
     for spec in specs:
         check = CHECKS.get(spec.get("kind"))
-        if check is None:
-            continue
-        fits = []
-        for n, f in fns:
-            rs = roles(f)
-            if rs:
-                fits.append((n, f, rs))
-        chosen = pick(fits, words)
-        if chosen is None:
-            continue
-        n, f, rs = chosen
-        params = list(inspect.signature(f).parameters)[:len(rs)]
-        result = check(spec, n, f, rs, params)
+        result = check(spec, n, f, rs, params) if check else None
         if result is True:
-            pass_(n)
+            held(n)
         elif result is False:
             return

@@ -139,7 +139,8 @@ const INDEX: &[&str] = &[
     "binary search",
 ];
 const SORT: &[&str] = &["sort", "sorts", "sorted", "sorting"];
-/// A sort with a key or a rule of its own is not checked as a plain one.
+/// A sort with a key or a rule of its own is not checked as a plain one, wherever the
+/// prompt says so.
 const KEYED: &[&str] = &[
     "by",
     "key",
@@ -149,16 +150,11 @@ const KEYED: &[&str] = &[
     "stable",
     "merge",
     "merges",
-    "merged",
-    "if",
-    "whether",
-    "is",
-    "are",
-    "check",
-    "checks",
-    "insert",
-    "inserts",
-    "search",
+];
+/// Words near "sorted" that make it a description of the input or a question ("binary
+/// search in a sorted list", "check whether it is sorted").
+const NOT_A_SORT: &[&str] = &[
+    "merged", "if", "whether", "is", "are", "check", "checks", "insert", "inserts", "search",
 ];
 const DESCENDING: &[&str] = &[
     "descending",
@@ -417,7 +413,7 @@ fn index_of(text: &str) -> Option<Spec> {
 fn sorted(text: &str, words: &[&str]) -> Option<Spec> {
     let at = words.iter().position(|w| SORT.contains(w))?;
     let near = &words[at.saturating_sub(3)..(at + 4).min(words.len())];
-    if near.iter().any(|w| KEYED.contains(w)) || words.iter().any(|w| KEYED[..8].contains(w)) {
+    if near.iter().any(|w| NOT_A_SORT.contains(w)) || words.iter().any(|w| KEYED.contains(w)) {
         return None;
     }
     let descending = DESCENDING.iter().any(|w| has_phrase(text, w));
