@@ -151,14 +151,33 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
             return Some(signal(0.4, 1.0, detail));
         }
     }
-    (checked > 0).then(|| {
-        let s = if checked == 1 { "" } else { "s" };
-        signal(
-            1.0,
-            1.0,
-            format!("{checked} claimed result{s} checked by running the code"),
-        )
-    })
+    let properties = verdicts
+        .iter()
+        .filter(|v| v.ok == Some(true) && v.claim.as_deref() == Some(REQUEST))
+        .count();
+    (checked > 0).then(|| signal(1.0, 1.0, held_detail(checked - properties, properties)))
+}
+
+/// "2 claimed results and 1 property of the request checked by running the code".
+fn held_detail(claims: usize, properties: usize) -> String {
+    let count = |n: usize, one: &str, many: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    };
+    let parts: Vec<String> = [
+        (claims > 0).then(|| count(claims, "claimed result", "claimed results")),
+        (properties > 0).then(|| {
+            count(
+                properties,
+                "property of the request",
+                "properties of the request",
+            )
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    format!("{} checked by running the code", parts.join(" and "))
 }
 
 fn shown_short(s: &str) -> String {
@@ -227,6 +246,17 @@ mod tests {
         );
         assert_eq!(judge("{\"ok\":false}\n", ""), None, "an unfinished run");
         assert_eq!(judge("garbage\n{\"done\":true}\n", ""), None);
+    }
+
+    #[test]
+    fn claims_and_properties_that_held_are_told_apart() {
+        let both = "{\"claim\":\"prose\",\"code\":\"f(1)\",\"expected\":\"1\",\"got\":\"1\",\"ok\":true}\n\
+                    {\"claim\":\"the request\",\"code\":\"f\",\"expected\":\"\",\"got\":\"\",\"ok\":true}\n{\"done\":true}\n";
+        let s = judge(both, "").expect("judged");
+        assert_eq!(
+            s.detail,
+            "1 claimed result and 1 property of the request checked by running the code"
+        );
     }
 
     #[test]
