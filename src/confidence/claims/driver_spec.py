@@ -66,26 +66,20 @@ def pick(fits, words):
 
 
 def call(fn, args):
-    """`fn(*args)` with output captured and a time limit: (value, error name). A generator
-    or iterator result is read into a list."""
+    """`fn(*args)` as `run_step` runs a step (output captured, a time limit): (value, error
+    name). A generator or iterator result is read into a list within the same limit."""
+    ns = {"__f": fn, "__a": args, "__listed": listed}
+    _out, value, err = run_step(ast.parse("__listed(__f(*__a))", mode="eval"), ns)
+    return value, err
+
+
+def listed(value):
+    """An iterator's first 1000 items as a list; any other value as it is."""
     import types
-    global LAST_MESSAGE
-    signal.alarm(STEP_SECS)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()):
-            value = fn(*args)
-            if isinstance(value, (types.GeneratorType, map, filter, zip, reversed)) \
-                    or type(value).__name__ in ("dict_keys", "dict_values", "list_iterator"):
-                value = list(value)[:1000]
-            return value, None
-    except Slow:
-        return None, "Timeout"
-    except BaseException as e:
-        LAST_MESSAGE = str(e)[:120]
-        return None, type(e).__name__
-    finally:
-        signal.alarm(0)
+    if isinstance(value, (types.GeneratorType, map, filter, zip, reversed)) \
+            or type(value).__name__ in ("dict_keys", "dict_values", "list_iterator"):
+        return list(value)[:1000]
+    return value
 
 
 def file_for(fn):

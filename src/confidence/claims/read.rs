@@ -112,17 +112,20 @@ fn prompt_lang(lower: &str) -> Option<Lang> {
 /// The code a prompt shows: its first block in the language (or untagged), else its first
 /// inline span that is an expression or a call rather than a bare name.
 fn prompt_code(lang: Lang, prompt: &str) -> Option<String> {
-    let parts = parts(prompt);
-    let block = parts.iter().find_map(|p| match p {
-        Part::Block { tag, body } if tag.is_empty() || lang.takes(tag, body) => Some(body.clone()),
-        _ => None,
-    });
-    block.or_else(|| {
+    prompt_block(lang, prompt).or_else(|| {
         crate::confidence::words::inline_spans(prompt, 8)
             .into_iter()
             .map(|(span, _)| span)
             .find(|s| s.contains(['(', '[', '+', '*', '%']) && s.len() <= 300)
             .map(str::to_owned)
+    })
+}
+
+/// The prompt's first block in `lang` or untagged.
+pub(super) fn prompt_block(lang: Lang, prompt: &str) -> Option<String> {
+    parts(prompt).into_iter().find_map(|p| match p {
+        Part::Block { tag, body } if tag.is_empty() || lang.takes(&tag, &body) => Some(body),
+        _ => None,
     })
 }
 

@@ -12,7 +12,6 @@
 
 use serde::Serialize;
 
-use crate::confidence::fences::{parts, Part};
 use crate::confidence::words::{has_phrase, inline_spans, looks_like_code, normalise};
 
 /// One property the prompt asks of the answer's function.
@@ -220,14 +219,8 @@ pub(super) fn original(prompt: &str) -> Option<String> {
     {
         return None;
     }
-    let block = parts(prompt).into_iter().find_map(|p| match p {
-        Part::Block { tag, body } if matches!(tag.as_str(), "" | "python" | "py" | "python3") => {
-            Some(body)
-        }
-        _ => None,
-    });
-    if block.is_some() {
-        return block;
+    if let Some(block) = super::read::prompt_block(super::Lang::Python, prompt) {
+        return Some(block);
     }
     let lines: Vec<&str> = prompt.lines().collect();
     if let Some(i) = (1..lines.len()).find(|&i| starts_code(lines[i])) {

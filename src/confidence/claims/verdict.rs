@@ -65,23 +65,22 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
     // What the draft's code said or raised is untrusted: no control characters pass.
     let shown = |s: &str| crate::text::terminal::clean(&shown_short(s)).into_owned();
     if let Some(v) = verdicts.iter().find(|v| v.ok == Some(false)) {
-        if v.claim.as_deref() == Some(ORIGINAL) {
-            let detail = format!(
-                "run in the sandbox, the rewrite does not do what the prompt's code does: {} gives {} where the original gives {}",
-                shown(&v.code),
-                shown(v.got.as_deref().unwrap_or("")),
-                shown(&v.expected)
-            );
-            return Some(signal(0.15, 1.0, detail));
-        }
-        if v.claim.as_deref() == Some(REQUEST) {
-            let detail = format!(
-                "run in the sandbox, `{}` gives {}, where the request asks for {}",
-                shown(&v.code),
-                shown(v.got.as_deref().unwrap_or("")),
-                shown(&v.expected)
-            );
-            return Some(signal(0.15, 1.0, detail));
+        let (code, got, expected) = (
+            shown(&v.code),
+            shown(v.got.as_deref().unwrap_or("")),
+            shown(&v.expected),
+        );
+        let found = match v.claim.as_deref() {
+            Some(ORIGINAL) => Some(format!(
+                "the rewrite does not do what the prompt's code does: {code} gives {got} where the original gives {expected}"
+            )),
+            Some(REQUEST) => Some(format!(
+                "`{code}` gives {got}, where the request asks for {expected}"
+            )),
+            _ => None,
+        };
+        if let Some(found) = found {
+            return Some(signal(0.15, 1.0, format!("run in the sandbox, {found}")));
         }
         let what = if v.code.is_empty() {
             v.claim.clone().unwrap_or_default()
