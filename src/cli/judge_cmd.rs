@@ -88,22 +88,31 @@ fn names() -> String {
         .join(", ")
 }
 
+/// One sentence for an answer file that cannot be read: what is wrong and what to give.
+fn unreadable(path: &str, e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let what = match e.kind() {
+        ErrorKind::NotFound => "it does not exist".to_owned(),
+        ErrorKind::IsADirectory => "it is a directory".to_owned(),
+        ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => e.to_string(),
+    };
+    format!(
+        "cannot read the answer from {path}: {what}: give the file that holds the answer, or - to read it from stdin"
+    )
+}
+
 /// The answer from a file or `-` (stdin), its first 256 KiB (as much as the engine scores
 /// of a draft), invalid UTF-8 replaced.
 fn read_answer(path: &str) -> Result<String, String> {
     const MAX_ANSWER: u64 = crate::engine::SCORE_MAX_BYTES as u64;
-    if std::path::Path::new(path).is_dir() {
-        return Err(format!(
-            "{path} is a directory: give the file that holds the answer, or - to read it from stdin"
-        ));
-    }
     let mut bytes = Vec::new();
     let read = if path == "-" {
         std::io::stdin().take(MAX_ANSWER).read_to_end(&mut bytes)
     } else {
         std::fs::File::open(path).and_then(|f| f.take(MAX_ANSWER).read_to_end(&mut bytes))
     };
-    read.map_err(|e| format!("cannot read the answer from {path}: {e}"))?;
+    read.map_err(|e| unreadable(path, &e))?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
     if text.trim().is_empty() {
         return Err(format!("the answer in {path} is empty"));
