@@ -352,6 +352,68 @@ fn what_the_prompt_asks_of_a_function_is_tested_by_running_it() {
 }
 
 #[test]
+fn a_textbook_function_the_prompt_names_is_called_on_known_cases() {
+    let py = |body: &str| format!("```python\n{body}\n```\n");
+    let js = |body: &str| format!("```js\n{body}\n```\n");
+    // A prime test without its loop, and the century rule of leap years forgotten.
+    property_is_tested(
+        "Write a Python function that checks whether a number is prime.",
+        &py("def is_prime(n):\n    return n > 1 and n % 2 == 1"),
+        "`is_prime(2)` gives False, where the request asks for True",
+        &py("def is_prime(n):\n    if n < 2:\n        return False\n    return all(n % d for d in range(2, int(n ** 0.5) + 1))"),
+    );
+    property_is_tested(
+        "is_leap(year): True for leap years",
+        &py("def is_leap(year):\n    return year % 4 == 0"),
+        "`is_leap(1900)` gives True, where the request asks for False",
+        &py(
+            "def is_leap(year):\n    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)",
+        ),
+    );
+    // Words counted in a real scratch file when the function takes a path.
+    property_is_tested(
+        "Write a Python function that reads a text file and returns the number of words in it.",
+        &py("def count_words(path):\n    with open(path) as f:\n        return len(f.readlines())"),
+        "`count_words('lines.txt')` gives 20, where the request asks for 40",
+        &py("def count_words(path):\n    with open(path) as f:\n        return len(f.read().split())"),
+    );
+    // Both Fibonacci conventions stand; one past them does not.
+    property_is_tested(
+        "Return the nth Fibonacci number.",
+        &py("def fib(n):\n    a, b = 1, 1\n    for _ in range(n):\n        a, b = b, a + b\n    return a"),
+        "where the request asks for",
+        &py("def fib(n):\n    a, b = 0, 1\n    for _ in range(n - 1):\n        a, b = b, a + b\n    return a"),
+    );
+    // In JavaScript: a sum that weighs by index; a helper beside the function is not picked.
+    property_is_tested(
+        "Write a JavaScript function that sums an array of numbers.",
+        &js("function sumArray(arr) {\n  return arr.reduce((acc, x, i) => acc + x * i, 0);\n}"),
+        "`sumArray([1,2,3,4])` gives 20, where the request asks for 10",
+        &js("const sumArray = (arr) => arr.reduce((acc, x) => acc + x, 0);"),
+    );
+    property_is_tested(
+        "JS: check whether a string is a palindrome",
+        &js("function clean(s) {\n  return s.toLowerCase();\n}\nfunction isPalindrome(s) {\n  return clean(s)[0] === clean(s)[s.length - 1];\n}"),
+        "`isPalindrome(\"abca\")` gives true, where the request asks for false",
+        &js("function clean(s) {\n  return s.toLowerCase();\n}\nfunction isPalindrome(s) {\n  const t = clean(s);\n  return t === [...t].reverse().join('');\n}"),
+    );
+    // A function that prints instead of returning, or answers another task, is not judged.
+    for (prompt, body) in [
+        (
+            "Write a function that prints whether a number is even.",
+            "def show(n):\n    print('even' if n % 2 == 0 else 'odd')",
+        ),
+        (
+            "Print the first 10 primes.",
+            "def primes(n):\n    out, k = [], 2\n    while len(out) < n:\n        if all(k % d for d in range(2, k)):\n            out.append(k)\n        k += 1\n    return out",
+        ),
+    ] {
+        let e = examples_of(&scored(prompt, &py(body)));
+        assert!(e.as_ref().is_none_or(|e| e.0 == 1.0), "{prompt}: {e:?}");
+    }
+}
+
+#[test]
 fn a_rewrite_that_must_keep_behaviour_is_run_beside_the_prompts_code() {
     let py = |body: &str| format!("Here it is:\n```python\n{body}\n```\n");
     let comprehension =

@@ -323,6 +323,10 @@ function main() {
   }
   if (payload.question) checkQuestion(payload.question.code, payload.question.claims);
   smoke(payload.defined || []);
-  if ((payload.spec || []).length) checkSpec(payload.spec, new Set(payload.words || []), payload.defined || []);
+  if ((payload.spec || []).length) {
+    const words = new Set(payload.words || []);
+    checkSpec(payload.spec, words, payload.defined || []);
+    checkKnown(payload.spec, words, payload.defined || []);
+  }
   say({ done: true });
 }

@@ -554,7 +554,9 @@ def main():
         check_rewrite(payload["original"], blocks)
     specs = payload.get("spec") or []
     if specs:
-        check_spec(specs, set(payload.get("words") or []), set(payload.get("defined", [])))
+        words, defined = set(payload.get("words") or []), set(payload.get("defined", []))
+        check_spec(specs, words, defined)
+        check_known(specs, words, defined)
     say(done=True)
 
 

@@ -15,6 +15,7 @@
 //! `driver_spec.py` (`driver_spec.js`) tests the function against the prompt's properties,
 //! and `driver_rewrite.py` runs a rewrite beside the prompt's own code.
 
+mod known;
 mod read;
 mod spec;
 mod verdict;
@@ -25,12 +26,14 @@ use super::fences::{parts, prose_of, Part};
 use read::{calls_in, defined_names, question};
 pub use verdict::judge;
 
-/// The Python driver: its core, the prompt's properties and the rewrite comparison, run as
-/// one program that ends by calling `main()`.
+/// The Python driver: its core, the prompt's properties, the textbook functions and the
+/// rewrite comparison, run as one program that ends by calling `main()`.
 const PYTHON_DRIVER: &str = concat!(
     include_str!("driver.py"),
     "\n",
     include_str!("driver_spec.py"),
+    "\n",
+    include_str!("driver_known.py"),
     "\n",
     include_str!("driver_rewrite.py"),
     "\nmain()\n"
@@ -40,6 +43,8 @@ const JS_DRIVER: &str = concat!(
     include_str!("driver.js"),
     "\n",
     include_str!("driver_spec.js"),
+    "\n",
+    include_str!("driver_known.js"),
     "\nmain();\n"
 );
 /// A larger payload is not run: a draft's examples are short.

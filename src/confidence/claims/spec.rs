@@ -12,6 +12,7 @@
 
 use serde::Serialize;
 
+use super::known::{self, Known};
 use crate::confidence::words::{has_phrase, inline_spans, looks_like_code, normalise};
 
 /// One property the prompt asks of the answer's function.
@@ -37,6 +38,8 @@ pub(super) enum Spec {
     Sorted { descending: bool },
     /// One page of items, with the first page numbered 1 (`Some(true)`), 0, or unsaid.
     Page { one_based: Option<bool> },
+    /// A textbook function and what it gives on a few inputs (`known`).
+    Known(&'static Known),
 }
 
 /// What the prompt says an item-by-item result is reduced to.
@@ -290,6 +293,7 @@ pub(super) fn read(prompt: &str) -> Vec<Spec> {
         specs.extend(sorted(&text, &words));
     }
     specs.extend(page(&text));
+    specs.extend(known::read(&text).into_iter().map(Spec::Known));
     specs
 }
 
