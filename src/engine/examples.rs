@@ -77,13 +77,38 @@ fn run(
         .tempdir()
         .ok()?;
     let dir = scratch.path().to_path_buf();
-    let mut spec = Spec::from_config(cfg, probe.argv(), dir.clone(), dir).ok()?;
+    let mut argv = probe.argv();
+    let sysroot = probe.compiles_rust().then(rust_sysroot).flatten();
+    if let Some(root) = &sysroot {
+        argv.push(root.clone());
+    }
+    let mut spec = Spec::from_config(cfg, argv, dir.clone(), dir).ok()?;
     spec.wall = WALL;
     spec.limits.cpu_secs = spec.limits.cpu_secs.min(WALL.as_secs());
     spec.limits.memory_bytes = spec.limits.memory_bytes.min(MEMORY_BYTES);
-    // Read-only paths from the config are for the user's own commands, not a draft's.
+    // Read-only paths from the config are for the user's own commands, not a draft's; a
+    // Rust compile reads the toolchain, which may live in the hidden home (rustup).
     spec.read_only.clear();
+    spec.read_only.extend(sysroot);
     spec.cancel = cancel;
     let out = sandbox::run(&spec, Arc::new(|_, _| {})).ok()?;
     Some(out.stdout.text())
+}
+
+/// The Rust toolchain's directory (`rustc --print sysroot`), asked once: a draft's Rust is
+/// compiled with that toolchain's own `rustc`, found there rather than through rustup's
+/// proxy, which needs the home directory the sandbox hides. Asking runs no draft code.
+fn rust_sysroot() -> Option<String> {
+    static ROOT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let out = std::process::Command::new("rustc")
+            .args(["--print", "sysroot"])
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let root = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+        (out.status.success() && std::path::Path::new(&root).is_dir()).then_some(root)
+    })
+    .clone()
 }

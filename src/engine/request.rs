@@ -814,8 +814,7 @@ impl Run {
         };
         self.emit(EventKind::Status {
             backend: Some(draft.backend),
-            message: "running the draft's own example in the sandbox to check what it claims"
-                .into(),
+            message: probe.purpose().into(),
         })
         .await;
         let cfg = self.shared.config.sandbox.clone();

@@ -414,6 +414,52 @@ fn a_textbook_function_the_prompt_names_is_called_on_known_cases() {
 }
 
 #[test]
+fn compiled_code_that_does_not_build_is_caught_by_its_compiler_in_the_sandbox() {
+    let block = |tag: &str, body: &str| format!("Here you go:\n```{tag}\n{body}\n```\n");
+    let built = |tag: &str, body: &str| examples_of(&scored("Write it.", &block(tag, body)));
+    // A type error the grammar cannot see: Rust does not divide f64 by usize.
+    let mean = "fn mean(values: &[f64]) -> f64 {\n    let total: f64 = values.iter().sum();\n    total / values.len()\n}";
+    let (score, detail) = built("rust", mean).expect("compiled");
+    assert!(score < 0.5, "{detail}");
+    assert!(
+        detail.contains("the Rust code does not build")
+            && detail.contains("E0277")
+            && detail.contains("line 3"),
+        "{detail}"
+    );
+    assert_eq!(
+        built("rust", &mean.replace("values.len()", "values.len() as f64")),
+        None
+    );
+    // A C header by a name no C header has; the right one builds.
+    let max = "#include <stdint>\nint max(int a, int b) { return a > b ? a : b; }";
+    let (_, detail) = built("c", max).expect("compiled");
+    assert!(detail.contains("the C code does not build"), "{detail}");
+    assert_eq!(built("c", &max.replace("<stdint>", "<stdint.h>")), None);
+    // C++: an int where a string is wanted.
+    let cpp = "int total(const std::vector<int>& v) {\n    int s = 0;\n    for (int x : v) s += x;\n    std::string t = s;\n    return s;\n}";
+    let (_, detail) = built("cpp", cpp).expect("compiled");
+    assert!(detail.contains("the C++ code does not build"), "{detail}");
+    // Fragments that need surroundings they were not given are not held against them:
+    // statements outside a function, a type and a crate from elsewhere, a sketch.
+    for (tag, body) in [
+        (
+            "rust",
+            "let v = Config::load(path)?;\nprintln!(\"{}\", v.name);",
+        ),
+        (
+            "rust",
+            "use serde::Deserialize;\n#[derive(Deserialize)]\nstruct A { b: u32 }",
+        ),
+        ("c", "node->next = head;\nhead = node;"),
+        ("rust", "fn f() {\n    ...\n}"),
+        ("cpp", "std::cout << greet(name) << std::endl;"),
+    ] {
+        assert_eq!(built(tag, body), None, "{body}");
+    }
+}
+
+#[test]
 fn a_rewrite_that_must_keep_behaviour_is_run_beside_the_prompts_code() {
     let py = |body: &str| format!("Here it is:\n```python\n{body}\n```\n");
     let comprehension =

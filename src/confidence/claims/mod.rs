@@ -15,6 +15,7 @@
 //! `driver_spec.py` (`driver_spec.js`) tests the function against the prompt's properties,
 //! and `driver_rewrite.py` runs a rewrite beside the prompt's own code.
 
+mod compile;
 mod known;
 mod read;
 mod spec;
@@ -47,6 +48,8 @@ const JS_DRIVER: &str = concat!(
     include_str!("driver_known.js"),
     "\nmain();\n"
 );
+/// The compile check's driver, a program of its own.
+const COMPILE_DRIVER: &str = include_str!("driver_compile.py");
 /// A larger payload is not run: a draft's examples are short.
 const MAX_PAYLOAD: usize = 32 * 1024;
 /// Words that introduce a block's printed output.
@@ -66,23 +69,40 @@ const OUTPUT_CUES: &[&str] = &[
 /// The command that checks a draft's claims.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Probe {
-    lang: Lang,
+    driver: Driver,
     payload: String,
+    /// The payload compiles Rust, so the run needs the Rust toolchain's directory.
+    rust: bool,
 }
 
 impl Probe {
     /// The driver with the payload as its argument: `python3` in isolated mode (no
     /// environment, no user site), or `node`.
     pub fn argv(&self) -> Vec<String> {
-        let (program, flags, driver): (&str, &[&str], &str) = match self.lang {
-            Lang::Python => ("python3", &["-I", "-c"], PYTHON_DRIVER),
-            Lang::Js => ("node", &["-e"], JS_DRIVER),
+        let (program, flags, driver): (&str, &[&str], &str) = match self.driver {
+            Driver::Run(Lang::Python) => ("python3", &["-I", "-c"], PYTHON_DRIVER),
+            Driver::Run(Lang::Js) => ("node", &["-e"], JS_DRIVER),
+            Driver::Compile => ("python3", &["-I", "-c"], COMPILE_DRIVER),
         };
         let mut argv = vec![program.to_owned()];
         argv.extend(flags.iter().map(|f| (*f).to_owned()));
         argv.push(driver.to_owned());
         argv.push(self.payload.clone());
         argv
+    }
+
+    /// Whether the run compiles Rust: the caller then passes the toolchain's sysroot as the
+    /// last argument and lets the sandbox read it.
+    pub fn compiles_rust(&self) -> bool {
+        self.rust
+    }
+
+    /// What the run does, for the user watching.
+    pub fn purpose(&self) -> &'static str {
+        match self.driver {
+            Driver::Compile => "compiling the draft's code in the sandbox to check that it builds",
+            _ => "running the draft's own example in the sandbox to check what it claims",
+        }
     }
 }
 
@@ -132,10 +152,24 @@ struct Output {
 /// in Python when its Python has a claim, else in JavaScript.
 pub fn probe(prompt: &str, answer: &str) -> Option<Probe> {
     let parts = parts(answer);
-    [Lang::Python, Lang::Js].into_iter().find_map(|lang| {
+    let run = [Lang::Python, Lang::Js].into_iter().find_map(|lang| {
         let payload = payload_for(lang, prompt, &parts)?;
         let payload = serde_json::to_string(&payload).ok()?;
-        (payload.len() <= MAX_PAYLOAD).then_some(Probe { lang, payload })
+        (payload.len() <= MAX_PAYLOAD).then_some(Probe {
+            driver: Driver::Run(lang),
+            payload,
+            rust: false,
+        })
+    });
+    run.or_else(|| {
+        let units = compile::payload(&parts)?;
+        let rust = units.has_rust();
+        let payload = serde_json::to_string(&units).ok()?;
+        (payload.len() <= MAX_PAYLOAD).then_some(Probe {
+            driver: Driver::Compile,
+            payload,
+            rust,
+        })
     })
 }
 
@@ -144,6 +178,14 @@ pub fn probe(prompt: &str, answer: &str) -> Option<Probe> {
 enum Lang {
     Python,
     Js,
+}
+
+/// The program a probe runs: the run driver of a language, or the compile check (Rust, C
+/// and C++, checked by their compilers rather than run).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Driver {
+    Run(Lang),
+    Compile,
 }
 
 impl Lang {
@@ -343,10 +385,11 @@ mod tests {
     #[test]
     fn plain_statements_or_other_languages_are_not_run() {
         assert_eq!(probe("", "```python\nTIMEOUT = 30\nimport os\n```\n"), None);
-        assert_eq!(
-            probe("", "```rust\nfn main() { println!(\"1\"); }\n```\n"),
-            None
-        );
+        // Rust is compiled, never run.
+        let rust = probe("", "```rust\nfn main() { println!(\"1\"); }\n```\n").expect("a probe");
+        assert_eq!(rust.driver, Driver::Compile);
+        assert!(rust.compiles_rust());
+        assert_eq!(probe("", "```toml\na = 1\n```\n"), None);
         assert_eq!(probe("", "No code here, f(1) returns 2."), None);
         assert!(probe("", "```python\nprint(f(1))\n```\n").is_some());
     }

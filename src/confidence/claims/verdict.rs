@@ -21,6 +21,10 @@ const REQUEST: &str = "the request";
 /// What the driver reports as `claim` when a rewrite does not behave as the prompt's code.
 const ORIGINAL: &str = "the original";
 
+/// What the compile check reports as `claim` for a block that does not build; its `code`
+/// names the language.
+const COMPILER: &str = "the compiler";
+
 /// One line the driver prints.
 #[derive(Debug, Deserialize)]
 struct Verdict {
@@ -77,6 +81,16 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
             Some(REQUEST) => Some(format!(
                 "`{code}` gives {got}, where the request asks for {expected}"
             )),
+            Some(COMPILER) => {
+                let at = v.line.filter(|l| *l > 0).map(|l| format!(" (line {l})"));
+                let got = crate::text::terminal::clean(v.got.as_deref().unwrap_or("")).into_owned();
+                let detail = format!(
+                    "compiled in the sandbox, the {code} code does not build: {}{}",
+                    crate::text::short::head(got.trim(), 120).replace('\n', " "),
+                    at.unwrap_or_default()
+                );
+                return Some(signal(0.15, 1.0, detail));
+            }
             _ => None,
         };
         if let Some(found) = found {

@@ -1,0 +1,105 @@
+//! Code in a compiled language, checked by its own compiler (`rustc`, `gcc`, `g++`) in the
+//! sandbox. The grammar check (`syntax`) sees only the shape of the code; a type error
+//! (`f64 / usize`, a `&str` passed where a `String` is wanted, a header that does not exist)
+//! parses cleanly and reads like a good answer, but the code does not build.
+//!
+//! Answers hold fragments, so the driver (`driver_compile.py`) compiles each block as
+//! written and wrapped in a function, as the grammar check does, and judges a block only
+//! when one reading is free of syntax errors (those are the grammar check's) and of errors
+//! that say the fragment needs surroundings it was not given (an undeclared name, an
+//! unknown type, a missing `use` or crate). What is left is an error in the code itself.
+
+use serde::Serialize;
+
+use crate::confidence::fences::Part;
+
+/// Blocks larger than this are not compiled: answers' fragments are short, and a compile
+/// costs time in proportion.
+const MAX_BLOCK: usize = 16 * 1024;
+/// At most this many blocks per answer.
+const MAX_BLOCKS: usize = 4;
+
+/// One block and the compiler that reads it.
+#[derive(Debug, Serialize, PartialEq)]
+pub(super) struct Unit {
+    lang: &'static str,
+    code: String,
+}
+
+#[derive(Debug, Default, Serialize, PartialEq)]
+pub(super) struct Payload {
+    units: Vec<Unit>,
+}
+
+impl Payload {
+    /// Whether a block is Rust, whose compiler lives in the toolchain's own directory.
+    pub(super) fn has_rust(&self) -> bool {
+        self.units.iter().any(|u| u.lang == "rust")
+    }
+}
+
+/// The compiler's language for a fence tag.
+fn lang_of(tag: &str) -> Option<&'static str> {
+    Some(match tag {
+        "rust" | "rs" => "rust",
+        "c" => "c",
+        "cpp" | "c++" | "cc" | "cxx" | "hpp" => "cpp",
+        _ => return None,
+    })
+}
+
+/// A block with an elision (`...` on a line of its own) is a sketch, not code to build.
+fn elided(code: &str) -> bool {
+    code.lines().any(|l| {
+        let t = l.trim();
+        t == "..." || t == "…" || t.starts_with("...") && !t.starts_with("...=")
+    })
+}
+
+/// The blocks of an answer that a compiler can check; `None` when there are none.
+pub(super) fn payload(parts: &[Part]) -> Option<Payload> {
+    let units: Vec<Unit> = parts
+        .iter()
+        .filter_map(|p| match p {
+            Part::Block { tag, body } => Some((lang_of(tag)?, body)),
+            Part::Prose(_) => None,
+        })
+        .filter(|(_, body)| body.len() <= MAX_BLOCK && !body.trim().is_empty() && !elided(body))
+        .take(MAX_BLOCKS)
+        .map(|(lang, body)| Unit {
+            lang,
+            code: body.clone(),
+        })
+        .collect();
+    (!units.is_empty()).then_some(Payload { units })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::confidence::fences::parts;
+
+    fn langs(answer: &str) -> Vec<&'static str> {
+        payload(&parts(answer))
+            .map(|p| p.units.iter().map(|u| u.lang).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn compiled_languages_are_taken_and_sketches_are_not() {
+        assert_eq!(
+            langs("```rust\nfn f() {}\n```\n```c\nint x;\n```"),
+            ["rust", "c"]
+        );
+        assert_eq!(langs("```cpp\nint main() {}\n```"), ["cpp"]);
+        assert!(langs("```python\nx = 1\n```").is_empty());
+        assert!(langs("```rust\nfn f() {\n    ...\n}\n```").is_empty());
+        assert!(langs("```c\n```").is_empty());
+    }
+
+    #[test]
+    fn at_most_four_blocks_are_compiled() {
+        let answer = "```c\nint x;\n```\n".repeat(6);
+        assert_eq!(langs(&answer).len(), MAX_BLOCKS);
+    }
+}

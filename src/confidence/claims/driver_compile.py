@@ -1,0 +1,163 @@
+# Compiles a draft's Rust, C and C++ blocks in the sandbox (confidence::claims::compile) and
+# prints one JSON verdict for the first block that does not build, then {"done": true}. Run
+# as `python3 -I -c <this> <payload> [rust sysroot]` in an empty scratch directory.
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+SECS = 4
+# Errors that say the fragment needs surroundings it was not given, not that it is wrong.
+RUST_CONTEXT = {"E0405", "E0407", "E0404", "E0411", "E0412", "E0422", "E0423", "E0424",
+                "E0425", "E0426", "E0432", "E0433", "E0434", "E0437", "E0438", "E0463",
+                "E0531", "E0532", "E0554", "E0574", "E0576", "E0583", "E0601", "E0658",
+                "E0670"}
+C_CONTEXT = ("undeclared", "not declared", "unknown type name", "implicit declaration",
+             "does not name a type", "has not been declared", "storage size",
+             "incomplete type", "undefined type", "is not a member of", "not a namespace",
+             "no such file")
+C_HEADERS = ["stdio.h", "stdlib.h", "string.h", "stdbool.h", "stdint.h", "ctype.h", "math.h",
+             "limits.h", "stddef.h"]
+CPP_HEADERS = ["iostream", "vector", "string", "map", "unordered_map", "set", "algorithm",
+               "memory", "cmath", "cstdint", "utility", "sstream", "stdexcept", "functional"]
+WRAP = {"rust": ("fn __f() {\n", "\n}"), "c": ("void __f(void) {\n", "\n}"),
+        "cpp": ("void __f() {\n", "\n}")}
+GCC_LINE = re.compile(r"^[^:\n]*:(\d+):(?:\d+:)? (?:fatal )?error: (.*)$")
+
+
+def say(**kw):
+    print(json.dumps(kw), flush=True)
+
+
+def rustc_path(sysroot):
+    if sysroot:
+        p = os.path.join(sysroot, "bin", "rustc")
+        if os.access(p, os.X_OK):
+            return p
+    return shutil.which("rustc")
+
+
+def run(argv):
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=SECS,
+                           stdin=subprocess.DEVNULL)
+        return r.stderr
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def rust_errors(rustc, src):
+    """(syntax?, code, message, line) of each error rustc reports for `src`."""
+    with open("unit.rs", "w") as f:
+        f.write(src)
+    out = run([rustc, "--edition", "2021", "--crate-type", "lib", "--emit", "metadata",
+               "-A", "warnings", "--error-format", "json", "-o", "unit.rmeta", "unit.rs"])
+    if out is None:
+        return None
+    errors = []
+    for line in out.splitlines():
+        try:
+            d = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(d, dict) or d.get("level") != "error":
+            continue
+        code = (d.get("code") or {}).get("code")
+        msg = str(d.get("message", ""))
+        if msg.startswith("aborting due to"):
+            continue
+        spans = [s for s in d.get("spans") or [] if s.get("is_primary")]
+        at = spans[0].get("line_start", 0) if spans else 0
+        rendered = str(d.get("rendered", ""))
+        context = code in RUST_CONTEXT or "not in scope" in rendered \
+            or "can't find crate" in msg or "unresolved" in msg
+        errors.append((code is None, "context" if context else code, msg, at))
+    return errors
+
+
+def missing_header(lang, src, at):
+    """Whether line `at` of `src` includes a C header by a name no C header has (`<stdint>`
+    for `<stdint.h>`): the code's own mistake, where a library not installed here is not."""
+    lines = src.splitlines()
+    m = re.match(r"\s*#\s*include\s*<([^>/]+)>", lines[at - 1]) if 0 < at <= len(lines) else None
+    return lang == "c" and m is not None and not m.group(1).endswith(".h")
+
+
+def gcc_errors(lang, src):
+    name = "unit.c" if lang == "c" else "unit.cpp"
+    with open(name, "w") as f:
+        f.write(src)
+    cc = shutil.which("gcc" if lang == "c" else "g++")
+    if cc is None:
+        return None
+    headers = C_HEADERS if lang == "c" else CPP_HEADERS
+    std = "-std=gnu11" if lang == "c" else "-std=gnu++17"
+    argv = [cc, std, "-fsyntax-only", "-w", "-fmax-errors=20"]
+    for h in headers:
+        argv += ["-include", h]
+    out = run(argv + [name])
+    if out is None:
+        return None
+    errors = []
+    for line in out.splitlines():
+        m = GCC_LINE.match(line)
+        if not m:
+            continue
+        msg = m.group(2)
+        low = msg.lower()
+        syntax = low.startswith("expected") or "before" in low and "expected" in low \
+            or "stray" in low or "unterminated" in low or "missing terminating" in low
+        context = any(c in low for c in C_CONTEXT) \
+            and not missing_header(lang, src, int(m.group(1)))
+        errors.append((syntax, "context" if context else "error", msg, int(m.group(1))))
+    return errors
+
+
+def errors_of(unit, rustc, wrapped):
+    lang, code = unit["lang"], unit["code"]
+    pre, post = WRAP[lang] if wrapped else ("", "")
+    src = pre + code + post
+    errs = rust_errors(rustc, src) if lang == "rust" else gcc_errors(lang, src)
+    if errs is None:
+        return None
+    shift = pre.count("\n")
+    return [(s, c, m, max(0, at - shift)) for s, c, m, at in errs]
+
+
+def judge(unit, rustc):
+    """The first error of the block's code itself, or None when it builds or cannot be
+    judged (syntax errors under every reading, or errors of missing surroundings)."""
+    if unit["lang"] == "rust" and rustc is None:
+        return None
+    for wrapped in (False, True):
+        errs = errors_of(unit, rustc, wrapped)
+        if errs is None:
+            return None
+        if any(s for s, _c, _m, _at in errs):
+            continue
+        if any(c == "context" for _s, c, _m, _at in errs):
+            return None
+        return errs[0] if errs else None
+    return None
+
+
+NAMES = {"rust": "Rust", "c": "C", "cpp": "C++"}
+
+
+def main():
+    payload = json.loads(sys.argv[1])
+    rustc = rustc_path(sys.argv[2] if len(sys.argv) > 2 else None)
+    for unit in payload.get("units", [])[:4]:
+        found = judge(unit, rustc)
+        if found:
+            _s, code, msg, at = found
+            label = f"error[{code}]: {msg}" if code and code != "error" else msg
+            say(claim="the compiler", code=NAMES.get(unit["lang"], unit["lang"]),
+                expected="", got=label[:160], line=at, ok=False)
+            break
+    say(done=True)
+
+
+main()
