@@ -440,6 +440,20 @@ fn compiled_code_that_does_not_build_is_caught_by_its_compiler_in_the_sandbox() 
     let cpp = "int total(const std::vector<int>& v) {\n    int s = 0;\n    for (int x : v) s += x;\n    std::string t = s;\n    return s;\n}";
     let (_, detail) = built("cpp", cpp).expect("compiled");
     assert!(detail.contains("the C++ code does not build"), "{detail}");
+    // Java statements, made whole inside a method: a String is no int.
+    let java = "String greeting = \"Hello\";\nint n = greeting;\nSystem.out.println(n);";
+    let (_, detail) = built("java", java).expect("compiled");
+    assert!(
+        detail.contains("the Java code does not build") && detail.contains("line 2"),
+        "{detail}"
+    );
+    assert_eq!(
+        built(
+            "java",
+            &java.replace("int n = greeting;", "int n = greeting.length();")
+        ),
+        None
+    );
     // Fragments that need surroundings they were not given are not held against them:
     // statements outside a function, a type and a crate from elsewhere, a sketch.
     for (tag, body) in [
@@ -454,6 +468,10 @@ fn compiled_code_that_does_not_build_is_caught_by_its_compiler_in_the_sandbox() 
         ("c", "node->next = head;\nhead = node;"),
         ("rust", "fn f() {\n    ...\n}"),
         ("cpp", "std::cout << greet(name) << std::endl;"),
+        (
+            "java",
+            "public User find(long id) {\n    return repo.findById(id).orElseThrow();\n}",
+        ),
     ] {
         assert_eq!(built(tag, body), None, "{body}");
     }

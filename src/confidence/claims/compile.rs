@@ -1,4 +1,4 @@
-//! Code in a compiled language, checked by its own compiler (`rustc`, `gcc`, `g++`) in the
+//! Code in a compiled language, checked by its own compiler (`rustc`, `gcc`, `g++`, `javac`) in the
 //! sandbox. The grammar check (`syntax`) sees only the shape of the code; a type error
 //! (`f64 / usize`, a `&str` passed where a `String` is wanted, a header that does not exist)
 //! parses cleanly and reads like a good answer, but the code does not build.
@@ -44,6 +44,7 @@ fn lang_of(tag: &str) -> Option<&'static str> {
         "rust" | "rs" => "rust",
         "c" => "c",
         "cpp" | "c++" | "cc" | "cxx" | "hpp" => "cpp",
+        "java" => "java",
         _ => return None,
     })
 }
