@@ -478,6 +478,36 @@ fn compiled_code_that_does_not_build_is_caught_by_its_compiler_in_the_sandbox() 
 }
 
 #[test]
+fn a_shell_command_whose_program_refuses_its_options_is_caught() {
+    let block = |body: &str| format!("Run:\n```bash\n{body}\n```\n");
+    let prompt = "Shell command to create a directory named build";
+    let (score, detail) =
+        examples_of(&scored(prompt, &block("# make it\nmkdir -r build"))).expect("run");
+    assert!(score < 0.5, "{detail}");
+    assert!(
+        detail.contains("mkdir: invalid option -- 'r'") && detail.contains("(in `mkdir -r build`)"),
+        "{detail}"
+    );
+    // The right flag; a command that fails only for want of a file or a network; and a
+    // prompt about another system, whose commands take other options.
+    for (prompt, body) in [
+        (prompt, "mkdir -p build"),
+        (
+            "Show the last lines of the log",
+            "tail -n 20 /var/log/app.log",
+        ),
+        (
+            "Fetch the page",
+            "curl -fsS https://example.com/ | head -n 5",
+        ),
+        ("On macOS, print yesterday's date", "date -v-1d"),
+    ] {
+        let e = examples_of(&scored(prompt, &block(body)));
+        assert!(e.as_ref().is_none_or(|e| e.0 == 1.0), "{body}: {e:?}");
+    }
+}
+
+#[test]
 fn a_rewrite_that_must_keep_behaviour_is_run_beside_the_prompts_code() {
     let py = |body: &str| format!("Here it is:\n```python\n{body}\n```\n");
     let comprehension =

@@ -12,6 +12,7 @@
 use serde::Serialize;
 
 use crate::confidence::fences::Part;
+use crate::confidence::words::{has_phrase, normalise};
 
 /// Blocks larger than this are not compiled: answers' fragments are short, and a compile
 /// costs time in proportion.
@@ -38,9 +39,11 @@ impl Payload {
     }
 }
 
-/// The compiler's language for a fence tag.
+/// The compiler's language for a fence tag; shell commands are run, and only the options
+/// their own programs refuse count.
 fn lang_of(tag: &str) -> Option<&'static str> {
     Some(match tag {
+        "bash" | "sh" | "shell" | "zsh" | "console" | "terminal" => "shell",
         "rust" | "rs" => "rust",
         "c" => "c",
         "cpp" | "c++" | "cc" | "cxx" | "hpp" => "cpp",
@@ -57,20 +60,59 @@ fn elided(code: &str) -> bool {
     })
 }
 
-/// The blocks of an answer that a compiler can check; `None` when there are none.
-pub(super) fn payload(parts: &[Part]) -> Option<Payload> {
+/// Systems whose commands take other options than the GNU ones installed here.
+const OTHER_SYSTEMS: &[&str] = &[
+    "mac",
+    "macos",
+    "osx",
+    "os x",
+    "bsd",
+    "freebsd",
+    "windows",
+    "powershell",
+    "busybox",
+    "alpine",
+    "solaris",
+];
+/// A shell block longer than this is a script, not a command to try.
+const MAX_SHELL_LINES: usize = 6;
+
+/// The commands of a shell block: `$ ` prompts removed, and in a console transcript only
+/// the prompted lines (the rest is output).
+fn commands(tag: &str, body: &str) -> String {
+    let prompted = |l: &str| l.trim_start().strip_prefix("$ ").map(str::to_owned);
+    let lines: Vec<String> = if tag == "console" || tag == "terminal" {
+        body.lines().filter_map(prompted).collect()
+    } else {
+        body.lines()
+            .map(|l| prompted(l).unwrap_or_else(|| l.to_owned()))
+            .collect()
+    };
+    lines.join("\n")
+}
+
+/// The blocks of an answer to `prompt` that a compiler can check; `None` when there are
+/// none. Shell commands are taken only when the prompt names no other system.
+pub(super) fn payload(prompt: &str, parts: &[Part]) -> Option<Payload> {
+    let lower = normalise(prompt);
+    let shell_ok = !OTHER_SYSTEMS.iter().any(|w| has_phrase(&lower, w));
     let units: Vec<Unit> = parts
         .iter()
         .filter_map(|p| match p {
-            Part::Block { tag, body } => Some((lang_of(tag)?, body)),
+            Part::Block { tag, body } => Some((lang_of(tag)?, tag, body)),
             Part::Prose(_) => None,
         })
-        .filter(|(_, body)| body.len() <= MAX_BLOCK && !body.trim().is_empty() && !elided(body))
-        .take(MAX_BLOCKS)
-        .map(|(lang, body)| Unit {
-            lang,
-            code: body.clone(),
+        .filter_map(|(lang, tag, body)| {
+            if lang != "shell" {
+                return Some((lang, body.clone()));
+            }
+            let code = commands(tag, body);
+            let lines = code.lines().filter(|l| !l.trim().is_empty()).count();
+            (shell_ok && lines <= MAX_SHELL_LINES).then_some((lang, code))
         })
+        .filter(|(_, code)| code.len() <= MAX_BLOCK && !code.trim().is_empty() && !elided(code))
+        .take(MAX_BLOCKS)
+        .map(|(lang, code)| Unit { lang, code })
         .collect();
     (!units.is_empty()).then_some(Payload { units })
 }
@@ -81,7 +123,7 @@ mod tests {
     use crate::confidence::fences::parts;
 
     fn langs(answer: &str) -> Vec<&'static str> {
-        payload(&parts(answer))
+        payload("", &parts(answer))
             .map(|p| p.units.iter().map(|u| u.lang).collect())
             .unwrap_or_default()
     }
@@ -96,6 +138,19 @@ mod tests {
         assert!(langs("```python\nx = 1\n```").is_empty());
         assert!(langs("```rust\nfn f() {\n    ...\n}\n```").is_empty());
         assert!(langs("```c\n```").is_empty());
+    }
+
+    #[test]
+    fn shell_commands_are_taken_from_prompts_and_short_blocks_only() {
+        let p = payload(
+            "",
+            &parts("```console\n$ ls -la\ntotal 0\n$ pwd\n/home\n```"),
+        )
+        .expect("units");
+        assert_eq!(p.units[0].code, "ls -la\npwd");
+        assert!(payload("On macOS, list files", &parts("```bash\nls -G\n```")).is_none());
+        let script = "```bash\n".to_owned() + &"echo hi\n".repeat(8) + "```";
+        assert!(payload("", &parts(&script)).is_none());
     }
 
     #[test]

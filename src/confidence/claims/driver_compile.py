@@ -1,4 +1,4 @@
-# Compiles a draft's Rust, C, C++ and Java blocks in the sandbox (confidence::claims::compile) and
+# Compiles a draft's Rust, C, C++ and Java blocks, and tries its short shell commands, in the sandbox (confidence::claims::compile) and
 # prints one JSON verdict for the first block that does not build, then {"done": true}. Run
 # as `python3 -I -c <this> <payload> [rust sysroot]` in an empty scratch directory.
 import json
@@ -166,6 +166,36 @@ def java_errors(code):
     return errors
 
 
+# What a program says when it does not take an option or an operand it was given.
+REFUSED = re.compile(r"(invalid option|unrecognized option|illegal option|unknown option|unknown switch|"
+                     r"option requires an argument|missing operand|invalid number of)", re.I)
+
+
+def shell_refusal(code):
+    """The first line in which a program of the commands refuses an option it was given, or
+    None. The commands run in the scratch directory, as the draft's examples do; what fails
+    for want of a file or a network is not the command's fault and is not read."""
+    bash = shutil.which("bash")
+    if bash is None:
+        return None
+    out = run([bash, "--norc", "--noprofile", "-c", code])
+    if out is None:
+        return None
+    for line in out.splitlines():
+        if REFUSED.search(line) and "usage" not in line.lower()[:6]:
+            return re.sub(r"^(/\S+/)?bash: (line \d+: )?", "", line.strip())[:160]
+    return None
+
+
+def refused_in(code, refused):
+    """The command line the refusal most likely came from: the first that names the program
+    that refused, else the first that is not a comment."""
+    program = refused.split(":", 1)[0].strip()
+    lines = [l.strip() for l in code.splitlines() if l.strip() and not l.strip().startswith("#")]
+    named = [l for l in lines if re.search(rf"(^|[\s|;&(]){re.escape(program)}\b", l)]
+    return (named or lines or [""])[0]
+
+
 def errors_of(unit, rustc, wrapped):
     lang, code = unit["lang"], unit["code"]
     pre, post = WRAP[lang] if wrapped else ("", "")
@@ -206,6 +236,13 @@ def main():
     payload = json.loads(sys.argv[1])
     rustc = rustc_path(sys.argv[2] if len(sys.argv) > 2 else None)
     for unit in payload.get("units", [])[:4]:
+        if unit["lang"] == "shell":
+            refused = shell_refusal(unit["code"])
+            if refused:
+                say(claim="the shell", code=refused_in(unit["code"], refused)[:80],
+                    expected="", got=refused, ok=False)
+                break
+            continue
         found = judge(unit, rustc)
         if found:
             _s, code, msg, at = found

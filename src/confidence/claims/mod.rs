@@ -162,7 +162,7 @@ pub fn probe(prompt: &str, answer: &str) -> Option<Probe> {
         })
     });
     run.or_else(|| {
-        let units = compile::payload(&parts)?;
+        let units = compile::payload(prompt, &parts)?;
         let rust = units.has_rust();
         let payload = serde_json::to_string(&units).ok()?;
         (payload.len() <= MAX_PAYLOAD).then_some(Probe {

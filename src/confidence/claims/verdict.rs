@@ -24,6 +24,9 @@ const ORIGINAL: &str = "the original";
 /// What the compile check reports as `claim` for a block that does not build; its `code`
 /// names the language.
 const COMPILER: &str = "the compiler";
+/// What the compile check reports as `claim` for a shell command whose program refuses an
+/// option it was given.
+const SHELL: &str = "the shell";
 
 /// One line the driver prints.
 #[derive(Debug, Deserialize)]
@@ -88,6 +91,12 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
                     "compiled in the sandbox, the {code} code does not build: {}{}",
                     crate::text::short::head(got.trim(), 120).replace('\n', " "),
                     at.unwrap_or_default()
+                );
+                return Some(signal(0.15, 1.0, detail));
+            }
+            Some(SHELL) => {
+                let detail = format!(
+                    "run in the sandbox, a command of the answer is refused by its program: {got} (in `{code}`)"
                 );
                 return Some(signal(0.15, 1.0, detail));
             }
