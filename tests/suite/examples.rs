@@ -171,17 +171,18 @@ fn a_wrong_api_a_function_that_computes_nothing_and_a_crashing_script_are_caught
         score < 0.5 && detail.contains("no attribute 'reverse'"),
         "{detail}"
     );
-    // Every ordinary input gives 0: the product starts from range(n)'s 0.
+    // Every ordinary input gives 0: the product starts from range(n)'s 0. (A prompt that
+    // names the factorial would hold it to known cases instead; this one names nothing.)
     let fact =
         py("def factorial(n):\n    r = 1\n    for i in range(n):\n        r *= i\n    return r");
-    let (score, detail) = examples_of(&scored("factorial", &fact)).expect("checked");
+    let (score, detail) = examples_of(&scored("Write the function.", &fact)).expect("checked");
     assert!(
         score < 0.5 && detail.contains("gives 0 every time"),
         "{detail}"
     );
     let leap =
         py("def is_leap(year):\n    return year % 4 == 0 and year % 100 != 0 and year % 400 == 0");
-    let (_, detail) = examples_of(&scored("leap year", &leap)).expect("checked");
+    let (_, detail) = examples_of(&scored("Write the function.", &leap)).expect("checked");
     assert!(detail.contains("gives False every time"), "{detail}");
     // A result computed and dropped: the `return` was left out.
     let dropped =
