@@ -455,6 +455,17 @@ fn compiled_code_that_does_not_build_is_caught_by_its_compiler_in_the_sandbox() 
         ),
         None
     );
+    // Go: a string where an int is wanted, and a name the standard package does not have;
+    // the standard imports a fragment uses are supplied.
+    let go = "x := strconv.Itoa(5) + 1\nfmt.Println(x)";
+    let (_, detail) = built("go", go).expect("compiled");
+    assert!(
+        detail.contains("the Go code does not build") && detail.contains("mismatched types"),
+        "{detail}"
+    );
+    assert_eq!(built("go", &go.replace("+ 1", "+ \"1\"")), None);
+    let (_, detail) = built("go", "fmt.Severity(\"done\")").expect("compiled");
+    assert!(detail.contains("undefined: fmt.Severity"), "{detail}");
     // Fragments that need surroundings they were not given are not held against them:
     // statements outside a function, a type and a crate from elsewhere, a sketch.
     for (tag, body) in [
@@ -473,6 +484,7 @@ fn compiled_code_that_does_not_build_is_caught_by_its_compiler_in_the_sandbox() 
             "java",
             "public User find(long id) {\n    return repo.findById(id).orElseThrow();\n}",
         ),
+        ("go", "result := compute(data)\nfmt.Println(result)"),
     ] {
         assert_eq!(built(tag, body), None, "{body}");
     }

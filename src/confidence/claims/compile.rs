@@ -1,4 +1,4 @@
-//! Code in a compiled language, checked by its own compiler (`rustc`, `gcc`, `g++`, `javac`) in the
+//! Code in a compiled language, checked by its own compiler (`rustc`, `gcc`, `g++`, `javac`, `go`) in the
 //! sandbox. The grammar check (`syntax`) sees only the shape of the code; a type error
 //! (`f64 / usize`, a `&str` passed where a `String` is wanted, a header that does not exist)
 //! parses cleanly and reads like a good answer, but the code does not build.
@@ -48,6 +48,7 @@ fn lang_of(tag: &str) -> Option<&'static str> {
         "c" => "c",
         "cpp" | "c++" | "cc" | "cxx" | "hpp" => "cpp",
         "java" => "java",
+        "go" | "golang" => "go",
         _ => return None,
     })
 }

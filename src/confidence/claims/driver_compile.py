@@ -1,4 +1,4 @@
-# Compiles a draft's Rust, C, C++ and Java blocks, and tries its short shell commands, in the sandbox (confidence::claims::compile) and
+# Compiles a draft's Rust, C, C++, Java and Go blocks, and tries its short shell commands, in the sandbox (confidence::claims::compile) and
 # prints one JSON verdict for the first block that does not build, then {"done": true}. Run
 # as `python3 -I -c <this> <payload> [rust sysroot]` in an empty scratch directory.
 import json
@@ -25,6 +25,14 @@ CPP_HEADERS = ["iostream", "vector", "string", "map", "unordered_map", "set", "a
 WRAP = {"rust": ("fn __f() {\n", "\n}"), "c": ("void __f(void) {\n", "\n}"),
         "cpp": ("void __f() {\n", "\n}")}
 GCC_LINE = re.compile(r"^[^:\n]*:(\d+):(?:\d+:)? (?:fatal )?error: (.*)$")
+GO_LINE = re.compile(r"^[^:\n]*\.go:(\d+):(?:\d+:)? (.*)$")
+GO_CONTEXT = ("undefined:", "could not import", "imported and not used", "declared but not used",
+              "declared and not used", "can't find import", "cannot find package", "not in std",
+              "missing function body", "main redeclared")
+# The standard packages an answer's fragment most often uses without its import line.
+GO_PACKAGES = ("fmt", "strings", "strconv", "os", "errors", "sort", "time", "math", "bytes",
+               "io", "bufio", "sync", "regexp", "unicode", "json", "http", "filepath")
+GO_PATHS = {"json": "encoding/json", "http": "net/http", "filepath": "path/filepath"}
 JAVAC_LINE = re.compile(r"^[^:\n]*\.java:(\d+): error: (.*)$")
 # The JVM within the sandbox's 1 GiB of address space (measured: javac starts and compiles
 # a class in about 0.8 s with these).
@@ -58,7 +66,8 @@ def run(argv):
     try:
         r = subprocess.run(argv, capture_output=True, text=True, timeout=SECS,
                            stdin=subprocess.DEVNULL)
-        return r.stderr
+        # Compilers report on stderr, except `go tool compile`, which uses stdout.
+        return r.stderr + "\n" + r.stdout
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -196,8 +205,52 @@ def refused_in(code, refused):
     return (named or lines or [""])[0]
 
 
+def go_source(code, wrapped):
+    """`code` as a Go file: a package clause when it has none, the standard imports it uses
+    when it imports nothing, and inside a function when `wrapped`. Also the number of lines
+    added before it."""
+    head = ""
+    if not re.search(r"^\s*package\s+\w+", code, re.M):
+        head = "package main\n"
+        if not re.search(r"^\s*import\b", code, re.M):
+            used = [p for p in GO_PACKAGES if re.search(rf"\b{p}\.[A-Z]", code)]
+            if used:
+                head += "import (" + "; ".join(f'"{GO_PATHS.get(p, p)}"' for p in used) + ")\n"
+    elif wrapped:
+        return None, 0
+    pre, post = ("func __f() {\n", "\n}") if wrapped else ("", "")
+    return head + pre + code + post, (head + pre).count("\n")
+
+
+def go_errors(code, wrapped):
+    go = shutil.which("go")
+    src, shift = go_source(code, wrapped)
+    if go is None or src is None:
+        return None
+    with open("unit.go", "w") as f:
+        f.write(src)
+    out = run([go, "tool", "compile", "-e", "-o", "unit.o", "unit.go"])
+    if out is None:
+        return None
+    errors = []
+    for line in out.splitlines():
+        m = GO_LINE.match(line)
+        if not m:
+            continue
+        msg, low = m.group(2), m.group(2).lower()
+        syntax = low.startswith("syntax error") or "non-declaration statement" in low
+        # A name the standard package does not have (`fmt.Severity`) is the code's own.
+        std_member = re.match(rf"undefined: ({'|'.join(GO_PACKAGES)})\.\w+", msg)
+        context = any(w in low for w in GO_CONTEXT) and not std_member
+        errors.append((syntax, "context" if context else "error", msg,
+                       max(0, int(m.group(1)) - shift)))
+    return errors
+
+
 def errors_of(unit, rustc, wrapped):
     lang, code = unit["lang"], unit["code"]
+    if lang == "go":
+        return go_errors(code, wrapped)
     pre, post = WRAP[lang] if wrapped else ("", "")
     src = pre + code + post
     errs = rust_errors(rustc, src) if lang == "rust" else gcc_errors(lang, src)
@@ -229,7 +282,7 @@ def judge(unit, rustc):
     return None
 
 
-NAMES = {"rust": "Rust", "c": "C", "cpp": "C++", "java": "Java"}
+NAMES = {"rust": "Rust", "c": "C", "cpp": "C++", "java": "Java", "go": "Go"}
 
 
 def main():
