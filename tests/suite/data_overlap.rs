@@ -31,7 +31,7 @@ fn blind_train() -> impl Iterator<Item = &'static str> {
         .filter(|f| f.starts_with("tests/data/routing_train_"))
 }
 
-const CONFIDENCE_EVAL: [&str; 8] = [
+const CONFIDENCE_EVAL: [&str; 9] = [
     "tests/data/confidence_heldout2.jsonl",
     "tests/data/confidence_heldout2_extra_real.jsonl",
     "tests/data/confidence_heldout3.jsonl",
@@ -40,6 +40,7 @@ const CONFIDENCE_EVAL: [&str; 8] = [
     "tests/data/confidence_heldout6.jsonl",
     "tests/data/confidence_heldout7.jsonl",
     "tests/data/confidence_heldout8.jsonl",
+    "tests/data/confidence_heldout9.jsonl",
 ];
 const CONFIDENCE_DEV: [&str; 4] = [
     "tests/data/confidence_answers.jsonl",
