@@ -271,6 +271,33 @@ mod tests {
     }
 
     #[test]
+    fn compiler_and_shell_findings_say_what_refused_and_pass_no_control_characters() {
+        let built = "{\"claim\":\"the compiler\",\"code\":\"Rust\",\"expected\":\"\",\
+                     \"got\":\"error[E0308]: mismatched \\u001b[31mtypes\\u0007\",\"line\":3,\"ok\":false}\n{\"done\":true}\n";
+        let s = judge(built, "").expect("judged");
+        assert!(s.score < 0.2, "{s:?}");
+        assert!(
+            s.detail.contains(
+                "the Rust code does not build: error[E0308]: mismatched [31mtypes (line 3)"
+            ),
+            "{}",
+            s.detail
+        );
+        assert!(!s.detail.chars().any(|c| c.is_control()), "{:?}", s.detail);
+        let shell =
+            "{\"claim\":\"the shell\",\"code\":\"mkdir -r b\\u001b]0;x\\u0007\",\"expected\":\"\",\
+                     \"got\":\"mkdir: invalid option -- 'r'\",\"ok\":false}\n{\"done\":true}\n";
+        let s = judge(shell, "").expect("judged");
+        assert!(
+            s.detail
+                .contains("refused by its program: mkdir: invalid option -- 'r'"),
+            "{}",
+            s.detail
+        );
+        assert!(!s.detail.chars().any(|c| c.is_control()), "{:?}", s.detail);
+    }
+
+    #[test]
     fn claims_and_properties_that_held_are_told_apart() {
         let both = "{\"claim\":\"prose\",\"code\":\"f(1)\",\"expected\":\"1\",\"got\":\"1\",\"ok\":true}\n\
                     {\"claim\":\"the request\",\"code\":\"f\",\"expected\":\"\",\"got\":\"\",\"ok\":true}\n{\"done\":true}\n";
