@@ -42,11 +42,12 @@ const CONFIDENCE_EVAL: [&str; 9] = [
     "tests/data/confidence_heldout8.jsonl",
     "tests/data/confidence_heldout9.jsonl",
 ];
-const CONFIDENCE_DEV: [&str; 4] = [
+const CONFIDENCE_DEV: [&str; 5] = [
     "tests/data/confidence_answers.jsonl",
     "tests/data/confidence_dev2.jsonl",
     "tests/data/confidence_dev3.jsonl",
     "tests/data/confidence_dev4.jsonl",
+    "tests/data/confidence_dev5.jsonl",
 ];
 
 /// The tests and benches written against the router, beside its own source.
