@@ -524,11 +524,35 @@ pub(crate) fn audit(
     detail: serde_json::Value,
 ) {
     if let Some(history) = shared.history.as_ref() {
-        history.writer.run(move |store| {
-            if let Err(e) = store.append_audit(kind, session, &detail) {
-                tracing::warn!("not in the audit trail ({kind}): {e}");
-            }
-        });
+        history.writer.run(audit_job(kind, session, detail));
+    }
+}
+
+/// [`audit`], blocking the calling thread until the entry is written (at most 5 s): a
+/// command's run is over for its front end only once its entry can be read.
+pub(crate) fn audit_now(
+    shared: &Shared,
+    kind: &'static str,
+    session: Option<crate::store::SessionId>,
+    detail: serde_json::Value,
+) {
+    if let Some(history) = shared.history.as_ref() {
+        let job = audit_job(kind, session, detail);
+        history
+            .writer
+            .run_and_wait(job, std::time::Duration::from_secs(5));
+    }
+}
+
+fn audit_job(
+    kind: &'static str,
+    session: Option<crate::store::SessionId>,
+    detail: serde_json::Value,
+) -> impl FnOnce(&crate::store::Store) + Send + 'static {
+    move |store| {
+        if let Err(e) = store.append_audit(kind, session, &detail) {
+            tracing::warn!("not in the audit trail ({kind}): {e}");
+        }
     }
 }
 

@@ -108,9 +108,10 @@ fn record(
     });
     let unconfined = spec.mode == Mode::Off;
     let argv = spec.argv.clone();
-    super::audit(shared, "command", session, command);
+    // Written before the run is reported done, so `audit` right after `run` finds it.
+    super::audit_now(shared, "command", session, command);
     if unconfined {
-        super::audit(
+        super::audit_now(
             shared,
             "no_sandbox",
             session,

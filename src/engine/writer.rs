@@ -6,6 +6,7 @@
 //! owns the conversation").
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -43,6 +44,18 @@ impl Writer {
     /// Queues a job; it runs after every job sent before it.
     pub fn run(&self, job: impl FnOnce(&Store) + Send + 'static) {
         let _ = self.jobs.send(Box::new(job));
+    }
+
+    /// Runs a job and blocks the calling thread until it is done, or until `limit` passes:
+    /// for writes a front end must find when it hears the work is over (a command's audit
+    /// entry, read by `audit` right after `run` exits). Never call it on the async workers.
+    pub fn run_and_wait(&self, job: impl FnOnce(&Store) + Send + 'static, limit: Duration) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.run(move |store| {
+            job(store);
+            let _ = tx.send(());
+        });
+        let _ = rx.recv_timeout(limit);
     }
 
     /// Runs a job and waits for its result without blocking the runtime. `None` when the
