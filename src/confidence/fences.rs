@@ -26,6 +26,25 @@ impl Doc {
     }
 }
 
+/// `doc` with the answer's opening document as a `json` block when the prompt is about JSON
+/// and the answer starts with a bare one (no fence, `{` or `[` first): a format request is
+/// often answered with the document alone, and its syntax is then checked like a fenced
+/// one's. The document ends at the first blank line, where prose about it may follow.
+pub(crate) fn with_bare_json(mut doc: Doc, prompt: &str, answer: &str) -> Doc {
+    let start = answer.trim_start();
+    let bare = start.split("\n\n").next().unwrap_or(start).trim_end();
+    let about_json =
+        crate::confidence::words::has_phrase(&crate::confidence::words::normalise(prompt), "json");
+    if doc.blocks.is_empty() && about_json && (bare.starts_with('{') || bare.starts_with('[')) {
+        doc.blocks.push(Block {
+            tag: "json".to_owned(),
+            body: bare.to_owned(),
+            closed: true,
+        });
+    }
+    doc
+}
+
 pub(crate) fn split(answer: &str) -> Doc {
     let (blocks, prose) = fence::split(answer);
     let blocks = blocks
@@ -88,6 +107,22 @@ pub(crate) fn prose_of(parts: &[Part], sep: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_json_answer_to_a_json_prompt_is_a_block_up_to_its_first_blank_line() {
+        let answer = "{\n  \"a\": 1\n}\n\nThis is the object.";
+        let doc = with_bare_json(split(answer), "Convert this to JSON: a=1", answer);
+        assert_eq!(doc.blocks.len(), 1);
+        assert_eq!(doc.blocks[0].tag, "json");
+        assert_eq!(doc.blocks[0].body, "{\n  \"a\": 1\n}");
+        let other = with_bare_json(split(answer), "Write a dict literal", answer);
+        assert!(other.blocks.is_empty(), "not about JSON");
+        let fenced = "```json\n{}\n```";
+        assert_eq!(
+            with_bare_json(split(fenced), "JSON", fenced).blocks.len(),
+            1
+        );
+    }
 
     #[test]
     fn splits_blocks_and_prose() {

@@ -113,7 +113,7 @@ fn severity(name: &str) -> f32 {
 
 /// Scores a draft from every signal available. Never panics, whatever the answer holds.
 pub fn score(d: &Draft) -> Report {
-    let doc = fences::split(d.answer);
+    let doc = fences::with_bare_json(fences::split(d.answer), d.prompt, d.answer);
     // Parsing the code is most of the work; the other signals run beside it (a fifth of
     // the answer's length is about their cost in parsed bytes, measured on the 10 KB bench:
     // 0.45 ms for them against 1.3 ms to parse 5.5 KB of code).

@@ -9,72 +9,87 @@ use crate::confidence::words::{has_phrase, normalise};
 struct Construct {
     name: &'static str,
     asked_by: &'static [&'static str],
+    /// The verbs of a request to use it, one of which the prompt must use.
+    verbs: &'static [&'static str],
     used: fn(&str) -> bool,
 }
 
 const CONSTRUCTS: &[Construct] = &[
     Construct {
         name: "a list comprehension",
+        verbs: CHANGE,
         asked_by: &["list comprehension"],
         used: |c| bracketed_loop(c, '[', ']'),
     },
     Construct {
         name: "a dict comprehension",
+        verbs: CHANGE,
         asked_by: &["dict comprehension", "dictionary comprehension"],
         used: |c| bracketed_loop(c, '{', '}'),
     },
     Construct {
         name: "a generator",
+        verbs: CHANGE,
         asked_by: &["generator", "generator expression"],
         used: |c| c.contains("yield") || bracketed_loop(c, '(', ')'),
     },
     Construct {
         name: "an arrow function",
+        verbs: CHANGE,
         asked_by: &["arrow function", "arrow functions"],
         used: |c| c.contains("=>"),
     },
     Construct {
         name: "an f-string",
+        verbs: CHANGE,
         asked_by: &["f-string", "f-strings", "fstring"],
         used: has_f_string,
     },
     Construct {
         name: "`enumerate`",
+        verbs: CHANGE,
         asked_by: &["enumerate", "enumerate()"],
         used: |c| c.contains("enumerate("),
     },
     Construct {
         name: "`zip`",
+        verbs: CHANGE,
         asked_by: &["zip()", "use zip"],
         used: |c| c.contains("zip("),
     },
     Construct {
         name: "`sum()`",
+        verbs: CHANGE,
         asked_by: &["sum()", "use sum"],
         used: |c| c.contains("sum("),
     },
     Construct {
         name: "async/await",
+        verbs: CHANGE,
         asked_by: &["async/await", "async and await", "async await"],
         used: |c| c.contains("await"),
     },
     Construct {
         name: "a template literal",
+        verbs: CHANGE,
         asked_by: &["template literal", "template literals", "template string"],
         used: |c| c.contains('`'),
     },
     Construct {
         name: "`const` in place of `var`",
+        verbs: CHANGE,
         asked_by: &["use const", "to const", "const instead"],
         used: |c| has_phrase(c, "const") && !has_phrase(c, "var"),
     },
     Construct {
         name: "`let` in place of `var`",
+        verbs: CHANGE,
         asked_by: &["use let", "to let", "let instead"],
         used: |c| has_phrase(c, "let") && !has_phrase(c, "var"),
     },
     Construct {
         name: "a `with` block",
+        verbs: CHANGE,
         asked_by: &[
             "with statement",
             "context manager",
@@ -90,11 +105,23 @@ const CONSTRUCTS: &[Construct] = &[
     },
     Construct {
         name: "a dataclass",
+        verbs: CHANGE,
         asked_by: &["dataclass", "@dataclass"],
         used: |c| c.contains("@dataclass"),
     },
     Construct {
+        name: "a docstring",
+        verbs: DOCUMENT,
+        asked_by: &["docstring", "docstrings", "doc comment", "jsdoc"],
+        used: |c| {
+            ["\"\"\"", "\'\'\'", "/**", "///", "//!"]
+                .iter()
+                .any(|d| c.contains(d))
+        },
+    },
+    Construct {
         name: "pathlib",
+        verbs: CHANGE,
         asked_by: &["pathlib"],
         used: |c| c.contains("Path"),
     },
@@ -103,6 +130,11 @@ const CONSTRUCTS: &[Construct] = &[
 /// Verbs of a request to change code, one of which the prompt must use.
 const CHANGE: &[&str] = &[
     "use", "convert", "rewrite", "refactor", "change", "turn", "replace", "make", "switch", "into",
+];
+/// Verbs of a request for documentation: a docstring is written or added, not "used".
+const DOCUMENT: &[&str] = &[
+    "use", "convert", "rewrite", "refactor", "change", "turn", "replace", "make", "switch", "into",
+    "add", "write", "document", "generate", "give", "create",
 ];
 /// Openings of a question about a construct, not a request to use it.
 const QUESTIONS: &[&str] = &[
@@ -113,15 +145,16 @@ const QUESTIONS: &[&str] = &[
 pub(super) fn missing(prompt: &str, blocks: &[&str]) -> Option<String> {
     let text = normalise(prompt);
     let opening = text.trim_start();
-    if QUESTIONS.iter().any(|q| opening.starts_with(q))
-        || !CHANGE.iter().any(|v| has_phrase(&text, v))
-    {
+    if QUESTIONS.iter().any(|q| opening.starts_with(q)) {
         return None;
     }
     let code = blocks.join("\n");
     let c = CONSTRUCTS
         .iter()
         .find(|c| c.asked_by.iter().any(|p| has_phrase(&text, p)))?;
+    if !c.verbs.iter().any(|v| has_phrase(&text, v)) {
+        return None;
+    }
     (!(c.used)(&code)).then(|| format!("the prompt asks for {}, and the code has none", c.name))
 }
 
@@ -186,6 +219,16 @@ mod tests {
         let fs = "Convert this to an f-string: print('Total: %.2f' % total)";
         assert_eq!(missing(fs, &["print(f\"Total: {total:.2f}\")"]), None);
         assert!(missing(fs, &["print('Total: {:.2f}'.format(total))"]).is_some());
+    }
+
+    #[test]
+    fn a_docstring_asked_for_must_be_written() {
+        let p = "Write a Python docstring for `def is_even(n): return n % 2 == 0`.";
+        assert!(missing(p, &["def is_even(n):\n    return n % 2 == 0"])
+            .is_some_and(|m| m.contains("a docstring")));
+        let doc = "def is_even(n):\n    \"\"\"True when n is even.\"\"\"\n    return n % 2 == 0";
+        assert_eq!(missing(p, &[doc]), None);
+        assert_eq!(missing("What is a docstring?", &["x = 1"]), None);
     }
 
     #[test]
