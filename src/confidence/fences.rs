@@ -32,10 +32,14 @@ impl Doc {
 /// one's. The document ends at the first blank line, where prose about it may follow.
 pub(crate) fn with_bare_json(mut doc: Doc, prompt: &str, answer: &str) -> Doc {
     let start = answer.trim_start();
+    // The cheap tests first: lower-casing the prompt is paid only for a bare document.
+    if !doc.blocks.is_empty() || !(start.starts_with('{') || start.starts_with('[')) {
+        return doc;
+    }
     let bare = start.split("\n\n").next().unwrap_or(start).trim_end();
     let about_json =
         crate::confidence::words::has_phrase(&crate::confidence::words::normalise(prompt), "json");
-    if doc.blocks.is_empty() && about_json && (bare.starts_with('{') || bare.starts_with('[')) {
+    if about_json {
         doc.blocks.push(Block {
             tag: "json".to_owned(),
             body: bare.to_owned(),

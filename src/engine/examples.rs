@@ -97,12 +97,18 @@ fn run(
 
 /// The Rust toolchain's directory (`rustc --print sysroot`), asked once: a draft's Rust is
 /// compiled with that toolchain's own `rustc`, found there rather than through rustup's
-/// proxy, which needs the home directory the sandbox hides. Asking runs no draft code.
+/// proxy, which needs the home directory the sandbox hides. Asking runs no draft code. It is
+/// asked from the temporary directory with rustup's auto-install off, so a
+/// `rust-toolchain.toml` in the directory the program started in can neither choose the
+/// toolchain nor start a download.
 fn rust_sysroot() -> Option<String> {
     static ROOT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     ROOT.get_or_init(|| {
         let out = std::process::Command::new("rustc")
             .args(["--print", "sysroot"])
+            .current_dir(std::env::temp_dir())
+            .env("RUSTUP_AUTO_INSTALL", "0")
+            .env_remove("RUSTUP_TOOLCHAIN")
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .output()

@@ -27,8 +27,8 @@ CPP_HEADERS = ["iostream", "vector", "string", "map", "unordered_map", "set", "a
                "memory", "cmath", "cstdint", "utility", "sstream", "stdexcept", "functional"]
 WRAP = {"rust": ("fn __f() {\n", "\n}"), "c": ("void __f(void) {\n", "\n}"),
         "cpp": ("void __f() {\n", "\n}")}
-GCC_LINE = re.compile(r"^[^:\n]*:(\d+):(?:\d+:)? (?:fatal )?error: (.*)$")
-GO_LINE = re.compile(r"^[^:\n]*\.go:(\d+):(?:\d+:)? (.*)$")
+GCC_LINE = re.compile(r"^[^:\n]*:(?P<line>\d+):(?:\d+:)? (?:fatal )?error: (?P<msg>.*)$")
+GO_LINE = re.compile(r"^[^:\n]*\.go:(?P<line>\d+):(?:\d+:)? (?P<msg>.*)$")
 GO_CONTEXT = ("undefined:", "could not import", "imported and not used", "declared but not used",
               "declared and not used", "can't find import", "cannot find package", "not in std",
               "missing function body", "main redeclared")
@@ -36,12 +36,12 @@ GO_CONTEXT = ("undefined:", "could not import", "imported and not used", "declar
 GO_PACKAGES = ("fmt", "strings", "strconv", "os", "errors", "sort", "time", "math", "bytes",
                "io", "bufio", "sync", "regexp", "unicode", "json", "http", "filepath")
 GO_PATHS = {"json": "encoding/json", "http": "net/http", "filepath": "path/filepath"}
-TSC_LINE = re.compile(r"^[^(\n]*\.ts\((\d+),\d+\): error (TS\d+): (.*)$")
+TSC_LINE = re.compile(r"^[^(\n]*\.ts\((?P<line>\d+),\d+\): error (?P<code>TS\d+): (?P<msg>.*)$")
 # Names, modules and settings of a project the fragment is not in.
 TS_CONTEXT = {"TS2304", "TS2307", "TS2552", "TS2580", "TS2582", "TS2593", "TS2503", "TS2694",
               "TS2792", "TS1375", "TS1378", "TS1208", "TS2686", "TS17004", "TS7016", "TS2451",
               "TS2300", "TS2395", "TS2440", "TS2305", "TS2614", "TS2724", "TS18028"}
-JAVAC_LINE = re.compile(r"^[^:\n]*\.java:(\d+): error: (.*)$")
+JAVAC_LINE = re.compile(r"^[^:\n]*\.java:(?P<line>\d+): error: (?P<msg>.*)$")
 # The JVM within the sandbox's 1 GiB of address space (measured: javac starts and compiles
 # a class in about 0.8 s with these).
 JVM_FLAGS = ["-J-Xmx160m", "-J-XX:ReservedCodeCacheSize=32m",
@@ -109,6 +109,22 @@ def rust_errors(rustc, src):
     return errors
 
 
+def line_errors(out, pattern, classify, shift=0):
+    """(syntax?, code or "context", message, line) of each error line of a compiler's
+    output that `pattern` (groups `line` and `msg`) matches; `classify(msg, lower, match)`
+    gives (syntax?, context?, code). Lines are counted from the fragment's first, `shift`
+    wrapper lines before it."""
+    errors = []
+    for line in out.splitlines():
+        m = pattern.match(line)
+        if m:
+            msg = m.group("msg")
+            syntax, context, code = classify(msg, msg.lower(), m)
+            errors.append((syntax, "context" if context else code, msg,
+                           max(0, int(m.group("line")) - shift)))
+    return errors
+
+
 def missing_header(lang, src, at):
     """Whether line `at` of `src` includes a C header by a name no C header has (`<stdint>`
     for `<stdint.h>`): the code's own mistake, where a library not installed here is not."""
@@ -132,19 +148,13 @@ def gcc_errors(lang, src):
     out = run(argv + [name])
     if out is None:
         return None
-    errors = []
-    for line in out.splitlines():
-        m = GCC_LINE.match(line)
-        if not m:
-            continue
-        msg = m.group(2)
-        low = msg.lower()
+    def classify(_msg, low, m):
         syntax = low.startswith("expected") or "before" in low and "expected" in low \
             or "stray" in low or "unterminated" in low or "missing terminating" in low
         context = any(c in low for c in C_CONTEXT) \
-            and not missing_header(lang, src, int(m.group(1)))
-        errors.append((syntax, "context" if context else "error", msg, int(m.group(1))))
-    return errors
+            and not missing_header(lang, src, int(m.group("line")))
+        return syntax, context, "error"
+    return line_errors(out, GCC_LINE, classify)
 
 
 def java_errors(code):
@@ -170,17 +180,9 @@ def java_errors(code):
                "-encoding", "UTF-8", "-Xmaxerrs", "20", "-d", "classes", f"{name}.java"])
     if out is None:
         return None
-    errors = []
-    for line in out.splitlines():
-        m = JAVAC_LINE.match(line)
-        if not m:
-            continue
-        msg, low = m.group(2), m.group(2).lower()
-        syntax = any(w in low for w in JAVA_SYNTAX)
-        context = any(w in low for w in JAVA_CONTEXT)
-        errors.append((syntax, "context" if context else "error", msg,
-                       max(0, int(m.group(1)) - shift)))
-    return errors
+    return line_errors(out, JAVAC_LINE, lambda _msg, low, _m: (
+        any(w in low for w in JAVA_SYNTAX), any(w in low for w in JAVA_CONTEXT), "error"),
+        shift)
 
 
 # What a program says when it does not take an option or an operand it was given.
@@ -240,19 +242,12 @@ def go_errors(code, wrapped):
     out = run([go, "tool", "compile", "-e", "-o", "unit.o", "unit.go"])
     if out is None:
         return None
-    errors = []
-    for line in out.splitlines():
-        m = GO_LINE.match(line)
-        if not m:
-            continue
-        msg, low = m.group(2), m.group(2).lower()
+    def classify(msg, low, _m):
         syntax = low.startswith("syntax error") or "non-declaration statement" in low
         # A name the standard package does not have (`fmt.Severity`) is the code's own.
         std_member = re.match(rf"undefined: ({'|'.join(GO_PACKAGES)})\.\w+", msg)
-        context = any(w in low for w in GO_CONTEXT) and not std_member
-        errors.append((syntax, "context" if context else "error", msg,
-                       max(0, int(m.group(1)) - shift)))
-    return errors
+        return syntax, any(w in low for w in GO_CONTEXT) and not std_member, "error"
+    return line_errors(out, GO_LINE, classify, shift)
 
 
 def ts_errors(code, wrapped):
@@ -271,17 +266,11 @@ def ts_errors(code, wrapped):
                "es2020,dom", "--skipLibCheck", "unit.ts"])
     if out is None:
         return None
-    errors = []
-    for line in out.splitlines():
-        m = TSC_LINE.match(line)
-        if not m:
-            continue
-        code_, msg = m.group(2), m.group(3)
+    def classify(_msg, _low, m):
+        code_ = m.group("code")
         syntax = code_.startswith("TS1") and len(code_) == 6 and code_ not in TS_CONTEXT
-        context = code_ in TS_CONTEXT
-        errors.append((syntax, "context" if context else code_, msg,
-                       max(0, int(m.group(1)) - pre.count("\n"))))
-    return errors
+        return syntax, code_ in TS_CONTEXT, code_
+    return line_errors(out, TSC_LINE, classify, pre.count("\n"))
 
 
 def errors_of(unit, rustc, wrapped):

@@ -49,6 +49,11 @@ const NOT_ONE_NUMBER: &[&str] = &[
     "sum", "count", "filter", "first", "up to", "below", "between", "all",
 ];
 
+/// Collections and other kinds that turn a two-number contract into another task.
+const NOT_TWO_NUMBERS: &[&str] = &[
+    "three", "list", "array", "lists", "arrays", "strings", "dates",
+];
+
 pub(super) static CATALOGUE: &[Known] = &[
     Known {
         name: "prime",
@@ -391,9 +396,7 @@ pub(super) static CATALOGUE: &[Known] = &[
             "the larger of",
             "the bigger of",
         ],
-        not: &[
-            "three", "list", "array", "lists", "arrays", "strings", "dates",
-        ],
+        not: NOT_TWO_NUMBERS,
         arity: 2,
         suites: r#"[[{"a":[3,7],"e":7},{"a":[7,3],"e":7},{"a":[-2,-5],"e":-2},{"a":[4,4],"e":4}]]"#,
     },
@@ -409,9 +412,7 @@ pub(super) static CATALOGUE: &[Known] = &[
             "the smaller number",
             "the smaller of",
         ],
-        not: &[
-            "three", "list", "array", "lists", "arrays", "strings", "dates",
-        ],
+        not: NOT_TWO_NUMBERS,
         arity: 2,
         suites: r#"[[{"a":[3,7],"e":3},{"a":[7,3],"e":3},{"a":[-2,-5],"e":-5},{"a":[4,4],"e":4}]]"#,
     },
