@@ -152,12 +152,21 @@ pub fn score(d: &Draft) -> Report {
 pub fn with_examples(mut report: Report, examples: Signal) -> Report {
     // A short answer whose claims held when run says enough: "It prints 3" needs no more
     // words once running the code prints 3.
+    // Likewise the model's doubt about its own tokens: running the code has settled what
+    // the doubt was about.
     if examples.score >= 1.0 {
         if let Some(length) = report.signals.get_mut("length").filter(|s| s.score < 1.0) {
             *length = signal(
                 1.0,
                 length.weight,
                 "short, but what it claims held when run",
+            );
+        }
+        if let Some(lp) = report.signals.get_mut("logprobs").filter(|s| s.score < 1.0) {
+            *lp = signal(
+                1.0,
+                lp.weight,
+                format!("{}, but what it claims held when run", lp.detail),
             );
         }
     }
