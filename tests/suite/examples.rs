@@ -162,6 +162,76 @@ fn javascript_comments_python_questions_and_ordinary_calls_are_checked() {
 }
 
 #[test]
+fn a_question_over_unfenced_code_is_run_and_a_value_said_in_words_counts() {
+    // The prompt's code need not be fenced; the answer may show the output as a block.
+    question_is_checked(
+        "What does this print in Python?\n\nx = [1, 2, 3]\nprint(x[0])",
+        (
+            "This code will output: `[1, 2, 3]`.",
+            "gives 1, not [1, 2, 3]",
+        ),
+        "This Python code will output:\n\n```\n1\n```\n",
+    );
+    // A value said in words stands alone in the prose; wrong steps around it do not count.
+    question_is_checked(
+        "What does this Python code print?\n\nprint(2 + 3 * 4)",
+        (
+            "It prints 20, because 2 + 3 is 5 and 5 * 4 is 20.",
+            "gives 14",
+        ),
+        "The Python code will output: 2 + 3 * 4, which is 2 + 12 = 14.",
+    );
+    // An output that is no literal is judged when the answer quotes it as the value.
+    question_is_checked(
+        "What is the output of `print(type([]))` in Python?",
+        ("The output will be:\n\n`<class 'str'>`", "<class 'list'>"),
+        "It prints `<class 'list'>`.",
+    );
+    // The question's call runs after the code that defines it.
+    question_is_checked(
+        "What does `f(3)` return?\n\ndef f(x):\n    return x * 2",
+        ("It returns 5.", "gives 6"),
+        "It returns 6: the function doubles its argument.",
+    );
+    question_is_checked(
+        "What does this JavaScript print?\n\nconsole.log('1' + 2);",
+        ("It prints 3, the sum.", "gives 12"),
+        "This JavaScript code prints 12: the number is joined to the string.",
+    );
+    // A comment beside an object with no repr of its own is held to nothing.
+    let point = "```python\nclass Point:\n    def __init__(self, x, y):\n        \
+                 self.x, self.y = x, y\n\np = Point(1, 2)  # 1.00\n```\n";
+    let judged = examples_of(&scored("a Point class with x and y", point));
+    assert!(judged.as_ref().is_none_or(|e| e.0 >= 1.0), "{judged:?}");
+}
+
+#[test]
+fn claims_that_held_when_run_outweigh_the_models_doubt_about_its_tokens() {
+    let cfg = codecrucible::Config::default().sandbox;
+    let unsure: Vec<codecrucible::logprob::TokenLogprob> = (0..40)
+        .map(|i| codecrucible::logprob::TokenLogprob {
+            token: format!("t{i}"),
+            logprob: if i % 4 == 0 { -3.5 } else { -0.9 },
+        })
+        .collect();
+    let draft = |answer| codecrucible::confidence::Draft {
+        prompt: "What does `print(len('hello'))` print in Python?",
+        answer,
+        task_type: codecrucible::router::TaskType::Analysis,
+        finish_reason: Some("stop"),
+        logprobs: &unsure,
+    };
+    let right = codecrucible::engine::examples::scored(&cfg, &draft("It prints `5`."));
+    assert_eq!(right.signals["examples"].score, 1.0);
+    assert!(right.score > 0.9, "{right:#?}");
+    let wrong = codecrucible::engine::examples::scored(&cfg, &draft("It prints `6`."));
+    assert!(wrong.score < 0.3, "{wrong:#?}");
+    // Unchecked, the same tokens leave the draft in doubt.
+    let unchecked = codecrucible::confidence::score(&draft("It is a short word."));
+    assert!(unchecked.signals["logprobs"].score < 0.6, "{unchecked:#?}");
+}
+
+#[test]
 fn a_wrong_api_a_function_that_computes_nothing_and_a_crashing_script_are_caught() {
     let py = |body: &str| format!("```python\n{body}\n```\n");
     // A method the argument's type does not have.

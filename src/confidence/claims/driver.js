@@ -273,7 +273,7 @@ function smoke(defined) {
 
 // The prompt asks what its code prints or gives, and the answer says: run the code in a
 // context of its own, and see whether what the answer says is what it does.
-function checkQuestion(code, claims) {
+function checkQuestion(code, claims, said) {
   const out = [];
   const own = { log: (...a) => { if (out.join('').length < CAP) out.push(fmt(a) + '\n'); } };
   own.info = own.log;
@@ -295,15 +295,27 @@ function checkQuestion(code, claims) {
     hit = claims.some((c) => c.toLowerCase().includes(err.toLowerCase()) || /error/i.test(c));
   } else if (printed.trim()) {
     actual = printed.trim();
-    hit = claims.some((c) => matchesText(printed, c));
+    hit = claims.some((c) => matchesText(printed, c)) || standalone(actual, said);
   } else if (value !== undefined) {
     actual = util.inspect(value);
-    hit = claims.some((c) => matchesValue(value, c));
+    hit = claims.some((c) => matchesValue(value, c)) || standalone(actual, said)
+      || standalone(String(value), said);
   } else {
     return;
   }
-  if (!claims.some((c) => literal(c).ok) && !hit) return;
-  say({ claim: "the prompt's code", code: code.slice(0, 200), expected: claims[0].slice(0, 200), got: actual.slice(0, 200), ok: !!hit });
+  const stated = claims.filter((c) => literal(c).ok || c.startsWith('`'));
+  if (!stated.length && !hit) return;
+  const expected = (stated[0] || claims[0]).replace(/^`+|`+$/g, '');
+  say({ claim: "the prompt's code", code: code.slice(0, 200), expected: expected.slice(0, 200), got: actual.slice(0, 200), ok: !!hit });
+}
+
+// Whether a one-line value appears in `said` as a whole item, not inside a list, a number
+// or a word ("…, which is 3.").
+function standalone(value, said) {
+  const v = String(value).trim();
+  if (!v || v.includes('\n') || v.length > 60 || !said) return false;
+  const esc = v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\w\\[(,.+*/'"-])${esc}(?![\\w\\]),+*/'"]|\\.\\d)`).test(said);
 }
 
 function main() {
@@ -321,7 +333,7 @@ function main() {
     }
     say({ claim: `output of block ${o.block + 1}`, code: '', expected: o.expected.slice(0, 200), got: p.trim().slice(0, 200), ok: good });
   }
-  if (payload.question) checkQuestion(payload.question.code, payload.question.claims);
+  if (payload.question) checkQuestion(payload.question.code, payload.question.claims, payload.question.said || '');
   smoke(payload.defined || []);
   if ((payload.spec || []).length) {
     const words = new Set(payload.words || []);

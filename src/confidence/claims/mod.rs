@@ -130,6 +130,9 @@ struct Payload {
 struct Question {
     code: String,
     claims: Vec<String>,
+    /// The answer's opening prose without its code spans, where the driver also looks for
+    /// the value standing alone.
+    said: String,
 }
 
 /// A claimed result of a call: `expr` should give `expected`.
@@ -345,7 +348,8 @@ mod tests {
     use super::*;
 
     fn payload(prompt: &str, answer: &str) -> serde_json::Value {
-        let p = probe(prompt, answer).expect("a probe");
+        let p =
+            probe(prompt, answer).unwrap_or_else(|| panic!("no probe for {prompt:?} {answer:?}"));
         serde_json::from_str(&p.payload).expect("json")
     }
 
@@ -419,6 +423,31 @@ mod tests {
             probe("Explain `print(1)`.", "It prints 1."),
             None,
             "not a question"
+        );
+    }
+
+    #[test]
+    fn a_question_over_unfenced_code_reads_it_and_the_answers_shown_output() {
+        let prompt = "What does this print in Python?\n\nx = [1, 2, 3]\nprint(len(x))";
+        let p = payload(prompt, "This Python code will output:\n\n```\n3\n```\n");
+        assert_eq!(p["question"]["code"], "x = [1, 2, 3]\nprint(len(x))");
+        assert_eq!(
+            p["question"]["claims"][0], "`3`",
+            "the shown output, quoted"
+        );
+        // A value said in words is kept for the driver apart from the code quoted.
+        let p = payload(prompt, "It will output `len(x)`, which is 3.");
+        assert_eq!(p["question"]["claims"][0], "len(x)", "code, not a value");
+        assert_eq!(p["question"]["said"], "It will output  , which is 3.");
+        // The question's expression runs after the code that defines what it calls.
+        let defs = "What does `f(3)` return?\n\ndef f(x):\n    return x * 2";
+        let p = payload(defs, "It returns 6.");
+        assert_eq!(p["question"]["code"], "def f(x):\n    return x * 2\nf(3)");
+        // A fenced block's backticks are no inline span to append.
+        let fenced = "What does this print?\n```python\nprint(2 ** 3)\n```";
+        assert_eq!(
+            payload(fenced, "It will print `9`.")["question"]["code"],
+            "print(2 ** 3)\n"
         );
     }
 

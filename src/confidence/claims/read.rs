@@ -14,6 +14,13 @@ const VERBS: &[&str] = &[
     "results in",
     "should be",
     "will be",
+    "would be",
+    "will print",
+    "would print",
+    "will output",
+    "would output",
+    "will give",
+    "would give",
     "returns",
     "gives",
     "outputs",
@@ -69,7 +76,7 @@ pub(super) fn question(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Quest
                 continue;
             }
             let value = after.trim_start_matches([' ', ':']);
-            if let Some(v) = literal_token(value) {
+            if let Some(v) = quoted_or_literal(value) {
                 claims.push((i, v));
             }
         }
@@ -78,14 +85,60 @@ pub(super) fn question(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Quest
     if let Some(v) = opening
         .trim_start()
         .starts_with('`')
-        .then(|| literal_token(opening.trim_start()))
+        .then(|| quoted_or_literal(opening.trim_start()))
         .flatten()
     {
         claims.push((0, v));
     }
     claims.sort_by_key(|c| c.0);
-    let claims: Vec<String> = claims.into_iter().map(|c| c.1).take(8).collect();
-    (!claims.is_empty()).then_some(Question { code, claims })
+    // A quoted span that is a piece of the prompt's code names the code, not its value.
+    let mut claims: Vec<String> = claims
+        .into_iter()
+        .map(
+            |(_, c)| match c.strip_prefix('`').and_then(|c| c.strip_suffix('`')) {
+                Some(inner) if code.contains(inner) => inner.to_owned(),
+                _ => c,
+            },
+        )
+        .take(8)
+        .collect();
+    if claims.is_empty() {
+        claims.extend(output_block(prompt, parts));
+    }
+    let said = without_spans(opening);
+    (!claims.is_empty()).then_some(Question { code, claims, said })
+}
+
+/// A value as `literal_token` reads it; one the answer quoted as code keeps its backticks,
+/// so the driver knows the answer presented it as the value, literal or not (`<class 'str'>`).
+fn quoted_or_literal(text: &str) -> Option<String> {
+    let v = literal_token(text)?;
+    Some(if text.starts_with('`') {
+        format!("`{v}`")
+    } else {
+        v
+    })
+}
+
+/// The answer's first block when it is short, untagged (or tagged as output) and not the
+/// prompt's own code: the printed output it shows ("This will output:\n```\n3\n```").
+fn output_block(prompt: &str, parts: &[Part]) -> Option<String> {
+    let body = parts.iter().find_map(|p| match p {
+        Part::Block { tag, body } => Some((tag, body)),
+        Part::Prose(_) => None,
+    });
+    let (tag, body) = body?;
+    let plain = tag.is_empty() || matches!(tag.as_str(), "text" | "txt" | "output" | "console");
+    let body = body.trim();
+    let short = body.lines().count() <= 5 && body.len() <= 200;
+    let copied = prompt.contains(body) && body.lines().any(super::spec::starts_code);
+    (plain && short && !body.is_empty() && !copied).then(|| format!("`{body}`"))
+}
+
+/// Prose with its inline code spans left out: where a value the answer states in words
+/// ("…, which is 2 + 12 = 14") is looked for, apart from the code it quotes.
+fn without_spans(text: &str) -> String {
+    text.split('`').step_by(2).collect::<Vec<_>>().join(" ")
 }
 
 /// The language a question prompt's code is in: JavaScript when it says so, none when it
@@ -112,13 +165,31 @@ fn prompt_lang(lower: &str) -> Option<Lang> {
 /// The code a prompt shows: its first block in the language (or untagged), else its first
 /// inline span that is an expression or a call rather than a bare name.
 fn prompt_code(lang: Lang, prompt: &str) -> Option<String> {
-    prompt_block(lang, prompt).or_else(|| {
-        crate::confidence::words::inline_spans(prompt, 8)
-            .into_iter()
-            .map(|(span, _)| span)
-            .find(|s| s.contains(['(', '[', '+', '*', '%']) && s.len() <= 300)
-            .map(str::to_owned)
-    })
+    // Spans of the prose only: the backticks of a fence are no span.
+    let prose = prose_of(&parts(prompt), "\n");
+    let span = crate::confidence::words::inline_spans(&prose, 8)
+        .into_iter()
+        .map(|(span, _)| span)
+        .find(|s| s.contains(['(', '[', '+', '*', '%']) && s.len() <= 300)
+        .map(str::to_owned);
+    prompt_block(lang, prompt)
+        .or_else(|| unfenced(prompt))
+        .map(|code| match &span {
+            // "What does `f(3)` return?" over the code that defines `f`: the question's
+            // expression is run last, after the code.
+            Some(expr) if !code.contains(expr.as_str()) => format!("{code}\n{expr}"),
+            _ => code,
+        })
+        .or(span)
+}
+
+/// The prompt's code when it is not fenced: its lines from the first after the question
+/// that reads as code ("What does this print?\n\nx = [1, 2]\nprint(len(x))").
+fn unfenced(prompt: &str) -> Option<String> {
+    let lines: Vec<&str> = prompt.lines().collect();
+    let first = (1..lines.len()).find(|&i| super::spec::starts_code(lines[i]))?;
+    let code = lines[first..].join("\n");
+    (code.len() <= 2000).then(|| code.trim_end().to_owned())
 }
 
 /// The prompt's first block in `lang` or untagged.

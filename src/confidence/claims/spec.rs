@@ -266,7 +266,7 @@ pub(super) fn files(prompt: &str) -> Vec<String> {
     out
 }
 
-fn starts_code(line: &str) -> bool {
+pub(super) fn starts_code(line: &str) -> bool {
     const STARTS: [&str; 6] = ["for ", "if ", "while ", "print(", "with ", "try:"];
     let t = line.trim_start();
     looks_like_code(line) || STARTS.iter().any(|s| t.starts_with(s))

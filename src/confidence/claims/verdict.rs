@@ -21,6 +21,9 @@ const REQUEST: &str = "the request";
 /// What the driver reports as `claim` when a rewrite does not behave as the prompt's code.
 const ORIGINAL: &str = "the original";
 
+/// What the driver reports as `claim` when the prompt asks what its own code gives.
+const QUESTION: &str = "the prompt's code";
+
 /// What the compile check reports as `claim` for a block that does not build; its `code`
 /// names the language.
 const COMPILER: &str = "the compiler";
@@ -81,6 +84,13 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
             Some(ORIGINAL) => Some(format!(
                 "the rewrite does not do what the prompt's code does: {code} gives {got} where the original gives {expected}"
             )),
+            Some(QUESTION) => {
+                // The answer to the question itself is wrong, as a wrong example of its own.
+                let detail = format!(
+                    "run in the sandbox, the prompt's `{code}` gives {got}, not {expected} as the answer says"
+                );
+                return Some(signal(0.05, 1.0, detail));
+            }
             Some(REQUEST) => Some(format!(
                 "`{code}` gives {got}, where the request asks for {expected}"
             )),
