@@ -468,6 +468,20 @@ fn a_textbook_function_the_prompt_names_is_called_on_known_cases() {
         "`isPalindrome(\"abca\")` gives true, where the request asks for false",
         &js("function clean(s) {\n  return s.toLowerCase();\n}\nfunction isPalindrome(s) {\n  const t = clean(s);\n  return t === [...t].reverse().join('');\n}"),
     );
+    // A recursion without its base case never gives a value, even on the first case; nor
+    // does one that reaches its own `raise` on an ordinary input.
+    property_is_tested(
+        "Write a JavaScript function that returns the factorial of n.",
+        &js("function factorial(n) {\n  return n * factorial(n - 1);\n}"),
+        "`factorial(3)` raises RangeError, where the request asks for 6",
+        &js("function factorial(n) {\n  return n <= 1 ? 1 : n * factorial(n - 1);\n}"),
+    );
+    property_is_tested(
+        "Write a Python function that returns the factorial of n using a loop.",
+        &py("def factorial(n):\n    if n < 0:\n        raise ValueError('negative')\n    return n * factorial(n - 1)"),
+        "`factorial(3)` raises ValueError, where the request asks for 6",
+        &py("def factorial(n):\n    if n < 0:\n        raise ValueError('negative')\n    out = 1\n    for k in range(2, n + 1):\n        out *= k\n    return out"),
+    );
     // A function that prints instead of returning, or answers another task, is not judged.
     for (prompt, body) in [
         (

@@ -124,7 +124,7 @@ function evaluate(expr) {
     return { value: vm.runInContext(expr, ctx, { timeout: STEP_MS }) };
   } catch (e) {
     if (e && e.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return { error: 'Timeout' };
-    return { error: (e && e.name) || 'Error' };
+    return { error: (e && e.name) || 'Error', message: String((e && e.message) || '').slice(0, 120) };
   }
 }
 

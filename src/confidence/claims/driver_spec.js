@@ -54,7 +54,8 @@ const shortJson = (v) => { const t = v === undefined ? 'undefined' : JSON.string
 const sameJson = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 function failed(call, got, want) {
-  say({ claim: 'the request', code: call.shown.slice(0, 200), expected: shortJson(want), got: shortJson(got), ok: false });
+  const shown = got && got.raised ? `raises ${got.raised}` : shortJson(got);
+  say({ claim: 'the request', code: call.shown.slice(0, 200), expected: shortJson(want), got: shown, ok: false });
   return false;
 }
 

@@ -183,10 +183,12 @@ def as_items(value):
     return None
 
 
-def fail(name, args, got, expected):
-    """Reports a broken property; False, for the check to return."""
+def fail(name, args, got, expected, raised=None):
+    """Reports a broken property; False, for the check to return. With `raised`, the call
+    raised that error instead of giving a value."""
+    shown = f"raises {raised}" if raised else shown_arg(got)
     say(claim="the request", code=f"{name}({', '.join(shown_arg(a) for a in args)})"[:200],
-        expected=str(expected)[:200], got=shown_arg(got)[:200], ok=False)
+        expected=str(expected)[:200], got=shown[:200], ok=False)
     return False
 
 

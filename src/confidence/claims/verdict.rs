@@ -91,9 +91,12 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
                 );
                 return Some(signal(0.05, 1.0, detail));
             }
-            Some(REQUEST) => Some(format!(
-                "`{code}` gives {got}, where the request asks for {expected}"
-            )),
+            Some(REQUEST) => {
+                let gives = if got.starts_with("raises ") { "" } else { "gives " };
+                Some(format!(
+                    "`{code}` {gives}{got}, where the request asks for {expected}"
+                ))
+            }
             Some(COMPILER) => {
                 let at = v.line.filter(|l| *l > 0).map(|l| format!(" (line {l})"));
                 let got = crate::text::terminal::clean(v.got.as_deref().unwrap_or("")).into_owned();
