@@ -15,12 +15,16 @@ mod rename;
 /// The signal for an answer taken apart as `doc`: its closed, non-empty blocks are the code
 /// it offers (a block cut off at the end is no change of anything).
 pub(crate) fn signal_for(prompt: &str, doc: &Doc, task: TaskType) -> Option<Signal> {
-    let blocks: Vec<&str> = doc
+    let mut blocks: Vec<&str> = doc
         .blocks
         .iter()
         .filter(|b| b.closed && !b.body.trim().is_empty())
         .map(|b| b.body.as_str())
         .collect();
+    if doc.blocks.is_empty() {
+        // An answer that is nothing but code, unfenced ("let pi = 3.14;"), offers that code.
+        blocks.extend(bare_code(doc));
+    }
     if blocks.is_empty() {
         return None;
     }
@@ -69,6 +73,17 @@ fn unchanged(prompt: &str, blocks: &[&str], task: TaskType) -> bool {
     }
 }
 
+/// The whole answer, when it has no fence and every line of it reads as code (a short
+/// answer: at most 12 lines).
+fn bare_code(doc: &Doc) -> Option<&str> {
+    let text = doc.prose.trim();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    (!lines.is_empty()
+        && lines.len() <= 12
+        && lines.iter().all(|l| super::words::looks_like_code(l)))
+    .then_some(text)
+}
+
 fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -87,6 +102,22 @@ mod tests {
 
     fn score(prompt: &str, answer: &str, task: TaskType) -> Option<f32> {
         signal_for(prompt, &super::super::fences::split(answer), task).map(|s| s.score)
+    }
+
+    #[test]
+    fn an_unfenced_answer_that_is_the_prompts_code_is_caught() {
+        let prompt = "Make this JavaScript variable a constant:\n\nlet pi = 3.14;";
+        assert_eq!(score(prompt, "let pi = 3.14;", TaskType::Edit), Some(0.15));
+        assert_eq!(score(prompt, "const pi = 3.14;", TaskType::Edit), Some(1.0));
+        // Prose that quotes the prompt's code is not the code returned.
+        assert_ne!(
+            score(
+                prompt,
+                "Write it as let pi = 3.14; but with const.",
+                TaskType::Edit
+            ),
+            Some(0.15)
+        );
     }
 
     #[test]
