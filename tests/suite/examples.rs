@@ -648,6 +648,20 @@ fn a_rewrite_that_must_keep_behaviour_is_run_beside_the_prompts_code() {
         "`count_pos([1, 3, 5, 7, 9])` gives 6 where the original gives 5",
         &py("def count_pos(nums):\n    return sum(1 for x in nums if x > 0)"),
     );
+    // The ordinary values sit on the edges: a three-letter word tells `>= 3` from `> 3`,
+    // zero tells `>= 0` from `> 0`.
+    property_is_tested(
+        "Refactor to a list comprehension:\nout = []\nfor w in words:\n    if len(w) > 3:\n        out.append(w.upper())",
+        &py("out = [w.upper() for w in words if len(w) >= 3]"),
+        "where the original gives ['APPLE', 'BANANA', 'KIWI']",
+        &py("out = [w.upper() for w in words if len(w) > 3]"),
+    );
+    property_is_tested(
+        "Rewrite with filter():\npositives = []\nfor n in nums:\n    if n > 0:\n        positives.append(n)",
+        &py("positives = list(filter(lambda n: n >= 0, nums))"),
+        "`positives`",
+        &py("positives = list(filter(lambda n: n > 0, nums))"),
+    );
     // A prompt that asks for a different behaviour is not compared.
     let fix =
         "Refactor this and fix the bug:\nresult = []\nfor x in range(10):\n    result.append(x)";

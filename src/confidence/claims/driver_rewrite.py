@@ -8,12 +8,14 @@ BUILTIN_NAMES = set(dir(__builtins__)) if not isinstance(__builtins__, dict) \
 
 
 def guess_for(name):
-    """An ordinary value for a free variable of a snippet, by its name; None when unknown."""
+    """An ordinary value for a free variable of a snippet, by its name; None when unknown.
+    The values sit on the edges a rewrite gets wrong: zero, a negative, a word of three
+    letters beside longer ones, so that `>` and `>=` give different results."""
     n = name.lower()
     if n in LISTS:
-        return [4, 1, 7, 10, 3, 12]
+        return [4, 1, 7, 10, 3, 12, 0, 5, -2]
     if n in WORD_LISTS:
-        return ["apple", "", "Banana", "kiwi"]
+        return ["apple", "", "Banana", "kiwi", "fig"]
     if n in STRINGS:
         return "Hello World"
     if n in MAPPINGS:
