@@ -172,6 +172,15 @@ fn a_question_over_unfenced_code_is_run_and_a_value_said_in_words_counts() {
         ),
         "This Python code will output:\n\n```\n1\n```\n",
     );
+    // Or as a line of its own after the line that announces it.
+    question_is_checked(
+        "What is the output?\n\nprint('a' * 3)",
+        (
+            "The output of the code will be:\n\na\n\nThis is a string.",
+            "gives aaa, not a",
+        ),
+        "The output will be:\n\naaa\n\nThe string is repeated three times.",
+    );
     // A value said in words stands alone in the prose; wrong steps around it do not count.
     question_is_checked(
         "What does this Python code print?\n\nprint(2 + 3 * 4)",
@@ -481,6 +490,19 @@ fn a_textbook_function_the_prompt_names_is_called_on_known_cases() {
         &py("def factorial(n):\n    if n < 0:\n        raise ValueError('negative')\n    return n * factorial(n - 1)"),
         "`factorial(3)` raises ValueError, where the request asks for 6",
         &py("def factorial(n):\n    if n < 0:\n        raise ValueError('negative')\n    out = 1\n    for k in range(2, n + 1):\n        out *= k\n    return out"),
+    );
+    // A run of numbers to print is compared with what each block prints.
+    property_is_tested(
+        "Write Python code to print the numbers from 1 to 10.",
+        &py("print(*[i + 1 for i in range(1, 11)])"),
+        "the code prints 2 3 4 … 10 11, where the request asks for the numbers 1 to 10",
+        &py("for i in range(1, 11):\n    print(i)\n```\nOr in one line:\n```python\nprint(*range(1, 11))"),
+    );
+    property_is_tested(
+        "Count from 10 to 1 in JavaScript",
+        &js("for (let i = 10; i > 1; i--) console.log(i);"),
+        "the code prints 10 9 8 … 3 2, where the request asks for the numbers 10 to 1",
+        &js("for (let i = 10; i >= 1; i--) console.log(i);"),
     );
     // A function that prints instead of returning, or answers another task, is not judged.
     for (prompt, body) in [

@@ -318,6 +318,22 @@ function standalone(value, said) {
   return new RegExp(`(?<![\\w\\[(,.+*/'"-])${esc}(?![\\w\\]),+*/'"]|\\.\\d)`).test(said);
 }
 
+// The request asks for a run of whole numbers printed: what each block printed, when it
+// printed numbers and nothing else, is compared with it (two ways to do it must both be
+// right).
+function checkPrints([a, b], outs) {
+  const want = [];
+  for (let k = a; a <= b ? k <= b : k >= b; k += a <= b ? 1 : -1) want.push(k);
+  for (const out of outs) {
+    if (!out || !out.trim() || out.replace(/[-\d\s,[\]]/g, '')) continue;
+    const got = (out.match(/-?\d+/g) || []).slice(0, 2000).map(Number);
+    const shown = got.length <= 6 ? got.join(' ') : `${got.slice(0, 3).join(' ')} … ${got.slice(-2).join(' ')}`;
+    const ok = sameJson(got, want);
+    say({ claim: 'the printed numbers', code: '', expected: `${a} to ${b}`, got: shown, ok });
+    if (!ok) return;
+  }
+}
+
 function main() {
   const payload = JSON.parse(process.argv[1]);
   const outs = {};
@@ -333,6 +349,7 @@ function main() {
     }
     say({ claim: `output of block ${o.block + 1}`, code: '', expected: o.expected.slice(0, 200), got: p.trim().slice(0, 200), ok: good });
   }
+  if (payload.prints) checkPrints(payload.prints, Object.values(outs));
   if (payload.question) checkQuestion(payload.question.code, payload.question.claims, payload.question.said || '');
   smoke(payload.defined || []);
   if ((payload.spec || []).length) {

@@ -542,6 +542,8 @@ def main():
         check_expr(c["from"], c["expr"], c["expected"], NS, True)
     for o in payload.get("outputs", []):
         check_output(o["block"], o["expected"], printed.get(o["block"]))
+    if payload.get("prints"):
+        check_prints(payload["prints"], list(printed.values()))
     q = payload.get("question")
     if q:
         check_question(q["code"], q["claims"], q.get("said") or "")
@@ -562,6 +564,24 @@ def main():
         check_spec(specs, words, defined)
         check_known(specs, words, defined)
     say(done=True)
+
+
+def check_prints(run, outs):
+    """The request asks for a run of whole numbers printed: what each block printed, when
+    it printed numbers and nothing else, is compared with it (each block is an answer of
+    its own: two ways to do it must both be right)."""
+    a, b = run
+    want = list(range(a, b + 1)) if a <= b else list(range(a, b - 1, -1))
+    for out in outs:
+        if not out.strip() or re.sub(r"[-\d\s,\[\]]", "", out):
+            continue
+        got = [int(t) for t in re.findall(r"-?\d+", out)][:2000]
+        shown = " ".join(map(str, got)) if len(got) <= 6 else \
+            " ".join(map(str, got[:3])) + " … " + " ".join(map(str, got[-2:]))
+        say(claim="the printed numbers", code="", expected=f"{a} to {b}", got=shown,
+            ok=got == want)
+        if got != want:
+            return
 
 
 def check_question(code, claims, said=""):

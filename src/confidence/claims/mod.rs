@@ -17,6 +17,7 @@
 
 mod compile;
 mod known;
+mod range;
 mod read;
 mod spec;
 mod verdict;
@@ -123,6 +124,8 @@ struct Payload {
     /// The files the prompt names (`settings.json`): the driver creates them, with ordinary
     /// content for their kind, so code that opens them runs.
     files: Vec<String>,
+    /// The run of whole numbers the prompt asks the code to print, first and last.
+    prints: Option<[i64; 2]>,
 }
 
 /// The prompt asks what its own code prints or gives; the answer's candidate replies.
@@ -269,6 +272,9 @@ fn payload_for(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Payload> {
     if lang == Lang::Python && !payload.blocks.is_empty() {
         payload.original = spec::original(prompt);
     }
+    if !payload.blocks.is_empty() {
+        payload.prints = range::printed_range(prompt);
+    }
     if payload.blocks.is_empty() && payload.question.is_none() {
         return None;
     }
@@ -332,6 +338,7 @@ fn output_cue(line: &str) -> Option<&str> {
 fn worth_running(lang: Lang, p: &Payload) -> bool {
     if !p.calls.is_empty()
         || !p.outputs.is_empty()
+        || p.prints.is_some()
         || p.question.is_some()
         || !p.defined.is_empty()
         || p.original.is_some()
@@ -435,6 +442,12 @@ mod tests {
             p["question"]["claims"][0], "`3`",
             "the shown output, quoted"
         );
+        // Or unfenced, on a line of its own after the line announcing it.
+        let p = payload(
+            prompt,
+            "The output will be:\n\nthree\n\nIt counts the items.",
+        );
+        assert_eq!(p["question"]["claims"][0], "`three`");
         // A value said in words is kept for the driver apart from the code quoted.
         let p = payload(prompt, "It will output `len(x)`, which is 3.");
         assert_eq!(p["question"]["claims"][0], "len(x)", "code, not a value");

@@ -103,7 +103,7 @@ pub(super) fn question(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Quest
         .take(8)
         .collect();
     if claims.is_empty() {
-        claims.extend(output_block(prompt, parts));
+        claims.extend(line_after_cue(prompt, parts).or_else(|| output_block(prompt, parts)));
     }
     let said = without_spans(opening);
     (!claims.is_empty()).then_some(Question { code, claims, said })
@@ -117,6 +117,23 @@ fn quoted_or_literal(text: &str) -> Option<String> {
         format!("`{v}`")
     } else {
         v
+    })
+}
+
+/// A short line on its own after a line that ends in a cue for the value ("The output will
+/// be:" then "aaa"), quoted: the answer shows the output unfenced. A line that copies the
+/// prompt is its code, not the output.
+fn line_after_cue(prompt: &str, parts: &[Part]) -> Option<String> {
+    const CUES: [&str; 5] = ["output", "print", "will be", "result", "return"];
+    parts.windows(2).find_map(|pair| match pair {
+        [Part::Prose(cue), Part::Prose(value)] => {
+            let lower = cue.to_lowercase();
+            let cued = lower.ends_with(':') && CUES.iter().any(|c| lower.contains(c));
+            let copied = prompt.lines().any(|l| l.trim() == value.trim());
+            let plain = value.len() <= 60 && !value.ends_with(':') && !copied;
+            (cued && plain).then(|| format!("`{}`", value.trim_matches('`')))
+        }
+        _ => None,
     })
 }
 

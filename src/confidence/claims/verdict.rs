@@ -21,6 +21,9 @@ const REQUEST: &str = "the request";
 /// What the driver reports as `claim` when a rewrite does not behave as the prompt's code.
 const ORIGINAL: &str = "the original";
 
+/// What the driver reports as `claim` for the run of numbers the request asks printed.
+const PRINTED: &str = "the printed numbers";
+
 /// What the driver reports as `claim` when the prompt asks what its own code gives.
 const QUESTION: &str = "the prompt's code";
 
@@ -83,6 +86,9 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
         let found = match v.claim.as_deref() {
             Some(ORIGINAL) => Some(format!(
                 "the rewrite does not do what the prompt's code does: {code} gives {got} where the original gives {expected}"
+            )),
+            Some(PRINTED) => Some(format!(
+                "the code prints {got}, where the request asks for the numbers {expected}"
             )),
             Some(QUESTION) => {
                 // The answer to the question itself is wrong, as a wrong example of its own.
