@@ -504,6 +504,26 @@ fn a_textbook_function_the_prompt_names_is_called_on_known_cases() {
         "the code prints 10 9 8 … 3 2, where the request asks for the numbers 10 to 1",
         &js("for (let i = 10; i >= 1; i--) console.log(i);"),
     );
+    // A textbook pattern is tried on strings it must match whole and strings it must not,
+    // in Python's `re` or, for a JavaScript answer, in node.
+    property_is_tested(
+        "Write a regex that matches a string of only digits.",
+        "Here's a regex that matches only digits:\n\n```\n^[01]\n```\n",
+        "the pattern `^[01]` does not match '123', where the request asks for a pattern for only digits",
+        "Use `^\\d+$`, or `\\d+` with `re.fullmatch`.",
+    );
+    property_is_tested(
+        "Write a Python regex to validate an email address",
+        &py("import re\n\ndef is_email(s):\n    return re.match(r\"[a-z]+@[a-z]+\", s) is not None"),
+        "does not match 'user@example.com'",
+        &py("import re\n\ndef is_email(s):\n    return re.fullmatch(r\"[^@\\s]+@[^@\\s]+\\.[^@\\s]+\", s) is not None"),
+    );
+    property_is_tested(
+        "JavaScript regex for a hex color",
+        &js("const isHex = (s) => /^#[0-9a-f]{3}$/i.test(s);"),
+        "does not match '#1a2B3c'",
+        &js("const isHex = (s) => /^#([0-9a-f]{3}){1,2}$/i.test(s);"),
+    );
     // A function that prints instead of returning, or answers another task, is not judged.
     for (prompt, body) in [
         (

@@ -318,6 +318,39 @@ function standalone(value, said) {
   return new RegExp(`(?<![\\w\\[(,.+*/'"-])${esc}(?![\\w\\]),+*/'"]|\\.\\d)`).test(said);
 }
 
+// The request names a textbook pattern: each of the answer's candidates is tried on strings
+// it must match whole and strings it must not. One that holds is enough; else the first
+// that compiles is reported with the string it gets wrong.
+function checkPattern(p) {
+  let wrong = null;
+  for (const cand of p.candidates) {
+    const lit = /^\/(.+)\/([a-z]*)$/.exec(cand);
+    let src = lit ? lit[1] : cand;
+    if (!lit && /^[rRbBuU]{0,2}['"]/.test(cand)) {
+      try { src = JSON.parse(cand.replace(/^[rRbBuU]+/, '')); } catch (_) { continue; }
+      if (typeof src !== 'string') continue;
+    }
+    let rx;
+    try {
+      rx = new RegExp(`^(?:${src})$`, lit && lit[2].includes('i') ? 'i' : '');
+    } catch (_) {
+      continue;
+    }
+    const miss = p.matches.find((s) => !rx.test(s));
+    const extra = p.rejects.find((s) => rx.test(s));
+    if (miss === undefined && extra === undefined) {
+      say({ claim: 'the pattern', code: cand.slice(0, 200), expected: '', got: '', ok: true });
+      return;
+    }
+    if (!wrong) {
+      wrong = [cand, miss !== undefined ? `does not match '${miss}'` : `matches '${extra}'`];
+    }
+  }
+  if (wrong) {
+    say({ claim: 'the pattern', code: wrong[0].slice(0, 200), expected: `a pattern for ${p.name}`, got: wrong[1], ok: false });
+  }
+}
+
 // The request asks for a run of whole numbers printed: what each block printed, when it
 // printed numbers and nothing else, is compared with it (two ways to do it must both be
 // right).
@@ -349,6 +382,7 @@ function main() {
     }
     say({ claim: `output of block ${o.block + 1}`, code: '', expected: o.expected.slice(0, 200), got: p.trim().slice(0, 200), ok: good });
   }
+  if (payload.pattern) checkPattern(payload.pattern);
   if (payload.prints) checkPrints(payload.prints, Object.values(outs));
   if (payload.question) checkQuestion(payload.question.code, payload.question.claims, payload.question.said || '');
   smoke(payload.defined || []);

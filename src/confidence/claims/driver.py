@@ -542,6 +542,8 @@ def main():
         check_expr(c["from"], c["expr"], c["expected"], NS, True)
     for o in payload.get("outputs", []):
         check_output(o["block"], o["expected"], printed.get(o["block"]))
+    if payload.get("pattern"):
+        check_pattern(payload["pattern"])
     if payload.get("prints"):
         check_prints(payload["prints"], list(printed.values()))
     q = payload.get("question")
@@ -564,6 +566,50 @@ def main():
         check_spec(specs, words, defined)
         check_known(specs, words, defined)
     say(done=True)
+
+
+def pattern_source(cand):
+    """(pattern, flags) of a candidate as the answer wrote it: a JavaScript `/…/i`, a
+    Python string literal, or the bare pattern; None when it cannot be read."""
+    m = re.fullmatch(r"/(.+)/([a-z]*)", cand)
+    if m:
+        return m.group(1), re.I if "i" in m.group(2) else 0
+    if re.match(r"[rRbBuU]{0,2}['\"]", cand):
+        try:
+            value = ast.literal_eval(cand)
+        except Exception:
+            return None, 0
+        return (value if isinstance(value, str) else None), 0
+    return cand.strip("`"), 0
+
+
+def check_pattern(p):
+    """The request names a textbook pattern: each of the answer's candidates is tried on
+    strings it must match whole and strings it must not. One that holds is enough; else the
+    first candidate that compiles is reported with the string it gets wrong."""
+    wrong = None
+    for cand in p["candidates"]:
+        src, flags = pattern_source(cand)
+        if src is None:
+            continue
+        signal.alarm(STEP_SECS)
+        try:
+            rx = re.compile(src, flags)
+            miss = next((s for s in p["matches"] if not rx.fullmatch(s)), None)
+            extra = next((s for s in p["rejects"] if rx.fullmatch(s)), None)
+        except (re.error, Slow, RecursionError, OverflowError):
+            continue
+        finally:
+            signal.alarm(0)
+        if miss is None and extra is None:
+            say(claim="the pattern", code=cand[:200], expected="", got="", ok=True)
+            return
+        if wrong is None:
+            got = f"does not match {miss!r}" if miss is not None else f"matches {extra!r}"
+            wrong = (cand, got)
+    if wrong:
+        say(claim="the pattern", code=wrong[0][:200], expected=f"a pattern for {p['name']}",
+            got=wrong[1], ok=False)
 
 
 def check_prints(run, outs):

@@ -17,6 +17,7 @@
 
 mod compile;
 mod known;
+mod pattern;
 mod range;
 mod read;
 mod spec;
@@ -126,6 +127,8 @@ struct Payload {
     files: Vec<String>,
     /// The run of whole numbers the prompt asks the code to print, first and last.
     prints: Option<[i64; 2]>,
+    /// The textbook pattern the prompt names, with the answer's candidates for it.
+    pattern: Option<pattern::PatternCheck>,
 }
 
 /// The prompt asks what its own code prints or gives; the answer's candidate replies.
@@ -268,6 +271,14 @@ fn payload_for(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Payload> {
         }
     }
     payload.question = question(lang, prompt, parts);
+    // A JavaScript answer's pattern is tried in node, as its code would use it.
+    let other = parts.iter().any(|p| match p {
+        Part::Block { tag, body } => lang == Lang::Python && Lang::Js.takes(tag, body),
+        Part::Prose(_) => false,
+    });
+    if !other {
+        payload.pattern = pattern::read(prompt, parts);
+    }
     payload.files = spec::files(prompt);
     if lang == Lang::Python && !payload.blocks.is_empty() {
         payload.original = spec::original(prompt);
@@ -275,7 +286,7 @@ fn payload_for(lang: Lang, prompt: &str, parts: &[Part]) -> Option<Payload> {
     if !payload.blocks.is_empty() {
         payload.prints = range::printed_range(prompt);
     }
-    if payload.blocks.is_empty() && payload.question.is_none() {
+    if payload.blocks.is_empty() && payload.question.is_none() && payload.pattern.is_none() {
         return None;
     }
     let defined = defined_names(lang, &payload.blocks);
@@ -339,6 +350,7 @@ fn worth_running(lang: Lang, p: &Payload) -> bool {
     if !p.calls.is_empty()
         || !p.outputs.is_empty()
         || p.prints.is_some()
+        || p.pattern.is_some()
         || p.question.is_some()
         || !p.defined.is_empty()
         || p.original.is_some()

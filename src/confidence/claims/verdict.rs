@@ -21,6 +21,9 @@ const REQUEST: &str = "the request";
 /// What the driver reports as `claim` when a rewrite does not behave as the prompt's code.
 const ORIGINAL: &str = "the original";
 
+/// What the driver reports as `claim` for a textbook pattern tried on its strings.
+const PATTERN: &str = "the pattern";
+
 /// What the driver reports as `claim` for the run of numbers the request asks printed.
 const PRINTED: &str = "the printed numbers";
 
@@ -86,6 +89,9 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
         let found = match v.claim.as_deref() {
             Some(ORIGINAL) => Some(format!(
                 "the rewrite does not do what the prompt's code does: {code} gives {got} where the original gives {expected}"
+            )),
+            Some(PATTERN) => Some(format!(
+                "the pattern `{code}` {got}, where the request asks for {expected}"
             )),
             Some(PRINTED) => Some(format!(
                 "the code prints {got}, where the request asks for the numbers {expected}"
