@@ -207,9 +207,25 @@ fn pasted_code_len(prompt: &str) -> usize {
     });
     first
         + lines
-            .filter(|l| looks_like_code(l))
+            .filter(|l| looks_like_code(l) || sql_statement(l))
             .map(str::len)
             .sum::<usize>()
+}
+
+/// A line that is an SQL statement, pasted without a fence ("select name from users where
+/// age > 18"): it has none of the punctuation `looks_like_code` goes by.
+fn sql_statement(line: &str) -> bool {
+    const STARTS: [&str; 6] = [
+        "select ",
+        "insert into ",
+        "update ",
+        "delete from ",
+        "create table ",
+        "alter table ",
+    ];
+    let lower = line.trim_start().to_ascii_lowercase();
+    STARTS.iter().any(|s| lower.starts_with(s))
+        && (lower.contains(" from ") || lower.contains(" set ") || !lower.starts_with("select "))
 }
 
 /// The fence tags of data formats rather than programming languages.
@@ -495,6 +511,16 @@ mod tests {
         let p = format!("Format this:\n```rust\n{code}```");
         let s = length_score(TaskType::Format, &p, "```rust\nfn main() {}\n```").expect("signal");
         assert!(s < 0.3, "{s}");
+    }
+
+    #[test]
+    fn unfenced_sql_to_reformat_asks_for_code_back() {
+        let p = "Reformat this SQL to put each clause on its own line:\n\nselect name from users where age > 18 order by name";
+        let d = draft(TaskType::Format, p, "This query sorts the rows by name.");
+        let s = code_block(&d, &split(d.answer)).expect("signal");
+        assert!(s.score < 0.3, "{s:?}");
+        // A sentence that starts with the word is no statement.
+        assert!(!sql_statement("Select the rows you need first."));
     }
 
     #[test]

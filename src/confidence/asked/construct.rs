@@ -120,6 +120,12 @@ const CONSTRUCTS: &[Construct] = &[
         },
     },
     Construct {
+        name: "an `if __name__ == \"__main__\"` guard",
+        verbs: DOCUMENT,
+        asked_by: &["__name__", "__main__", "main guard"],
+        used: |c| c.contains("__name__"),
+    },
+    Construct {
         name: "pathlib",
         verbs: CHANGE,
         asked_by: &["pathlib"],
@@ -156,6 +162,43 @@ pub(super) fn missing(prompt: &str, blocks: &[&str]) -> Option<String> {
         return None;
     }
     (!(c.used)(&code)).then(|| format!("the prompt asks for {}, and the code has none", c.name))
+}
+
+/// Names of the form `name.js` that are products, not files ("Node.js").
+const PRODUCTS: &[&str] = &[
+    "node", "vue", "next", "nuxt", "react", "express", "angular", "ember", "backbone", "d3",
+    "three", "chart", "socket", "deno", "nest", "svelte", "solid", "p5", "moment", "day",
+];
+
+/// The module a prompt asks to import from, named by its file ("import `add` from
+/// math_utils.py"), when the answer's code never names it.
+pub(super) fn module_missing(prompt: &str, blocks: &[&str]) -> Option<String> {
+    let text = normalise(prompt);
+    if !has_phrase(&text, "import") || text.trim_start().starts_with("why") {
+        return None;
+    }
+    let file = prompt
+        .split(|c: char| c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '(' | ')' | ','))
+        .map(|t| t.trim_end_matches(['.', ',', ':', ';', '?', '!']))
+        .find(|t| {
+            t.rsplit_once('.').is_some_and(|(stem, ext)| {
+                matches!(ext, "py" | "js" | "mjs" | "ts")
+                    && !PRODUCTS.contains(&stem.to_ascii_lowercase().as_str())
+                    && !stem.is_empty()
+                    && stem
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '/'))
+            })
+        })?;
+    let stem = file.rsplit_once('.')?.0.rsplit('/').next()?;
+    let code = blocks.join("\n");
+    let named = code.match_indices(stem).any(|(i, _)| {
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        !word(code[..i].chars().next_back()) && !word(code[i + stem.len()..].chars().next())
+    });
+    (!named).then(|| {
+        format!("the prompt asks to import from {file}, and the code never names `{stem}`")
+    })
 }
 
 /// A bracketed loop: `open … for … in … close`, as comprehensions and generator expressions
@@ -197,6 +240,31 @@ fn has_f_string(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_import_from_a_named_file_must_name_its_module() {
+        let prompt = "I have a file math_utils.py with `def add(a, b)`. Show how to import add in another file.";
+        assert!(module_missing(prompt, &["import math\nprint(math.add(2, 3))"]).is_some());
+        assert!(
+            module_missing(prompt, &["from math_utils import add\nprint(add(2, 3))"]).is_none()
+        );
+        let js = "How do I import `foo` from `helpers.js` in ES modules?";
+        assert!(module_missing(js, &["import { foo } from './helpers.js';"]).is_none());
+        assert!(module_missing(js, &["import foo from 'esm.js-lint';"]).is_some());
+        assert!(
+            module_missing("Fix the bug in utils.py", &["x = 1"]).is_none(),
+            "no import asked"
+        );
+        let node = "How do I import a function from another file in Node.js with CommonJS?";
+        assert!(module_missing(node, &["const { double } = require('./math');"]).is_none());
+    }
+
+    #[test]
+    fn a_main_guard_asked_for_must_be_written() {
+        let prompt = "Write a Python `if __name__ == '__main__':` block that calls main().";
+        assert!(missing(prompt, &["def main():\n    pass\n\nmain()"]).is_some());
+        assert!(missing(prompt, &["if __name__ == '__main__':\n    main()"]).is_none());
+    }
 
     #[test]
     fn a_construct_asked_for_and_missing_is_named() {

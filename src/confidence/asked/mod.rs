@@ -34,6 +34,9 @@ pub(crate) fn signal_for(prompt: &str, doc: &Doc, task: TaskType) -> Option<Sign
     if let Some(detail) = construct::missing(prompt, &blocks) {
         return Some(signal(0.15, 1.0, detail));
     }
+    if let Some(detail) = construct::module_missing(prompt, &blocks) {
+        return Some(signal(0.15, 1.0, detail));
+    }
     if unchanged(prompt, &blocks, task) {
         return Some(signal(
             0.15,
