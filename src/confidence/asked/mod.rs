@@ -37,6 +37,9 @@ pub(crate) fn signal_for(prompt: &str, doc: &Doc, task: TaskType) -> Option<Sign
     if let Some(detail) = construct::module_missing(prompt, &blocks) {
         return Some(signal(0.15, 1.0, detail));
     }
+    if let Some(detail) = construct::sql_missing(prompt, &blocks) {
+        return Some(signal(0.15, 1.0, detail));
+    }
     if unchanged(prompt, &blocks, task) {
         return Some(signal(
             0.15,
@@ -83,8 +86,20 @@ fn bare_code(doc: &Doc) -> Option<&str> {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     (!lines.is_empty()
         && lines.len() <= 12
-        && lines.iter().all(|l| super::words::looks_like_code(l)))
+        && lines
+            .iter()
+            .all(|l| super::words::looks_like_code(l) || call_line(l)))
     .then_some(text)
+}
+
+/// A line that is one call (`print("Hello " + name)`): a name, then parentheses that end
+/// the line.
+fn call_line(line: &str) -> bool {
+    let t = line.trim().trim_end_matches(';');
+    let name_end = t
+        .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '.')))
+        .unwrap_or(t.len());
+    name_end > 0 && t[name_end..].starts_with('(') && t.ends_with(')')
 }
 
 fn squeeze(s: &str) -> String {
@@ -112,6 +127,12 @@ mod tests {
         let prompt = "Make this JavaScript variable a constant:\n\nlet pi = 3.14;";
         assert_eq!(score(prompt, "let pi = 3.14;", TaskType::Edit), Some(0.15));
         assert_eq!(score(prompt, "const pi = 3.14;", TaskType::Edit), Some(1.0));
+        let call = "Change the print statement to an f-string: print('Hello ' + name)";
+        assert_eq!(
+            score(call, "print(\"Hello \" + name)", TaskType::Edit),
+            Some(0.15),
+            "no f-string"
+        );
         // Prose that quotes the prompt's code is not the code returned.
         assert_ne!(
             score(
