@@ -126,6 +126,17 @@ const CONSTRUCTS: &[Construct] = &[
         used: |c| c.contains("__name__"),
     },
     Construct {
+        name: "a descending order",
+        verbs: DOCUMENT,
+        asked_by: &[
+            "descending",
+            "largest first",
+            "highest first",
+            "biggest first",
+        ],
+        used: descends,
+    },
+    Construct {
         name: "pathlib",
         verbs: CHANGE,
         asked_by: &["pathlib"],
@@ -282,6 +293,26 @@ pub(super) fn module_missing(prompt: &str, blocks: &[&str]) -> Option<String> {
     })
 }
 
+/// Whether code orders from the largest down, in any of the usual spellings: a reverse
+/// flag or call, SQL's DESC, a comparator that puts `b` first, `std::greater`.
+fn descends(code: &str) -> bool {
+    let c = code.to_ascii_lowercase().replace(' ', "");
+    let c = c.replace("reverse=false", "");
+    [
+        "reverse",
+        "desc",
+        "[::-1]",
+        "b-a",
+        "b.cmp(a)",
+        "b.compareto(a)",
+        "greater",
+        "-x",
+        "-item",
+    ]
+    .iter()
+    .any(|m| c.contains(m))
+}
+
 /// A bracketed loop: `open … for … in … close`, as comprehensions and generator expressions
 /// are written.
 fn bracketed_loop(code: &str, open: char, close: char) -> bool {
@@ -351,6 +382,21 @@ mod tests {
         assert!(sql_missing(ten, &["SELECT * FROM users WHERE id > 1000;"]).is_some());
         assert!(sql_missing(ten, &["SELECT * FROM users ORDER BY id LIMIT 10;"]).is_none());
         assert!(sql_missing(ten, &["SELECT TOP 10 * FROM users ORDER BY id;"]).is_none());
+    }
+
+    #[test]
+    fn a_descending_order_asked_for_must_be_in_the_code() {
+        let prompt = "Change this so it sorts in descending order:\n\nnums.sort()";
+        assert!(missing(prompt, &["nums.sort(reverse=False)"]).is_some());
+        for right in [
+            "nums.sort(reverse=True)",
+            "nums.sort((a, b) => b - a);",
+            "v.sort_by(|a, b| b.cmp(a));",
+            "SELECT * FROM t ORDER BY n DESC;",
+            "std::sort(v.begin(), v.end(), std::greater<int>());",
+        ] {
+            assert!(missing(prompt, &[right]).is_none(), "{right}");
+        }
     }
 
     #[test]
