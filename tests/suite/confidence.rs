@@ -576,10 +576,11 @@ fn measure(name: &str, rows: &[Row]) -> Measured {
     m
 }
 
-/// The development answers the scorer was tuned with (AUROC 0.939 over the first four files
-/// when last tuned). The fifth file, written in the ninth held-out set's style (easy
-/// requests, many good answers of the real server), was added untuned at 0.671, which brings
-/// the whole set to 0.903 and its real rows to 0.866; the floors sit under those.
+/// The development answers the scorer was tuned with. The fifth file, written in the ninth
+/// held-out set's style (easy requests, many good answers of the real server), was added
+/// untuned at 0.671; tuned on it since, the whole set reads 0.923 and its real rows 0.920,
+/// the fifth file 0.821. The floors sit under those, by more than the noise of examples
+/// that time out on a loaded machine.
 #[test]
 fn score_separates_good_from_bad_answers() {
     let rows = load();
@@ -596,8 +597,8 @@ fn score_separates_good_from_bad_answers() {
         auroc(&by_logprobs),
         by_logprobs.len()
     );
-    assert!(m.overall >= 0.88, "AUROC {:.3}", m.overall);
-    assert!(m.real >= 0.84, "llama-server rows {:.3}", m.real);
+    assert!(m.overall >= 0.90, "AUROC {:.3}", m.overall);
+    assert!(m.real >= 0.89, "llama-server rows {:.3}", m.real);
     assert!(
         m.overall >= m.baseline + 0.10,
         "{:.3} vs {:.3}",
