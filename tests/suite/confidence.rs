@@ -614,7 +614,7 @@ fn score_separates_good_from_bad_answers() {
 /// 0.823, 0.906, 0.648; third 0.896, 0.764, 0.795; fourth 0.886, 0.853, 0.796; fifth 0.890,
 /// 0.743, 0.808; sixth (read once, after the last change) 0.809, 0.811, 0.649; seventh and
 /// eighth 0.879 and 0.904 when read; ninth, whose trivial baseline is low, 0.674, 0.692,
-/// 0.557.
+/// 0.557 when first read, 0.715, 0.747 after the checks tuned on the fifth development file.
 #[test]
 fn held_out_answers_are_ranked_well_and_better_than_the_trivial_baseline() {
     for (name, file, overall, real, margin) in [
@@ -668,13 +668,14 @@ fn held_out_answers_are_ranked_well_and_better_than_the_trivial_baseline() {
             0.06,
         ),
         // Written to defeat the trivial baseline (many good answers from the real server,
-        // few cut off): read once, blind, at 0.674 / 0.692 / 0.557.
+        // few cut off): read blind, in aggregate only, at 0.674 / 0.692 / 0.557 first and
+        // at 0.715 / 0.747 after the fifth development file's checks.
         (
             "ninth held-out set",
             "tests/data/confidence_heldout9.jsonl",
-            0.65,
-            0.67,
-            0.09,
+            0.69,
+            0.72,
+            0.12,
         ),
     ] {
         let rows = load_file(file);
