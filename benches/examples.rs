@@ -1,7 +1,8 @@
 //! What checking a draft's own code costs: `engine::examples::checked` on an answer that
 //! claims a result for its Python function (a bubblewrap sandbox, python3 and the claim
 //! driver), and on Rust and Java answers that do not build (the compile check: rustc,
-//! javac), against the static score alone, alternated so both see the same machine load.
+//! javac), and on a textbook pattern that matches the wrong strings (Python's `re`),
+//! against the static score alone, alternated so both see the same machine load.
 //! Printed as medians and 90th percentiles over `EXAMPLES_RUNS` runs (default 40).
 
 use std::time::{Duration, Instant};
@@ -44,6 +45,11 @@ fn main() {
         ),
         ("Rust compiled", "Rust: the mean of a slice of f64.", RUST),
         ("Java compiled", "Java: count something in a string.", JAVA),
+        (
+            "a regex tried",
+            "Write a regex that matches a string of only digits.",
+            "```\n^[01]\n```\n",
+        ),
     ] {
         let draft = Draft {
             prompt,
