@@ -200,7 +200,9 @@ pub fn judge(stdout: &str, answer: &str) -> Option<Signal> {
     }
     let properties = verdicts
         .iter()
-        .filter(|v| v.ok == Some(true) && v.claim.as_deref() == Some(REQUEST))
+        .filter(|v| {
+            v.ok == Some(true) && matches!(v.claim.as_deref(), Some(REQUEST | PATTERN | PRINTED))
+        })
         .count();
     (checked > 0).then(|| signal(1.0, 1.0, held_detail(checked - properties, properties)))
 }
@@ -330,6 +332,13 @@ mod tests {
         assert_eq!(
             s.detail,
             "1 claimed result and 1 property of the request checked by running the code"
+        );
+        // A textbook pattern or a printed run that held is the request's, not a claim.
+        let pattern = "{\"claim\":\"the pattern\",\"code\":\"\\\\d+\",\"expected\":\"\",\"got\":\"\",\"ok\":true}\n{\"done\":true}\n";
+        let s = judge(pattern, "").expect("judged");
+        assert_eq!(
+            s.detail,
+            "1 property of the request checked by running the code"
         );
     }
 
