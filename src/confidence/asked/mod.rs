@@ -2,15 +2,19 @@
 //! with the prompt's own code, unchanged: the model copied its input. Formatting is compared
 //! to the character; other changes up to spacing. And whether a rename the prompt asks for
 //! ("rename `calc` to `compute_total`") was carried out: the new name in the code, the old
-//! one gone from it (a rename that misses one call site breaks the program); and whether a
-//! construct the prompt asks for ("use a list comprehension") is in the code.
+//! one gone from it (a rename that misses one call site breaks the program); whether a
+//! construct the prompt asks for ("use a list comprehension") is in the code; whether an
+//! import from a file the prompt names names its module; and whether a plain SQL request is
+//! kept by its query.
 
 use super::fences::{parts, Doc, Part};
 use super::{signal, Signal};
 use crate::router::TaskType;
 
 mod construct;
+mod imports;
 mod rename;
+mod sql;
 
 /// The signal for an answer taken apart as `doc`: its closed, non-empty blocks are the code
 /// it offers (a block cut off at the end is no change of anything).
@@ -28,16 +32,11 @@ pub(crate) fn signal_for(prompt: &str, doc: &Doc, task: TaskType) -> Option<Sign
     if blocks.is_empty() {
         return None;
     }
-    if let Some(detail) = rename::missed(prompt, &blocks) {
-        return Some(signal(0.15, 1.0, detail));
-    }
-    if let Some(detail) = construct::missing(prompt, &blocks) {
-        return Some(signal(0.15, 1.0, detail));
-    }
-    if let Some(detail) = construct::module_missing(prompt, &blocks) {
-        return Some(signal(0.15, 1.0, detail));
-    }
-    if let Some(detail) = construct::sql_missing(prompt, &blocks) {
+    let missed = rename::missed(prompt, &blocks)
+        .or_else(|| construct::missing(prompt, &blocks))
+        .or_else(|| imports::missing(prompt, &blocks))
+        .or_else(|| sql::missing(prompt, &blocks));
+    if let Some(detail) = missed {
         return Some(signal(0.15, 1.0, detail));
     }
     if unchanged(prompt, &blocks, task) {
