@@ -31,7 +31,7 @@ fn blind_train() -> impl Iterator<Item = &'static str> {
         .filter(|f| f.starts_with("tests/data/routing_train_"))
 }
 
-const CONFIDENCE_EVAL: [&str; 9] = [
+const CONFIDENCE_EVAL: [&str; 10] = [
     "tests/data/confidence_heldout2.jsonl",
     "tests/data/confidence_heldout2_extra_real.jsonl",
     "tests/data/confidence_heldout3.jsonl",
@@ -41,6 +41,7 @@ const CONFIDENCE_EVAL: [&str; 9] = [
     "tests/data/confidence_heldout7.jsonl",
     "tests/data/confidence_heldout8.jsonl",
     "tests/data/confidence_heldout9.jsonl",
+    "tests/data/confidence_heldout10.jsonl",
 ];
 const CONFIDENCE_DEV: [&str; 5] = [
     "tests/data/confidence_answers.jsonl",
