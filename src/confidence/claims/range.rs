@@ -74,7 +74,8 @@ pub(super) fn printed_range(prompt: &str) -> Option<[i64; 2]> {
         w[0] == "from" && matches!(w[2], "to" | "through" | "until") && int(w[1]).is_some()
     })?;
     let (a, b) = (int(at[1])?, int(at[3])?);
-    ((b - a).abs() < MAX_LEN).then_some([a, b])
+    // Checked: the numbers are the prompt's, and may be as large as an i64 holds.
+    (b.checked_sub(a)?.checked_abs()? < MAX_LEN).then_some([a, b])
 }
 
 fn int(word: &str) -> Option<i64> {
@@ -105,6 +106,14 @@ mod tests {
         assert_eq!(
             printed_range("Print all numbers from 0 through 5"),
             Some([0, 5])
+        );
+        // Runs too long to be an example, or at the edges of what a number holds, give nothing.
+        assert_eq!(printed_range("Print the numbers from 1 to 1000000"), None);
+        let edges = format!("Print the numbers from {} to {}", i64::MIN, i64::MAX);
+        assert_eq!(printed_range(&edges), None);
+        assert_eq!(
+            printed_range("Print the numbers from 1 to 99999999999999999999"),
+            None
         );
     }
 
