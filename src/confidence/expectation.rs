@@ -223,9 +223,13 @@ fn sql_statement(line: &str) -> bool {
         "create table ",
         "alter table ",
     ];
-    let lower = line.trim_start().to_ascii_lowercase();
-    STARTS.iter().any(|s| lower.starts_with(s))
-        && (lower.contains(" from ") || lower.contains(" set ") || !lower.starts_with("select "))
+    let t = line.trim_start();
+    let starts = |s: &str| t.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s));
+    // Lower-case only a line that starts like a statement: this runs over every prompt line.
+    STARTS.iter().any(|s| starts(s)) && {
+        let lower = t.to_ascii_lowercase();
+        lower.contains(" from ") || lower.contains(" set ") || !starts("select ")
+    }
 }
 
 /// The fence tags of data formats rather than programming languages.

@@ -155,19 +155,11 @@ pub fn with_examples(mut report: Report, examples: Signal) -> Report {
     // Likewise the model's doubt about its own tokens: running the code has settled what
     // the doubt was about.
     if examples.score >= 1.0 {
-        if let Some(length) = report.signals.get_mut("length").filter(|s| s.score < 1.0) {
-            *length = signal(
-                1.0,
-                length.weight,
-                "short, but what it claims held when run",
-            );
-        }
-        if let Some(lp) = report.signals.get_mut("logprobs").filter(|s| s.score < 1.0) {
-            *lp = signal(
-                1.0,
-                lp.weight,
-                format!("{}, but what it claims held when run", lp.detail),
-            );
+        for name in ["length", "logprobs"] {
+            if let Some(s) = report.signals.get_mut(name).filter(|s| s.score < 1.0) {
+                let detail = format!("{}, but what it claims held when run", s.detail);
+                *s = signal(1.0, s.weight, detail);
+            }
         }
     }
     report.signals.insert("examples", examples);

@@ -30,6 +30,24 @@ fn phrase_at<'a>(text: &'a str, phrase: &'a str) -> impl Iterator<Item = usize> 
     })
 }
 
+/// The words of `text` that may name a file: split at spaces, quotes, backticks, brackets
+/// and commas, with sentence punctuation trimmed from their ends ("`settings.json`.").
+pub(crate) fn file_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '(' | ')' | ','))
+        .map(|t| t.trim_end_matches(['.', ':', ';', '?', '!']))
+        .filter(|t| !t.is_empty())
+}
+
+/// `token` as the stem and extension of a plain file name: a stem of letters, digits, `_`
+/// and `-` only (no path), at most 58 characters.
+pub(crate) fn plain_file(token: &str) -> Option<(&str, &str)> {
+    let (stem, ext) = token.rsplit_once('.')?;
+    let plain = stem
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    (!stem.is_empty() && stem.len() <= 58 && plain && !ext.is_empty()).then_some((stem, ext))
+}
+
 /// The closed inline code spans of `text` (between backticks), each with the byte offset
 /// just past its closing backtick; at most `max`, so a huge answer costs no more than a
 /// long one. A backtick left open starts no span.

@@ -3,7 +3,7 @@
 //! `var`, "use an arrow function" answered with `function(x)`. Each construct is known by
 //! the syntax that spells it, so its absence is plain to see.
 
-use crate::confidence::words::{has_phrase, normalise};
+use crate::confidence::words::has_phrase;
 
 /// A construct: the phrases that ask for it, and whether code uses it.
 struct Construct {
@@ -158,21 +158,20 @@ const QUESTIONS: &[&str] = &[
     "what", "why", "how does", "how do", "explain", "when", "is ", "can ", "should",
 ];
 
-/// What the prompt asks the code to use and the answer's `blocks` lack, as a phrase.
-pub(super) fn missing(prompt: &str, blocks: &[&str]) -> Option<String> {
-    let text = normalise(prompt);
+/// What the prompt (`text`, normalised) asks the code to use and the answer's `code` lacks,
+/// as a phrase.
+pub(super) fn missing(text: &str, code: &str) -> Option<String> {
     let opening = text.trim_start();
     if QUESTIONS.iter().any(|q| opening.starts_with(q)) {
         return None;
     }
-    let code = blocks.join("\n");
     let c = CONSTRUCTS
         .iter()
-        .find(|c| c.asked_by.iter().any(|p| has_phrase(&text, p)))?;
-    if !c.verbs.iter().any(|v| has_phrase(&text, v)) {
+        .find(|c| c.asked_by.iter().any(|p| has_phrase(text, p)))?;
+    if !c.verbs.iter().any(|v| has_phrase(text, v)) {
         return None;
     }
-    (!(c.used)(&code)).then(|| format!("the prompt asks for {}, and the code has none", c.name))
+    (!(c.used)(code)).then(|| format!("the prompt asks for {}, and the code has none", c.name))
 }
 
 /// Whether code orders from the largest down, in any of the usual spellings: a reverse
@@ -233,7 +232,11 @@ fn has_f_string(code: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::confidence::words::normalise;
+
+    fn missing(prompt: &str, blocks: &[&str]) -> Option<String> {
+        super::missing(&normalise(prompt), &blocks.join("\n"))
+    }
 
     #[test]
     fn a_descending_order_asked_for_must_be_in_the_code() {

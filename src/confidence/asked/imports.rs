@@ -1,7 +1,7 @@
 //! Whether an import the prompt asks for names the module it asks about: "import `add`
 //! from math_utils.py" answered with `import math` never reaches the file.
 
-use crate::confidence::words::{has_phrase, normalise};
+use crate::confidence::words::{file_tokens, has_phrase, plain_file};
 
 /// Names of the form `name.js` that are products, not files ("Node.js").
 const PRODUCTS: &[&str] = &[
@@ -10,39 +10,31 @@ const PRODUCTS: &[&str] = &[
 ];
 
 /// The module a prompt asks to import from, named by its file ("import `add` from
-/// math_utils.py"), when the answer's code never names it.
-pub(super) fn missing(prompt: &str, blocks: &[&str]) -> Option<String> {
-    let text = normalise(prompt);
-    if !has_phrase(&text, "import") || text.trim_start().starts_with("why") {
+/// math_utils.py"), when the answer's `code` never names it. `text` is the prompt
+/// normalised; the file is read from the prompt as written, whose case the code keeps.
+pub(super) fn missing(prompt: &str, text: &str, code: &str) -> Option<String> {
+    if !has_phrase(text, "import") || text.trim_start().starts_with("why") {
         return None;
     }
-    let file = prompt
-        .split(|c: char| c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '(' | ')' | ','))
-        .map(|t| t.trim_end_matches(['.', ',', ':', ';', '?', '!']))
-        .find(|t| {
-            t.rsplit_once('.').is_some_and(|(stem, ext)| {
-                matches!(ext, "py" | "js" | "mjs" | "ts")
-                    && !PRODUCTS.contains(&stem.to_ascii_lowercase().as_str())
-                    && !stem.is_empty()
-                    && stem
-                        .chars()
-                        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '/'))
-            })
-        })?;
-    let stem = file.rsplit_once('.')?.0.rsplit('/').next()?;
-    let code = blocks.join("\n");
-    let named = code.match_indices(stem).any(|(i, _)| {
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-        !word(code[..i].chars().next_back()) && !word(code[i + stem.len()..].chars().next())
-    });
-    (!named).then(|| {
+    let (file, stem) = file_tokens(prompt).find_map(|t| {
+        // A path names its module by its last part ("src/math_utils.py").
+        let (stem, ext) = plain_file(t.rsplit('/').next()?)?;
+        let module = matches!(ext, "py" | "js" | "mjs" | "ts")
+            && !PRODUCTS.contains(&stem.to_ascii_lowercase().as_str());
+        module.then_some((t, stem))
+    })?;
+    (!has_phrase(code, stem)).then(|| {
         format!("the prompt asks to import from {file}, and the code never names `{stem}`")
     })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::confidence::words::normalise;
+
+    fn missing(prompt: &str, blocks: &[&str]) -> Option<String> {
+        super::missing(prompt, &normalise(prompt), &blocks.join("\n"))
+    }
 
     #[test]
     fn an_import_from_a_named_file_must_name_its_module() {

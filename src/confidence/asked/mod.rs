@@ -8,6 +8,7 @@
 //! kept by its query.
 
 use super::fences::{parts, Doc, Part};
+use super::words::normalise;
 use super::{signal, Signal};
 use crate::router::TaskType;
 
@@ -32,10 +33,12 @@ pub(crate) fn signal_for(prompt: &str, doc: &Doc, task: TaskType) -> Option<Sign
     if blocks.is_empty() {
         return None;
     }
+    // The prompt lower-cased and the code joined once, for the checks that read them.
+    let (text, code) = (normalise(prompt), blocks.join("\n"));
     let missed = rename::missed(prompt, &blocks)
-        .or_else(|| construct::missing(prompt, &blocks))
-        .or_else(|| imports::missing(prompt, &blocks))
-        .or_else(|| sql::missing(prompt, &blocks));
+        .or_else(|| construct::missing(&text, &code))
+        .or_else(|| imports::missing(prompt, &text, &code))
+        .or_else(|| sql::missing(&text, &code));
     if let Some(detail) = missed {
         return Some(signal(0.15, 1.0, detail));
     }
@@ -82,7 +85,13 @@ fn unchanged(prompt: &str, blocks: &[&str], task: TaskType) -> bool {
 /// answer: at most 12 lines).
 fn bare_code(doc: &Doc) -> Option<&str> {
     let text = doc.prose.trim();
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    // Read no further than the thirteenth line: a long answer is no bare code, and this
+    // runs on every score.
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(13)
+        .collect();
     (!lines.is_empty()
         && lines.len() <= 12
         && lines

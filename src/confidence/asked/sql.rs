@@ -2,7 +2,7 @@
 //! with a WHERE that drops some, "return 10 rows" answered with no limit. Only requests with
 //! nothing that narrows them are read, so a WHERE the request itself implies stands.
 
-use crate::confidence::words::{has_phrase, normalise};
+use crate::confidence::words::has_phrase;
 
 /// Words that narrow a request for a table's rows: a WHERE clause is then the point.
 const NARROWED: &[&str] = &[
@@ -47,12 +47,12 @@ const NARROWED: &[&str] = &[
     "under",
 ];
 
-/// What a plain SQL request asks and the answer's query leaves out: "all rows" answered
-/// with a WHERE that drops some, or "return 10 rows" answered with no limit.
-pub(super) fn missing(prompt: &str, blocks: &[&str]) -> Option<String> {
-    let text = normalise(prompt);
+/// What a plain SQL request (`text`, normalised) asks and the answer's query leaves out:
+/// "all rows" answered with a WHERE that drops some, or "return 10 rows" answered with no
+/// limit.
+pub(super) fn missing(text: &str, code: &str) -> Option<String> {
     let request = text.lines().next().unwrap_or("");
-    let query = blocks.join("\n").to_ascii_lowercase();
+    let query = code.to_ascii_lowercase();
     if !has_phrase(&query, "select") {
         return None;
     }
@@ -87,7 +87,11 @@ pub(super) fn missing(prompt: &str, blocks: &[&str]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::confidence::words::normalise;
+
+    fn missing(prompt: &str, blocks: &[&str]) -> Option<String> {
+        super::missing(&normalise(prompt), &blocks.join("\n"))
+    }
 
     #[test]
     fn a_plain_sql_request_must_be_kept_by_the_query() {

@@ -241,15 +241,19 @@ def verdict(where, code, expected, outright, out, value, err, node):
         got = repr(got_value)
     else:
         return
-    # An object without a repr of its own (`<Point object at 0x…>`) says nothing a comment
-    # could be held to.
-    if not good and re.fullmatch(r"<[^<>]* at 0x[0-9a-fA-F]+>", got.strip()):
+    if not good and opaque(got):
         return
     if not good and not ok_lit:
         good = loose(got if got != repr(None) else out, expected)
         if good is None:
             return
     say(claim=where, code=code[:200], expected=expected[:200], got=got[:200], ok=bool(good))
+
+
+def opaque(shown):
+    """Whether a value is shown as an object without a repr of its own (`<Point object at
+    0x…>`): it says nothing a comment or an answer could be held to."""
+    return re.fullmatch(r"<[^<>]* at 0x[0-9a-fA-F]+>", shown.strip()) is not None
 
 
 def check_expr(where, expr, expected, ns, outright):
@@ -660,7 +664,7 @@ def check_question(code, claims, said=""):
         hit = any(matches_text(out, c) for c in claims) or standalone(actual, said)
     else:
         return
-    if not hit and re.fullmatch(r"<[^<>]* at 0x[0-9a-fA-F]+>", actual):
+    if not hit and opaque(actual):
         return
     stated = [c for c in claims if literal(c)[0] or c.startswith("`")]
     if not stated and not hit:

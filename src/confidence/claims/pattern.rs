@@ -23,6 +23,12 @@ struct Contract {
 
 const REGEX: &[&str] = &["regex", "regexp", "regular expression", "pattern"];
 
+/// A candidate pattern longer than this is not one of these textbook patterns; no literal
+/// is scanned further, so a hostile answer full of unclosed ones costs little.
+const MAX_PATTERN: usize = 300;
+/// At most this many candidates are tried.
+const MAX_CANDIDATES: usize = 6;
+
 const CONTRACTS: &[Contract] = &[
     Contract {
         name: "only digits",
@@ -143,7 +149,7 @@ pub(super) fn read(prompt: &str, parts: &[Part]) -> Option<PatternCheck> {
     })?;
     let mut candidates = candidates(parts);
     candidates.dedup();
-    candidates.truncate(6);
+    candidates.truncate(MAX_CANDIDATES);
     (!candidates.is_empty()).then_some(PatternCheck {
         name: c.name,
         candidates,
@@ -158,6 +164,9 @@ pub(super) fn read(prompt: &str, parts: &[Part]) -> Option<PatternCheck> {
 fn candidates(parts: &[Part]) -> Vec<String> {
     let mut out = Vec::new();
     for part in parts {
+        if out.len() >= 2 * MAX_CANDIDATES {
+            break;
+        }
         match part {
             Part::Block { tag, body } => {
                 let lines: Vec<&str> = body.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -176,7 +185,7 @@ fn candidates(parts: &[Part]) -> Vec<String> {
             ),
         }
     }
-    out.retain(|p| p.len() <= 300);
+    out.retain(|p| p.len() <= MAX_PATTERN);
     out
 }
 
@@ -206,7 +215,12 @@ fn in_code(code: &str) -> Vec<String> {
 /// the driver to read as Python would.
 fn string_literal(s: &str) -> Option<String> {
     let s = s.trim_start();
-    let body_at = s.find(['"', '\''])?;
+    // The quote comes within a prefix of two letters, or this is no string literal.
+    let body_at = s
+        .char_indices()
+        .take(3)
+        .find(|(_, c)| matches!(c, '"' | '\''))?
+        .0;
     let prefix = &s[..body_at];
     if prefix.len() > 2 || !prefix.chars().all(|c| matches!(c, 'r' | 'R' | 'b' | 'u')) {
         return None;
@@ -214,7 +228,7 @@ fn string_literal(s: &str) -> Option<String> {
     let quote = s[body_at..].chars().next()?;
     let rest = &s[body_at + 1..];
     let mut escaped = false;
-    for (i, c) in rest.char_indices() {
+    for (i, c) in rest.char_indices().take(MAX_PATTERN) {
         match c {
             '\\' if !escaped => escaped = true,
             c if c == quote && !escaped => return Some(s[..body_at + 2 + i].to_owned()),
@@ -243,7 +257,7 @@ fn regex_literal(line: &str) -> Option<String> {
 /// The rest of a regex literal whose opening slash came just before `body`.
 fn literal_at(body: &str) -> Option<String> {
     let (mut escaped, mut class) = (false, false);
-    for (i, c) in body.char_indices() {
+    for (i, c) in body.char_indices().take(MAX_PATTERN) {
         match c {
             _ if escaped => escaped = false,
             '\\' => escaped = true,
@@ -300,6 +314,22 @@ mod tests {
             "Use `^[A-Za-z]+$` with re.fullmatch.",
         );
         assert_eq!(inline.expect("read").candidates, ["^[A-Za-z]+$"]);
+    }
+
+    #[test]
+    fn unclosed_literals_are_scanned_no_further_than_a_pattern_can_be() {
+        let prompt = "Python regex to validate an email address";
+        // Calls that never reach a string, then one string that never closes.
+        let hostile = format!(
+            "```python\n{}\"[a-z{}\n```",
+            "re.match(".repeat(20_000),
+            "a".repeat(50_000)
+        );
+        assert!(check(prompt, &hostile).is_none());
+        let slashes = format!("```js\nconst x = {};\n```", "(/[".repeat(20_000));
+        assert!(check(prompt, &slashes).is_none());
+        let long = format!("```js\nconst re = /{}/;\n```", "a".repeat(MAX_PATTERN + 1));
+        assert!(check(prompt, &long).is_none());
     }
 
     #[test]

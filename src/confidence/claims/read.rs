@@ -129,9 +129,12 @@ fn line_after_cue(prompt: &str, parts: &[Part]) -> Option<String> {
         [Part::Prose(cue), Part::Prose(value)] => {
             let lower = cue.to_lowercase();
             let cued = lower.ends_with(':') && CUES.iter().any(|c| lower.contains(c));
-            let copied = prompt.lines().any(|l| l.trim() == value.trim());
-            let plain = value.len() <= 60 && !value.ends_with(':') && !copied;
-            (cued && plain).then(|| format!("`{}`", value.trim_matches('`')))
+            // The prompt is searched only for a cued line's value, not for every pair.
+            let plain = cued
+                && value.len() <= 60
+                && !value.ends_with(':')
+                && !prompt.lines().any(|l| l.trim() == value.trim());
+            plain.then(|| format!("`{}`", value.trim_matches('`')))
         }
         _ => None,
     })

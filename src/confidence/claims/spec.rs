@@ -13,7 +13,9 @@
 use serde::Serialize;
 
 use super::known::{self, Known};
-use crate::confidence::words::{has_phrase, inline_spans, looks_like_code, normalise};
+use crate::confidence::words::{
+    file_tokens, has_phrase, inline_spans, looks_like_code, normalise, plain_file,
+};
 
 /// One property the prompt asks of the answer's function.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -244,19 +246,10 @@ const FILE_KINDS: &[&str] = &[
 
 /// The plain file names the prompt mentions ("settings.json", "`access.log`"), at most 8.
 pub(super) fn files(prompt: &str) -> Vec<String> {
-    let mut out: Vec<String> = prompt
-        .split(|c: char| c.is_whitespace() || matches!(c, '`' | '\'' | '"' | '(' | ')' | ','))
-        .map(|t| t.trim_end_matches(['.', ':', ';', '?', '!']))
+    let mut out: Vec<String> = file_tokens(prompt)
         .filter(|t| {
-            let Some((stem, ext)) = t.rsplit_once('.') else {
-                return false;
-            };
-            !stem.is_empty()
-                && stem.len() <= 58
-                && stem
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-                && FILE_KINDS.contains(&ext.to_ascii_lowercase().as_str())
+            plain_file(t)
+                .is_some_and(|(_, ext)| FILE_KINDS.contains(&ext.to_ascii_lowercase().as_str()))
         })
         .map(str::to_owned)
         .collect();
